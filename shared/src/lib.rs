@@ -12,3 +12,8 @@ pub use actor::{Actor, Role};
 pub use booking::{Booking, BookingId, BookingStatus, ContactName, Email, FieldError, SessionKind, Topic};
 pub use municipality::{GeoPoint, Municipalities, Municipality, MunicipalityCode, Population, TownHall};
 pub use time::{COPENHAGEN, LocalTime};
+
+pub mod allocation;
+pub mod enrolment;
+pub mod ical;
+pub mod schedule;
