@@ -14,6 +14,16 @@ pub use municipality::{GeoPoint, Municipalities, Municipality, MunicipalityCode,
 pub use time::{COPENHAGEN, LocalTime};
 
 pub mod allocation;
+pub mod api;
 pub mod enrolment;
 pub mod ical;
 pub mod schedule;
+pub use enrolment::{
+    Enrolment, EnrolmentOverview, EnrolmentStatus, Round, RoundNumber, Rounds, StatusChange, StatusChangeRequest,
+    StatusKind, TransitionError, overview,
+};
+pub use ical::{CalendarInfo, Organizer, booking_to_ics, calendar_feed};
+pub use allocation::{
+    AllocationError, Key, KeyKind, Kroner, Percent, Plan, PlanParams, PlanRow, PlanTotals, Share,
+    YearSummary, allocate, plan,
+};

@@ -1,0 +1,57 @@
+//! The one `Router`: every module's routes merged, plus the layers every
+//! response passes through (body limit, CORS, security headers, tracing).
+
+use std::path::Path;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderName, HeaderValue, Method, header},
+};
+use tower_http::{
+    cors::{AllowOrigin, CorsLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::TraceLayer,
+};
+
+use crate::{error::ApiError, routes, state::AppState};
+
+/// Largest request body the API accepts (413 above).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The API under `/api`, with CORS for `allowed_origins` only.
+pub fn router(state: AppState, allowed_origins: Vec<HeaderValue>) -> Router {
+    let api = routes::router()
+        .fallback(|| async { ApiError::NotFound("no such API endpoint: see /api/openapi.json".into()) })
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    let app = Router::new().nest("/api", api).with_state(state);
+    with_common_layers(app, allowed_origins)
+}
+
+/// The API plus, for the local server, the landing page, the built widget and
+/// the demo pages (from `widget_dir`, when it exists).
+pub fn router_with_site(state: AppState, allowed_origins: Vec<HeaderValue>, widget_dir: &Path) -> Router {
+    let site = routes::site::router(widget_dir);
+    router(state, allowed_origins).merge(site)
+}
+
+fn with_common_layers(app: Router, allowed_origins: Vec<HeaderValue>) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed_origins))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("idempotency-key")])
+        .expose_headers([header::CONTENT_DISPOSITION])
+        .max_age(std::time::Duration::from_secs(600));
+    let security_headers = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"),
+        (HeaderName::from_static("cross-origin-resource-policy"), "cross-origin"),
+    ];
+    let mut app = app.layer(DefaultBodyLimit::max(BODY_LIMIT)).layer(cors).layer(TraceLayer::new_for_http());
+    for (name, value) in security_headers {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+    }
+    app
+}

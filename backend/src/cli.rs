@@ -1,0 +1,187 @@
+//! The `dk2020-api` command line: `serve`, `allocate`, `token`.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use dk2020_model::{
+    Actor, MunicipalityCode, Municipalities, Role,
+    allocation::{Plan, PlanParams},
+    format,
+};
+
+#[derive(Debug, Parser)]
+#[command(name = "dk2020-api", version, about = "The DK2020 planner's API for Region Midtjylland's 19 municipalities")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The local database, unless `--db` says otherwise.
+pub const DEFAULT_DB: &str = "data/dk2020.sqlite";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the local server on an embedded SQLite file (created and seeded on first start).
+    Serve(ServeArgs),
+    /// Print the cost-sharing plan without a server.
+    Allocate(AllocateArgs),
+    /// Print a bearer token for a role.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[arg(long, env = "DK2020_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// The SQLite file (its directory also keeps the local token secret).
+    #[arg(long, env = "DK2020_DB", default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+    /// The built widget files (`cargo xtask widget`), served under /widget/.
+    #[arg(long, env = "DK2020_WIDGET_DIR", default_value = "target/widget")]
+    pub widget_dir: PathBuf,
+    /// With the DynamoDB store: create the table when it does not exist.
+    #[arg(long)]
+    pub create_table: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KeyArg {
+    PerCapita,
+    Hybrid,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutputFormat {
+    Csv,
+    Json,
+    Table,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AllocateArgs {
+    /// The whole amount in kroner over all years.
+    #[arg(long)]
+    pub total: String,
+    #[arg(long, default_value = "3")]
+    pub years: String,
+    #[arg(long, value_enum, default_value = "per-capita")]
+    pub key: KeyArg,
+    /// With `--key hybrid`: the percentage split equally (0-100).
+    #[arg(long)]
+    pub equal_percent: Option<String>,
+    /// What KD-Net's own frame covers each year, in kroner.
+    #[arg(long, default_value = "0")]
+    pub frame_per_year: String,
+    /// Municipalities that opt out, by code or slug: `--exclude 741,665`.
+    #[arg(long, default_value = "")]
+    pub exclude: String,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+impl AllocateArgs {
+    pub fn params(&self) -> Result<PlanParams, String> {
+        let key = match self.key {
+            KeyArg::PerCapita => "per-capita",
+            KeyArg::Hybrid => "hybrid",
+        };
+        let mut pairs = vec![
+            ("total", self.total.as_str()),
+            ("years", self.years.as_str()),
+            ("key", key),
+            ("frame_per_year", self.frame_per_year.as_str()),
+            ("exclude", self.exclude.as_str()),
+        ];
+        if let Some(p) = &self.equal_percent {
+            pairs.push(("equal_percent", p.as_str()));
+        }
+        PlanParams::from_pairs(pairs).map_err(|e| e.to_string())
+    }
+}
+
+/// The plan in the requested format.
+pub fn render_plan(plan: &Plan, format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Csv => plan.to_csv(),
+        OutputFormat::Json => serde_json::to_string_pretty(plan).expect("a plan serializes") + "\n",
+        OutputFormat::Table => plan_table(plan),
+    }
+}
+
+fn plan_table(plan: &Plan) -> String {
+    let mut header = vec!["Kode".to_string(), "Kommune".to_string(), "Indbyggere".to_string()];
+    header.extend(plan.years.iter().map(|y| format!("År {}", y.year)));
+    header.push("I alt".into());
+    let mut rows = vec![header];
+    for r in &plan.rows {
+        let mut row = vec![r.code.to_string(), r.name.clone(), format::integer(r.population.into())];
+        row.extend(r.years.iter().map(|&a| format::kroner(a as i64)));
+        row.push(format::kroner(r.total as i64));
+        rows.push(row);
+    }
+    let mut sum = vec![String::new(), "I alt".to_string(), String::new()];
+    sum.extend(plan.totals.years.iter().map(|&a| format::kroner(a as i64)));
+    sum.push(format::kroner(plan.totals.total as i64));
+    rows.push(sum);
+    let widths: Vec<usize> =
+        (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                let pad = widths[c] - cell.chars().count();
+                if c == 1 { format!("{cell}{}", " ".repeat(pad)) } else { format!("{}{cell}", " ".repeat(pad)) }
+            })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+        if i == 0 || i == rows.len() - 2 {
+            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
+            out.push('\n');
+        }
+    }
+    if plan.totals.frame > 0 {
+        out.push_str(&format!("KD-Nets ramme dækker i alt {}\n", format::kroner(plan.totals.frame as i64)));
+    }
+    out
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TokenArgs {
+    #[arg(long, value_parser = parse_role)]
+    pub role: Role,
+    /// The municipality (code or slug), for `--role municipality`.
+    #[arg(long)]
+    pub municipality: Option<String>,
+    /// Days until the token expires.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub days: u32,
+    /// The SQLite file whose local secret signs the token (when DK2020_JWT_SECRET is unset).
+    #[arg(long, env = "DK2020_DB", default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+impl TokenArgs {
+    pub fn actor(&self) -> Result<Actor, String> {
+        match (self.role, &self.municipality) {
+            (Role::Municipality, Some(m)) => {
+                m.parse::<MunicipalityCode>().map(|municipality| Actor::Municipality { municipality }).map_err(|e| e.to_string())
+            }
+            (Role::Municipality, None) => Err("--role municipality needs --municipality CODE".into()),
+            (_, Some(_)) => Err("--municipality goes only with --role municipality".into()),
+            (Role::Coordinator, None) => Ok(Actor::Coordinator),
+            (Role::Secretariat, None) => Ok(Actor::Secretariat),
+        }
+    }
+}
+
+/// The local default plan, for `allocate` with defaults.
+pub fn builtin_plan(params: &PlanParams) -> Result<Plan, String> {
+    dk2020_model::allocation::plan(params, &Municipalities::builtin()).map_err(|e| e.to_string())
+}

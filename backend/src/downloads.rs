@@ -1,0 +1,185 @@
+//! CSV and XLSX downloads of the enrolment overview and the budget plan. CSV is
+//! for machines (plain numbers, English column names of DESIGN.md); XLSX is
+//! for people (Danish column names, number formats, a sum row).
+
+use axum::{
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use dk2020_model::{
+    allocation::Plan,
+    enrolment::{EnrolmentOverview, StatusKind},
+};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use crate::error::ApiError;
+
+/// `?format=` of the download endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DownloadFormat {
+    #[default]
+    Json,
+    Csv,
+    Xlsx,
+}
+
+impl DownloadFormat {
+    pub fn parse(value: Option<&str>) -> Result<Self, ApiError> {
+        match value.map(str::trim) {
+            None | Some("") | Some("json") => Ok(Self::Json),
+            Some("csv") => Ok(Self::Csv),
+            Some("xlsx") => Ok(Self::Xlsx),
+            Some(other) => Err(ApiError::bad_request(format!("format {other:?} is not offered: use json, csv or xlsx"))),
+        }
+    }
+}
+
+/// A file response with a download name.
+pub fn attachment(body: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type)), (header::CONTENT_DISPOSITION, disposition)], body)
+        .into_response()
+}
+
+pub const CSV: &str = "text/csv; charset=utf-8";
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| ApiError::Internal(e.into());
+    w.write_record(header).map_err(fail)?;
+    for row in rows {
+        w.write_record(&row).map_err(fail)?;
+    }
+    w.into_inner().map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))
+}
+
+fn xlsx_fail(e: XlsxError) -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("xlsx: {e}"))
+}
+
+/// `code,name,population,status,round,decided_on`, one row per municipality.
+pub fn enrolment_csv(overview: &EnrolmentOverview) -> Result<Vec<u8>, ApiError> {
+    csv_bytes(
+        &["code", "name", "population", "status", "round", "decided_on"],
+        overview.municipalities.iter().map(|m| {
+            vec![
+                m.code.to_string(),
+                m.name.clone(),
+                m.population.to_string(),
+                m.status.as_str().to_string(),
+                m.round.map(|r| r.to_string()).unwrap_or_default(),
+                m.decided_on.map(|d| d.to_string()).unwrap_or_default(),
+            ]
+        }),
+    )
+}
+
+pub fn enrolment_xlsx(overview: &EnrolmentOverview) -> Result<Vec<u8>, ApiError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let thousands = Format::new().set_num_format("#,##0");
+    let percent = Format::new().set_num_format("0.0%");
+    let sheet = book.add_worksheet();
+    sheet.set_name("Tilmelding").map_err(xlsx_fail)?;
+    let title = format!("DK2020-tilmelding i Region Midtjylland pr. {}", dk2020_model::format::date(overview.as_of));
+    sheet.write_string_with_format(0, 0, &title, &bold).map_err(xlsx_fail)?;
+    let header = ["Kode", "Kommune", "Indbyggere", "Status", "Runde", "Besluttet"];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string_with_format(2, c as u16, *h, &bold).map_err(xlsx_fail)?;
+    }
+    for (i, m) in overview.municipalities.iter().enumerate() {
+        let r = 3 + i as u32;
+        sheet.write_number(r, 0, f64::from(m.code.get())).map_err(xlsx_fail)?;
+        sheet.write_string(r, 1, &m.name).map_err(xlsx_fail)?;
+        sheet.write_number_with_format(r, 2, f64::from(m.population), &thousands).map_err(xlsx_fail)?;
+        sheet.write_string(r, 3, m.status.label_da()).map_err(xlsx_fail)?;
+        if let Some(round) = m.round {
+            sheet.write_number(r, 4, f64::from(round.get())).map_err(xlsx_fail)?;
+        }
+        if let Some(d) = m.decided_on {
+            sheet.write_string(r, 5, dk2020_model::format::date(d)).map_err(xlsx_fail)?;
+        }
+    }
+    // The summary the KKR reads: per group the count, population and share.
+    let mut r = 4 + overview.municipalities.len() as u32;
+    for (c, h) in ["Gruppe", "Antal", "Indbyggere", "Andel af regionen", "Forventet"].iter().enumerate() {
+        sheet.write_string_with_format(r, c as u16, *h, &bold).map_err(xlsx_fail)?;
+    }
+    let mut groups: Vec<(String, &dk2020_model::enrolment::Group, String)> =
+        vec![("Allerede med (pilot)".into(), &overview.already_in, String::new())];
+    for round in &overview.rounds {
+        groups.push((
+            format!("Runde {} (frist {})", round.number, dk2020_model::format::date(round.deadline)),
+            &round.group,
+            format!("{}-{}", round.expected_min, round.expected_max),
+        ));
+    }
+    groups.push(("Med i DK2020 i alt".into(), &overview.in_dk2020, String::new()));
+    groups.push((StatusKind::CouncilConsidering.label_da().into(), &overview.council_considering, String::new()));
+    groups.push((StatusKind::Undecided.label_da().into(), &overview.undecided, String::new()));
+    groups.push((StatusKind::Declined.label_da().into(), &overview.declined, String::new()));
+    for (label, group, expected) in groups {
+        r += 1;
+        sheet.write_string(r, 0, &label).map_err(xlsx_fail)?;
+        sheet.write_number(r, 1, group.count as f64).map_err(xlsx_fail)?;
+        sheet.write_number_with_format(r, 2, group.population as f64, &thousands).map_err(xlsx_fail)?;
+        sheet.write_number_with_format(r, 3, group.share_of_region / 100.0, &percent).map_err(xlsx_fail)?;
+        sheet.write_string(r, 4, &expected).map_err(xlsx_fail)?;
+    }
+    sheet.set_column_width(0, 34).map_err(xlsx_fail)?;
+    sheet.set_column_width(1, 20).map_err(xlsx_fail)?;
+    sheet.set_column_width(2, 12).map_err(xlsx_fail)?;
+    sheet.set_column_width(3, 22).map_err(xlsx_fail)?;
+    book.save_to_buffer().map_err(xlsx_fail)
+}
+
+/// The plan's CSV as DESIGN.md fixes it: `code,name,population,year_1…year_N,total`.
+pub fn plan_csv(plan: &Plan) -> Vec<u8> {
+    plan.to_csv().into_bytes()
+}
+
+pub fn plan_xlsx(plan: &Plan) -> Result<Vec<u8>, ApiError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let kroner = Format::new().set_num_format("#,##0 \"kr.\"");
+    let kroner_bold = Format::new().set_num_format("#,##0 \"kr.\"").set_bold();
+    let thousands = Format::new().set_num_format("#,##0");
+    let sheet = book.add_worksheet();
+    sheet.set_name("Fordeling").map_err(xlsx_fail)?;
+    let mut header = vec!["Kode".to_string(), "Kommune".into(), "Indbyggere".into()];
+    header.extend(plan.years.iter().map(|y| format!("År {}", y.year)));
+    header.push("I alt".into());
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, h, &bold).map_err(xlsx_fail)?;
+    }
+    let years = plan.years.len() as u16;
+    for (i, row) in plan.rows.iter().enumerate() {
+        let r = 1 + i as u32;
+        sheet.write_number(r, 0, f64::from(row.code.get())).map_err(xlsx_fail)?;
+        sheet.write_string(r, 1, &row.name).map_err(xlsx_fail)?;
+        sheet.write_number_with_format(r, 2, f64::from(row.population), &thousands).map_err(xlsx_fail)?;
+        for (y, amount) in row.years.iter().enumerate() {
+            sheet.write_number_with_format(r, 3 + y as u16, *amount as f64, &kroner).map_err(xlsx_fail)?;
+        }
+        sheet.write_number_with_format(r, 3 + years, row.total as f64, &kroner).map_err(xlsx_fail)?;
+    }
+    let r = 1 + plan.rows.len() as u32;
+    sheet.write_string_with_format(r, 1, "I alt", &bold).map_err(xlsx_fail)?;
+    for (y, amount) in plan.totals.years.iter().enumerate() {
+        sheet.write_number_with_format(r, 3 + y as u16, *amount as f64, &kroner_bold).map_err(xlsx_fail)?;
+    }
+    sheet.write_number_with_format(r, 3 + years, plan.totals.total as f64, &kroner_bold).map_err(xlsx_fail)?;
+    if plan.totals.frame > 0 {
+        let note = format!("KD-Nets ramme dækker i alt {}", dk2020_model::format::kroner(plan.totals.frame as i64));
+        sheet.write_string(r + 2, 1, &note).map_err(xlsx_fail)?;
+    }
+    sheet.set_column_width(1, 20).map_err(xlsx_fail)?;
+    for c in 2..=3 + years {
+        sheet.set_column_width(c, 14).map_err(xlsx_fail)?;
+    }
+    book.save_to_buffer().map_err(xlsx_fail)
+}
+
+pub const ICS: &str = "text/calendar; charset=utf-8";

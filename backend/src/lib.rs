@@ -1,0 +1,18 @@
+//! `dk2020-api`: the DK2020 planner's HTTP API. One axum `Router` serves both
+//! the local server (`dk2020-api serve`) and AWS Lambda; handlers translate
+//! HTTP to calls of the model crate and the store.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod downloads;
+pub mod error;
+pub mod extract;
+pub mod lambda;
+pub mod openapi;
+pub mod routes;
+pub mod server;
+pub mod state;
+pub mod store;
+pub mod telemetry;

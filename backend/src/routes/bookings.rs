@@ -1,0 +1,227 @@
+//! Bookings: create (a municipality for itself), list, cancel, reschedule and
+//! the .ics file. A municipality sees only its own bookings; of the others it
+//! sees busy times.
+
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use dk2020_model::{
+    Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, MunicipalityCode, Role, Topic,
+    api::{BookingRequest, BookingsResponse, BusyTime, CancelRequest, MAX_REASON_CHARS, RescheduleRequest},
+    ical::{CalendarInfo, booking_to_ics},
+    schedule::check_booking,
+};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::{
+    auth::Auth,
+    error::ApiError,
+    extract::{JsonBody, QueryPairs},
+    routes::slots::parse_date,
+    state::AppState,
+    store::{BookingFilter, StoreError},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/bookings", post(create).get(list))
+        .route("/bookings/{id}/cancel", post(cancel))
+        .route("/bookings/{id}/reschedule", post(reschedule))
+        .route("/bookings/{id}/ics", get(ics))
+}
+
+/// Confirmed bookings of everyone that end after `now`: what the rules check against.
+pub async fn confirmed_from(state: &AppState, now: Timestamp) -> Result<Vec<Booking>, ApiError> {
+    let filter = BookingFilter { ends_after: Some(now), ..BookingFilter::default() };
+    Ok(state.store.bookings(&filter).await?)
+}
+
+/// A new id: time-ordered, URL-safe, unguessable (`b` + 9 time + 12 random chars).
+fn new_booking_id(now: Timestamp) -> BookingId {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
+    let mut id = String::from("b");
+    let mut t = now.as_millisecond().max(0) as u64;
+    let mut time = [0u8; 9];
+    for c in time.iter_mut().rev() {
+        *c = ALPHABET[(t % 32) as usize];
+        t /= 32;
+    }
+    id.extend(time.iter().map(|&c| c as char));
+    let mut rng = rand::rng();
+    id.extend((0..12).map(|_| ALPHABET[rng.random_range(0..32)] as char));
+    BookingId::parse(&id).expect("the alphabet is URL-safe")
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().map_err(|_| ApiError::bad_request("Idempotency-Key must be plain ASCII"))?.trim();
+    if key.is_empty() || key.len() > 100 || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(ApiError::bad_request("Idempotency-Key must be 1-100 visible ASCII characters"));
+    }
+    Ok(Some(key.to_string()))
+}
+
+fn end_of(start: LocalTime, minutes: u32) -> Result<LocalTime, ApiError> {
+    start
+        .timestamp()
+        .checked_add(SignedDuration::from_mins(i64::from(minutes)))
+        .map(LocalTime::new)
+        .map_err(|_| ApiError::bad_request("start is out of range"))
+}
+
+async fn create(
+    auth: Auth,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<BookingRequest>,
+) -> Result<Response, ApiError> {
+    auth.require(&[Role::Municipality])?;
+    auth.may_act_for(request.municipality)?;
+    let key = idempotency_key(&headers)?;
+    let topic = Topic::parse(&request.topic).map_err(ApiError::bad_request)?;
+    let contact_name = ContactName::parse(&request.contact_name).map_err(ApiError::bad_request)?;
+    let contact_email = Email::parse(&request.contact_email).map_err(ApiError::bad_request)?;
+    let now = state.now();
+    let availability = state.store.availability().await?;
+    let municipalities = state.store.municipalities().await?;
+    let end = end_of(request.start, availability.rules.duration_minutes(request.kind))?;
+    let booking = Booking {
+        id: new_booking_id(now),
+        municipality: request.municipality,
+        kind: request.kind,
+        start: request.start,
+        end,
+        topic,
+        contact_name,
+        contact_email,
+        status: BookingStatus::Confirmed,
+        created_at: now,
+        changed_at: now,
+    };
+    let check = |existing: &[Booking]| {
+        check_booking(&availability, &municipalities, booking.municipality, booking.kind, booking.start, existing, now)
+            .map(drop)
+    };
+    let created = state.store.create_booking(&booking, key.as_deref(), now, &check).await?;
+    tracing::info!(id = %created.booking.id, municipality = %created.booking.municipality, replay = !created.created, "booking created");
+    let mut response = (StatusCode::CREATED, Json(created.booking)).into_response();
+    if !created.created {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// `?from=&to=` (dates, Copenhagen), `?municipality=` (coordinator only),
+/// `?include_cancelled=false` to leave cancelled ones out.
+async fn list(auth: Auth, State(state): State<AppState>, query: QueryPairs) -> Result<Json<BookingsResponse>, ApiError> {
+    query.only(&["from", "to", "municipality", "include_cancelled"])?;
+    let actor = auth.require(&[Role::Municipality, Role::Coordinator])?;
+    let mut filter = BookingFilter {
+        include_cancelled: match query.get("include_cancelled") {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(other) => return Err(ApiError::bad_request(format!("include_cancelled {other:?}: use true or false"))),
+        },
+        ..BookingFilter::default()
+    };
+    if let Some(from) = query.get("from") {
+        filter.ends_after = Some(dk2020_model::time::at_local(parse_date("from", from)?.to_datetime(jiff::civil::Time::midnight())));
+    }
+    if let Some(to) = query.get("to") {
+        let day_after = parse_date("to", to)?.tomorrow().map_err(|_| ApiError::bad_request("to is out of range"))?;
+        filter.starts_before = Some(dk2020_model::time::at_local(day_after.to_datetime(jiff::civil::Time::midnight())));
+    }
+    let requested = query.get("municipality").map(|m| m.parse::<MunicipalityCode>()).transpose().map_err(ApiError::bad_request)?;
+    match actor {
+        Actor::Municipality { municipality } => {
+            if requested.is_some_and(|r| r != municipality) {
+                return Err(ApiError::Forbidden("a municipality sees only its own bookings".into()));
+            }
+            filter.municipality = Some(municipality);
+            let bookings = state.store.bookings(&filter).await?;
+            let busy = confirmed_from(&state, state.now())
+                .await?
+                .into_iter()
+                .filter(|b| b.municipality != municipality)
+                .map(|b| BusyTime { start: b.start, end: b.end })
+                .collect();
+            Ok(Json(BookingsResponse { bookings, busy }))
+        }
+        _ => {
+            filter.municipality = requested;
+            let bookings = state.store.bookings(&filter).await?;
+            Ok(Json(BookingsResponse { bookings, busy: Vec::new() }))
+        }
+    }
+}
+
+/// The booking, if the caller may see and change it: its municipality or the coordinator.
+async fn owned_booking(auth: Auth, state: &AppState, raw_id: &str) -> Result<(Actor, Booking), ApiError> {
+    let actor = auth.require(&[Role::Municipality, Role::Coordinator])?;
+    let id = BookingId::parse(raw_id).map_err(|_| ApiError::not_found(format!("booking {raw_id:?}")))?;
+    let booking = state.store.booking(&id).await?;
+    if let Actor::Municipality { municipality } = actor
+        && municipality != booking.municipality
+    {
+        return Err(ApiError::Forbidden("this booking belongs to another municipality".into()));
+    }
+    Ok((actor, booking))
+}
+
+async fn cancel(auth: Auth, State(state): State<AppState>, Path(id): Path<String>, body: Bytes) -> Result<Json<Booking>, ApiError> {
+    let (actor, booking) = owned_booking(auth, &state, &id).await?;
+    let request: CancelRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        CancelRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("the body must be {{\"reason\": \"…\"}}: {e}")))?
+    };
+    let reason = request.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
+        return Err(ApiError::bad_request(format!("the reason is too long: at most {MAX_REASON_CHARS} characters")));
+    }
+    let now = state.now();
+    if matches!(actor, Actor::Municipality { .. }) && booking.start.timestamp() <= now {
+        return Err(ApiError::Unprocessable("the session has already started; ask the coordinator".into()));
+    }
+    let cancelled = state.store.cancel_booking(&booking.id, actor, reason, now).await.map_err(|e| match e {
+        StoreError::Conflict(_) => ApiError::Conflict("the booking is already cancelled".into()),
+        other => other.into(),
+    })?;
+    tracing::info!(id = %cancelled.id, by = %actor.role(), "booking cancelled");
+    Ok(Json(cancelled))
+}
+
+async fn reschedule(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<RescheduleRequest>,
+) -> Result<Json<Booking>, ApiError> {
+    let (_, booking) = owned_booking(auth, &state, &id).await?;
+    if !booking.is_confirmed() {
+        return Err(ApiError::Conflict("a cancelled booking cannot be moved; book a new time".into()));
+    }
+    let now = state.now();
+    let availability = state.store.availability().await?;
+    let municipalities = state.store.municipalities().await?;
+    let end = end_of(request.start, availability.rules.duration_minutes(booking.kind))?;
+    let check = |others: &[Booking]| {
+        check_booking(&availability, &municipalities, booking.municipality, booking.kind, request.start, others, now).map(drop)
+    };
+    let moved = state.store.reschedule_booking(&booking.id, request.start, end, now, &check).await?;
+    tracing::info!(id = %moved.id, "booking rescheduled");
+    Ok(Json(moved))
+}
+
+async fn ics(auth: Auth, State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let (_, booking) = owned_booking(auth, &state, &id).await?;
+    let municipalities = state.store.municipalities().await?;
+    let body = booking_to_ics(&booking, &municipalities, &CalendarInfo::default());
+    Ok(crate::downloads::attachment(body.into_bytes(), crate::downloads::ICS, &format!("dk2020-{}.ics", booking.id)))
+}

@@ -1,0 +1,86 @@
+//! The coordinator's own endpoints: availability (working hours, exceptions,
+//! rules) and the agenda with driving time between visits.
+
+use axum::{Json, Router, extract::State, routing::get};
+use dk2020_model::{
+    COPENHAGEN, Role,
+    api::{AgendaDay, AgendaResponse},
+    schedule::{Availability, day_route},
+};
+use jiff::ToSpan;
+
+use crate::{
+    auth::Auth,
+    error::ApiError,
+    extract::{JsonBody, QueryPairs},
+    routes::slots::parse_date,
+    state::AppState,
+    store::BookingFilter,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/coordinator/availability", get(get_availability).put(set_availability))
+        .route("/coordinator/agenda", get(agenda))
+}
+
+async fn get_availability(auth: Auth, State(state): State<AppState>) -> Result<Json<Availability>, ApiError> {
+    auth.require(&[Role::Coordinator])?;
+    Ok(Json(state.store.availability().await?))
+}
+
+/// Replaces the settings; existing bookings stay (they are the coordinator's
+/// to cancel), new slots follow the new settings.
+async fn set_availability(
+    auth: Auth,
+    State(state): State<AppState>,
+    JsonBody(availability): JsonBody<Availability>,
+) -> Result<Json<Availability>, ApiError> {
+    auth.require(&[Role::Coordinator])?;
+    availability.validate().map_err(|e| ApiError::Unprocessable(e.problems().join("; ")))?;
+    state.store.set_availability(&availability).await?;
+    Ok(Json(availability))
+}
+
+/// `?from=&to=` (Copenhagen dates, default this week from today, at most 92 days).
+async fn agenda(auth: Auth, State(state): State<AppState>, query: QueryPairs) -> Result<Json<AgendaResponse>, ApiError> {
+    auth.require(&[Role::Coordinator])?;
+    query.only(&["from", "to"])?;
+    let today = state.now().to_zoned(COPENHAGEN.clone()).date();
+    let from = query.get("from").map(|v| parse_date("from", v)).transpose()?.unwrap_or(today);
+    let to = match query.get("to") {
+        Some(v) => parse_date("to", v)?,
+        None => from.checked_add(6.days()).map_err(|_| ApiError::bad_request("from is out of range"))?,
+    };
+    if to < from {
+        return Err(ApiError::bad_request("to is before from"));
+    }
+    if from.until(to).map(|s| s.get_days()).unwrap_or(i32::MAX) > 92 {
+        return Err(ApiError::bad_request("ask for at most 92 days at a time"));
+    }
+    let start_of = |d: jiff::civil::Date| dk2020_model::time::at_local(d.to_datetime(jiff::civil::Time::midnight()));
+    let filter = BookingFilter {
+        ends_after: Some(start_of(from)),
+        starts_before: Some(start_of(to.tomorrow().map_err(|_| ApiError::bad_request("to is out of range"))?)),
+        include_cancelled: false,
+        ..BookingFilter::default()
+    };
+    let bookings = state.store.bookings(&filter).await?;
+    let municipalities = state.store.municipalities().await?;
+    let travel = state.store.availability().await?.rules.travel;
+    let mut days = Vec::new();
+    let mut date = from;
+    while date <= to {
+        let of_day: Vec<_> = bookings.iter().filter(|b| b.start.date() == date).cloned().collect();
+        if !of_day.is_empty() {
+            let legs = day_route(date, &of_day, &municipalities, &travel);
+            let driving_minutes = legs.iter().map(|l| l.minutes).sum();
+            days.push(AgendaDay { date, bookings: of_day, legs, driving_minutes });
+        }
+        date = match date.tomorrow() {
+            Ok(d) => d,
+            Err(_) => break,
+        };
+    }
+    Ok(Json(AgendaResponse { from, to, days }))
+}

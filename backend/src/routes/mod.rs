@@ -1,0 +1,30 @@
+//! One `router()` per resource, merged here. Handlers are thin: parse,
+//! authorise, call the model and the store, map to HTTP.
+
+pub mod bookings;
+pub mod budget;
+pub mod calendar;
+pub mod coordinator;
+pub mod enrolment;
+pub mod health;
+pub mod municipalities;
+pub mod site;
+pub mod slots;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+/// Every API route, relative to `/api`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(municipalities::router())
+        .merge(enrolment::router())
+        .merge(budget::router())
+        .merge(slots::router())
+        .merge(bookings::router())
+        .merge(calendar::router())
+        .merge(coordinator::router())
+        .merge(crate::openapi::router())
+}

@@ -1,0 +1,97 @@
+//! The commands of the binary: the local server, `allocate` and `token`.
+
+use std::{path::Path, sync::Arc};
+
+use anyhow::Context;
+use dk2020_model::{Actor, MunicipalityCode};
+use tokio::net::TcpListener;
+
+use crate::{
+    app,
+    cli::{AllocateArgs, ServeArgs, TokenArgs, builtin_plan, render_plan},
+    config,
+    state::AppState,
+    store::{SqliteStore, Store},
+    telemetry,
+};
+
+/// The directory beside the database that keeps the local token secret.
+fn local_dir(db: &Path) -> &Path {
+    db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    telemetry::init(false);
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.db).with_context(|| format!("opening {}", args.db.display()))?);
+    let keys = config::token_keys(Some(local_dir(&args.db)))?;
+    let clock = config::clock().map_err(anyhow::Error::msg)?;
+    let origins = config::allowed_origins().map_err(anyhow::Error::msg)?;
+    let state = AppState::new(store, keys.clone(), clock);
+    let now = state.now().as_second();
+    let app = app::router_with_site(state, origins, &args.widget_dir);
+
+    let listener = TcpListener::bind(args.addr).await.with_context(|| format!("listening on {}", args.addr))?;
+    let base = format!("http://{}", listener.local_addr()?);
+    print_welcome(&base, &args, |actor| keys.issue(actor, 30, now));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_welcome(base: &str, args: &ServeArgs, token: impl Fn(Actor) -> String) {
+    let skive = Actor::Municipality { municipality: MunicipalityCode::new(779).expect("Skive is built in") };
+    let (t_skive, t_coord, t_secr) = (token(skive), token(Actor::Coordinator), token(Actor::Secretariat));
+    println!("dk2020-planner is running on {base} (database {})", args.db.display());
+    println!();
+    println!("  landing page          {base}/");
+    println!("  booking (Skive)       {base}/?view=booking&municipality=779&token={t_skive}");
+    println!("  enrolment overview    {base}/?view=overview");
+    println!("  budget                {base}/?view=budget");
+    println!("  coordinator           {base}/?view=coordinator&token={t_coord}");
+    println!("  secretariat           {base}/?view=secretariat&token={t_secr}");
+    println!("  demo intranet page    {base}/demo/intranet.html?token={t_skive}");
+    println!("  API description       {base}/api/openapi.json");
+    println!();
+    println!("Demo sign-ins (bearer tokens, valid 30 days):");
+    println!("  Skive Kommune (779)   {t_skive}");
+    println!("  coordinator           {t_coord}");
+    println!("  secretariat           {t_secr}");
+    println!();
+    println!("Press Ctrl-C to stop.");
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+pub fn allocate(args: &AllocateArgs) -> anyhow::Result<()> {
+    let params = args.params().map_err(anyhow::Error::msg)?;
+    let plan = builtin_plan(&params).map_err(anyhow::Error::msg)?;
+    print!("{}", render_plan(&plan, args.format));
+    Ok(())
+}
+
+pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
+    let actor = args.actor().map_err(anyhow::Error::msg)?;
+    let keys = config::token_keys(Some(local_dir(&args.db)))?;
+    println!("{}", keys.issue(actor, args.days, jiff::Timestamp::now().as_second()));
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! What every handler gets: the store, the token keys and the clock.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::{auth::TokenKeys, store::Store};
+
+/// "Now" comes from here, so tests and demos can pin it (`DK2020_NOW`).
+#[derive(Clone, Debug, Default)]
+pub enum Clock {
+    #[default]
+    System,
+    Fixed(Timestamp),
+}
+
+impl Clock {
+    pub fn now(&self) -> Timestamp {
+        match self {
+            Clock::System => Timestamp::now(),
+            Clock::Fixed(ts) => *ts,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub keys: TokenKeys,
+    pub clock: Clock,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, keys: TokenKeys, clock: Clock) -> Self {
+        Self { store, keys, clock }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}

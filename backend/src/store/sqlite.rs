@@ -1,0 +1,885 @@
+//! The embedded store: one SQLite file (WAL, `synchronous=FULL`), schema
+//! migrations versioned in code and tracked with `PRAGMA user_version`.
+//!
+//! rusqlite is synchronous, so every operation runs on tokio's blocking pool
+//! with the one connection held behind an async mutex. Writes that must not
+//! race (a booking and the check that its time is still free) run in a single
+//! `BEGIN IMMEDIATE` transaction: the connection, and SQLite's write lock, stay
+//! held while the check runs, so no other writer — in this process or in
+//! another one on the same file — can slip in between the check and the write.
+//!
+//! Layout:
+//! - `settings(key, json)`: rounds, budget parameters and availability as JSON.
+//! - `populations(code, inhabitants, as_of)`: the current figure of each of the
+//!   19 (names, town halls etc. are built in).
+//! - `status_changes(seq, municipality, change)`: the enrolment history only;
+//!   the state is the model's initial state with these replayed in `seq` order.
+//! - `bookings(...)`: one row a booking, instants as UTC epoch seconds (plus the
+//!   sub-second part, so an instant reads back exactly).
+//! - `idempotency_keys(municipality, key) -> booking_id`.
+
+use std::{
+    ops::{Deref, DerefMut},
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use dk2020_model::{
+    Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
+    Population, SessionKind, Topic,
+    allocation::PlanParams,
+    enrolment::{Enrolment, Rounds, StatusChange},
+    schedule::Availability,
+};
+use jiff::{Timestamp, civil::Date};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
+use serde::{Serialize, de::DeserializeOwned};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use super::{BookingCheck, BookingFilter, Created, Store, StoreError, StoreResult};
+
+/// How long a statement waits for another connection's lock before giving up
+/// with `SQLITE_BUSY` (reported as [`StoreError::Unavailable`]).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The schema, one step per version. `PRAGMA user_version` is the number of
+/// steps applied. Append new steps; never edit a released one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE settings (
+        key        TEXT PRIMARY KEY,
+        json       TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE populations (
+        code        INTEGER PRIMARY KEY,
+        inhabitants INTEGER NOT NULL CHECK (inhabitants >= 0),
+        as_of       TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE status_changes (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        municipality INTEGER NOT NULL,
+        at           TEXT NOT NULL,
+        change       TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX status_changes_by_municipality ON status_changes (municipality, seq);
+
+    CREATE TABLE bookings (
+        id            TEXT PRIMARY KEY,
+        municipality  INTEGER NOT NULL,
+        kind          TEXT NOT NULL CHECK (kind IN ('onsite', 'online')),
+        start_s       INTEGER NOT NULL,
+        start_ns      INTEGER NOT NULL DEFAULT 0,
+        end_s         INTEGER NOT NULL,
+        end_ns        INTEGER NOT NULL DEFAULT 0,
+        topic         TEXT NOT NULL,
+        contact_name  TEXT NOT NULL,
+        contact_email TEXT NOT NULL,
+        state         TEXT NOT NULL CHECK (state IN ('confirmed', 'cancelled')),
+        status        TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        changed_at    TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX bookings_by_start ON bookings (start_s);
+    CREATE INDEX bookings_by_municipality_start ON bookings (municipality, start_s);
+
+    CREATE TABLE idempotency_keys (
+        municipality INTEGER NOT NULL,
+        key          TEXT NOT NULL,
+        booking_id   TEXT NOT NULL REFERENCES bookings (id),
+        PRIMARY KEY (municipality, key)
+    ) STRICT;
+    "#,
+];
+
+const ROUNDS: &str = "rounds";
+const BUDGET_PARAMS: &str = "budget_params";
+const AVAILABILITY: &str = "availability";
+
+/// The SQLite store. Cheap to clone; clones share the connection.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its parent directories if needed) the database
+    /// file, applies pending migrations and seeds what is missing.
+    pub fn open(path: impl AsRef<Path>) -> anyhow::Result<Self> {
+        let path = path.as_ref();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create the directory {}", dir.display()))?;
+        }
+        let conn = Connection::open(path)
+            .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
+        Self::setup(conn, Some(path.to_path_buf()))
+            .with_context(|| format!("cannot prepare the SQLite database {}", path.display()))
+    }
+
+    /// A private in-memory database with the same schema and seed, for tests.
+    /// It behaves like a file except that it is gone when the store is dropped
+    /// (and has no WAL, which only matters for other processes).
+    pub fn in_memory() -> anyhow::Result<Self> {
+        let conn = Connection::open_in_memory().context("cannot open an in-memory SQLite database")?;
+        Self::setup(conn, None)
+    }
+
+    /// The database file, `None` for an in-memory store.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn setup(mut conn: Connection, path: Option<PathBuf>) -> anyhow::Result<Self> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if path.is_some() && !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(journal_mode = %mode, "SQLite could not switch to WAL; concurrent readers will wait for writers");
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&mut conn)?;
+        seed(&mut conn)?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), path })
+    }
+
+    async fn lock(&self) -> Locked {
+        Locked(self.conn.clone().lock_owned().await)
+    }
+
+    /// Runs `f` on the blocking pool with the connection to itself.
+    async fn run<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let locked = self.lock().await;
+        blocking(locked, f).await.map(|(_, t)| t)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Connection handling
+// ---------------------------------------------------------------------------
+
+/// The connection, held exclusively. A transaction left open (an error, a
+/// rejected check, a request dropped halfway) is rolled back when it is
+/// dropped, so the next user always starts clean.
+struct Locked(OwnedMutexGuard<Connection>);
+
+impl Deref for Locked {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.0
+    }
+}
+
+impl DerefMut for Locked {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.0
+    }
+}
+
+impl Drop for Locked {
+    fn drop(&mut self) {
+        if !self.0.is_autocommit()
+            && let Err(e) = self.0.execute_batch("ROLLBACK")
+        {
+            tracing::error!(error = %e, "SQLite rollback failed");
+        }
+    }
+}
+
+/// Runs `f` with the held connection on tokio's blocking pool and hands the
+/// connection back, so a caller can continue the same transaction.
+async fn blocking<T, F>(mut locked: Locked, f: F) -> StoreResult<(Locked, T)>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || f(&mut locked).map(|t| (locked, t)))
+        .await
+        .map_err(|e| {
+            if e.is_panic() {
+                StoreError::Internal(anyhow::anyhow!("a database task panicked"))
+            } else {
+                StoreError::Unavailable("the server is shutting down".to_string())
+            }
+        })?
+}
+
+/// SQLite errors as store errors: lock contention and I/O trouble are
+/// "unavailable" (503, try again), the rest are our own faults.
+fn db_err(e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            StoreError::Unavailable("the database is busy with another write".to_string())
+        }
+        Some(
+            ErrorCode::SystemIoFailure
+            | ErrorCode::CannotOpen
+            | ErrorCode::DiskFull
+            | ErrorCode::ReadOnly
+            | ErrorCode::PermissionDenied
+            | ErrorCode::FileLockingProtocolFailed,
+        ) => StoreError::Unavailable(format!("the database file cannot be read or written ({e})")),
+        _ => StoreError::Internal(anyhow::Error::new(e).context("SQLite")),
+    }
+}
+
+trait Db<T> {
+    fn db(self) -> StoreResult<T>;
+}
+
+impl<T> Db<T> for rusqlite::Result<T> {
+    fn db(self) -> StoreResult<T> {
+        self.map_err(db_err)
+    }
+}
+
+/// Stored data that cannot be read back: never a panic, an internal error.
+fn corrupt(what: impl std::fmt::Display, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(anyhow::anyhow!("unreadable {what} in the database: {e}"))
+}
+
+fn begin_immediate(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch("BEGIN IMMEDIATE").db()
+}
+
+fn commit(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch("COMMIT").db()
+}
+
+// ---------------------------------------------------------------------------
+// Migrations and seed
+// ---------------------------------------------------------------------------
+
+fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    // Under the write lock, so two processes opening a new file at once do not
+    // both apply a step.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        anyhow::bail!(
+            "the database has schema version {version}, newer than this program knows ({known}); use a newer dk2020-api"
+        );
+    }
+    for (step, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql).with_context(|| format!("schema migration {} failed", step + 1))?;
+        tx.pragma_update(None, "user_version", step as i64 + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Fills in what a new database lacks: the 19 populations and the default
+/// settings. Idempotent: existing rows are never overwritten.
+fn seed(conn: &mut Connection) -> anyhow::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    {
+        let mut insert =
+            tx.prepare("INSERT OR IGNORE INTO populations (code, inhabitants, as_of) VALUES (?1, ?2, ?3)")?;
+        for m in Municipalities::builtin().iter() {
+            insert.execute(params![
+                m.code.get(),
+                m.population.inhabitants,
+                m.population.as_of.to_string()
+            ])?;
+        }
+        let mut insert = tx.prepare("INSERT OR IGNORE INTO settings (key, json) VALUES (?1, ?2)")?;
+        insert.execute(params![ROUNDS, serde_json::to_string(&Rounds::default())?])?;
+        insert.execute(params![BUDGET_PARAMS, serde_json::to_string(&PlanParams::default())?])?;
+        insert.execute(params![AVAILABILITY, serde_json::to_string(&Availability::default())?])?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------
+
+fn read_setting<T: DeserializeOwned + Default>(conn: &Connection, key: &str) -> StoreResult<T> {
+    let json: Option<String> = conn
+        .query_row("SELECT json FROM settings WHERE key = ?1", [key], |row| row.get(0))
+        .optional()
+        .db()?;
+    match json {
+        Some(json) => serde_json::from_str(&json).map_err(|e| corrupt(format_args!("setting {key:?}"), e)),
+        // Seeded on open; a row that went missing reads as the default.
+        None => Ok(T::default()),
+    }
+}
+
+fn write_setting<T: Serialize>(conn: &Connection, key: &str, value: &T) -> StoreResult<()> {
+    let json = serde_json::to_string(value).map_err(|e| StoreError::Internal(e.into()))?;
+    conn.execute(
+        "INSERT INTO settings (key, json) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET json = excluded.json",
+        params![key, json],
+    )
+    .db()?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Enrolment history
+// ---------------------------------------------------------------------------
+
+fn parse_change(seq: i64, json: &str) -> StoreResult<StatusChange> {
+    serde_json::from_str(json).map_err(|e| corrupt(format_args!("status change #{seq}"), e))
+}
+
+fn last_change(conn: &Connection, municipality: MunicipalityCode) -> StoreResult<Option<StatusChange>> {
+    let row: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, change FROM status_changes WHERE municipality = ?1 ORDER BY seq DESC LIMIT 1",
+            [municipality.get()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()
+        .db()?;
+    row.map(|(seq, json)| parse_change(seq, &json)).transpose()
+}
+
+fn append_change(conn: &Connection, change: &StatusChange) -> StoreResult<()> {
+    let last = last_change(conn, change.municipality)?;
+    let current = match &last {
+        Some(last) => last.to,
+        None => Enrolment::initial_state().status(change.municipality),
+    };
+    let name = change.municipality.name();
+    if current != change.from {
+        return Err(StoreError::Conflict(format!(
+            "the status of {name} was changed meanwhile: it is now \"{current}\", not \"{}\"; reload and try again",
+            change.from
+        )));
+    }
+    if let Some(last) = last
+        && change.at < last.at
+    {
+        return Err(StoreError::Conflict(format!(
+            "the change of {name} is dated {}, before its last recorded change at {}",
+            change.at, last.at
+        )));
+    }
+    let json = serde_json::to_string(change).map_err(|e| StoreError::Internal(e.into()))?;
+    conn.execute(
+        "INSERT INTO status_changes (municipality, at, change) VALUES (?1, ?2, ?3)",
+        params![change.municipality.get(), change.at.to_string(), json],
+    )
+    .db()?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Bookings
+// ---------------------------------------------------------------------------
+
+const BOOKING_COLUMNS: &str = "id, municipality, kind, start_s, start_ns, end_s, end_ns, topic, contact_name, \
+     contact_email, status, created_at, changed_at";
+
+/// A `bookings` row as stored, before it is checked back into a [`Booking`].
+struct BookingRow {
+    id: String,
+    municipality: i64,
+    kind: String,
+    start: (i64, i64),
+    end: (i64, i64),
+    topic: String,
+    contact_name: String,
+    contact_email: String,
+    status: String,
+    created_at: String,
+    changed_at: String,
+}
+
+impl BookingRow {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            municipality: row.get(1)?,
+            kind: row.get(2)?,
+            start: (row.get(3)?, row.get(4)?),
+            end: (row.get(5)?, row.get(6)?),
+            topic: row.get(7)?,
+            contact_name: row.get(8)?,
+            contact_email: row.get(9)?,
+            status: row.get(10)?,
+            created_at: row.get(11)?,
+            changed_at: row.get(12)?,
+        })
+    }
+
+    fn into_booking(self) -> StoreResult<Booking> {
+        let what = format!("booking {:?}", self.id);
+        let bad = |e: &dyn std::fmt::Display| corrupt(&what, e);
+        let instant = |(s, ns): (i64, i64)| -> StoreResult<Timestamp> {
+            let ns = i32::try_from(ns).map_err(|e| bad(&e))?;
+            Timestamp::new(s, ns).map_err(|e| bad(&e))
+        };
+        let timestamp = |s: &str| s.parse::<Timestamp>().map_err(|e| bad(&e));
+        Ok(Booking {
+            id: BookingId::parse(&self.id).map_err(|e| bad(&e))?,
+            municipality: u16::try_from(self.municipality)
+                .map_err(|e| bad(&e))
+                .and_then(|code| MunicipalityCode::new(code).map_err(|e| bad(&e)))?,
+            kind: self.kind.parse::<SessionKind>().map_err(|e| bad(&e))?,
+            start: LocalTime::new(instant(self.start)?),
+            end: LocalTime::new(instant(self.end)?),
+            topic: Topic::parse(&self.topic).map_err(|e| bad(&e))?,
+            contact_name: ContactName::parse(&self.contact_name).map_err(|e| bad(&e))?,
+            contact_email: Email::parse(&self.contact_email).map_err(|e| bad(&e))?,
+            status: serde_json::from_str(&self.status).map_err(|e| bad(&e))?,
+            created_at: timestamp(&self.created_at)?,
+            changed_at: timestamp(&self.changed_at)?,
+        })
+    }
+}
+
+fn split(t: LocalTime) -> (i64, i32) {
+    let ts = t.timestamp();
+    (ts.as_second(), ts.subsec_nanosecond())
+}
+
+fn state_of(status: &BookingStatus) -> &'static str {
+    match status {
+        BookingStatus::Confirmed => "confirmed",
+        BookingStatus::Cancelled { .. } => "cancelled",
+    }
+}
+
+fn status_json(status: &BookingStatus) -> StoreResult<String> {
+    serde_json::to_string(status).map_err(|e| StoreError::Internal(e.into()))
+}
+
+fn get_booking(conn: &Connection, id: &str) -> StoreResult<Option<Booking>> {
+    let row = conn
+        .query_row(
+            &format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = ?1"),
+            [id],
+            BookingRow::from_row,
+        )
+        .optional()
+        .db()?;
+    row.map(BookingRow::into_booking).transpose()
+}
+
+fn require_booking(conn: &Connection, id: &str) -> StoreResult<Booking> {
+    get_booking(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("there is no booking with id {id:?}")))
+}
+
+fn list_bookings(conn: &Connection, filter: &BookingFilter, except: Option<&str>) -> StoreResult<Vec<Booking>> {
+    // The seconds columns narrow the rows down (inclusively, via the indexes);
+    // the exact comparison on the full instants follows below.
+    let mut sql = format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE 1 = 1");
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    if let Some(m) = filter.municipality {
+        args.push(i64::from(m.get()).into());
+        sql.push_str(&format!(" AND municipality = ?{}", args.len()));
+    }
+    if let Some(t) = filter.ends_after {
+        args.push(t.as_second().saturating_sub(1).into());
+        sql.push_str(&format!(" AND end_s >= ?{}", args.len()));
+    }
+    if let Some(t) = filter.starts_before {
+        args.push(t.as_second().saturating_add(1).into());
+        sql.push_str(&format!(" AND start_s <= ?{}", args.len()));
+    }
+    if !filter.include_cancelled {
+        sql.push_str(" AND state = 'confirmed'");
+    }
+    if let Some(id) = except {
+        args.push(id.to_string().into());
+        sql.push_str(&format!(" AND id <> ?{}", args.len()));
+    }
+    sql.push_str(" ORDER BY start_s, start_ns, id");
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args), BookingRow::from_row)
+        .db()?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .db()?;
+    let mut bookings = rows.into_iter().map(BookingRow::into_booking).collect::<StoreResult<Vec<_>>>()?;
+    bookings.retain(|b| {
+        filter.ends_after.is_none_or(|t| b.end.timestamp() > t)
+            && filter.starts_before.is_none_or(|t| b.start.timestamp() < t)
+    });
+    Ok(bookings)
+}
+
+/// The confirmed bookings that end after `now`: what a booking check sees.
+fn confirmed_ending_after(conn: &Connection, now: Timestamp, except: Option<&str>) -> StoreResult<Vec<Booking>> {
+    let filter = BookingFilter { ends_after: Some(now), ..BookingFilter::default() };
+    list_bookings(conn, &filter, except)
+}
+
+fn insert_booking(conn: &Connection, b: &Booking) -> StoreResult<()> {
+    let (start_s, start_ns) = split(b.start);
+    let (end_s, end_ns) = split(b.end);
+    let result = conn.execute(
+        &format!("INSERT INTO bookings ({BOOKING_COLUMNS}, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+        params![
+            b.id.as_str(),
+            b.municipality.get(),
+            b.kind.as_str(),
+            start_s,
+            start_ns,
+            end_s,
+            end_ns,
+            b.topic.as_str(),
+            b.contact_name.as_str(),
+            b.contact_email.as_str(),
+            status_json(&b.status)?,
+            b.created_at.to_string(),
+            b.changed_at.to_string(),
+            state_of(&b.status),
+        ],
+    );
+    match result {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+            Err(StoreError::Conflict(format!("a booking with id {:?} already exists", b.id.as_str())))
+        }
+        Err(e) => Err(db_err(e)),
+    }
+}
+
+/// What the first half of a create finds.
+enum Existing {
+    /// The idempotency key was used before: the booking made then.
+    Replay(Booking),
+    /// The confirmed bookings the check must see.
+    Check(Vec<Booking>),
+}
+
+// ---------------------------------------------------------------------------
+// The trait
+// ---------------------------------------------------------------------------
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn health(&self) -> StoreResult<()> {
+        self.run(|conn| {
+            conn.query_row("SELECT count(*) FROM settings", [], |row| row.get::<_, i64>(0)).db()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn municipalities(&self) -> StoreResult<Municipalities> {
+        let rows: Vec<(i64, i64, String)> = self
+            .run(|conn| {
+                let mut stmt = conn.prepare_cached("SELECT code, inhabitants, as_of FROM populations").db()?;
+                stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                    .db()?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .db()
+            })
+            .await?;
+        let mut updates = Vec::with_capacity(rows.len());
+        for (code, inhabitants, as_of) in rows {
+            let what = format!("population of municipality {code}");
+            let code = u16::try_from(code)
+                .ok()
+                .and_then(|c| MunicipalityCode::new(c).ok())
+                .ok_or_else(|| corrupt(&what, "not a municipality of the region"))?;
+            let inhabitants = u32::try_from(inhabitants).map_err(|e| corrupt(&what, e))?;
+            let as_of = as_of.parse::<Date>().map_err(|e| corrupt(&what, e))?;
+            updates.push((code, Population { inhabitants, as_of }));
+        }
+        Ok(Municipalities::builtin().with_populations(updates))
+    }
+
+    async fn set_population(&self, municipality: MunicipalityCode, population: Population) -> StoreResult<()> {
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO populations (code, inhabitants, as_of) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (code) DO UPDATE SET inhabitants = excluded.inhabitants, as_of = excluded.as_of",
+                params![municipality.get(), population.inhabitants, population.as_of.to_string()],
+            )
+            .db()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn status_changes(&self) -> StoreResult<Vec<StatusChange>> {
+        let rows: Vec<(i64, String)> = self
+            .run(|conn| {
+                let mut stmt = conn.prepare_cached("SELECT seq, change FROM status_changes ORDER BY seq").db()?;
+                stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .db()?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .db()
+            })
+            .await?;
+        rows.iter().map(|(seq, json)| parse_change(*seq, json)).collect()
+    }
+
+    async fn record_status_change(&self, change: &StatusChange) -> StoreResult<()> {
+        let change = change.clone();
+        self.run(move |conn| {
+            begin_immediate(conn)?;
+            append_change(conn, &change)?;
+            commit(conn)
+        })
+        .await
+    }
+
+    async fn rounds(&self) -> StoreResult<Rounds> {
+        self.run(|conn| read_setting(conn, ROUNDS)).await
+    }
+
+    async fn set_rounds(&self, rounds: &Rounds) -> StoreResult<()> {
+        let rounds = rounds.clone();
+        self.run(move |conn| write_setting(conn, ROUNDS, &rounds)).await
+    }
+
+    async fn budget_params(&self) -> StoreResult<PlanParams> {
+        self.run(|conn| read_setting(conn, BUDGET_PARAMS)).await
+    }
+
+    async fn set_budget_params(&self, params: &PlanParams) -> StoreResult<()> {
+        let params = params.clone();
+        self.run(move |conn| write_setting(conn, BUDGET_PARAMS, &params)).await
+    }
+
+    async fn availability(&self) -> StoreResult<Availability> {
+        self.run(|conn| read_setting(conn, AVAILABILITY)).await
+    }
+
+    async fn set_availability(&self, availability: &Availability) -> StoreResult<()> {
+        let availability = availability.clone();
+        self.run(move |conn| write_setting(conn, AVAILABILITY, &availability)).await
+    }
+
+    async fn booking(&self, id: &BookingId) -> StoreResult<Booking> {
+        let id = id.clone();
+        self.run(move |conn| require_booking(conn, id.as_str())).await
+    }
+
+    async fn bookings(&self, filter: &BookingFilter) -> StoreResult<Vec<Booking>> {
+        let filter = filter.clone();
+        self.run(move |conn| list_bookings(conn, &filter, None)).await
+    }
+
+    async fn create_booking(
+        &self,
+        booking: &Booking,
+        idempotency_key: Option<&str>,
+        now: Timestamp,
+        check: BookingCheck<'_>,
+    ) -> StoreResult<Created> {
+        let municipality = booking.municipality.get();
+        let key = idempotency_key.map(str::to_string);
+
+        // One transaction from here to the commit: read what the check needs...
+        let locked = self.lock().await;
+        let (locked, existing) = blocking(locked, {
+            let key = key.clone();
+            move |conn| {
+                begin_immediate(conn)?;
+                if let Some(key) = key {
+                    let earlier: Option<String> = conn
+                        .query_row(
+                            "SELECT booking_id FROM idempotency_keys WHERE municipality = ?1 AND key = ?2",
+                            params![municipality, key],
+                            |row| row.get(0),
+                        )
+                        .optional()
+                        .db()?;
+                    if let Some(id) = earlier {
+                        return Ok(Existing::Replay(require_booking(conn, &id)?));
+                    }
+                }
+                Ok(Existing::Check(confirmed_ending_after(conn, now, None)?))
+            }
+        })
+        .await?;
+        let confirmed = match existing {
+            // `locked` is dropped: the read-only transaction is rolled back.
+            Existing::Replay(booking) => return Ok(Created { booking, created: false }),
+            Existing::Check(confirmed) => confirmed,
+        };
+
+        // ...check, with the write lock still held (a refusal rolls back)...
+        check(&confirmed).map_err(StoreError::Rejected)?;
+
+        // ...and write.
+        let booking = booking.clone();
+        let (_, booking) = blocking(locked, move |conn| {
+            insert_booking(conn, &booking)?;
+            if let Some(key) = key {
+                conn.execute(
+                    "INSERT INTO idempotency_keys (municipality, key, booking_id) VALUES (?1, ?2, ?3)",
+                    params![municipality, key, booking.id.as_str()],
+                )
+                .db()?;
+            }
+            commit(conn)?;
+            Ok(booking)
+        })
+        .await?;
+        Ok(Created { booking, created: true })
+    }
+
+    async fn cancel_booking(
+        &self,
+        id: &BookingId,
+        by: Actor,
+        reason: Option<String>,
+        at: Timestamp,
+    ) -> StoreResult<Booking> {
+        let id = id.clone();
+        self.run(move |conn| {
+            begin_immediate(conn)?;
+            let mut booking = require_booking(conn, id.as_str())?;
+            if !booking.is_confirmed() {
+                return Err(StoreError::Conflict(format!("booking {id} is already cancelled")));
+            }
+            booking.status = BookingStatus::Cancelled { by, reason };
+            booking.changed_at = at;
+            conn.execute(
+                "UPDATE bookings SET state = ?2, status = ?3, changed_at = ?4 WHERE id = ?1",
+                params![id.as_str(), state_of(&booking.status), status_json(&booking.status)?, at.to_string()],
+            )
+            .db()?;
+            commit(conn)?;
+            Ok(booking)
+        })
+        .await
+    }
+
+    async fn reschedule_booking(
+        &self,
+        id: &BookingId,
+        start: LocalTime,
+        end: LocalTime,
+        at: Timestamp,
+        check: BookingCheck<'_>,
+    ) -> StoreResult<Booking> {
+        // One transaction: load the booking and the others...
+        let locked = self.lock().await;
+        let (locked, (mut booking, others)) = blocking(locked, {
+            let id = id.clone();
+            move |conn| {
+                begin_immediate(conn)?;
+                let booking = require_booking(conn, id.as_str())?;
+                if !booking.is_confirmed() {
+                    return Err(StoreError::Conflict(format!(
+                        "booking {id} is cancelled and cannot be moved; make a new booking"
+                    )));
+                }
+                let others = confirmed_ending_after(conn, at, Some(id.as_str()))?;
+                Ok((booking, others))
+            }
+        })
+        .await?;
+
+        // ...check the new time against the others (a refusal rolls back and
+        // leaves the booking as it was)...
+        check(&others).map_err(StoreError::Rejected)?;
+
+        // ...and move it.
+        booking.start = start;
+        booking.end = end;
+        booking.changed_at = at;
+        let (_, booking) = blocking(locked, move |conn| {
+            let (start_s, start_ns) = split(booking.start);
+            let (end_s, end_ns) = split(booking.end);
+            conn.execute(
+                "UPDATE bookings SET start_s = ?2, start_ns = ?3, end_s = ?4, end_ns = ?5, changed_at = ?6
+                 WHERE id = ?1",
+                params![booking.id.as_str(), start_s, start_ns, end_s, end_ns, booking.changed_at.to_string()],
+            )
+            .db()?;
+            commit(conn)?;
+            Ok(booking)
+        })
+        .await?;
+        Ok(booking)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_database_gets_every_migration_and_the_seed() {
+        let store = SqliteStore::in_memory().unwrap();
+        let conn = store.conn.try_lock().unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let populations: i64 = conn.query_row("SELECT count(*) FROM populations", [], |r| r.get(0)).unwrap();
+        assert_eq!(populations, 19);
+        let settings: i64 = conn.query_row("SELECT count(*) FROM settings", [], |r| r.get(0)).unwrap();
+        assert_eq!(settings, 3);
+    }
+
+    #[test]
+    fn a_file_is_opened_in_wal_mode_with_full_sync_and_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/dir/dk2020.sqlite");
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.path(), Some(path.as_path()));
+        let conn = store.conn.try_lock().unwrap();
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        assert_eq!(sync, 2, "FULL");
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("future.sqlite");
+        drop(SqliteStore::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 1).unwrap();
+        drop(conn);
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert!(format!("{err:#}").contains("newer"), "{err:#}");
+    }
+
+    #[tokio::test]
+    async fn unreadable_rows_are_errors_not_panics() {
+        let store = SqliteStore::in_memory().unwrap();
+        store
+            .run(|conn| {
+                conn.execute_batch(
+                    "INSERT INTO bookings (id, municipality, kind, start_s, end_s, topic, contact_name,
+                         contact_email, state, status, created_at, changed_at)
+                     VALUES ('bad', 999, 'onsite', 0, 60, 't', 'n', 'a@b.dk', 'confirmed',
+                             '{\"state\":\"confirmed\"}', 'x', 'y');
+                     UPDATE settings SET json = '{' WHERE key = 'rounds';
+                     INSERT INTO status_changes (municipality, at, change) VALUES (779, 'x', 'nonsense');",
+                )
+                .db()
+            })
+            .await
+            .unwrap();
+        let id = BookingId::parse("bad").unwrap();
+        assert!(matches!(store.booking(&id).await, Err(StoreError::Internal(_))));
+        assert!(matches!(store.bookings(&BookingFilter::default()).await, Err(StoreError::Internal(_))));
+        assert!(matches!(store.rounds().await, Err(StoreError::Internal(_))));
+        assert!(matches!(store.status_changes().await, Err(StoreError::Internal(_))));
+        // The store still works afterwards.
+        store.health().await.unwrap();
+    }
+}

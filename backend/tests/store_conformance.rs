@@ -1,0 +1,804 @@
+//! The store conformance suite: every behaviour the API relies on, written once
+//! against `dyn Store` and instantiated for each implementation with one line:
+//!
+//! ```ignore
+//! conformance_suite!(sqlite, sqlite_fixture());
+//! conformance_suite!(dynamodb, dynamodb_fixture()); // a Fixture on a fresh table
+//! ```
+//!
+//! Each generated test gets a fresh, seeded store from the fixture expression.
+
+use std::{any::Any, future::Future, pin::Pin, sync::Arc};
+
+use dk2020_api::store::{BookingFilter, Created, SqliteStore, Store, StoreError};
+use dk2020_model::{
+    Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
+    Population, SessionKind, Topic,
+    allocation::{Key, PlanParams},
+    enrolment::{Enrolment, EnrolmentStatus, PILOT_MUNICIPALITIES, RoundNumber, Rounds, StatusChange},
+    schedule::{Availability, DateException, RuleViolation, check_booking},
+};
+use jiff::{
+    Timestamp,
+    civil::{Date, date},
+};
+
+// ---------------------------------------------------------------------------
+// Fixtures: how each store under test is made
+// ---------------------------------------------------------------------------
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// A fresh, seeded store under test.
+pub struct Fixture {
+    pub store: Arc<dyn Store>,
+    /// Opens the same data again through a new handle, as after a restart.
+    pub reopen: Box<dyn Fn() -> BoxFuture<Arc<dyn Store>> + Send + Sync>,
+    /// Whatever must live as long as the test (a temporary directory, a table).
+    pub _guard: Box<dyn Any + Send + Sync>,
+}
+
+/// A new SQLite file in its own temporary directory.
+async fn sqlite_fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("data").join("dk2020.sqlite");
+    let store = SqliteStore::open(&path).expect("open a new SQLite store");
+    Fixture {
+        store: Arc::new(store),
+        reopen: Box::new(move || {
+            let path = path.clone();
+            Box::pin(async move {
+                Arc::new(SqliteStore::open(&path).expect("reopen the SQLite store")) as Arc<dyn Store>
+            })
+        }),
+        _guard: Box::new(dir),
+    }
+}
+
+/// Generates one `#[tokio::test]` per behaviour of [`behaviours`] for the store
+/// that `$fixture` (an expression of type `impl Future<Output = Fixture>`) makes.
+macro_rules! conformance_suite {
+    ($name:ident, $fixture:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            conformance_suite!(@tests $fixture;
+                health_answers,
+                new_store_has_the_19_municipalities_with_their_2020_populations,
+                new_store_has_no_status_changes_and_replays_to_the_known_enrolment,
+                new_store_has_the_default_rounds_budget_params_and_availability,
+                population_update_is_kept_for_that_municipality_only,
+                settings_round_trip_and_the_last_write_wins,
+                status_changes_are_appended_in_order_and_replay,
+                status_change_from_a_stale_status_is_a_conflict,
+                status_change_dated_before_the_last_one_is_a_conflict,
+                created_booking_reads_back_exactly,
+                unknown_booking_is_not_found,
+                bookings_are_listed_in_start_order,
+                bookings_filter_by_municipality,
+                bookings_filter_by_ends_after_exclusively,
+                bookings_filter_by_starts_before_exclusively,
+                bookings_list_hides_cancelled_unless_asked,
+                bookings_filters_combine,
+                check_sees_only_confirmed_bookings_ending_after_now,
+                rejected_booking_writes_nothing,
+                rejected_booking_does_not_use_up_its_idempotency_key,
+                booking_with_an_existing_id_is_a_conflict,
+                cancel_marks_the_booking_cancelled_by_whom_and_why,
+                cancelling_twice_is_a_conflict,
+                cancelling_an_unknown_booking_is_not_found,
+                cancelled_time_can_be_booked_again,
+                reschedule_moves_the_booking_and_the_check_does_not_see_it,
+                failed_reschedule_leaves_the_booking_untouched,
+                rescheduling_a_cancelled_booking_is_a_conflict,
+                rescheduling_an_unknown_booking_is_not_found,
+                idempotency_key_returns_the_first_booking_without_a_second_row,
+                idempotency_key_is_per_municipality,
+                data_survives_reopening,
+            );
+
+            conformance_suite!(@concurrent $fixture;
+                concurrent_bookings_of_one_slot_let_exactly_one_win,
+                concurrent_retries_with_one_idempotency_key_make_one_booking,
+                concurrent_status_changes_from_one_status_let_exactly_one_win,
+                concurrent_reschedules_onto_one_slot_let_exactly_one_win,
+            );
+        }
+    };
+    (@tests $fixture:expr; $($test:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $test() {
+                crate::behaviours::$test($fixture.await).await;
+            }
+        )*
+    };
+    (@concurrent $fixture:expr; $($test:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+            async fn $test() {
+                crate::behaviours::$test($fixture.await).await;
+            }
+        )*
+    };
+}
+
+conformance_suite!(sqlite, sqlite_fixture());
+
+// ---------------------------------------------------------------------------
+// Test data
+// ---------------------------------------------------------------------------
+
+const SKIVE: u16 = 779;
+const VIBORG: u16 = 791;
+const AARHUS: u16 = 751;
+
+fn code(code: u16) -> MunicipalityCode {
+    MunicipalityCode::new(code).expect("a municipality of the region")
+}
+
+/// Copenhagen wall-clock time in December 2026 (winter time).
+fn dec(day: i8, hour: i8, minute: i8) -> LocalTime {
+    LocalTime::from_local(date(2026, 12, day).at(hour, minute, 0, 0))
+}
+
+/// "Now" of most tests: Monday 23 November 2026, 08:00 Copenhagen.
+fn now() -> Timestamp {
+    LocalTime::from_local(date(2026, 11, 23).at(8, 0, 0, 0)).timestamp()
+}
+
+/// A creation time with nanoseconds, to see that instants are kept exactly.
+fn created() -> Timestamp {
+    "2026-11-20T10:15:30.123456789Z".parse().expect("timestamp")
+}
+
+fn booking(id: &str, municipality: u16, start: LocalTime, minutes: i64) -> Booking {
+    let end = LocalTime::new(start.timestamp() + jiff::SignedDuration::from_mins(minutes));
+    Booking {
+        id: BookingId::parse(id).expect("booking id"),
+        municipality: code(municipality),
+        kind: SessionKind::Online,
+        start,
+        end,
+        topic: Topic::parse("Klimaplanens første skridt").expect("topic"),
+        contact_name: ContactName::parse("Søren Ærø").expect("name"),
+        contact_email: Email::parse("klima@skive.dk").expect("e-mail"),
+        status: BookingStatus::Confirmed,
+        created_at: created(),
+        changed_at: created(),
+    }
+}
+
+fn id(s: &str) -> BookingId {
+    BookingId::parse(s).expect("booking id")
+}
+
+fn accept_all(_: &[Booking]) -> Result<(), RuleViolation> {
+    Ok(())
+}
+
+fn reject_all(_: &[Booking]) -> Result<(), RuleViolation> {
+    Err(RuleViolation::SlotTaken { buffer: 15 })
+}
+
+/// A simple check: the time must not overlap a booking the store shows it.
+fn free(start: LocalTime, end: LocalTime) -> impl Fn(&[Booking]) -> Result<(), RuleViolation> + Send + Sync {
+    move |existing| {
+        if existing.iter().any(|b| b.overlaps(start, end)) {
+            Err(RuleViolation::SlotTaken { buffer: 0 })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+async fn create(store: &dyn Store, b: &Booking) -> Booking {
+    let made = store.create_booking(b, None, now(), &accept_all).await.expect("create booking");
+    assert!(made.created);
+    made.booking
+}
+
+fn change(municipality: u16, from: EnrolmentStatus, to: EnrolmentStatus, at: &str) -> StatusChange {
+    StatusChange {
+        municipality: code(municipality),
+        from,
+        to,
+        by: Actor::Secretariat,
+        at: at.parse().expect("timestamp"),
+        note: Some("Byrådsmøde".to_string()),
+    }
+}
+
+fn enrolled(round: u8, decided_on: Date) -> EnrolmentStatus {
+    EnrolmentStatus::Enrolled { round: RoundNumber::new(round).expect("round"), decided_on }
+}
+
+fn ids(bookings: &[Booking]) -> Vec<&str> {
+    bookings.iter().map(|b| b.id.as_str()).collect()
+}
+
+fn all_bookings() -> BookingFilter {
+    BookingFilter { include_cancelled: true, ..BookingFilter::default() }
+}
+
+// ---------------------------------------------------------------------------
+// The behaviours
+// ---------------------------------------------------------------------------
+
+mod behaviours {
+    use super::*;
+
+    pub async fn health_answers(fx: Fixture) {
+        fx.store.health().await.expect("healthy");
+    }
+
+    pub async fn new_store_has_the_19_municipalities_with_their_2020_populations(fx: Fixture) {
+        let all = fx.store.municipalities().await.unwrap();
+        assert_eq!(all.len(), 19);
+        assert_eq!(all.total_population(), 1_313_596);
+        assert_eq!(all, Municipalities::builtin());
+    }
+
+    pub async fn new_store_has_no_status_changes_and_replays_to_the_known_enrolment(fx: Fixture) {
+        let changes = fx.store.status_changes().await.unwrap();
+        assert!(changes.is_empty(), "{changes:?}");
+        let state = Enrolment::replay(changes).unwrap();
+        assert_eq!(state, Enrolment::initial_state());
+        for pilot in PILOT_MUNICIPALITIES {
+            assert_eq!(state.status(code(pilot)), EnrolmentStatus::AlreadyIn, "{pilot}");
+        }
+        assert_eq!(state.status(code(SKIVE)), EnrolmentStatus::Undecided);
+    }
+
+    pub async fn new_store_has_the_default_rounds_budget_params_and_availability(fx: Fixture) {
+        assert_eq!(fx.store.rounds().await.unwrap(), Rounds::default());
+        assert_eq!(fx.store.budget_params().await.unwrap(), PlanParams::default());
+        assert_eq!(fx.store.availability().await.unwrap(), Availability::default());
+    }
+
+    pub async fn population_update_is_kept_for_that_municipality_only(fx: Fixture) {
+        let figure = Population { inhabitants: 46_500, as_of: date(2024, 1, 1) };
+        fx.store.set_population(code(SKIVE), figure).await.unwrap();
+        let all = fx.store.municipalities().await.unwrap();
+        assert_eq!(all.get(code(SKIVE)).population, figure);
+        let builtin = Municipalities::builtin();
+        let before = builtin.get(code(SKIVE)).population.inhabitants;
+        assert_eq!(all.total_population(), 1_313_596 - u64::from(before) + 46_500);
+        for m in builtin.iter().filter(|m| m.code != code(SKIVE)) {
+            assert_eq!(all.get(m.code), m);
+        }
+        // A second update replaces the first.
+        let newer = Population { inhabitants: 46_600, as_of: date(2025, 1, 1) };
+        fx.store.set_population(code(SKIVE), newer).await.unwrap();
+        assert_eq!(fx.store.municipalities().await.unwrap().get(code(SKIVE)).population, newer);
+    }
+
+    pub async fn settings_round_trip_and_the_last_write_wins(fx: Fixture) {
+        let mut rounds: Vec<_> = Rounds::default().iter().copied().collect();
+        rounds[1].deadline = date(2021, 10, 15);
+        rounds[1].expected_max = 9;
+        let rounds = Rounds::new(rounds).unwrap();
+        fx.store.set_rounds(&rounds).await.unwrap();
+        assert_eq!(fx.store.rounds().await.unwrap(), rounds);
+
+        let params = PlanParams {
+            total: 4_500_000,
+            years: 4,
+            key: Key::Hybrid { equal_percent: "12.5".parse().unwrap() },
+            frame_per_year: 250_000,
+            exclude: [code(741), code(SKIVE)].into_iter().collect(),
+        };
+        fx.store.set_budget_params(&params).await.unwrap();
+        assert_eq!(fx.store.budget_params().await.unwrap(), params);
+        let params = PlanParams { total: 5_000_000, ..params };
+        fx.store.set_budget_params(&params).await.unwrap();
+        assert_eq!(fx.store.budget_params().await.unwrap(), params);
+
+        let mut availability = Availability::default();
+        availability.rules.buffer_minutes = 30;
+        availability.rules.travel.road_factor = 1.37;
+        availability.weekly.friday = None;
+        availability.exceptions.push(DateException {
+            date: date(2026, 12, 4),
+            hours: None,
+            note: Some("Kursus i København".to_string()),
+        });
+        fx.store.set_availability(&availability).await.unwrap();
+        assert_eq!(fx.store.availability().await.unwrap(), availability);
+        // Writing one setting leaves the others alone.
+        assert_eq!(fx.store.rounds().await.unwrap(), rounds);
+    }
+
+    pub async fn status_changes_are_appended_in_order_and_replay(fx: Fixture) {
+        let first = change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::CouncilConsidering, "2020-09-01T10:00:00Z");
+        let second = change(
+            SKIVE,
+            EnrolmentStatus::CouncilConsidering,
+            enrolled(1, date(2020, 10, 20)),
+            "2020-10-20T18:30:00.5Z",
+        );
+        let other = change(VIBORG, EnrolmentStatus::Undecided, EnrolmentStatus::Declined, "2020-09-15T09:00:00Z");
+        fx.store.record_status_change(&first).await.unwrap();
+        fx.store.record_status_change(&other).await.unwrap();
+        fx.store.record_status_change(&second).await.unwrap();
+
+        let changes = fx.store.status_changes().await.unwrap();
+        assert_eq!(changes, vec![first, other, second]);
+        let state = Enrolment::replay(changes).unwrap();
+        assert_eq!(state.status(code(SKIVE)), enrolled(1, date(2020, 10, 20)));
+        assert_eq!(state.status(code(VIBORG)), EnrolmentStatus::Declined);
+        assert_eq!(state.history(code(SKIVE)).len(), 2);
+    }
+
+    pub async fn status_change_from_a_stale_status_is_a_conflict(fx: Fixture) {
+        let first = change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::CouncilConsidering, "2020-09-01T10:00:00Z");
+        fx.store.record_status_change(&first).await.unwrap();
+        // Someone else's form still showed "undecided".
+        let stale = change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::Declined, "2020-09-02T10:00:00Z");
+        let err = fx.store.record_status_change(&stale).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        // A pilot is "already in" before any change is recorded.
+        let wrong_start = change(AARHUS, EnrolmentStatus::Undecided, EnrolmentStatus::Declined, "2020-09-02T10:00:00Z");
+        let err = fx.store.record_status_change(&wrong_start).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        assert_eq!(fx.store.status_changes().await.unwrap(), vec![first]);
+    }
+
+    pub async fn status_change_dated_before_the_last_one_is_a_conflict(fx: Fixture) {
+        let first = change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::CouncilConsidering, "2020-09-10T10:00:00Z");
+        fx.store.record_status_change(&first).await.unwrap();
+        let earlier = change(SKIVE, EnrolmentStatus::CouncilConsidering, EnrolmentStatus::Declined, "2020-09-01T10:00:00Z");
+        let err = fx.store.record_status_change(&earlier).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        // The history stays replayable.
+        Enrolment::replay(fx.store.status_changes().await.unwrap()).unwrap();
+    }
+
+    pub async fn created_booking_reads_back_exactly(fx: Fixture) {
+        let mut b = booking("b-1", SKIVE, dec(1, 9, 0), 90);
+        b.kind = SessionKind::Onsite;
+        b.start = LocalTime::new("2026-12-01T08:00:00.25Z".parse().unwrap());
+        let made = fx.store.create_booking(&b, None, now(), &accept_all).await.unwrap();
+        assert!(made.created);
+        assert_eq!(made.booking, b);
+        assert_eq!(fx.store.booking(&b.id).await.unwrap(), b);
+        assert_eq!(fx.store.bookings(&BookingFilter::default()).await.unwrap(), vec![b]);
+    }
+
+    pub async fn unknown_booking_is_not_found(fx: Fixture) {
+        create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
+        let err = fx.store.booking(&id("nope")).await.unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    }
+
+    pub async fn bookings_are_listed_in_start_order(fx: Fixture) {
+        for (name, day, hour) in [("c", 3, 9), ("a", 1, 13), ("d", 10, 9), ("b", 1, 9)] {
+            create(&*fx.store, &booking(name, SKIVE, dec(day, hour, 0), 60)).await;
+        }
+        let all = fx.store.bookings(&BookingFilter::default()).await.unwrap();
+        assert_eq!(ids(&all), ["b", "a", "c", "d"]);
+    }
+
+    pub async fn bookings_filter_by_municipality(fx: Fixture) {
+        create(&*fx.store, &booking("skive-1", SKIVE, dec(1, 9, 0), 60)).await;
+        create(&*fx.store, &booking("viborg-1", VIBORG, dec(1, 11, 0), 60)).await;
+        create(&*fx.store, &booking("skive-2", SKIVE, dec(2, 9, 0), 60)).await;
+        let filter = BookingFilter { municipality: Some(code(SKIVE)), ..BookingFilter::default() };
+        assert_eq!(ids(&fx.store.bookings(&filter).await.unwrap()), ["skive-1", "skive-2"]);
+        let filter = BookingFilter { municipality: Some(code(AARHUS)), ..BookingFilter::default() };
+        assert!(fx.store.bookings(&filter).await.unwrap().is_empty());
+    }
+
+    pub async fn bookings_filter_by_ends_after_exclusively(fx: Fixture) {
+        create(&*fx.store, &booking("early", SKIVE, dec(1, 9, 0), 60)).await; // ends 10:00
+        create(&*fx.store, &booking("late", SKIVE, dec(1, 11, 0), 60)).await; // ends 12:00
+        let after = |t: LocalTime| BookingFilter { ends_after: Some(t.timestamp()), ..BookingFilter::default() };
+        assert_eq!(ids(&fx.store.bookings(&after(dec(1, 9, 59))).await.unwrap()), ["early", "late"]);
+        assert_eq!(ids(&fx.store.bookings(&after(dec(1, 10, 0))).await.unwrap()), ["late"]);
+        // Sub-second precision counts.
+        let just_before_end = LocalTime::new(dec(1, 12, 0).timestamp() - jiff::SignedDuration::from_millis(1));
+        assert_eq!(ids(&fx.store.bookings(&after(just_before_end)).await.unwrap()), ["late"]);
+        assert!(fx.store.bookings(&after(dec(1, 12, 0))).await.unwrap().is_empty());
+    }
+
+    pub async fn bookings_filter_by_starts_before_exclusively(fx: Fixture) {
+        create(&*fx.store, &booking("early", SKIVE, dec(1, 9, 0), 60)).await;
+        create(&*fx.store, &booking("late", SKIVE, dec(1, 11, 0), 60)).await;
+        let before = |t: LocalTime| BookingFilter { starts_before: Some(t.timestamp()), ..BookingFilter::default() };
+        assert!(fx.store.bookings(&before(dec(1, 9, 0))).await.unwrap().is_empty());
+        let just_after_start = LocalTime::new(dec(1, 9, 0).timestamp() + jiff::SignedDuration::from_millis(1));
+        assert_eq!(ids(&fx.store.bookings(&before(just_after_start)).await.unwrap()), ["early"]);
+        assert_eq!(ids(&fx.store.bookings(&before(dec(1, 11, 0))).await.unwrap()), ["early"]);
+        assert_eq!(ids(&fx.store.bookings(&before(dec(1, 11, 1))).await.unwrap()), ["early", "late"]);
+    }
+
+    pub async fn bookings_list_hides_cancelled_unless_asked(fx: Fixture) {
+        create(&*fx.store, &booking("kept", SKIVE, dec(1, 9, 0), 60)).await;
+        create(&*fx.store, &booking("dropped", SKIVE, dec(1, 11, 0), 60)).await;
+        fx.store.cancel_booking(&id("dropped"), Actor::Coordinator, None, now()).await.unwrap();
+        assert_eq!(ids(&fx.store.bookings(&BookingFilter::default()).await.unwrap()), ["kept"]);
+        let all = fx.store.bookings(&all_bookings()).await.unwrap();
+        assert_eq!(ids(&all), ["kept", "dropped"]);
+        assert!(!all[1].is_confirmed());
+    }
+
+    pub async fn bookings_filters_combine(fx: Fixture) {
+        create(&*fx.store, &booking("s1", SKIVE, dec(1, 9, 0), 60)).await;
+        create(&*fx.store, &booking("v1", VIBORG, dec(2, 9, 0), 60)).await;
+        create(&*fx.store, &booking("s2", SKIVE, dec(3, 9, 0), 60)).await;
+        create(&*fx.store, &booking("s3", SKIVE, dec(4, 9, 0), 60)).await;
+        create(&*fx.store, &booking("s4", SKIVE, dec(7, 9, 0), 60)).await;
+        fx.store.cancel_booking(&id("s3"), Actor::Coordinator, None, now()).await.unwrap();
+        let mut filter = BookingFilter {
+            municipality: Some(code(SKIVE)),
+            ends_after: Some(dec(2, 0, 0).timestamp()),
+            starts_before: Some(dec(5, 0, 0).timestamp()),
+            include_cancelled: false,
+        };
+        assert_eq!(ids(&fx.store.bookings(&filter).await.unwrap()), ["s2"]);
+        filter.include_cancelled = true;
+        assert_eq!(ids(&fx.store.bookings(&filter).await.unwrap()), ["s2", "s3"]);
+    }
+
+    pub async fn check_sees_only_confirmed_bookings_ending_after_now(fx: Fixture) {
+        // Ended before "now" (23 Nov 08:00), still running at "now", cancelled, future.
+        let past = booking("past", SKIVE, LocalTime::from_local(date(2026, 11, 20).at(9, 0, 0, 0)), 60);
+        let running = booking("running", VIBORG, LocalTime::from_local(date(2026, 11, 23).at(7, 30, 0, 0)), 60);
+        let cancelled = booking("cancelled", SKIVE, dec(2, 9, 0), 60);
+        let future = booking("future", AARHUS, dec(3, 9, 0), 60);
+        for b in [&past, &running, &cancelled, &future] {
+            create(&*fx.store, b).await;
+        }
+        fx.store.cancel_booking(&cancelled.id, Actor::Coordinator, None, now()).await.unwrap();
+
+        let seen = std::sync::Mutex::new(Vec::new());
+        let spy = |existing: &[Booking]| {
+            seen.lock().unwrap().extend(existing.iter().map(|b| b.id.to_string()));
+            Ok(())
+        };
+        let new = booking("new", SKIVE, dec(8, 9, 0), 60);
+        fx.store.create_booking(&new, None, now(), &spy).await.unwrap();
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort();
+        assert_eq!(seen, ["future", "running"]);
+    }
+
+    pub async fn rejected_booking_writes_nothing(fx: Fixture) {
+        let b = booking("b-1", SKIVE, dec(1, 9, 0), 60);
+        let err = fx.store.create_booking(&b, None, now(), &reject_all).await.unwrap_err();
+        assert!(matches!(err, StoreError::Rejected(RuleViolation::SlotTaken { buffer: 15 })), "{err:?}");
+        assert!(matches!(fx.store.booking(&b.id).await, Err(StoreError::NotFound(_))));
+        assert!(fx.store.bookings(&all_bookings()).await.unwrap().is_empty());
+        // The store is usable afterwards (nothing left locked or half-done).
+        create(&*fx.store, &b).await;
+    }
+
+    pub async fn rejected_booking_does_not_use_up_its_idempotency_key(fx: Fixture) {
+        let b = booking("b-1", SKIVE, dec(1, 9, 0), 60);
+        let err = fx.store.create_booking(&b, Some("key-1"), now(), &reject_all).await.unwrap_err();
+        assert!(matches!(err, StoreError::Rejected(_)), "{err:?}");
+        let made = fx.store.create_booking(&b, Some("key-1"), now(), &accept_all).await.unwrap();
+        assert!(made.created);
+    }
+
+    pub async fn booking_with_an_existing_id_is_a_conflict(fx: Fixture) {
+        let first = create(&*fx.store, &booking("same", SKIVE, dec(1, 9, 0), 60)).await;
+        let again = booking("same", VIBORG, dec(2, 9, 0), 60);
+        let err = fx.store.create_booking(&again, None, now(), &accept_all).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        assert_eq!(fx.store.booking(&first.id).await.unwrap(), first);
+    }
+
+    pub async fn cancel_marks_the_booking_cancelled_by_whom_and_why(fx: Fixture) {
+        let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
+        let at: Timestamp = "2026-11-24T12:00:00.987Z".parse().unwrap();
+        let by = Actor::Municipality { municipality: code(SKIVE) };
+        let cancelled = fx
+            .store
+            .cancel_booking(&b.id, by, Some("Byrådet har flyttet mødet".to_string()), at)
+            .await
+            .unwrap();
+        let expected = Booking {
+            status: BookingStatus::Cancelled { by, reason: Some("Byrådet har flyttet mødet".to_string()) },
+            changed_at: at,
+            ..b
+        };
+        assert_eq!(cancelled, expected);
+        assert_eq!(fx.store.booking(&expected.id).await.unwrap(), expected);
+    }
+
+    pub async fn cancelling_twice_is_a_conflict(fx: Fixture) {
+        let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
+        let first = fx.store.cancel_booking(&b.id, Actor::Coordinator, None, now()).await.unwrap();
+        let err = fx.store.cancel_booking(&b.id, Actor::Coordinator, Some("igen".into()), now()).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        // The first cancellation stands.
+        assert_eq!(fx.store.booking(&b.id).await.unwrap(), first);
+    }
+
+    pub async fn cancelling_an_unknown_booking_is_not_found(fx: Fixture) {
+        let err = fx.store.cancel_booking(&id("nope"), Actor::Coordinator, None, now()).await.unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    }
+
+    pub async fn cancelled_time_can_be_booked_again(fx: Fixture) {
+        let (start, end) = (dec(1, 9, 0), dec(1, 10, 0));
+        let first = booking("first", SKIVE, start, 60);
+        fx.store.create_booking(&first, None, now(), &free(start, end)).await.unwrap();
+        let second = booking("second", VIBORG, start, 60);
+        let err = fx.store.create_booking(&second, None, now(), &free(start, end)).await.unwrap_err();
+        assert!(matches!(err, StoreError::Rejected(RuleViolation::SlotTaken { .. })), "{err:?}");
+        fx.store.cancel_booking(&first.id, Actor::Coordinator, None, now()).await.unwrap();
+        let made = fx.store.create_booking(&second, None, now(), &free(start, end)).await.unwrap();
+        assert!(made.created);
+    }
+
+    pub async fn reschedule_moves_the_booking_and_the_check_does_not_see_it(fx: Fixture) {
+        let b = create(&*fx.store, &booking("moving", SKIVE, dec(1, 9, 0), 60)).await;
+        let other = create(&*fx.store, &booking("other", VIBORG, dec(1, 13, 0), 60)).await;
+        let at: Timestamp = "2026-11-24T12:00:00Z".parse().unwrap();
+        let seen = std::sync::Mutex::new(Vec::new());
+        // Moving by half an hour overlaps the old time: the check must not see it.
+        let (start, end) = (dec(1, 9, 30), dec(1, 10, 30));
+        let check = |existing: &[Booking]| {
+            seen.lock().unwrap().extend(existing.iter().map(|b| b.id.to_string()));
+            free(start, end)(existing)
+        };
+        let moved = fx.store.reschedule_booking(&b.id, start, end, at, &check).await.unwrap();
+        assert_eq!(seen.into_inner().unwrap(), [other.id.to_string()]);
+        let expected = Booking { start, end, changed_at: at, ..b };
+        assert_eq!(moved, expected);
+        assert_eq!(fx.store.booking(&expected.id).await.unwrap(), expected);
+        assert_eq!(ids(&fx.store.bookings(&all_bookings()).await.unwrap()), ["moving", "other"]);
+    }
+
+    pub async fn failed_reschedule_leaves_the_booking_untouched(fx: Fixture) {
+        let b = create(&*fx.store, &booking("moving", SKIVE, dec(1, 9, 0), 60)).await;
+        create(&*fx.store, &booking("blocker", VIBORG, dec(2, 9, 0), 60)).await;
+        let (start, end) = (dec(2, 9, 30), dec(2, 10, 30));
+        let err = fx.store.reschedule_booking(&b.id, start, end, now(), &free(start, end)).await.unwrap_err();
+        assert!(matches!(err, StoreError::Rejected(RuleViolation::SlotTaken { .. })), "{err:?}");
+        let still = fx.store.booking(&b.id).await.unwrap();
+        assert_eq!(still, b);
+        assert!(still.is_confirmed());
+        // And its old time is still taken.
+        let (old_start, old_end) = (b.start, b.end);
+        let err = fx
+            .store
+            .create_booking(&booking("x", AARHUS, old_start, 60), None, now(), &free(old_start, old_end))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Rejected(_)), "{err:?}");
+    }
+
+    pub async fn rescheduling_a_cancelled_booking_is_a_conflict(fx: Fixture) {
+        let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
+        let cancelled = fx.store.cancel_booking(&b.id, Actor::Coordinator, None, now()).await.unwrap();
+        let err = fx
+            .store
+            .reschedule_booking(&b.id, dec(2, 9, 0), dec(2, 10, 0), now(), &accept_all)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        assert_eq!(fx.store.booking(&b.id).await.unwrap(), cancelled);
+    }
+
+    pub async fn rescheduling_an_unknown_booking_is_not_found(fx: Fixture) {
+        let err = fx
+            .store
+            .reschedule_booking(&id("nope"), dec(2, 9, 0), dec(2, 10, 0), now(), &accept_all)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    }
+
+    pub async fn idempotency_key_returns_the_first_booking_without_a_second_row(fx: Fixture) {
+        let (start, end) = (dec(1, 9, 0), dec(1, 10, 0));
+        let first = booking("first", SKIVE, start, 60);
+        let made = fx.store.create_booking(&first, Some("retry-me"), now(), &free(start, end)).await.unwrap();
+        assert!(made.created);
+        // The retry carries a new id (the API makes one per request) and would
+        // fail the check against the first booking: it still gets the first.
+        let retry = booking("second", SKIVE, start, 60);
+        let Created { booking: again, created } =
+            fx.store.create_booking(&retry, Some("retry-me"), now(), &free(start, end)).await.unwrap();
+        assert!(!created);
+        assert_eq!(again, first);
+        assert_eq!(ids(&fx.store.bookings(&all_bookings()).await.unwrap()), ["first"]);
+        assert!(matches!(fx.store.booking(&retry.id).await, Err(StoreError::NotFound(_))));
+        // A different key is a different request.
+        let other = booking("third", SKIVE, dec(2, 9, 0), 60);
+        let made = fx.store.create_booking(&other, Some("another"), now(), &accept_all).await.unwrap();
+        assert!(made.created);
+        assert_eq!(made.booking, other);
+    }
+
+    pub async fn idempotency_key_is_per_municipality(fx: Fixture) {
+        let skive = booking("skive", SKIVE, dec(1, 9, 0), 60);
+        let viborg = booking("viborg", VIBORG, dec(2, 9, 0), 60);
+        assert!(fx.store.create_booking(&skive, Some("k"), now(), &accept_all).await.unwrap().created);
+        let made = fx.store.create_booking(&viborg, Some("k"), now(), &accept_all).await.unwrap();
+        assert!(made.created);
+        assert_eq!(made.booking, viborg);
+        assert_eq!(ids(&fx.store.bookings(&all_bookings()).await.unwrap()), ["skive", "viborg"]);
+    }
+
+    pub async fn data_survives_reopening(fx: Fixture) {
+        let store = fx.store;
+        let figure = Population { inhabitants: 46_500, as_of: date(2024, 1, 1) };
+        store.set_population(code(SKIVE), figure).await.unwrap();
+        let first = change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::CouncilConsidering, "2020-09-01T10:00:00Z");
+        store.record_status_change(&first).await.unwrap();
+        let mut rounds: Vec<_> = Rounds::default().iter().copied().collect();
+        rounds[0].expected_min = 6;
+        let rounds = Rounds::new(rounds).unwrap();
+        store.set_rounds(&rounds).await.unwrap();
+        let params = PlanParams { total: 1_234_567, ..PlanParams::default() };
+        store.set_budget_params(&params).await.unwrap();
+        let mut availability = Availability::default();
+        availability.rules.cap_per_municipality = 3;
+        store.set_availability(&availability).await.unwrap();
+        let kept = store
+            .create_booking(&booking("kept", SKIVE, dec(1, 9, 0), 60), Some("k"), now(), &accept_all)
+            .await
+            .unwrap()
+            .booking;
+        create(&*store, &booking("dropped", VIBORG, dec(2, 9, 0), 60)).await;
+        let dropped = store.cancel_booking(&id("dropped"), Actor::Coordinator, None, now()).await.unwrap();
+        drop(store);
+
+        let store = (fx.reopen)().await;
+        let all = store.municipalities().await.unwrap();
+        assert_eq!(all.get(code(SKIVE)).population, figure);
+        assert_eq!(store.status_changes().await.unwrap(), vec![first]);
+        assert_eq!(store.rounds().await.unwrap(), rounds);
+        assert_eq!(store.budget_params().await.unwrap(), params);
+        assert_eq!(store.availability().await.unwrap(), availability);
+        assert_eq!(store.bookings(&all_bookings()).await.unwrap(), vec![kept.clone(), dropped]);
+        // The idempotency key is remembered too.
+        let retry = store
+            .create_booking(&booking("retry", SKIVE, dec(1, 9, 0), 60), Some("k"), now(), &accept_all)
+            .await
+            .unwrap();
+        assert!(!retry.created);
+        assert_eq!(retry.booking, kept);
+    }
+
+    // -- Concurrency (multi-threaded runtime) --------------------------------
+
+    const TASKS: usize = 32;
+
+    /// 32 tasks of different municipalities book the same online slot at once,
+    /// each with the model's real check: exactly one wins, the rest are told
+    /// the slot is taken, and the store holds one booking.
+    pub async fn concurrent_bookings_of_one_slot_let_exactly_one_win(fx: Fixture) {
+        let municipalities = Arc::new(fx.store.municipalities().await.unwrap());
+        let availability = Arc::new(fx.store.availability().await.unwrap());
+        let codes = MunicipalityCode::all();
+        // Tuesday 1 December 2026, 09:00: open, on the grid, with notice.
+        let start = dec(1, 9, 0);
+        let slot = check_booking(&availability, &municipalities, codes[0], SessionKind::Online, start, &[], now())
+            .expect("the slot is open on an empty calendar");
+        let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..TASKS {
+            let (store, municipalities, availability, barrier) =
+                (fx.store.clone(), municipalities.clone(), availability.clone(), barrier.clone());
+            let municipality = codes[i % codes.len()];
+            tasks.spawn(async move {
+                let b = Booking { end: slot.end, ..booking(&format!("task-{i}"), municipality.get(), start, 60) };
+                let check = move |existing: &[Booking]| {
+                    check_booking(&availability, &municipalities, municipality, SessionKind::Online, start, existing, now())
+                        .map(|_| ())
+                };
+                barrier.wait().await;
+                store.create_booking(&b, None, now(), &check).await
+            });
+        }
+        let (mut won, mut taken) = (0, 0);
+        while let Some(result) = tasks.join_next().await {
+            match result.expect("task") {
+                Ok(made) => {
+                    assert!(made.created);
+                    won += 1;
+                }
+                Err(StoreError::Rejected(RuleViolation::SlotTaken { .. })) => taken += 1,
+                Err(other) => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!((won, taken), (1, TASKS - 1));
+        let all = fx.store.bookings(&all_bookings()).await.unwrap();
+        assert_eq!(all.len(), 1, "{:?}", ids(&all));
+        assert_eq!(all[0].start, start);
+    }
+
+    /// A client retrying the same request many times at once gets one booking.
+    pub async fn concurrent_retries_with_one_idempotency_key_make_one_booking(fx: Fixture) {
+        let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..TASKS {
+            let (store, barrier) = (fx.store.clone(), barrier.clone());
+            tasks.spawn(async move {
+                let (start, end) = (dec(1, 9, 0), dec(1, 10, 0));
+                let b = booking(&format!("try-{i}"), SKIVE, start, 60);
+                barrier.wait().await;
+                store.create_booking(&b, Some("one-request"), now(), &free(start, end)).await
+            });
+        }
+        let mut results = Vec::new();
+        while let Some(result) = tasks.join_next().await {
+            results.push(result.expect("task").expect("every retry succeeds"));
+        }
+        let created: Vec<_> = results.iter().filter(|r| r.created).collect();
+        assert_eq!(created.len(), 1);
+        let winner = &created[0].booking;
+        assert!(results.iter().all(|r| r.booking == *winner));
+        assert_eq!(fx.store.bookings(&all_bookings()).await.unwrap(), vec![winner.clone()]);
+    }
+
+    /// Two secretaries saving the same municipality at once: one change wins.
+    pub async fn concurrent_status_changes_from_one_status_let_exactly_one_win(fx: Fixture) {
+        let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..TASKS {
+            let (store, barrier) = (fx.store.clone(), barrier.clone());
+            tasks.spawn(async move {
+                let to = if i % 2 == 0 { EnrolmentStatus::Declined } else { EnrolmentStatus::CouncilConsidering };
+                let c = change(SKIVE, EnrolmentStatus::Undecided, to, "2020-09-01T10:00:00Z");
+                barrier.wait().await;
+                store.record_status_change(&c).await
+            });
+        }
+        let (mut won, mut conflicts) = (0, 0);
+        while let Some(result) = tasks.join_next().await {
+            match result.expect("task") {
+                Ok(()) => won += 1,
+                Err(StoreError::Conflict(_)) => conflicts += 1,
+                Err(other) => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!((won, conflicts), (1, TASKS - 1));
+        let changes = fx.store.status_changes().await.unwrap();
+        assert_eq!(changes.len(), 1);
+        Enrolment::replay(changes).unwrap();
+    }
+
+    /// Many bookings moved onto the same free time at once: one move wins, the
+    /// others stay where they were.
+    pub async fn concurrent_reschedules_onto_one_slot_let_exactly_one_win(fx: Fixture) {
+        const MOVERS: usize = 8;
+        let mut originals = Vec::new();
+        for i in 0..MOVERS {
+            let day = 1 + i as i8;
+            originals.push(create(&*fx.store, &booking(&format!("m-{i}"), SKIVE, dec(day, 9, 0), 60)).await);
+        }
+        let (start, end) = (dec(15, 13, 0), dec(15, 14, 0));
+        let barrier = Arc::new(tokio::sync::Barrier::new(MOVERS));
+        let mut tasks = tokio::task::JoinSet::new();
+        for b in &originals {
+            let (store, barrier, id) = (fx.store.clone(), barrier.clone(), b.id.clone());
+            tasks.spawn(async move {
+                barrier.wait().await;
+                store.reschedule_booking(&id, start, end, now(), &free(start, end)).await
+            });
+        }
+        let mut won = Vec::new();
+        while let Some(result) = tasks.join_next().await {
+            match result.expect("task") {
+                Ok(moved) => won.push(moved),
+                Err(StoreError::Rejected(RuleViolation::SlotTaken { .. })) => {}
+                Err(other) => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(won.len(), 1);
+        for b in &originals {
+            let now_stored = fx.store.booking(&b.id).await.unwrap();
+            if b.id == won[0].id {
+                assert_eq!((now_stored.start, now_stored.end), (start, end));
+            } else {
+                assert_eq!(&now_stored, b, "a losing move changed its booking");
+            }
+        }
+    }
+}

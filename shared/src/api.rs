@@ -1,0 +1,147 @@
+//! Request and response bodies of the HTTP API, shared by the backend and the
+//! widget so the two cannot drift. Shapes fixed by DESIGN.md are marked.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    booking::{Booking, SessionKind},
+    enrolment::StatusChange,
+    municipality::{Municipalities, MunicipalityCode},
+    schedule::{Leg, Slot},
+    time::LocalTime,
+};
+
+/// One municipality in `GET /api/municipalities`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MunicipalityInfo {
+    pub code: MunicipalityCode,
+    pub slug: String,
+    pub name: String,
+    /// Inhabitants.
+    pub population: u32,
+    /// The date the population figure refers to.
+    pub population_as_of: Date,
+    /// The town the town hall stands in.
+    pub town_hall: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub ferry_minutes: u16,
+}
+
+/// `GET /api/municipalities`: `{"municipalities": [...], "total_population": N}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MunicipalitiesResponse {
+    pub municipalities: Vec<MunicipalityInfo>,
+    pub total_population: u64,
+}
+
+impl MunicipalitiesResponse {
+    pub fn new(all: &Municipalities) -> Self {
+        Self {
+            municipalities: all
+                .iter()
+                .map(|m| MunicipalityInfo {
+                    code: m.code,
+                    slug: m.slug.clone(),
+                    name: m.name.clone(),
+                    population: m.population.inhabitants,
+                    population_as_of: m.population.as_of,
+                    town_hall: m.town_hall.town.clone(),
+                    lat: m.town_hall.location.lat,
+                    lon: m.town_hall.location.lon,
+                    ferry_minutes: m.town_hall.ferry_minutes,
+                })
+                .collect(),
+            total_population: all.total_population(),
+        }
+    }
+}
+
+/// `GET /api/slots` (contract): `{"slots": [{"start", "end", "kind"}, …]}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SlotsResponse {
+    pub slots: Vec<Slot>,
+}
+
+/// `POST /api/bookings` (contract). The end follows from the kind's duration.
+/// Text fields are checked by the API (trimmed, lengths, e-mail shape).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingRequest {
+    pub municipality: MunicipalityCode,
+    pub kind: SessionKind,
+    pub start: LocalTime,
+    pub topic: String,
+    pub contact_name: String,
+    pub contact_email: String,
+}
+
+/// A time the coordinator is busy with another municipality: all a
+/// municipality may see of others' bookings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusyTime {
+    pub start: LocalTime,
+    pub end: LocalTime,
+}
+
+/// `GET /api/bookings`: the caller's bookings (all for the coordinator), and
+/// for a municipality the others' confirmed future bookings as busy times.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookingsResponse {
+    pub bookings: Vec<Booking>,
+    #[serde(default)]
+    pub busy: Vec<BusyTime>,
+}
+
+/// `POST /api/bookings/{id}/cancel`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// The longest cancellation reason kept, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// `POST /api/bookings/{id}/reschedule`: the start of another open slot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleRequest {
+    pub start: LocalTime,
+}
+
+/// `GET /api/enrolment/{code}/history`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryResponse {
+    pub municipality: MunicipalityCode,
+    pub name: String,
+    pub history: Vec<StatusChange>,
+}
+
+/// One day of the coordinator's agenda: the confirmed sessions in time order
+/// and the driving legs of the day's on-site visits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgendaDay {
+    pub date: Date,
+    pub bookings: Vec<Booking>,
+    pub legs: Vec<Leg>,
+    /// Minutes behind the wheel (ferry included) that day.
+    pub driving_minutes: u32,
+}
+
+/// `GET /api/coordinator/agenda?from=&to=`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgendaResponse {
+    pub from: Date,
+    pub to: Date,
+    pub days: Vec<AgendaDay>,
+}
+
+/// `GET /api/health`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthResponse {
+    pub status: String,
+    pub store: String,
+}

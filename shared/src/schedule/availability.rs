@@ -1,0 +1,642 @@
+//! The coordinator's settings: weekly working hours, date exceptions (leave,
+//! special hours), customary closed days and the booking rules. One serde
+//! value that `GET/PUT /api/coordinator/availability` sends and stores.
+
+use std::fmt;
+
+use jiff::civil::{Date, Time, Weekday};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::{
+    holidays::{ClosedDays, is_closed_day},
+    travel::TravelRules,
+};
+use crate::booking::SessionKind;
+
+/// Seconds since midnight of a time of day.
+pub(crate) fn seconds_of_day(t: Time) -> i64 {
+    i64::from(t.hour()) * 3600 + i64::from(t.minute()) * 60 + i64::from(t.second())
+}
+
+/// `08:30`
+fn hhmm(t: Time) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// A working window of one day, e.g. 08:30-16:00 (local Copenhagen time).
+/// Always whole minutes with the start before the end.
+/// JSON: `{"start": "08:30", "end": "16:00"}` (`"08:30:00"` is accepted too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "RawHours", into = "RawHours")]
+pub struct WorkingHours {
+    start: Time,
+    end: Time,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HoursError {
+    #[error("the working day must end after it starts ({start}-{end})")]
+    EndNotAfterStart { start: String, end: String },
+    #[error("working hours are whole minutes, e.g. 08:30 ({0} has seconds)")]
+    NotWholeMinutes(String),
+    #[error("{0:?} is not a time of day like 08:30")]
+    BadTime(String),
+}
+
+impl WorkingHours {
+    pub fn new(start: Time, end: Time) -> Result<Self, HoursError> {
+        for t in [start, end] {
+            if t.second() != 0 || t.subsec_nanosecond() != 0 {
+                return Err(HoursError::NotWholeMinutes(t.to_string()));
+            }
+        }
+        if start >= end {
+            return Err(HoursError::EndNotAfterStart {
+                start: hhmm(start),
+                end: hhmm(end),
+            });
+        }
+        Ok(Self { start, end })
+    }
+
+    /// From hours and minutes, e.g. `hm(8, 30, 16, 0)`.
+    pub fn hm(start_h: i8, start_m: i8, end_h: i8, end_m: i8) -> Result<Self, HoursError> {
+        let t = |h: i8, m: i8| {
+            Time::new(h, m, 0, 0).map_err(|_| HoursError::BadTime(format!("{h:02}:{m:02}")))
+        };
+        Self::new(t(start_h, start_m)?, t(end_h, end_m)?)
+    }
+
+    pub fn start(self) -> Time {
+        self.start
+    }
+
+    pub fn end(self) -> Time {
+        self.end
+    }
+
+    /// Length of the window in minutes (wall clock).
+    pub fn minutes(self) -> u32 {
+        u32::try_from((seconds_of_day(self.end) - seconds_of_day(self.start)) / 60).unwrap_or(0)
+    }
+}
+
+/// `08:30-16:00`
+impl fmt::Display for WorkingHours {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", hhmm(self.start), hhmm(self.end))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct RawHours {
+    #[serde(serialize_with = "ser_hhmm", deserialize_with = "de_time")]
+    start: Time,
+    #[serde(serialize_with = "ser_hhmm", deserialize_with = "de_time")]
+    end: Time,
+}
+
+fn ser_hhmm<S: Serializer>(t: &Time, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hhmm(*t))
+}
+
+fn de_time<'de, D: Deserializer<'de>>(d: D) -> Result<Time, D::Error> {
+    let s = String::deserialize(d)?;
+    s.trim()
+        .parse::<Time>()
+        .map_err(|_| serde::de::Error::custom(HoursError::BadTime(s)))
+}
+
+impl TryFrom<RawHours> for WorkingHours {
+    type Error = HoursError;
+    fn try_from(raw: RawHours) -> Result<Self, HoursError> {
+        Self::new(raw.start, raw.end)
+    }
+}
+
+impl From<WorkingHours> for RawHours {
+    fn from(h: WorkingHours) -> Self {
+        RawHours {
+            start: h.start,
+            end: h.end,
+        }
+    }
+}
+
+/// Working hours per weekday; `null` means not working that day.
+/// JSON: `{"monday": {"start": "08:30", "end": "16:00"}, …, "saturday": null, "sunday": null}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WeeklyHours {
+    pub monday: Option<WorkingHours>,
+    pub tuesday: Option<WorkingHours>,
+    pub wednesday: Option<WorkingHours>,
+    pub thursday: Option<WorkingHours>,
+    pub friday: Option<WorkingHours>,
+    pub saturday: Option<WorkingHours>,
+    pub sunday: Option<WorkingHours>,
+}
+
+impl WeeklyHours {
+    pub fn get(&self, day: Weekday) -> Option<WorkingHours> {
+        match day {
+            Weekday::Monday => self.monday,
+            Weekday::Tuesday => self.tuesday,
+            Weekday::Wednesday => self.wednesday,
+            Weekday::Thursday => self.thursday,
+            Weekday::Friday => self.friday,
+            Weekday::Saturday => self.saturday,
+            Weekday::Sunday => self.sunday,
+        }
+    }
+
+    pub fn set(&mut self, day: Weekday, hours: Option<WorkingHours>) {
+        let slot = match day {
+            Weekday::Monday => &mut self.monday,
+            Weekday::Tuesday => &mut self.tuesday,
+            Weekday::Wednesday => &mut self.wednesday,
+            Weekday::Thursday => &mut self.thursday,
+            Weekday::Friday => &mut self.friday,
+            Weekday::Saturday => &mut self.saturday,
+            Weekday::Sunday => &mut self.sunday,
+        };
+        *slot = hours;
+    }
+}
+
+/// A Danish office week: Monday-Thursday 08:30-16:00, Friday 08:30-15:00.
+impl Default for WeeklyHours {
+    fn default() -> Self {
+        let long = WorkingHours {
+            start: Time::constant(8, 30, 0, 0),
+            end: Time::constant(16, 0, 0, 0),
+        };
+        let friday = WorkingHours {
+            start: Time::constant(8, 30, 0, 0),
+            end: Time::constant(15, 0, 0, 0),
+        };
+        Self {
+            monday: Some(long),
+            tuesday: Some(long),
+            wednesday: Some(long),
+            thursday: Some(long),
+            friday: Some(friday),
+            saturday: None,
+            sunday: None,
+        }
+    }
+}
+
+/// One date that differs from the weekly hours: closed (`"hours": null` or
+/// missing, e.g. leave) or special hours (which may also open a weekend day).
+/// JSON: `{"date": "2026-07-06", "hours": null, "note": "Sommerferie"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateException {
+    pub date: Date,
+    #[serde(default)]
+    pub hours: Option<WorkingHours>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Session lengths, notice, horizon, buffers and limits.
+/// Every field has a default, so older stored settings gain new fields.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Rules {
+    /// Length of an on-site session, 15-480 minutes (default 90).
+    pub onsite_minutes: u32,
+    /// Length of an online session, 15-480 minutes (default 60).
+    pub online_minutes: u32,
+    /// A session must start at least this many hours after the booking is
+    /// made, 0-720 (default 48).
+    pub min_notice_hours: u32,
+    /// Sessions can be booked up to and including today + this many days,
+    /// 1-366 (default 56 = 8 weeks).
+    pub horizon_days: u32,
+    /// Free minutes after every session before the next session starts or
+    /// the coordinator sets off driving, 0-240 (default 15).
+    pub buffer_minutes: u32,
+    /// On-site visits a day at most, 0-10 (default 2; 0 = online only).
+    pub max_onsite_per_day: u32,
+    /// Sessions start every this many minutes from the start of the
+    /// working day, 5-240 (default 30).
+    pub slot_step_minutes: u32,
+    /// Confirmed sessions a municipality may have in the future at once,
+    /// 1-100 (default 2), so no municipality can crowd out the others.
+    pub cap_per_municipality: u32,
+    pub travel: TravelRules,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            onsite_minutes: 90,
+            online_minutes: 60,
+            min_notice_hours: 48,
+            horizon_days: 56,
+            buffer_minutes: 15,
+            max_onsite_per_day: 2,
+            slot_step_minutes: 30,
+            cap_per_municipality: 2,
+            travel: TravelRules::default(),
+        }
+    }
+}
+
+impl Rules {
+    /// The length of a session of `kind` in minutes.
+    pub fn duration_minutes(&self, kind: SessionKind) -> u32 {
+        match kind {
+            SessionKind::Onsite => self.onsite_minutes,
+            SessionKind::Online => self.online_minutes,
+        }
+    }
+}
+
+/// The coordinator's whole calendar and rules. `Default` is a Danish office
+/// calendar with the default rules.
+///
+/// ```json
+/// {"weekly": {"monday": {"start": "08:30", "end": "16:00"}, …, "sunday": null},
+///  "exceptions": [{"date": "2026-07-06", "hours": null, "note": "Ferie"}],
+///  "closed_days": {"christmas_eve": true, "constitution_day": true, "new_years_eve": true},
+///  "rules": {"onsite_minutes": 90, "online_minutes": 60, "min_notice_hours": 48,
+///            "horizon_days": 56, "buffer_minutes": 15, "max_onsite_per_day": 2,
+///            "slot_step_minutes": 30, "cap_per_municipality": 2,
+///            "travel": {"road_factor": 1.3, "speed_kmh": 70.0}}}
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Availability {
+    pub weekly: WeeklyHours,
+    pub exceptions: Vec<DateException>,
+    pub closed_days: ClosedDays,
+    pub rules: Rules,
+}
+
+/// What the settings say about one date. JSON: `{"state": "open", "hours":
+/// {...}, "note": null}`, `{"state": "holiday", "name": "Juledag"}`,
+/// `{"state": "closed", "note": "Ferie"}` or `{"state": "day_off"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DayStatus {
+    /// A working day with these hours (from the week, or an exception with
+    /// its note).
+    Open {
+        hours: WorkingHours,
+        note: Option<String>,
+    },
+    /// A public holiday or a customary closed day (Danish name).
+    Holiday { name: String },
+    /// Closed by a date exception.
+    Closed { note: Option<String> },
+    /// The weekly hours have no hours for this weekday.
+    DayOff,
+}
+
+/// The borrowed form of [`DayStatus`] that the slot search uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Day<'a> {
+    Open(WorkingHours),
+    Holiday(&'static str),
+    Closed(Option<&'a str>),
+    DayOff,
+}
+
+/// The most date exceptions the settings may hold.
+pub const MAX_EXCEPTIONS: usize = 1000;
+/// The longest note of a date exception, in characters.
+pub const MAX_NOTE_CHARS: usize = 200;
+/// The shortest and longest session, in minutes.
+pub const SESSION_MINUTES: std::ops::RangeInclusive<u32> = 15..=480;
+
+/// Why settings were refused: one message per problem, each naming the field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("{}", .0.join("; "))]
+#[serde(transparent)]
+pub struct InvalidAvailability(pub Vec<String>);
+
+impl InvalidAvailability {
+    pub fn problems(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl Availability {
+    /// The exception for `date`, if any (the first, should there be several).
+    pub fn exception(&self, date: Date) -> Option<&DateException> {
+        self.exceptions.iter().find(|e| e.date == date)
+    }
+
+    /// Whether and when the coordinator works on `date`. Holidays and closed
+    /// days always win, even over an exception with hours (which
+    /// [`Availability::validate`] refuses).
+    pub fn day_status(&self, date: Date) -> DayStatus {
+        let exception = self.exception(date);
+        match self.resolve(date, exception) {
+            Day::Open(hours) => DayStatus::Open {
+                hours,
+                note: exception.and_then(|e| e.note.clone()),
+            },
+            Day::Holiday(name) => DayStatus::Holiday {
+                name: name.to_string(),
+            },
+            Day::Closed(note) => DayStatus::Closed {
+                note: note.map(str::to_string),
+            },
+            Day::DayOff => DayStatus::DayOff,
+        }
+    }
+
+    /// `exception` must be the exception for `date` (or none).
+    pub(crate) fn resolve<'a>(&self, date: Date, exception: Option<&'a DateException>) -> Day<'a> {
+        if let Some(name) = is_closed_day(date, &self.closed_days) {
+            return Day::Holiday(name);
+        }
+        match exception {
+            Some(DateException {
+                hours: Some(hours), ..
+            }) => Day::Open(*hours),
+            Some(DateException {
+                hours: None, note, ..
+            }) => Day::Closed(note.as_deref()),
+            None => match self.weekly.get(date.weekday()) {
+                Some(hours) => Day::Open(hours),
+                None => Day::DayOff,
+            },
+        }
+    }
+
+    /// Checks every rule and returns all problems at once, each a sentence
+    /// a coordinator can act on. Working hours are valid by construction.
+    pub fn validate(&self) -> Result<(), InvalidAvailability> {
+        let mut out = Vec::new();
+        let r = &self.rules;
+        let mut range = |value: u32, range: std::ops::RangeInclusive<u32>, what: &str, field: &str| {
+            if !range.contains(&value) {
+                out.push(format!(
+                    "{what} must be between {} and {} ({field} is {value})",
+                    range.start(),
+                    range.end()
+                ));
+            }
+        };
+        range(r.onsite_minutes, SESSION_MINUTES, "An on-site session's length in minutes", "onsite_minutes");
+        range(r.online_minutes, SESSION_MINUTES, "An online session's length in minutes", "online_minutes");
+        range(r.min_notice_hours, 0..=720, "The minimum notice in hours", "min_notice_hours");
+        range(r.horizon_days, 1..=366, "The booking horizon in days", "horizon_days");
+        range(r.buffer_minutes, 0..=240, "The buffer between sessions in minutes", "buffer_minutes");
+        range(r.max_onsite_per_day, 0..=10, "The number of on-site visits a day", "max_onsite_per_day");
+        range(r.slot_step_minutes, 5..=240, "The step between session starts in minutes", "slot_step_minutes");
+        range(
+            r.cap_per_municipality,
+            1..=100,
+            "The number of upcoming sessions one municipality may hold",
+            "cap_per_municipality",
+        );
+        out.extend(r.travel.problems());
+        if u64::from(r.min_notice_hours) > u64::from(r.horizon_days) * 24 {
+            out.push(format!(
+                "The minimum notice ({} hours) is longer than the booking horizon ({} days), so nothing could ever be booked",
+                r.min_notice_hours, r.horizon_days
+            ));
+        }
+        if self.weekly.get(Weekday::Monday).is_none()
+            && [
+                Weekday::Tuesday,
+                Weekday::Wednesday,
+                Weekday::Thursday,
+                Weekday::Friday,
+                Weekday::Saturday,
+                Weekday::Sunday,
+            ]
+            .iter()
+            .all(|&d| self.weekly.get(d).is_none())
+            && self.exceptions.iter().all(|e| e.hours.is_none())
+        {
+            out.push("No working hours on any day: give at least one weekday hours".to_string());
+        }
+
+        if self.exceptions.len() > MAX_EXCEPTIONS {
+            out.push(format!(
+                "There are {} date exceptions; at most {MAX_EXCEPTIONS} are kept: remove old ones",
+                self.exceptions.len()
+            ));
+        } else {
+            let mut dates: Vec<Date> = self.exceptions.iter().map(|e| e.date).collect();
+            dates.sort();
+            let mut reported = None;
+            for pair in dates.windows(2) {
+                if pair[0] == pair[1] && reported != Some(pair[0]) {
+                    reported = Some(pair[0]);
+                    out.push(format!("{} has more than one date exception: keep one", pair[0]));
+                }
+            }
+            for e in &self.exceptions {
+                if let Some(note) = &e.note {
+                    if note.chars().count() > MAX_NOTE_CHARS {
+                        out.push(format!(
+                            "The note of {} is too long: at most {MAX_NOTE_CHARS} characters",
+                            e.date
+                        ));
+                    }
+                    if note.chars().any(char::is_control) {
+                        out.push(format!("The note of {} must not contain control characters", e.date));
+                    }
+                }
+                if let (Some(hours), Some(name)) = (e.hours, is_closed_day(e.date, &self.closed_days)) {
+                    let hint = match name {
+                        "Juleaftensdag" | "Grundlovsdag" | "Nytårsaftensdag" => {
+                            " unless the office is set to stay open on that day (closed_days)"
+                        }
+                        _ => "",
+                    };
+                    out.push(format!(
+                        "{} is {name}, a closed day: the special hours {hours} cannot apply{hint}; remove the exception",
+                        e.date
+                    ));
+                }
+            }
+        }
+        if out.is_empty() {
+            Ok(())
+        } else {
+            Err(InvalidAvailability(out))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn the_default_calendar_is_a_danish_office_week() {
+        let a = Availability::default();
+        assert!(a.validate().is_ok());
+        assert_eq!(a.weekly.get(Weekday::Monday).unwrap().to_string(), "08:30-16:00");
+        assert_eq!(a.weekly.get(Weekday::Thursday).unwrap().to_string(), "08:30-16:00");
+        assert_eq!(a.weekly.get(Weekday::Friday).unwrap().to_string(), "08:30-15:00");
+        assert_eq!(a.weekly.get(Weekday::Saturday), None);
+        assert_eq!(a.weekly.get(Weekday::Sunday), None);
+        assert_eq!(a.rules.duration_minutes(SessionKind::Onsite), 90);
+        assert_eq!(a.rules.duration_minutes(SessionKind::Online), 60);
+        assert_eq!(a.rules.min_notice_hours, 48);
+        assert_eq!(a.rules.horizon_days, 56);
+        assert_eq!(a.rules.buffer_minutes, 15);
+        assert_eq!(a.rules.max_onsite_per_day, 2);
+        assert_eq!(a.rules.slot_step_minutes, 30);
+        assert_eq!(a.rules.cap_per_municipality, 2);
+        assert_eq!(a.closed_days, ClosedDays::ALL);
+    }
+
+    #[test]
+    fn settings_travel_as_readable_json_and_back() {
+        let mut a = Availability::default();
+        a.exceptions.push(DateException {
+            date: date(2026, 7, 6),
+            hours: None,
+            note: Some("Sommerferie".into()),
+        });
+        a.exceptions.push(DateException {
+            date: date(2026, 11, 28),
+            hours: Some(WorkingHours::hm(10, 0, 14, 0).unwrap()),
+            note: None,
+        });
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["weekly"]["monday"], serde_json::json!({"start": "08:30", "end": "16:00"}));
+        assert_eq!(json["weekly"]["saturday"], serde_json::Value::Null);
+        assert_eq!(
+            json["exceptions"][0],
+            serde_json::json!({"date": "2026-07-06", "hours": null, "note": "Sommerferie"})
+        );
+        assert_eq!(json["exceptions"][1]["hours"]["start"], "10:00");
+        assert_eq!(json["closed_days"]["christmas_eve"], true);
+        assert_eq!(json["rules"]["onsite_minutes"], 90);
+        assert_eq!(json["rules"]["travel"]["road_factor"], 1.3);
+        assert_eq!(json["rules"]["travel"]["speed_kmh"], 70.0);
+        let back: Availability = serde_json::from_value(json).unwrap();
+        assert_eq!(back, a);
+    }
+
+    #[test]
+    fn missing_settings_take_their_defaults_and_times_may_have_seconds() {
+        let a: Availability = serde_json::from_str(
+            r#"{"weekly": {"friday": {"start": "09:00:00", "end": "12:00"}, "monday": null},
+                "rules": {"buffer_minutes": 30},
+                "exceptions": [{"date": "2026-08-03"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(a.weekly.monday, None);
+        assert_eq!(a.weekly.tuesday, WeeklyHours::default().tuesday);
+        assert_eq!(a.weekly.friday.unwrap().to_string(), "09:00-12:00");
+        assert_eq!(a.rules.buffer_minutes, 30);
+        assert_eq!(a.rules.onsite_minutes, 90);
+        assert_eq!(a.exceptions[0].hours, None, "an exception without hours closes the day");
+        assert_eq!(serde_json::from_str::<Availability>("{}").unwrap(), Availability::default());
+    }
+
+    #[test]
+    fn a_working_day_that_ends_before_it_starts_is_refused() {
+        let err = serde_json::from_str::<WorkingHours>(r#"{"start": "16:00", "end": "08:30"}"#).unwrap_err();
+        assert!(err.to_string().contains("must end after it starts (16:00-08:30)"), "{err}");
+        assert!(serde_json::from_str::<WorkingHours>(r#"{"start": "9", "end": "noon"}"#).is_err());
+        assert!(serde_json::from_str::<WorkingHours>(r#"{"start": "08:30:15", "end": "12:00"}"#).is_err());
+        assert!(WorkingHours::hm(9, 0, 9, 0).is_err());
+        assert!(WorkingHours::hm(25, 0, 26, 0).is_err());
+        assert_eq!(WorkingHours::hm(8, 30, 16, 0).unwrap().minutes(), 450);
+    }
+
+    #[test]
+    fn every_bad_rule_is_named_in_a_message_a_person_can_act_on() {
+        let mut a = Availability::default();
+        a.rules.onsite_minutes = 5;
+        a.rules.online_minutes = 600;
+        a.rules.cap_per_municipality = 0;
+        a.rules.slot_step_minutes = 0;
+        a.rules.horizon_days = 0;
+        a.rules.travel.speed_kmh = 0.0;
+        a.rules.travel.road_factor = f64::NAN;
+        let problems = a.validate().unwrap_err().0;
+        for field in [
+            "onsite_minutes is 5",
+            "online_minutes is 600",
+            "cap_per_municipality is 0",
+            "slot_step_minutes is 0",
+            "horizon_days is 0",
+            "speed_kmh is 0",
+            "road_factor is NaN",
+            "longer than the booking horizon",
+        ] {
+            assert!(problems.iter().any(|p| p.contains(field)), "{field} not in {problems:#?}");
+        }
+    }
+
+    #[test]
+    fn exceptions_are_checked_for_duplicates_notes_and_holidays() {
+        let mut a = Availability::default();
+        let leave = DateException {
+            date: date(2026, 7, 6),
+            hours: None,
+            note: Some("Ferie".into()),
+        };
+        a.exceptions = vec![leave.clone(), leave.clone(), leave];
+        a.exceptions.push(DateException {
+            date: date(2026, 12, 24),
+            hours: Some(WorkingHours::hm(9, 0, 12, 0).unwrap()),
+            note: None,
+        });
+        a.exceptions.push(DateException {
+            date: date(2026, 8, 3),
+            hours: None,
+            note: Some("x".repeat(201)),
+        });
+        let problems = a.validate().unwrap_err().0;
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(problems[0].contains("2026-07-06 has more than one"));
+        assert!(problems.iter().any(|p| p.contains("2026-12-24 is Juleaftensdag") && p.contains("closed_days")));
+        assert!(problems.iter().any(|p| p.contains("note of 2026-08-03 is too long")));
+
+        // Opening Christmas Eve in the settings makes the special hours valid.
+        a.exceptions.drain(..3);
+        a.exceptions.pop();
+        a.closed_days.christmas_eve = false;
+        assert!(a.validate().is_ok(), "{:?}", a.validate());
+    }
+
+    #[test]
+    fn the_status_of_a_day_explains_why_it_is_closed() {
+        let mut a = Availability::default();
+        a.exceptions.push(DateException {
+            date: date(2026, 7, 6),
+            hours: None,
+            note: Some("Ferie".into()),
+        });
+        a.exceptions.push(DateException {
+            date: date(2026, 11, 28),
+            hours: Some(WorkingHours::hm(10, 0, 14, 0).unwrap()),
+            note: Some("Lørdagsmøde".into()),
+        });
+        assert_eq!(
+            a.day_status(date(2026, 12, 25)),
+            DayStatus::Holiday {
+                name: "Juledag".into()
+            }
+        );
+        assert_eq!(a.day_status(date(2026, 7, 6)), DayStatus::Closed { note: Some("Ferie".into()) });
+        assert_eq!(a.day_status(date(2026, 11, 29)), DayStatus::DayOff);
+        assert_eq!(
+            a.day_status(date(2026, 11, 28)),
+            DayStatus::Open {
+                hours: WorkingHours::hm(10, 0, 14, 0).unwrap(),
+                note: Some("Lørdagsmøde".into())
+            }
+        );
+        assert_eq!(
+            serde_json::to_value(a.day_status(date(2026, 12, 1))).unwrap(),
+            serde_json::json!({"state": "open", "hours": {"start": "08:30", "end": "16:00"}, "note": null})
+        );
+    }
+}

@@ -1,0 +1,794 @@
+//! Open slots, the check of a single booking request, and the coordinator's
+//! driving legs of a day. See the module documentation of
+//! [`crate::schedule`] for the rules.
+
+use std::cell::OnceCell;
+
+use jiff::{
+    Span, Timestamp,
+    civil::{Date, DateTime, Time},
+};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    availability::{Availability, Day, DateException, InvalidAvailability, WorkingHours, seconds_of_day},
+    travel::{TravelRules, minutes_between, travel_home_minutes, travel_minutes},
+};
+use crate::{
+    booking::{Booking, BookingId, SessionKind},
+    municipality::{GeoPoint, Municipalities, MunicipalityCode, TownHall},
+    time::{COPENHAGEN, LocalTime},
+};
+
+/// The longest date range `open_slots` answers in one go, in days (from and
+/// to included).
+pub const MAX_RANGE_DAYS: i32 = 92;
+
+/// A bookable time. JSON:
+/// `{"start": "2026-12-01T09:00:00+01:00", "end": "2026-12-01T10:30:00+01:00", "kind": "onsite"}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Slot {
+    pub start: LocalTime,
+    pub end: LocalTime,
+    pub kind: SessionKind,
+}
+
+/// What `open_slots` needs. `from` and `to` are Copenhagen dates, both
+/// included. `existing` may hold every municipality's bookings; only the
+/// confirmed ones count.
+#[derive(Clone, Copy, Debug)]
+pub struct SlotQuery<'a> {
+    pub availability: &'a Availability,
+    pub municipalities: &'a Municipalities,
+    pub municipality: MunicipalityCode,
+    pub kind: SessionKind,
+    pub from: Date,
+    pub to: Date,
+    pub existing: &'a [Booking],
+    pub now: Timestamp,
+}
+
+/// Why `open_slots` gives no list.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum SlotsError {
+    #[error("the date range ends ({to}) before it starts ({from})")]
+    RangeReversed { from: Date, to: Date },
+    #[error("the date range {from} to {to} spans {days} days; ask for at most {max} days at a time")]
+    RangeTooLong { from: Date, to: Date, days: i32, max: i32 },
+    /// The municipality already holds as many upcoming sessions as allowed:
+    /// no slot could be booked, so the reason is given instead of an empty list.
+    #[error("{}", cap_message(*.cap, *.booked))]
+    CapReached { cap: u32, booked: u32 },
+    #[error("the coordinator's settings are invalid: {0}")]
+    InvalidAvailability(InvalidAvailability),
+}
+
+impl SlotsError {
+    /// A short machine-readable code for the API's error JSON.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SlotsError::RangeReversed { .. } | SlotsError::RangeTooLong { .. } => "bad_range",
+            SlotsError::CapReached { .. } => "cap_reached",
+            SlotsError::InvalidAvailability(_) => "invalid_availability",
+        }
+    }
+
+    /// The HTTP status that fits: 400 for a bad range, 422 when the cap is
+    /// reached, 500 for stored settings that do not validate (they are
+    /// validated on every PUT, so this means a server-side problem).
+    pub fn http_status(&self) -> u16 {
+        match self {
+            SlotsError::RangeReversed { .. } | SlotsError::RangeTooLong { .. } => 400,
+            SlotsError::CapReached { .. } => 422,
+            SlotsError::InvalidAvailability(_) => 500,
+        }
+    }
+}
+
+/// Why a requested start cannot be booked. One variant per rule.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum RuleViolation {
+    #[error("sessions must be booked at least {hours} hours ahead; the earliest possible start now is {earliest}")]
+    TooShortNotice { hours: u32, earliest: LocalTime },
+    #[error("sessions can be booked at most {days} days ahead, that is up to and including {last}")]
+    BeyondHorizon { days: u32, last: Date },
+    #[error("no sessions can be booked on {date}: {name}")]
+    ClosedDay { date: Date, name: String },
+    #[error("{}", outside_message(*.date, *.hours))]
+    OutsideWorkingHours { date: Date, hours: Option<WorkingHours> },
+    #[error("sessions start every {step} minutes from the start of the working day ({hours})")]
+    NotOnSlotGrid { step: u32, hours: WorkingHours },
+    #[error(
+        "the time is no longer free: it overlaps another session or the {buffer} minutes kept between sessions"
+    )]
+    SlotTaken { buffer: u32 },
+    #[error("{}", onsite_message(*.date, *.max))]
+    TooManyOnsiteVisits { date: Date, max: u32 },
+    #[error(
+        "the coordinator cannot fit the driving around this session into the working day on {date} \
+         (from Aarhus, between visits and home again, ferry included)"
+    )]
+    CannotReachInTime { date: Date },
+    #[error("{}", cap_message(*.cap, *.booked))]
+    CapReached { cap: u32, booked: u32 },
+    #[error("the coordinator's settings are invalid: {0}")]
+    InvalidAvailability(InvalidAvailability),
+}
+
+impl RuleViolation {
+    /// A short machine-readable code for the API's error JSON.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RuleViolation::TooShortNotice { .. } => "too_short_notice",
+            RuleViolation::BeyondHorizon { .. } => "beyond_horizon",
+            RuleViolation::ClosedDay { .. } => "closed_day",
+            RuleViolation::OutsideWorkingHours { .. } => "outside_working_hours",
+            RuleViolation::NotOnSlotGrid { .. } => "not_on_slot_grid",
+            RuleViolation::SlotTaken { .. } => "slot_taken",
+            RuleViolation::TooManyOnsiteVisits { .. } => "too_many_onsite_visits",
+            RuleViolation::CannotReachInTime { .. } => "cannot_reach_in_time",
+            RuleViolation::CapReached { .. } => "cap_reached",
+            RuleViolation::InvalidAvailability(_) => "invalid_availability",
+        }
+    }
+
+    /// 409 when the time is taken (another booking got there first), 500 for
+    /// stored settings that do not validate, 422 for every other rule.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            RuleViolation::SlotTaken { .. } => 409,
+            RuleViolation::InvalidAvailability(_) => 500,
+            _ => 422,
+        }
+    }
+}
+
+fn cap_message(cap: u32, booked: u32) -> String {
+    format!(
+        "the municipality already has {booked} upcoming session(s) booked and may hold at most {cap} at a time, \
+         so that every municipality gets its turn; book again when one has taken place or is cancelled"
+    )
+}
+
+fn outside_message(date: Date, hours: Option<WorkingHours>) -> String {
+    match hours {
+        Some(h) => format!("the session must lie within the working hours {h} on {date}"),
+        None => format!("the coordinator does not work on {date} ({})", weekday_en(date)),
+    }
+}
+
+fn onsite_message(date: Date, max: u32) -> String {
+    if max == 0 {
+        "on-site visits are not offered at the moment; book an online session".to_string()
+    } else {
+        format!(
+            "the coordinator already has {max} on-site visit(s) on {date}, the most in one day; \
+             choose another day or an online session"
+        )
+    }
+}
+
+fn weekday_en(date: Date) -> &'static str {
+    use jiff::civil::Weekday::*;
+    match date.weekday() {
+        Monday => "Monday",
+        Tuesday => "Tuesday",
+        Wednesday => "Wednesday",
+        Thursday => "Thursday",
+        Friday => "Friday",
+        Saturday => "Saturday",
+        Sunday => "Sunday",
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Time helpers: whole seconds since the Unix epoch, never panicking.
+
+fn instant(dt: DateTime) -> Option<i64> {
+    COPENHAGEN
+        .to_ambiguous_timestamp(dt)
+        .compatible()
+        .ok()
+        .map(Timestamp::as_second)
+}
+
+fn civil(ts: Timestamp) -> DateTime {
+    COPENHAGEN.to_datetime(ts)
+}
+
+fn local_time(sec: i64) -> Option<LocalTime> {
+    Timestamp::from_second(sec).ok().map(LocalTime::new)
+}
+
+/// The time of day `secs` seconds after midnight.
+fn time_of_day(secs: i64) -> Option<Time> {
+    if !(0..86_400).contains(&secs) {
+        return None;
+    }
+    // In range by the check above.
+    Time::new((secs / 3600) as i8, (secs / 60 % 60) as i8, (secs % 60) as i8, 0).ok()
+}
+
+fn plus_days(d: Date, days: u32) -> Date {
+    Span::new()
+        .try_days(i64::from(days))
+        .ok()
+        .and_then(|span| d.checked_add(span).ok())
+        .unwrap_or(Date::MAX)
+}
+
+/// The working window of a date as instants, `None` if it cannot be
+/// represented (only at the very ends of the calendar).
+fn window(date: Date, hours: WorkingHours) -> Option<(i64, i64)> {
+    let ws = instant(date.to_datetime(hours.start()))?;
+    let we = instant(date.to_datetime(hours.end()))?;
+    Some((ws, we))
+}
+
+// ---------------------------------------------------------------------------
+// Places and travel.
+
+/// Where the coordinator is: the office (`None`) or a municipality's town hall.
+type Place = Option<MunicipalityCode>;
+
+struct Geo<'a> {
+    municipalities: &'a Municipalities,
+    fallback: OnceCell<Municipalities>,
+    rules: TravelRules,
+}
+
+impl<'a> Geo<'a> {
+    fn new(municipalities: &'a Municipalities, rules: TravelRules) -> Self {
+        Self {
+            municipalities,
+            fallback: OnceCell::new(),
+            rules,
+        }
+    }
+
+    fn hall(&self, code: MunicipalityCode) -> &TownHall {
+        match self.municipalities.iter().find(|m| m.code == code) {
+            Some(m) => &m.town_hall,
+            // A list without this municipality (e.g. a trimmed stored list):
+            // every code has a built-in town hall.
+            None => {
+                &self
+                    .fallback
+                    .get_or_init(Municipalities::builtin)
+                    .get(code)
+                    .town_hall
+            }
+        }
+    }
+
+    fn minutes(&self, from: Place, to: Place) -> u32 {
+        match (from, to) {
+            (None, None) => 0,
+            (None, Some(to)) => travel_minutes(GeoPoint::AARHUS_CITY_HALL, self.hall(to), &self.rules),
+            (Some(from), None) => travel_home_minutes(self.hall(from), &self.rules),
+            (Some(a), Some(b)) if a == b => 0,
+            (Some(a), Some(b)) => minutes_between(self.hall(a), self.hall(b), &self.rules),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Sessions already booked.
+
+#[derive(Clone, Copy, Debug)]
+struct Sess {
+    start: i64,
+    end: i64,
+    kind: SessionKind,
+    municipality: MunicipalityCode,
+    date: Date,
+    /// Index into the caller's bookings (for the route view).
+    index: usize,
+}
+
+impl Sess {
+    fn place(&self) -> Place {
+        match self.kind {
+            SessionKind::Onsite => Some(self.municipality),
+            SessionKind::Online => None,
+        }
+    }
+}
+
+/// Confirmed bookings as sessions, sorted by start.
+fn sessions(existing: &[Booking]) -> Vec<Sess> {
+    let mut out: Vec<Sess> = existing
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.is_confirmed())
+        .map(|(index, b)| {
+            let start = b.start.timestamp();
+            Sess {
+                start: start.as_second(),
+                end: b.end.timestamp().as_second(),
+                kind: b.kind,
+                municipality: b.municipality,
+                date: civil(start).date(),
+                index,
+            }
+        })
+        .collect();
+    out.sort_by_key(|s| (s.start, s.end, s.index));
+    out
+}
+
+/// Whether a drive of `minutes` fits between `depart_after` and `arrive_by`
+/// without overlapping the sessions in between (sorted by start). After a
+/// session the buffer is kept before setting off; a session may start on
+/// arrival.
+fn drive_fits(
+    depart_after: i64,
+    arrive_by: i64,
+    between: impl IntoIterator<Item = (i64, i64)>,
+    minutes: u32,
+    buffer: i64,
+) -> bool {
+    if minutes == 0 {
+        return true;
+    }
+    let need = i64::from(minutes) * 60;
+    let mut cursor = depart_after;
+    for (start, end) in between {
+        if start.saturating_sub(cursor) >= need {
+            return true;
+        }
+        cursor = cursor.max(end.saturating_add(buffer));
+    }
+    arrive_by.saturating_sub(cursor) >= need
+}
+
+/// One candidate session.
+#[derive(Clone, Copy, Debug)]
+struct Cand {
+    start: i64,
+    end: i64,
+    place: Place,
+    kind: SessionKind,
+}
+
+/// Whether the drives around `cand` fit into the day: for an on-site visit,
+/// from the previous stop (or the office, leaving no earlier than `ws`) and
+/// on to the next stop (or home by `we`); for an online session, the drive
+/// between the on-site stops around it must still fit around it. Drives the
+/// candidate does not touch are not re-checked, so an old booking that no
+/// longer fits (e.g. after the hours changed) does not block the whole day.
+fn route_fits(day: &[Sess], cand: Cand, ws: i64, we: i64, buffer: i64, geo: &Geo<'_>) -> bool {
+    let i = day.partition_point(|s| s.start < cand.start);
+    let prev = day[..i].iter().rposition(|s| s.kind == SessionKind::Onsite);
+    let next = day[i..]
+        .iter()
+        .position(|s| s.kind == SessionKind::Onsite)
+        .map(|k| k + i);
+    let (from, depart_after, lo) = match prev {
+        Some(p) => (day[p].place(), day[p].end.saturating_add(buffer), p + 1),
+        None => (None, ws, 0),
+    };
+    let (to, arrive_by, hi) = match next {
+        Some(q) => (day[q].place(), day[q].start, q),
+        None => (None, we, day.len()),
+    };
+    let span = |a: &[Sess]| a.iter().map(|s| (s.start, s.end)).collect::<Vec<_>>();
+    match cand.kind {
+        SessionKind::Onsite => {
+            drive_fits(depart_after, cand.start, span(&day[lo..i]), geo.minutes(from, cand.place), buffer)
+                && drive_fits(
+                    cand.end.saturating_add(buffer),
+                    arrive_by,
+                    span(&day[i..hi]),
+                    geo.minutes(cand.place, to),
+                    buffer,
+                )
+        }
+        SessionKind::Online => {
+            let minutes = geo.minutes(from, to);
+            if minutes == 0 {
+                return true;
+            }
+            let mut between = span(&day[lo..hi]);
+            between.insert(i - lo, (cand.start, cand.end));
+            drive_fits(depart_after, arrive_by, between, minutes, buffer)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The shared evaluation of open_slots and check_booking.
+
+struct Ctx<'a> {
+    availability: &'a Availability,
+    geo: Geo<'a>,
+    sessions: Vec<Sess>,
+    longest: i64,
+    /// The earliest allowed start (now + notice), whole seconds rounded up.
+    earliest: i64,
+    last_day: Date,
+    buffer: i64,
+}
+
+/// A working day, ready for candidates.
+struct DayCtx {
+    date: Date,
+    hours: WorkingHours,
+    ws: i64,
+    we: i64,
+    /// Sessions of this date (`Ctx::sessions[day]`).
+    day: std::ops::Range<usize>,
+    /// Sessions that may come within the buffer of the window.
+    near: std::ops::Range<usize>,
+    onsite: u32,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(
+        availability: &'a Availability,
+        municipalities: &'a Municipalities,
+        existing: &[Booking],
+        now: Timestamp,
+    ) -> Self {
+        let rules = &availability.rules;
+        let sessions = sessions(existing);
+        let longest = sessions.iter().map(|s| s.end - s.start).max().unwrap_or(0).max(0);
+        let round_up = i64::from(now.subsec_nanosecond() > 0);
+        let earliest = now
+            .as_second()
+            .saturating_add(round_up)
+            .saturating_add(i64::from(rules.min_notice_hours) * 3600);
+        let today = civil(now).date();
+        Self {
+            availability,
+            geo: Geo::new(municipalities, rules.travel),
+            sessions,
+            longest,
+            earliest,
+            last_day: plus_days(today, rules.horizon_days),
+            buffer: i64::from(rules.buffer_minutes) * 60,
+        }
+    }
+
+    fn day(&self, date: Date, exception: Option<&DateException>) -> Result<DayCtx, RuleViolation> {
+        let hours = match self.availability.resolve(date, exception) {
+            Day::Open(hours) => hours,
+            Day::Holiday(name) => {
+                return Err(RuleViolation::ClosedDay {
+                    date,
+                    name: name.to_string(),
+                });
+            }
+            Day::Closed(note) => {
+                return Err(RuleViolation::ClosedDay {
+                    date,
+                    name: note
+                        .filter(|n| !n.trim().is_empty())
+                        .unwrap_or("the coordinator is not available")
+                        .to_string(),
+                });
+            }
+            Day::DayOff => return Err(RuleViolation::OutsideWorkingHours { date, hours: None }),
+        };
+        let Some((ws, we)) = window(date, hours) else {
+            return Err(RuleViolation::OutsideWorkingHours { date, hours: None });
+        };
+        let s = &self.sessions;
+        let day_lo = s.partition_point(|x| x.date < date);
+        let day_hi = s.partition_point(|x| x.date <= date);
+        let near_lo = s.partition_point(|x| x.start < ws.saturating_sub(self.buffer).saturating_sub(self.longest));
+        let near_hi = s.partition_point(|x| x.start < we.saturating_add(self.buffer));
+        let onsite = s[day_lo..day_hi].iter().filter(|x| x.kind == SessionKind::Onsite).count();
+        Ok(DayCtx {
+            date,
+            hours,
+            ws,
+            we,
+            day: day_lo..day_hi,
+            near: near_lo..near_hi.max(near_lo),
+            onsite: u32::try_from(onsite).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// The rules that depend on the exact time: notice, other sessions,
+    /// on-site count and driving. The day, window and grid are checked by
+    /// the caller.
+    fn check(&self, day: &DayCtx, cand: Cand) -> Result<(), RuleViolation> {
+        let rules = &self.availability.rules;
+        if cand.start < self.earliest {
+            return Err(RuleViolation::TooShortNotice {
+                hours: rules.min_notice_hours,
+                earliest: local_time(self.earliest).unwrap_or(LocalTime::new(Timestamp::MAX)),
+            });
+        }
+        let (lo, hi) = (cand.start - self.buffer, cand.end + self.buffer);
+        if self.sessions[day.near.clone()]
+            .iter()
+            .any(|s| s.start < hi && lo < s.end)
+        {
+            return Err(RuleViolation::SlotTaken {
+                buffer: rules.buffer_minutes,
+            });
+        }
+        if cand.kind == SessionKind::Onsite && day.onsite >= rules.max_onsite_per_day {
+            return Err(RuleViolation::TooManyOnsiteVisits {
+                date: day.date,
+                max: rules.max_onsite_per_day,
+            });
+        }
+        if !route_fits(
+            &self.sessions[day.day.clone()],
+            cand,
+            day.ws,
+            day.we,
+            self.buffer,
+            &self.geo,
+        ) {
+            return Err(RuleViolation::CannotReachInTime { date: day.date });
+        }
+        Ok(())
+    }
+}
+
+/// Confirmed bookings of `municipality` that start after `now`.
+fn upcoming(existing: &[Booking], municipality: MunicipalityCode, now: Timestamp) -> u32 {
+    let n = existing
+        .iter()
+        .filter(|b| b.municipality == municipality && b.is_confirmed() && b.start.timestamp() > now)
+        .count();
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn place_of(kind: SessionKind, municipality: MunicipalityCode) -> Place {
+    match kind {
+        SessionKind::Onsite => Some(municipality),
+        SessionKind::Online => None,
+    }
+}
+
+/// The times `query.municipality` can book a session of `query.kind` between
+/// `query.from` and `query.to` (Copenhagen dates, both included), in time
+/// order. A start is offered exactly when [`check_booking`] would accept it.
+///
+/// Errors: the range is reversed or longer than [`MAX_RANGE_DAYS`]; the
+/// municipality has reached its cap of upcoming sessions
+/// ([`SlotsError::CapReached`], so the widget can say why instead of showing
+/// an empty list); the settings do not validate.
+pub fn open_slots(query: SlotQuery<'_>) -> Result<Vec<Slot>, SlotsError> {
+    let SlotQuery {
+        availability,
+        municipalities,
+        municipality,
+        kind,
+        from,
+        to,
+        existing,
+        now,
+    } = query;
+    if to < from {
+        return Err(SlotsError::RangeReversed { from, to });
+    }
+    let days = from.until(to).map(|s| s.get_days()).unwrap_or(i32::MAX).saturating_add(1);
+    if days > MAX_RANGE_DAYS {
+        return Err(SlotsError::RangeTooLong {
+            from,
+            to,
+            days,
+            max: MAX_RANGE_DAYS,
+        });
+    }
+    availability
+        .validate()
+        .map_err(SlotsError::InvalidAvailability)?;
+    let rules = &availability.rules;
+    let booked = upcoming(existing, municipality, now);
+    if booked >= rules.cap_per_municipality {
+        return Err(SlotsError::CapReached {
+            cap: rules.cap_per_municipality,
+            booked,
+        });
+    }
+
+    let ctx = Ctx::new(availability, municipalities, existing, now);
+    // Days before today only hold times before now; days after the horizon
+    // are never offered.
+    let first = from.max(civil(now).date());
+    let last = to.min(ctx.last_day);
+    let duration = i64::from(rules.duration_minutes(kind)) * 60;
+    let step = i64::from(rules.slot_step_minutes.max(1)) * 60;
+    let place = place_of(kind, municipality);
+    let mut exceptions: Vec<&DateException> = availability
+        .exceptions
+        .iter()
+        .filter(|e| first <= e.date && e.date <= last)
+        .collect();
+    exceptions.sort_by_key(|e| e.date);
+
+    let mut slots = Vec::new();
+    let mut date = first;
+    while date <= last {
+        let exception = exceptions
+            .iter()
+            .find(|e| e.date == date)
+            .copied();
+        if let Ok(day) = ctx.day(date, exception) {
+            let mut tod = seconds_of_day(day.hours.start());
+            while tod < 86_400 {
+                let Some(dt) = time_of_day(tod).map(|t| date.to_datetime(t)) else {
+                    break;
+                };
+                tod += step;
+                let Some(start) = instant(dt) else { continue };
+                // Skip wall-clock times that do not exist (spring gap).
+                if Timestamp::from_second(start).map(civil).ok() != Some(dt) {
+                    continue;
+                }
+                let end = start.saturating_add(duration);
+                if start < day.ws || end > day.we {
+                    continue;
+                }
+                let cand = Cand {
+                    start,
+                    end,
+                    place,
+                    kind,
+                };
+                if ctx.check(&day, cand).is_ok()
+                    && let (Some(start), Some(end)) = (local_time(start), local_time(end))
+                {
+                    slots.push(Slot { start, end, kind });
+                }
+            }
+        }
+        match date.tomorrow() {
+            Ok(next) => date = next,
+            Err(_) => break,
+        }
+    }
+    Ok(slots)
+}
+
+/// Checks one booking request against every rule, exactly as
+/// [`open_slots`] does: `Ok` with the slot (its end follows from the kind's
+/// duration) iff `open_slots` offers this start. For a reschedule, leave the
+/// booking being moved out of `existing`.
+pub fn check_booking(
+    availability: &Availability,
+    municipalities: &Municipalities,
+    municipality: MunicipalityCode,
+    kind: SessionKind,
+    start: LocalTime,
+    existing: &[Booking],
+    now: Timestamp,
+) -> Result<Slot, RuleViolation> {
+    availability
+        .validate()
+        .map_err(RuleViolation::InvalidAvailability)?;
+    let rules = &availability.rules;
+    let booked = upcoming(existing, municipality, now);
+    if booked >= rules.cap_per_municipality {
+        return Err(RuleViolation::CapReached {
+            cap: rules.cap_per_municipality,
+            booked,
+        });
+    }
+    let ctx = Ctx::new(availability, municipalities, existing, now);
+    let ts = start.timestamp();
+    let dt = civil(ts);
+    let date = dt.date();
+    if date > ctx.last_day {
+        return Err(RuleViolation::BeyondHorizon {
+            days: rules.horizon_days,
+            last: ctx.last_day,
+        });
+    }
+    let day = ctx.day(date, availability.exception(date))?;
+    let start_sec = ts.as_second();
+    let end_sec = start_sec.saturating_add(i64::from(rules.duration_minutes(kind)) * 60);
+    if start_sec < day.ws || end_sec > day.we {
+        return Err(RuleViolation::OutsideWorkingHours {
+            date,
+            hours: Some(day.hours),
+        });
+    }
+    let step = i64::from(rules.slot_step_minutes.max(1)) * 60;
+    let offset = seconds_of_day(dt.time()) - seconds_of_day(day.hours.start());
+    let on_grid = ts.subsec_nanosecond() == 0
+        && offset >= 0
+        && offset % step == 0
+        && instant(dt) == Some(start_sec);
+    if !on_grid {
+        return Err(RuleViolation::NotOnSlotGrid {
+            step: rules.slot_step_minutes,
+            hours: day.hours,
+        });
+    }
+    ctx.check(
+        &day,
+        Cand {
+            start: start_sec,
+            end: end_sec,
+            place: place_of(kind, municipality),
+            kind,
+        },
+    )?;
+    match (local_time(start_sec), local_time(end_sec)) {
+        (Some(start), Some(end)) => Ok(Slot { start, end, kind }),
+        _ => Err(RuleViolation::OutsideWorkingHours {
+            date,
+            hours: Some(day.hours),
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The coordinator's driving legs of a day.
+
+/// Where a leg starts or ends. JSON: `{"type": "office"}` or
+/// `{"type": "visit", "booking": "…", "municipality": 779}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Stop {
+    /// The office at Aarhus City Hall, where every day starts and ends.
+    Office,
+    /// An on-site session at a municipality's town hall.
+    Visit {
+        booking: BookingId,
+        municipality: MunicipalityCode,
+    },
+}
+
+/// One drive of the coordinator's day. `minutes` includes ferries and may
+/// be 0 (a visit in Aarhus, or two visits at the same town hall).
+/// JSON: `{"from": {"type": "office"}, "to": {"type": "visit", …}, "minutes": 105}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leg {
+    pub from: Stop,
+    pub to: Stop,
+    pub minutes: u32,
+}
+
+/// The drives of `date` (Copenhagen): from the office to the first
+/// confirmed on-site visit, between visits in time order, and home. Empty
+/// when the day has no on-site visit.
+pub fn day_route(
+    date: Date,
+    bookings: &[Booking],
+    municipalities: &Municipalities,
+    rules: &TravelRules,
+) -> Vec<Leg> {
+    let geo = Geo::new(municipalities, *rules);
+    let visits: Vec<Sess> = sessions(bookings)
+        .into_iter()
+        .filter(|s| s.date == date && s.kind == SessionKind::Onsite)
+        .collect();
+    if visits.is_empty() {
+        return Vec::new();
+    }
+    let stop = |s: &Sess| Stop::Visit {
+        booking: bookings[s.index].id.clone(),
+        municipality: s.municipality,
+    };
+    let mut legs = Vec::with_capacity(visits.len() + 1);
+    let mut from = (Stop::Office, None);
+    for v in &visits {
+        let to = (stop(v), v.place());
+        legs.push(Leg {
+            from: from.0,
+            to: to.0.clone(),
+            minutes: geo.minutes(from.1, to.1),
+        });
+        from = to;
+    }
+    legs.push(Leg {
+        minutes: geo.minutes(from.1, None),
+        from: from.0,
+        to: Stop::Office,
+    });
+    legs
+}
+
+#[cfg(test)]
+mod tests;
