@@ -32,39 +32,26 @@ pub const MAX_TOTAL: Kroner = (1 << 53) - 1;
 /// for the person who entered the numbers.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AllocationError {
-    #[error(
-        "there is no one to share the cost with: choose at least one participating municipality"
-    )]
+    #[error("there is no one to share the cost with: choose at least one participating municipality")]
     NoParticipants,
-    #[error(
-        "{name} ({code}) is listed more than once among the participants: list each municipality once"
-    )]
-    DuplicateParticipant {
-        code: MunicipalityCode,
-        name: &'static str,
-    },
+    #[error("{name} ({code}) is listed more than once among the participants: list each municipality once")]
+    DuplicateParticipant { code: MunicipalityCode, name: &'static str },
     #[error(
         "the participating municipalities have no inhabitants in total, so nothing can be shared per capita: \
          enter their populations or use the hybrid key with equal_percent 100"
     )]
     ZeroPopulation,
-    #[error(
-        "equal_percent must be a number from 0 to 100 with at most two decimals, e.g. 20 or 12.5, not {0:?}"
-    )]
+    #[error("equal_percent must be a number from 0 to 100 with at most two decimals, e.g. 20 or 12.5, not {0:?}")]
     PercentOutOfRange(String),
     #[error("{0:?} is not a cost-sharing key: use per-capita or hybrid")]
     UnknownKey(String),
-    #[error(
-        "the hybrid key needs equal_percent: the percentage (0-100) split equally between the participants"
-    )]
+    #[error("the hybrid key needs equal_percent: the percentage (0-100) split equally between the participants")]
     MissingEqualPercent,
     #[error("equal_percent only applies to the hybrid key: leave it out or use key=hybrid")]
     EqualPercentWithoutHybrid,
     #[error("years must be a whole number from 1 to {MAX_YEARS}, not {0}")]
     Years(String),
-    #[error(
-        "{field} must be a whole number of kroner without separators, e.g. 3000000, not {value:?}"
-    )]
+    #[error("{field} must be a whole number of kroner without separators, e.g. 3000000, not {value:?}")]
     InvalidAmount { field: &'static str, value: String },
     #[error("the total of {0} kr. is too large: at most {MAX_TOTAL} kr.")]
     TotalTooLarge(Kroner),
@@ -98,9 +85,7 @@ impl Percent {
         if hundredths <= 10_000 {
             Ok(Self(hundredths))
         } else {
-            Err(AllocationError::PercentOutOfRange(Self::show_hundredths(
-                u64::from(hundredths),
-            )))
+            Err(AllocationError::PercentOutOfRange(Self::show_hundredths(u64::from(hundredths))))
         }
     }
 
@@ -164,8 +149,7 @@ impl FromStr for Percent {
         };
         let frac = frac.trim_end_matches('0');
         let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || whole.len() > 3 || frac.len() > 2 || !digits(whole) || !digits(frac)
-        {
+        if whole.is_empty() || whole.len() > 3 || frac.len() > 2 || !digits(whole) || !digits(frac) {
             return Err(bad());
         }
         let whole: u64 = whole.parse().map_err(|_| bad())?;
@@ -352,14 +336,8 @@ impl TryFrom<KeyRepr> for Key {
 impl From<Key> for KeyRepr {
     fn from(key: Key) -> Self {
         match key {
-            Key::PerCapita => KeyRepr {
-                key: KeyKind::PerCapita,
-                equal_percent: None,
-            },
-            Key::Hybrid { equal_percent } => KeyRepr {
-                key: KeyKind::Hybrid,
-                equal_percent: Some(equal_percent),
-            },
+            Key::PerCapita => KeyRepr { key: KeyKind::PerCapita, equal_percent: None },
+            Key::Hybrid { equal_percent } => KeyRepr { key: KeyKind::Hybrid, equal_percent: Some(equal_percent) },
         }
     }
 }
@@ -415,10 +393,7 @@ pub fn allocate(
     sorted.sort_by_key(|&(code, _)| code);
     if let Some(pair) = sorted.windows(2).find(|pair| pair[0].0 == pair[1].0) {
         let code = pair[0].0;
-        return Err(AllocationError::DuplicateParticipant {
-            code,
-            name: code.name(),
-        });
+        return Err(AllocationError::DuplicateParticipant { code, name: code.name() });
     }
 
     let n = sorted.len() as u128;
@@ -433,9 +408,7 @@ pub fn allocate(
     } else if total_population == 0 {
         return Err(AllocationError::ZeroPopulation);
     } else {
-        let equal_part = e
-            .checked_mul(total_population)
-            .ok_or(AllocationError::Overflow)?;
+        let equal_part = e.checked_mul(total_population).ok_or(AllocationError::Overflow)?;
         let weights = sorted
             .iter()
             .map(|&(_, pop)| {
@@ -446,10 +419,8 @@ pub fn allocate(
                     .ok_or(AllocationError::Overflow)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let denominator = FULL
-            .checked_mul(n)
-            .and_then(|x| x.checked_mul(total_population))
-            .ok_or(AllocationError::Overflow)?;
+        let denominator =
+            FULL.checked_mul(n).and_then(|x| x.checked_mul(total_population)).ok_or(AllocationError::Overflow)?;
         (weights, denominator)
     };
 
@@ -457,18 +428,14 @@ pub fn allocate(
     let mut floors = Vec::with_capacity(sorted.len());
     let mut remainders = Vec::with_capacity(sorted.len());
     for &w in &weights {
-        let numerator = amount_wide
-            .checked_mul(w)
-            .ok_or(AllocationError::Overflow)?;
+        let numerator = amount_wide.checked_mul(w).ok_or(AllocationError::Overflow)?;
         floors.push(numerator / denominator);
         remainders.push(numerator % denominator);
     }
     let floored: u128 = floors.iter().sum();
     // The remainders sum to a multiple of W below n × W, so fewer than n
     // kroner are left; checked anyway so no input can panic.
-    let left_over = amount_wide
-        .checked_sub(floored)
-        .ok_or(AllocationError::Overflow)?;
+    let left_over = amount_wide.checked_sub(floored).ok_or(AllocationError::Overflow)?;
     if left_over >= n {
         return Err(AllocationError::Overflow);
     }
@@ -484,11 +451,7 @@ pub fn allocate(
         .zip(floors)
         .map(|(&(code, population), share)| {
             let amount = Kroner::try_from(share).map_err(|_| AllocationError::Overflow)?;
-            Ok(Share {
-                code,
-                population,
-                amount,
-            })
+            Ok(Share { code, population, amount })
         })
         .collect()
 }
@@ -521,13 +484,7 @@ pub struct PlanParams {
 /// per capita, nothing covered by the frame, everyone taking part.
 impl Default for PlanParams {
     fn default() -> Self {
-        Self {
-            total: 3_000_000,
-            years: 3,
-            key: Key::PerCapita,
-            frame_per_year: 0,
-            exclude: BTreeSet::new(),
-        }
+        Self { total: 3_000_000, years: 3, key: Key::PerCapita, frame_per_year: 0, exclude: BTreeSet::new() }
     }
 }
 
@@ -536,9 +493,7 @@ impl PlanParams {
     /// `frame_per_year`, `exclude`); other names, such as `format`, are
     /// ignored, and missing ones take the defaults. Empty values count as
     /// missing. A later pair overrides an earlier one with the same name.
-    pub fn from_pairs<'a>(
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self, AllocationError> {
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, AllocationError> {
         let mut params = Self::default();
         let mut kind = KeyKind::PerCapita;
         let mut equal_percent = None;
@@ -549,11 +504,7 @@ impl PlanParams {
             }
             match name {
                 "total" => params.total = parse_kroner("total", value)?,
-                "years" => {
-                    params.years = value
-                        .parse()
-                        .map_err(|_| AllocationError::Years(value.to_string()))?
-                }
+                "years" => params.years = value.parse().map_err(|_| AllocationError::Years(value.to_string()))?,
                 "key" => kind = value.parse()?,
                 "equal_percent" => equal_percent = Some(value.parse()?),
                 "frame_per_year" => params.frame_per_year = parse_kroner("frame_per_year", value)?,
@@ -569,12 +520,7 @@ impl PlanParams {
     /// `total=3000000&years=3&key=per-capita&frame_per_year=0`. All values are
     /// digits, names and commas, so nothing needs escaping.
     pub fn to_query(&self) -> String {
-        let mut query = format!(
-            "total={}&years={}&key={}",
-            self.total,
-            self.years,
-            self.key.kind()
-        );
+        let mut query = format!("total={}&years={}&key={}", self.total, self.years, self.key.kind());
         if let Key::Hybrid { equal_percent } = self.key {
             query.push_str(&format!("&equal_percent={equal_percent}"));
         }
@@ -602,10 +548,7 @@ impl PlanParams {
 }
 
 fn parse_kroner(field: &'static str, value: &str) -> Result<Kroner, AllocationError> {
-    let invalid = || AllocationError::InvalidAmount {
-        field,
-        value: value.to_string(),
-    };
+    let invalid = || AllocationError::InvalidAmount { field, value: value.to_string() };
     if !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid());
     }
@@ -619,21 +562,13 @@ pub fn parse_exclude(s: &str) -> Result<BTreeSet<MunicipalityCode>, AllocationEr
     s.split([',', ';', ' '])
         .map(str::trim)
         .filter(|entry| !entry.is_empty())
-        .map(|entry| {
-            entry
-                .parse()
-                .map_err(|_| AllocationError::UnknownExclude(entry.to_string()))
-        })
+        .map(|entry| entry.parse().map_err(|_| AllocationError::UnknownExclude(entry.to_string())))
         .collect()
 }
 
 /// `741,779`: the inverse of [`parse_exclude`], codes in ascending order.
 pub fn format_exclude(exclude: &BTreeSet<MunicipalityCode>) -> String {
-    exclude
-        .iter()
-        .map(|code| code.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
+    exclude.iter().map(|code| code.to_string()).collect::<Vec<_>>().join(",")
 }
 
 /// One year of the plan: what it costs, what KD-Net's frame covers and what
@@ -687,10 +622,7 @@ pub struct Plan {
 /// `params.exclude`.
 pub fn plan(params: &PlanParams, municipalities: &Municipalities) -> Result<Plan, AllocationError> {
     let year_amounts = params.year_amounts()?;
-    let mut members: Vec<_> = municipalities
-        .iter()
-        .filter(|m| !params.exclude.contains(&m.code))
-        .collect();
+    let mut members: Vec<_> = municipalities.iter().filter(|m| !params.exclude.contains(&m.code)).collect();
     if members.is_empty() {
         return Err(if municipalities.is_empty() {
             AllocationError::NoParticipants
@@ -699,10 +631,8 @@ pub fn plan(params: &PlanParams, municipalities: &Municipalities) -> Result<Plan
         });
     }
     members.sort_by_key(|m| m.code);
-    let participants: Vec<(MunicipalityCode, u32)> = members
-        .iter()
-        .map(|m| (m.code, m.population.inhabitants))
-        .collect();
+    let participants: Vec<(MunicipalityCode, u32)> =
+        members.iter().map(|m| (m.code, m.population.inhabitants)).collect();
 
     let mut rows: Vec<PlanRow> = members
         .iter()
@@ -725,12 +655,7 @@ pub fn plan(params: &PlanParams, municipalities: &Municipalities) -> Result<Plan
             row.years.push(share.amount);
             row.total += share.amount;
         }
-        years.push(YearSummary {
-            year,
-            amount,
-            frame,
-            shared,
-        });
+        years.push(YearSummary { year, amount, frame, shared });
     }
 
     let totals = PlanTotals {
@@ -738,12 +663,7 @@ pub fn plan(params: &PlanParams, municipalities: &Municipalities) -> Result<Plan
         frame: years.iter().map(|y| y.frame).sum(),
         total: rows.iter().map(|r| r.total).sum(),
     };
-    Ok(Plan {
-        params: params.clone(),
-        years,
-        rows,
-        totals,
-    })
+    Ok(Plan { params: params.clone(), years, rows, totals })
 }
 
 impl Plan {
@@ -757,12 +677,7 @@ impl Plan {
         }
         out.push_str(",total\r\n");
         for row in &self.rows {
-            out.push_str(&format!(
-                "{},{},{}",
-                row.code,
-                csv_field(&row.name),
-                row.population
-            ));
+            out.push_str(&format!("{},{},{}", row.code, csv_field(&row.name), row.population));
             for amount in &row.years {
                 out.push_str(&format!(",{amount}"));
             }
@@ -773,11 +688,7 @@ impl Plan {
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    if s.contains([',', '"', '\r', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
 #[cfg(test)]
@@ -794,16 +705,11 @@ mod tests {
     }
 
     fn hybrid(percent: u8) -> Key {
-        Key::Hybrid {
-            equal_percent: Percent::whole(percent).unwrap(),
-        }
+        Key::Hybrid { equal_percent: Percent::whole(percent).unwrap() }
     }
 
     fn region() -> Vec<(MunicipalityCode, u32)> {
-        Municipalities::builtin()
-            .iter()
-            .map(|m| (m.code, m.population.inhabitants))
-            .collect()
+        Municipalities::builtin().iter().map(|m| (m.code, m.population.inhabitants)).collect()
     }
 
     fn by_code(shares: &[Share]) -> BTreeMap<u16, Kroner> {
@@ -860,16 +766,8 @@ mod tests {
         assert_eq!(
             shares,
             vec![
-                Share {
-                    code: code(665),
-                    population: 30,
-                    amount: 750
-                },
-                Share {
-                    code: code(779),
-                    population: 10,
-                    amount: 250
-                },
+                Share { code: code(665), population: 30, amount: 750 },
+                Share { code: code(779), population: 10, amount: 250 },
             ]
         );
     }
@@ -894,20 +792,9 @@ mod tests {
     #[test]
     fn hybrid_with_all_equal_splits_evenly_and_the_odd_krone_goes_to_the_larger() {
         // 100 kr. among 3: 33.33 each, one krone left over.
-        let shares = allocate(
-            100,
-            &[
-                (code(741), 3_720),
-                (code(751), 340_421),
-                (code(665), 20_133),
-            ],
-            hybrid(100),
-        )
-        .unwrap();
-        assert_eq!(
-            by_code(&shares),
-            BTreeMap::from([(665, 33), (741, 33), (751, 34)])
-        );
+        let shares =
+            allocate(100, &[(code(741), 3_720), (code(751), 340_421), (code(665), 20_133)], hybrid(100)).unwrap();
+        assert_eq!(by_code(&shares), BTreeMap::from([(665, 33), (741, 33), (751, 34)]));
     }
 
     #[test]
@@ -929,49 +816,25 @@ mod tests {
     fn the_largest_amounts_are_shared_exactly() {
         for key in [Key::PerCapita, hybrid(37), hybrid(100)] {
             let shares = allocate(u64::MAX, &region(), key).unwrap();
-            assert_eq!(
-                shares.iter().map(|s| u128::from(s.amount)).sum::<u128>(),
-                u128::from(u64::MAX)
-            );
+            assert_eq!(shares.iter().map(|s| u128::from(s.amount)).sum::<u128>(), u128::from(u64::MAX));
         }
         let huge = [(code(751), u32::MAX), (code(741), u32::MAX - 1)];
         let shares = allocate(u64::MAX, &huge, hybrid(1)).unwrap();
-        assert_eq!(
-            shares.iter().map(|s| u128::from(s.amount)).sum::<u128>(),
-            u128::from(u64::MAX)
-        );
+        assert_eq!(shares.iter().map(|s| u128::from(s.amount)).sum::<u128>(), u128::from(u64::MAX));
     }
 
     #[test]
     fn impossible_allocations_are_refused_with_a_reason() {
-        assert_eq!(
-            allocate(10, &[], Key::PerCapita),
-            Err(AllocationError::NoParticipants)
-        );
+        assert_eq!(allocate(10, &[], Key::PerCapita), Err(AllocationError::NoParticipants));
         let twice = [(code(741), 10), (code(665), 5), (code(741), 10)];
         let err = allocate(10, &twice, Key::PerCapita).unwrap_err();
-        assert_eq!(
-            err,
-            AllocationError::DuplicateParticipant {
-                code: code(741),
-                name: "Samsø"
-            }
-        );
+        assert_eq!(err, AllocationError::DuplicateParticipant { code: code(741), name: "Samsø" });
         assert!(err.to_string().contains("Samsø (741)"), "{err}");
         let nobody = [(code(741), 0), (code(665), 0)];
-        assert_eq!(
-            allocate(10, &nobody, Key::PerCapita),
-            Err(AllocationError::ZeroPopulation)
-        );
-        assert_eq!(
-            allocate(10, &nobody, hybrid(99)),
-            Err(AllocationError::ZeroPopulation)
-        );
+        assert_eq!(allocate(10, &nobody, Key::PerCapita), Err(AllocationError::ZeroPopulation));
+        assert_eq!(allocate(10, &nobody, hybrid(99)), Err(AllocationError::ZeroPopulation));
         // All split equally needs no inhabitants.
-        assert_eq!(
-            by_code(&allocate(10, &nobody, hybrid(100)).unwrap()),
-            BTreeMap::from([(665, 5), (741, 5)])
-        );
+        assert_eq!(by_code(&allocate(10, &nobody, hybrid(100)).unwrap()), BTreeMap::from([(665, 5), (741, 5)]));
     }
 
     // --- keys and percentages ------------------------------------------------
@@ -983,9 +846,7 @@ mod tests {
         assert_eq!("12,25 %".parse::<Percent>().unwrap().hundredths(), 1_225);
         assert_eq!("100.00".parse::<Percent>().unwrap(), Percent::HUNDRED);
         assert_eq!("0".parse::<Percent>().unwrap(), Percent::ZERO);
-        for bad in [
-            "", "-1", "100.01", "101", "12.345", "abc", "1e2", ".5", "20..", "+5", "0x10",
-        ] {
+        for bad in ["", "-1", "100.01", "101", "12.345", "abc", "1e2", ".5", "20..", "+5", "0x10"] {
             assert!(bad.parse::<Percent>().is_err(), "{bad:?} should be refused");
         }
         assert_eq!(Percent::from_f64(12.34).unwrap().hundredths(), 1_234);
@@ -995,65 +856,35 @@ mod tests {
         assert!(Percent::from_hundredths(10_001).is_err());
         assert!(Percent::whole(101).is_err());
         assert_eq!(Percent::from_hundredths(1_250).unwrap().to_string(), "12.5");
-        assert_eq!(
-            Percent::from_hundredths(1_205).unwrap().to_string(),
-            "12.05"
-        );
+        assert_eq!(Percent::from_hundredths(1_205).unwrap().to_string(), "12.05");
         let err = "120".parse::<Percent>().unwrap_err().to_string();
-        assert!(
-            err.contains("from 0 to 100") && err.contains("\"120\""),
-            "{err}"
-        );
+        assert!(err.contains("from 0 to 100") && err.contains("\"120\""), "{err}");
     }
 
     #[test]
     fn keys_read_and_write_the_names_the_cli_and_query_string_use() {
         assert_eq!("per-capita".parse::<KeyKind>().unwrap(), KeyKind::PerCapita);
         assert_eq!("hybrid".parse::<KeyKind>().unwrap(), KeyKind::Hybrid);
-        assert!(
-            "equal"
-                .parse::<KeyKind>()
-                .unwrap_err()
-                .to_string()
-                .contains("per-capita or hybrid")
-        );
+        assert!("equal".parse::<KeyKind>().unwrap_err().to_string().contains("per-capita or hybrid"));
         assert_eq!("per-capita".parse::<Key>().unwrap(), Key::PerCapita);
         assert_eq!("hybrid:20".parse::<Key>().unwrap(), hybrid(20));
-        assert_eq!(
-            "hybrid".parse::<Key>(),
-            Err(AllocationError::MissingEqualPercent)
-        );
+        assert_eq!("hybrid".parse::<Key>(), Err(AllocationError::MissingEqualPercent));
         assert_eq!(hybrid(20).to_string(), "hybrid:20");
         assert_eq!(
             Key::new(KeyKind::PerCapita, Some(Percent::whole(20).unwrap())),
             Err(AllocationError::EqualPercentWithoutHybrid)
         );
-        assert_eq!(
-            Key::new(KeyKind::PerCapita, Some(Percent::ZERO)),
-            Ok(Key::PerCapita)
-        );
-        assert_eq!(
-            Key::new(KeyKind::Hybrid, Some(Percent::ZERO)),
-            Ok(hybrid(0))
-        );
+        assert_eq!(Key::new(KeyKind::PerCapita, Some(Percent::ZERO)), Ok(Key::PerCapita));
+        assert_eq!(Key::new(KeyKind::Hybrid, Some(Percent::ZERO)), Ok(hybrid(0)));
     }
 
     #[test]
     fn keys_serialize_as_tagged_json() {
-        assert_eq!(
-            serde_json::to_string(&Key::PerCapita).unwrap(),
-            r#"{"key":"per-capita"}"#
-        );
-        assert_eq!(
-            serde_json::to_string(&hybrid(20)).unwrap(),
-            r#"{"key":"hybrid","equal_percent":20}"#
-        );
+        assert_eq!(serde_json::to_string(&Key::PerCapita).unwrap(), r#"{"key":"per-capita"}"#);
+        assert_eq!(serde_json::to_string(&hybrid(20)).unwrap(), r#"{"key":"hybrid","equal_percent":20}"#);
         let half: Key = serde_json::from_str(r#"{"key":"hybrid","equal_percent":12.5}"#).unwrap();
         assert_eq!(half.equal_percent().hundredths(), 1_250);
-        assert_eq!(
-            serde_json::to_string(&half).unwrap(),
-            r#"{"key":"hybrid","equal_percent":12.5}"#
-        );
+        assert_eq!(serde_json::to_string(&half).unwrap(), r#"{"key":"hybrid","equal_percent":12.5}"#);
         assert!(serde_json::from_str::<Key>(r#"{"key":"hybrid","equal_percent":101}"#).is_err());
         assert!(serde_json::from_str::<Key>(r#"{"key":"hybrid","equal_percent":-1}"#).is_err());
         assert!(serde_json::from_str::<Key>(r#"{"key":"hybrid"}"#).is_err());
@@ -1065,62 +896,28 @@ mod tests {
     #[test]
     fn the_default_plan_is_three_million_over_three_years_per_capita() {
         let params = PlanParams::default();
-        assert_eq!(
-            (
-                params.total,
-                params.years,
-                params.key,
-                params.frame_per_year
-            ),
-            (3_000_000, 3, Key::PerCapita, 0)
-        );
+        assert_eq!((params.total, params.years, params.key, params.frame_per_year), (3_000_000, 3, Key::PerCapita, 0));
         let plan = plan(&params, &Municipalities::builtin()).unwrap();
         assert_eq!(plan.years.len(), 3);
         for (i, y) in plan.years.iter().enumerate() {
-            assert_eq!(
-                *y,
-                YearSummary {
-                    year: i as u32 + 1,
-                    amount: 1_000_000,
-                    frame: 0,
-                    shared: 1_000_000
-                }
-            );
+            assert_eq!(*y, YearSummary { year: i as u32 + 1, amount: 1_000_000, frame: 0, shared: 1_000_000 });
         }
         assert_eq!(plan.rows.len(), 19);
         assert!(plan.rows.windows(2).all(|w| w[0].code < w[1].code));
         let aarhus = row(&plan, 751);
-        assert_eq!(
-            (aarhus.name.as_str(), aarhus.population),
-            ("Aarhus", 340_421)
-        );
+        assert_eq!((aarhus.name.as_str(), aarhus.population), ("Aarhus", 340_421));
         assert_eq!(aarhus.years, vec![259_152; 3]);
         assert_eq!(aarhus.total, 777_456);
         assert_eq!(row(&plan, 741).years, vec![2_832; 3]);
-        assert_eq!(
-            plan.totals,
-            PlanTotals {
-                years: vec![1_000_000; 3],
-                frame: 0,
-                total: 3_000_000
-            }
-        );
+        assert_eq!(plan.totals, PlanTotals { years: vec![1_000_000; 3], frame: 0, total: 3_000_000 });
     }
 
     #[test]
     fn yearly_shares_add_up_to_the_year_amount_exactly() {
-        let params = PlanParams {
-            total: 1_000_001,
-            years: 3,
-            key: hybrid(20),
-            ..PlanParams::default()
-        };
+        let params = PlanParams { total: 1_000_001, years: 3, key: hybrid(20), ..PlanParams::default() };
         let plan = plan(&params, &Municipalities::builtin()).unwrap();
         // The odd kroner go to the earliest years.
-        assert_eq!(
-            plan.years.iter().map(|y| y.amount).collect::<Vec<_>>(),
-            vec![333_334, 333_334, 333_333]
-        );
+        assert_eq!(plan.years.iter().map(|y| y.amount).collect::<Vec<_>>(), vec![333_334, 333_334, 333_333]);
         for (i, y) in plan.years.iter().enumerate() {
             assert_eq!(plan.rows.iter().map(|r| r.years[i]).sum::<u64>(), y.shared);
         }
@@ -1132,61 +929,28 @@ mod tests {
 
     #[test]
     fn the_frame_covers_part_of_a_year_and_only_the_rest_is_billed() {
-        let params = PlanParams {
-            frame_per_year: 400_000,
-            ..PlanParams::default()
-        };
+        let params = PlanParams { frame_per_year: 400_000, ..PlanParams::default() };
         let plan = plan(&params, &Municipalities::builtin()).unwrap();
         for y in &plan.years {
             assert_eq!((y.amount, y.frame, y.shared), (1_000_000, 400_000, 600_000));
         }
         // Aarhus: 600,000 × 340,421 / 1,313,596 = 155,491.19 → 155,491.
         assert_eq!(row(&plan, 751).years, vec![155_491; 3]);
-        assert_eq!(
-            plan.totals,
-            PlanTotals {
-                years: vec![600_000; 3],
-                frame: 1_200_000,
-                total: 1_800_000
-            }
-        );
+        assert_eq!(plan.totals, PlanTotals { years: vec![600_000; 3], frame: 1_200_000, total: 1_800_000 });
     }
 
     #[test]
     fn a_year_the_frame_covers_entirely_bills_nobody() {
         // 2,500,000 over 3 years: 833,334 + 833,333 + 833,333; a frame of
         // 833,334 covers every year fully.
-        let params = PlanParams {
-            total: 2_500_000,
-            frame_per_year: 833_334,
-            ..PlanParams::default()
-        };
+        let params = PlanParams { total: 2_500_000, frame_per_year: 833_334, ..PlanParams::default() };
         let plan = plan(&params, &Municipalities::builtin()).unwrap();
-        assert!(
-            plan.years
-                .iter()
-                .all(|y| y.shared == 0 && y.frame == y.amount)
-        );
-        assert!(
-            plan.rows
-                .iter()
-                .all(|r| r.years == vec![0, 0, 0] && r.total == 0)
-        );
-        assert_eq!(
-            plan.totals,
-            PlanTotals {
-                years: vec![0; 3],
-                frame: 2_500_000,
-                total: 0
-            }
-        );
+        assert!(plan.years.iter().all(|y| y.shared == 0 && y.frame == y.amount));
+        assert!(plan.rows.iter().all(|r| r.years == vec![0, 0, 0] && r.total == 0));
+        assert_eq!(plan.totals, PlanTotals { years: vec![0; 3], frame: 2_500_000, total: 0 });
         // A frame of 833,333 leaves one krone in the first year only: it goes
         // to the largest remainder, Aarhus.
-        let params = PlanParams {
-            total: 2_500_000,
-            frame_per_year: 833_333,
-            ..PlanParams::default()
-        };
+        let params = PlanParams { total: 2_500_000, frame_per_year: 833_333, ..PlanParams::default() };
         let one_krone = super::plan(&params, &Municipalities::builtin()).unwrap();
         assert_eq!(one_krone.totals.years, vec![1, 0, 0]);
         assert_eq!(row(&one_krone, 751).years, vec![1, 0, 0]);
@@ -1196,21 +960,14 @@ mod tests {
     fn when_samsoe_opts_out_the_budget_stays_and_no_other_share_shrinks() {
         let all = Municipalities::builtin();
         let before = plan(&PlanParams::default(), &all).unwrap();
-        let params = PlanParams {
-            exclude: parse_exclude("741").unwrap(),
-            ..PlanParams::default()
-        };
+        let params = PlanParams { exclude: parse_exclude("741").unwrap(), ..PlanParams::default() };
         let after = plan(&params, &all).unwrap();
         assert_eq!(after.rows.len(), 18);
         assert!(after.rows.iter().all(|r| r.code.get() != 741));
         assert_eq!(after.totals.total, 3_000_000);
         for r in &after.rows {
             let old = row(&before, r.code.get());
-            assert!(
-                r.years.iter().zip(&old.years).all(|(new, old)| new >= old),
-                "{} shrank",
-                r.name
-            );
+            assert!(r.years.iter().zip(&old.years).all(|(new, old)| new >= old), "{} shrank", r.name);
         }
         // Aarhus: 1,000,000 × 340,421 / 1,309,876 = 259,887.97 → 259,888.
         assert_eq!(row(&after, 751).years, vec![259_888; 3]);
@@ -1219,10 +976,7 @@ mod tests {
     #[test]
     fn opt_outs_are_read_from_codes_or_slugs() {
         let set = parse_exclude("779, samsoe;lemvig 779").unwrap();
-        assert_eq!(
-            set.iter().map(|c| c.get()).collect::<Vec<_>>(),
-            vec![665, 741, 779]
-        );
+        assert_eq!(set.iter().map(|c| c.get()).collect::<Vec<_>>(), vec![665, 741, 779]);
         assert_eq!(format_exclude(&set), "665,741,779");
         assert!(parse_exclude("").unwrap().is_empty());
         let err = parse_exclude("741,odense").unwrap_err();
@@ -1234,65 +988,27 @@ mod tests {
     #[test]
     fn impossible_plans_are_refused_with_a_reason() {
         let all = Municipalities::builtin();
-        let zero_years = PlanParams {
-            years: 0,
-            ..PlanParams::default()
-        };
-        assert_eq!(
-            plan(&zero_years, &all).unwrap_err(),
-            AllocationError::Years("0".into())
-        );
-        let many_years = PlanParams {
-            years: 51,
-            ..PlanParams::default()
-        };
+        let zero_years = PlanParams { years: 0, ..PlanParams::default() };
+        assert_eq!(plan(&zero_years, &all).unwrap_err(), AllocationError::Years("0".into()));
+        let many_years = PlanParams { years: 51, ..PlanParams::default() };
         assert!(plan(&many_years, &all).is_err());
-        let everyone = PlanParams {
-            exclude: MunicipalityCode::all().into_iter().collect(),
-            ..PlanParams::default()
-        };
-        assert_eq!(
-            plan(&everyone, &all).unwrap_err(),
-            AllocationError::EveryoneExcluded
-        );
-        let huge = PlanParams {
-            total: u64::MAX,
-            ..PlanParams::default()
-        };
-        assert_eq!(
-            plan(&huge, &all).unwrap_err(),
-            AllocationError::TotalTooLarge(u64::MAX)
-        );
-        let largest = PlanParams {
-            total: MAX_TOTAL,
-            years: 1,
-            ..PlanParams::default()
-        };
+        let everyone = PlanParams { exclude: MunicipalityCode::all().into_iter().collect(), ..PlanParams::default() };
+        assert_eq!(plan(&everyone, &all).unwrap_err(), AllocationError::EveryoneExcluded);
+        let huge = PlanParams { total: u64::MAX, ..PlanParams::default() };
+        assert_eq!(plan(&huge, &all).unwrap_err(), AllocationError::TotalTooLarge(u64::MAX));
+        let largest = PlanParams { total: MAX_TOTAL, years: 1, ..PlanParams::default() };
         assert_eq!(plan(&largest, &all).unwrap().totals.total, MAX_TOTAL);
-        let nobody = all
-            .clone()
-            .with_populations(MunicipalityCode::all().into_iter().map(|c| {
-                (
-                    c,
-                    Population {
-                        inhabitants: 0,
-                        as_of: crate::municipality::BUILTIN_POPULATION_DATE,
-                    },
-                )
-            }));
-        assert_eq!(
-            plan(&PlanParams::default(), &nobody).unwrap_err(),
-            AllocationError::ZeroPopulation
+        let nobody = all.clone().with_populations(
+            MunicipalityCode::all()
+                .into_iter()
+                .map(|c| (c, Population { inhabitants: 0, as_of: crate::municipality::BUILTIN_POPULATION_DATE })),
         );
+        assert_eq!(plan(&PlanParams::default(), &nobody).unwrap_err(), AllocationError::ZeroPopulation);
     }
 
     #[test]
     fn the_plan_json_has_the_shape_outside_clients_rely_on() {
-        let params = PlanParams {
-            exclude: parse_exclude("741").unwrap(),
-            key: hybrid(20),
-            ..PlanParams::default()
-        };
+        let params = PlanParams { exclude: parse_exclude("741").unwrap(), key: hybrid(20), ..PlanParams::default() };
         let plan = plan(&params, &Municipalities::builtin()).unwrap();
         let json = serde_json::to_value(&plan).unwrap();
         assert_eq!(
@@ -1314,18 +1030,9 @@ mod tests {
         assert_eq!(first["code"], 615);
         assert_eq!(first["name"], "Horsens");
         assert_eq!(first["population"], 89_598);
-        assert!(
-            first["years"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|v| v.is_u64())
-        );
+        assert!(first["years"].as_array().unwrap().iter().all(|v| v.is_u64()));
         assert!(first["total"].is_u64());
-        assert_eq!(
-            json["totals"]["years"],
-            serde_json::json!([1_000_000, 1_000_000, 1_000_000])
-        );
+        assert_eq!(json["totals"]["years"], serde_json::json!([1_000_000, 1_000_000, 1_000_000]));
         assert_eq!(json["totals"]["total"], 3_000_000);
         let back: Plan = serde_json::from_value(json).unwrap();
         assert_eq!(back, plan);
@@ -1334,16 +1041,9 @@ mod tests {
     #[test]
     fn plan_params_read_json_and_query_strings_with_defaults() {
         let from_json: PlanParams = serde_json::from_str(r#"{"total": 600000}"#).unwrap();
-        assert_eq!(
-            from_json,
-            PlanParams {
-                total: 600_000,
-                ..PlanParams::default()
-            }
-        );
+        assert_eq!(from_json, PlanParams { total: 600_000, ..PlanParams::default() });
         let from_json: PlanParams =
-            serde_json::from_str(r#"{"key":"hybrid","equal_percent":12.5,"exclude":[741,665]}"#)
-                .unwrap();
+            serde_json::from_str(r#"{"key":"hybrid","equal_percent":12.5,"exclude":[741,665]}"#).unwrap();
         assert_eq!(from_json.key.equal_percent().hundredths(), 1_250);
         assert_eq!(from_json.exclude.len(), 2);
         assert!(serde_json::from_str::<PlanParams>(r#"{"exclude":[101]}"#).is_err());
@@ -1391,10 +1091,7 @@ mod tests {
 
     #[test]
     fn the_csv_download_has_one_column_per_year() {
-        let params = PlanParams {
-            exclude: parse_exclude("741").unwrap(),
-            ..PlanParams::default()
-        };
+        let params = PlanParams { exclude: parse_exclude("741").unwrap(), ..PlanParams::default() };
         let csv = plan(&params, &Municipalities::builtin()).unwrap().to_csv();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0], "code,name,population,year_1,year_2,year_3,total");
@@ -1408,9 +1105,7 @@ mod tests {
     fn any_key() -> impl Strategy<Value = Key> {
         prop_oneof![
             Just(Key::PerCapita),
-            (0u16..=10_000).prop_map(|h| Key::Hybrid {
-                equal_percent: Percent::from_hundredths(h).unwrap()
-            }),
+            (0u16..=10_000).prop_map(|h| Key::Hybrid { equal_percent: Percent::from_hundredths(h).unwrap() }),
             Just(hybrid(100)),
         ]
     }

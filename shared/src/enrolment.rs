@@ -92,12 +92,7 @@ impl Round {
             1 => date(2020, 10, 21),
             _ => date(2021, 10, 31),
         };
-        Round {
-            number,
-            deadline,
-            expected_min: 7,
-            expected_max: 8,
-        }
+        Round { number, deadline, expected_min: 7, expected_max: 8 }
     }
 
     /// Whether `count` municipalities are below, within or above the expected range.
@@ -118,11 +113,7 @@ pub enum RoundsError {
     #[error("round {0} is defined twice; give each round once")]
     Duplicate(RoundNumber),
     #[error("round {round}: the expected minimum {min} is larger than the expected maximum {max}")]
-    ExpectedRange {
-        round: RoundNumber,
-        min: u8,
-        max: u8,
-    },
+    ExpectedRange { round: RoundNumber, min: u8, max: u8 },
     #[error("round 2's deadline {second} must be after round 1's deadline {first}")]
     DeadlineOrder { first: Date, second: Date },
 }
@@ -140,18 +131,11 @@ impl Rounds {
                 return Err(RoundsError::Duplicate(pair[0].number));
             }
             if pair[1].deadline <= pair[0].deadline {
-                return Err(RoundsError::DeadlineOrder {
-                    first: pair[0].deadline,
-                    second: pair[1].deadline,
-                });
+                return Err(RoundsError::DeadlineOrder { first: pair[0].deadline, second: pair[1].deadline });
             }
         }
         if let Some(r) = rounds.iter().find(|r| r.expected_min > r.expected_max) {
-            return Err(RoundsError::ExpectedRange {
-                round: r.number,
-                min: r.expected_min,
-                max: r.expected_max,
-            });
+            return Err(RoundsError::ExpectedRange { round: r.number, min: r.expected_min, max: r.expected_max });
         }
         Ok(Self(rounds))
     }
@@ -176,10 +160,7 @@ impl Rounds {
 impl Default for Rounds {
     /// Round 1 (deadline 21 October 2020) and round 2 (31 October 2021), 7-8 each.
     fn default() -> Self {
-        Self(vec![
-            Round::default_for(RoundNumber::FIRST),
-            Round::default_for(RoundNumber::SECOND),
-        ])
+        Self(vec![Round::default_for(RoundNumber::FIRST), Round::default_for(RoundNumber::SECOND)])
     }
 }
 
@@ -253,9 +234,7 @@ impl std::str::FromStr for StatusKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         StatusKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
-            format!(
-                "unknown status {s:?}: use undecided, council_considering, already_in, enrolled or declined"
-            )
+            format!("unknown status {s:?}: use undecided, council_considering, already_in, enrolled or declined")
         })
     }
 }
@@ -309,27 +288,16 @@ impl EnrolmentStatus {
 
     /// In DK2020: already in from the pilot, or enrolled in a round.
     pub fn is_in_dk2020(self) -> bool {
-        matches!(
-            self,
-            EnrolmentStatus::AlreadyIn | EnrolmentStatus::Enrolled { .. }
-        )
+        matches!(self, EnrolmentStatus::AlreadyIn | EnrolmentStatus::Enrolled { .. })
     }
 
     /// Builds a status from its flat parts, as the API and the CSV carry them.
-    pub fn from_parts(
-        kind: StatusKind,
-        round: Option<RoundNumber>,
-        decided_on: Option<Date>,
-    ) -> Result<Self, String> {
+    pub fn from_parts(kind: StatusKind, round: Option<RoundNumber>, decided_on: Option<Date>) -> Result<Self, String> {
         let plain = |status: EnrolmentStatus| {
             if round.is_some() {
-                Err(format!(
-                    "\"round\" is only given with status \"enrolled\", not with \"{kind}\""
-                ))
+                Err(format!("\"round\" is only given with status \"enrolled\", not with \"{kind}\""))
             } else if decided_on.is_some() {
-                Err(format!(
-                    "\"decided_on\" is only given with status \"enrolled\", not with \"{kind}\""
-                ))
+                Err(format!("\"decided_on\" is only given with status \"enrolled\", not with \"{kind}\""))
             } else {
                 Ok(status)
             }
@@ -393,11 +361,7 @@ impl TryFrom<StatusRepr> for EnrolmentStatus {
 
 impl From<EnrolmentStatus> for StatusRepr {
     fn from(status: EnrolmentStatus) -> Self {
-        StatusRepr {
-            status: status.kind(),
-            round: status.round(),
-            decided_on: status.decided_on(),
-        }
+        StatusRepr { status: status.kind(), round: status.round(), decided_on: status.decided_on() }
     }
 }
 
@@ -440,19 +404,13 @@ pub const MAX_NOTE_CHARS: usize = 500;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("round {round} is not defined{}; choose one of the defined rounds", defined_rounds(.defined))]
-    UnknownRound {
-        round: RoundNumber,
-        defined: Vec<RoundNumber>,
-    },
+    UnknownRound { round: RoundNumber, defined: Vec<RoundNumber> },
     #[error(
         "the council decision date {decided_on} is after the date of this change ({today}); enter the date the council actually decided"
     )]
     DecisionInFuture { decided_on: Date, today: Date },
     #[error("the status of {} is already \"{status}\"; nothing was changed", .municipality.name())]
-    Unchanged {
-        municipality: MunicipalityCode,
-        status: EnrolmentStatus,
-    },
+    Unchanged { municipality: MunicipalityCode, status: EnrolmentStatus },
     #[error(
         "{} is already in DK2020 from the pilot and does not enrol in a round; if it was marked as a pilot by mistake, set it to undecided first",
         .municipality.name()
@@ -466,17 +424,9 @@ pub enum TransitionError {
         "the change is dated {at}, before the last recorded change of {} at {last}; check the clock or the order of the changes",
         .municipality.name()
     )]
-    BeforeLastChange {
-        municipality: MunicipalityCode,
-        at: Timestamp,
-        last: Timestamp,
-    },
+    BeforeLastChange { municipality: MunicipalityCode, at: Timestamp, last: Timestamp },
     #[error("the recorded change starts from \"{from}\" but {} is {current}; the history is out of step", .municipality.name())]
-    StaleFrom {
-        municipality: MunicipalityCode,
-        from: EnrolmentStatus,
-        current: EnrolmentStatus,
-    },
+    StaleFrom { municipality: MunicipalityCode, from: EnrolmentStatus, current: EnrolmentStatus },
 }
 
 fn defined_rounds(defined: &[RoundNumber]) -> String {
@@ -496,16 +446,9 @@ pub enum EnrolmentStateError {
     #[error("municipality {0} is missing")]
     Missing(MunicipalityCode),
     #[error("{} has a history entry for {other}", .municipality.name())]
-    ForeignEntry {
-        municipality: MunicipalityCode,
-        other: MunicipalityCode,
-    },
+    ForeignEntry { municipality: MunicipalityCode, other: MunicipalityCode },
     #[error("{} has status \"{status}\" but its last change was to \"{last}\"", .municipality.name())]
-    StatusMismatch {
-        municipality: MunicipalityCode,
-        status: EnrolmentStatus,
-        last: EnrolmentStatus,
-    },
+    StatusMismatch { municipality: MunicipalityCode, status: EnrolmentStatus, last: EnrolmentStatus },
     #[error(transparent)]
     Transition(#[from] TransitionError),
 }
@@ -537,10 +480,7 @@ impl MunicipalityEnrolment {
 /// JSON: an array of [`MunicipalityEnrolment`]; restoring checks that every
 /// municipality is there once and that each history is consistent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    try_from = "Vec<MunicipalityEnrolment>",
-    into = "Vec<MunicipalityEnrolment>"
-)]
+#[serde(try_from = "Vec<MunicipalityEnrolment>", into = "Vec<MunicipalityEnrolment>")]
 pub struct Enrolment(Vec<MunicipalityEnrolment>);
 
 /// The pilot municipalities, in DK2020 before round 1: Aarhus, Randers, Samsø, Lemvig.
@@ -568,9 +508,7 @@ impl Enrolment {
 
     /// The initial state with recorded changes applied in order (e.g. as a
     /// store keeps them); see [`Enrolment::record`].
-    pub fn replay(
-        changes: impl IntoIterator<Item = StatusChange>,
-    ) -> Result<Self, TransitionError> {
+    pub fn replay(changes: impl IntoIterator<Item = StatusChange>) -> Result<Self, TransitionError> {
         let mut state = Self::initial_state();
         for change in changes {
             state.record(change)?;
@@ -579,10 +517,7 @@ impl Enrolment {
     }
 
     pub fn get(&self, municipality: MunicipalityCode) -> &MunicipalityEnrolment {
-        self.0
-            .iter()
-            .find(|e| e.municipality == municipality)
-            .expect("the enrolment state holds all 19 municipalities")
+        self.0.iter().find(|e| e.municipality == municipality).expect("the enrolment state holds all 19 municipalities")
     }
 
     fn get_mut(&mut self, municipality: MunicipalityCode) -> &mut MunicipalityEnrolment {
@@ -644,22 +579,12 @@ impl Enrolment {
         }
         let current = self.status(municipality);
         if current == new_status {
-            return Err(TransitionError::Unchanged {
-                municipality,
-                status: current,
-            });
+            return Err(TransitionError::Unchanged { municipality, status: current });
         }
         if current == EnrolmentStatus::AlreadyIn && new_status.kind() == StatusKind::Enrolled {
             return Err(TransitionError::PilotCannotEnrol { municipality });
         }
-        let change = StatusChange {
-            municipality,
-            from: current,
-            to: new_status,
-            by,
-            at,
-            note,
-        };
+        let change = StatusChange { municipality, from: current, to: new_status, by, at, note };
         self.record(change.clone())?;
         Ok(change)
     }
@@ -707,10 +632,7 @@ impl TryFrom<Vec<MunicipalityEnrolment>> for Enrolment {
                 return Err(EnrolmentStateError::Duplicate(pair[0].municipality));
             }
         }
-        if let Some(code) = MunicipalityCode::all()
-            .into_iter()
-            .find(|c| entries.iter().all(|e| e.municipality != *c))
-        {
+        if let Some(code) = MunicipalityCode::all().into_iter().find(|c| entries.iter().all(|e| e.municipality != *c)) {
             return Err(EnrolmentStateError::Missing(code));
         }
         for entry in &entries {
@@ -770,15 +692,9 @@ fn checked_note(note: Option<String>) -> Result<Option<String>, TransitionError>
     }
     let chars = note.chars().count();
     if chars > MAX_NOTE_CHARS {
-        return Err(TransitionError::NoteTooLong {
-            chars,
-            max: MAX_NOTE_CHARS,
-        });
+        return Err(TransitionError::NoteTooLong { chars, max: MAX_NOTE_CHARS });
     }
-    if note
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    if note.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         return Err(TransitionError::NoteControlCharacters);
     }
     Ok(Some(note.to_string()))
@@ -889,21 +805,15 @@ pub fn overview(
     as_of: Date,
 ) -> EnrolmentOverview {
     let region_population = municipalities.total_population();
-    let mut list: Vec<(&Municipality, EnrolmentStatus)> = municipalities
-        .iter()
-        .map(|m| (m, enrolment.get(m.code).status_as_of(as_of)))
-        .collect();
+    let mut list: Vec<(&Municipality, EnrolmentStatus)> =
+        municipalities.iter().map(|m| (m, enrolment.get(m.code).status_as_of(as_of))).collect();
     list.sort_by(|(a, _), (b, _)| danish_cmp(&a.name, &b.name).then(a.code.cmp(&b.code)));
 
     let group = |pred: &dyn Fn(EnrolmentStatus) -> bool| {
         let members: Vec<GroupMember> = list
             .iter()
             .filter(|(_, s)| pred(*s))
-            .map(|(m, _)| GroupMember {
-                code: m.code,
-                name: m.name.clone(),
-                population: m.population.inhabitants,
-            })
+            .map(|(m, _)| GroupMember { code: m.code, name: m.name.clone(), population: m.population.inhabitants })
             .collect();
         let population: u64 = members.iter().map(|m| u64::from(m.population)).sum();
         Group {
@@ -964,11 +874,7 @@ pub fn overview(
 }
 
 fn share_percent(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f64 * 100.0 / whole as f64
-    }
+    if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 }
 }
 
 /// Compares names in Danish alphabetical order: case-insensitive, with æ, ø
@@ -987,10 +893,7 @@ fn danish_cmp(a: &str, b: &str) -> Ordering {
             c => 2_000 + c as u32,
         }
     }
-    a.chars()
-        .map(weight)
-        .cmp(b.chars().map(weight))
-        .then_with(|| a.cmp(b))
+    a.chars().map(weight).cmp(b.chars().map(weight)).then_with(|| a.cmp(b))
 }
 
 #[cfg(test)]
@@ -1006,10 +909,7 @@ mod tests {
     }
 
     fn enrolled(round: u8, decided_on: Date) -> EnrolmentStatus {
-        EnrolmentStatus::Enrolled {
-            round: RoundNumber::new(round).unwrap(),
-            decided_on,
-        }
+        EnrolmentStatus::Enrolled { round: RoundNumber::new(round).unwrap(), decided_on }
     }
 
     const ROUND_1_EIGHT: [u16; 8] = [779, 615, 791, 740, 657, 746, 661, 760];
@@ -1018,42 +918,22 @@ mod tests {
         let mut e = Enrolment::initial_state();
         for (i, c) in ROUND_1_EIGHT.into_iter().enumerate() {
             let at = ts("2020-10-15T10:00:00Z") + jiff::SignedDuration::from_mins(i as i64);
-            e.change(
-                code(c),
-                enrolled(1, date(2020, 10, 14)),
-                Actor::Secretariat,
-                at,
-                None,
-                &Rounds::default(),
-            )
-            .unwrap();
+            e.change(code(c), enrolled(1, date(2020, 10, 14)), Actor::Secretariat, at, None, &Rounds::default())
+                .unwrap();
         }
         e
     }
 
     #[test]
     fn the_initial_overview_shows_the_four_pilots_already_in() {
-        let o = overview(
-            &Enrolment::initial_state(),
-            &Municipalities::builtin(),
-            &Rounds::default(),
-            date(2020, 8, 28),
-        );
+        let o =
+            overview(&Enrolment::initial_state(), &Municipalities::builtin(), &Rounds::default(), date(2020, 8, 28));
         assert_eq!(o.already_in.count, 4);
-        let codes: Vec<u16> = o
-            .already_in
-            .municipalities
-            .iter()
-            .map(|m| m.code.get())
-            .collect();
+        let codes: Vec<u16> = o.already_in.municipalities.iter().map(|m| m.code.get()).collect();
         assert_eq!(codes, [751, 665, 730, 741]); // Aarhus, Lemvig, Randers, Samsø
         assert_eq!(o.already_in.population, 340_421 + 98_265 + 3_720 + 20_133);
         let expected = (340_421.0 + 98_265.0 + 3_720.0 + 20_133.0) * 100.0 / 1_313_596.0;
-        assert!(
-            (o.already_in.share_of_region - expected).abs() < 1e-9,
-            "{}",
-            o.already_in.share_of_region
-        );
+        assert!((o.already_in.share_of_region - expected).abs() < 1e-9, "{}", o.already_in.share_of_region);
         assert_eq!(o.undecided.count, 15);
         assert_eq!(o.in_dk2020.count, 4);
         assert_eq!(o.enrolled.count, 0);
@@ -1066,26 +946,14 @@ mod tests {
 
     #[test]
     fn eight_enrolled_in_round_1_are_within_the_expected_seven_to_eight() {
-        let o = overview(
-            &with_eight_in_round_1(),
-            &Municipalities::builtin(),
-            &Rounds::default(),
-            date(2020, 11, 13),
-        );
+        let o = overview(&with_eight_in_round_1(), &Municipalities::builtin(), &Rounds::default(), date(2020, 11, 13));
         let r1 = o.round(RoundNumber::FIRST).unwrap();
         assert_eq!(r1.group.count, 8);
         assert_eq!(r1.compared_to_expected, ExpectedRange::Within);
         assert_eq!(r1.deadline, date(2020, 10, 21));
         let population: u64 = ROUND_1_EIGHT
             .iter()
-            .map(|c| {
-                u64::from(
-                    Municipalities::builtin()
-                        .get(code(*c))
-                        .population
-                        .inhabitants,
-                )
-            })
+            .map(|c| u64::from(Municipalities::builtin().get(code(*c)).population.inhabitants))
             .sum();
         assert_eq!(r1.group.population, population);
         assert_eq!(o.round(RoundNumber::SECOND).unwrap().group.count, 0);
@@ -1106,16 +974,8 @@ mod tests {
             &Rounds::default(),
         )
         .unwrap();
-        let o = overview(
-            &e,
-            &Municipalities::builtin(),
-            &Rounds::default(),
-            date(2020, 11, 13),
-        );
-        assert_eq!(
-            o.round(RoundNumber::FIRST).unwrap().compared_to_expected,
-            ExpectedRange::Above
-        );
+        let o = overview(&e, &Municipalities::builtin(), &Rounds::default(), date(2020, 11, 13));
+        assert_eq!(o.round(RoundNumber::FIRST).unwrap().compared_to_expected, ExpectedRange::Above);
     }
 
     #[test]
@@ -1142,24 +1002,12 @@ mod tests {
         )
         .unwrap();
         // Recorded on 22 October: after the as_of date.
-        e.change(
-            code(779),
-            EnrolmentStatus::Declined,
-            Actor::Secretariat,
-            ts("2020-10-22T09:00:00Z"),
-            None,
-            &rounds,
-        )
-        .unwrap();
+        e.change(code(779), EnrolmentStatus::Declined, Actor::Secretariat, ts("2020-10-22T09:00:00Z"), None, &rounds)
+            .unwrap();
 
         let o = overview(&e, &Municipalities::builtin(), &rounds, date(2020, 10, 20));
         let r1 = o.round(RoundNumber::FIRST).unwrap();
-        let names: Vec<&str> = r1
-            .group
-            .municipalities
-            .iter()
-            .map(|m| m.name.as_str())
-            .collect();
+        let names: Vec<&str> = r1.group.municipalities.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["Horsens", "Skive"]);
         assert_eq!(o.declined.count, 0);
 
@@ -1187,19 +1035,14 @@ mod tests {
             )
             .unwrap_err();
         assert!(matches!(err, TransitionError::UnknownRound { .. }));
-        assert_eq!(
-            err.to_string(),
-            "round 2 is not defined (defined: 1); choose one of the defined rounds"
-        );
+        assert_eq!(err.to_string(), "round 2 is not defined (defined: 1); choose one of the defined rounds");
         assert_eq!(e.status(code(779)), EnrolmentStatus::Undecided);
         assert!(e.history(code(779)).is_empty());
         // Round 3 cannot even be expressed.
         assert!(RoundNumber::new(3).is_err());
         assert!(
-            serde_json::from_str::<EnrolmentStatus>(
-                r#"{"status":"enrolled","round":3,"decided_on":"2020-10-20"}"#
-            )
-            .is_err()
+            serde_json::from_str::<EnrolmentStatus>(r#"{"status":"enrolled","round":3,"decided_on":"2020-10-20"}"#)
+                .is_err()
         );
     }
 
@@ -1221,24 +1064,9 @@ mod tests {
             &rounds,
         )
         .unwrap();
-        e.change(
-            skive,
-            EnrolmentStatus::Declined,
-            Actor::Secretariat,
-            t2,
-            None,
-            &rounds,
-        )
-        .unwrap();
-        e.change(
-            skive,
-            EnrolmentStatus::CouncilConsidering,
-            Actor::Coordinator,
-            t3,
-            Some(String::new()),
-            &rounds,
-        )
-        .unwrap();
+        e.change(skive, EnrolmentStatus::Declined, Actor::Secretariat, t2, None, &rounds).unwrap();
+        e.change(skive, EnrolmentStatus::CouncilConsidering, Actor::Coordinator, t3, Some(String::new()), &rounds)
+            .unwrap();
         let last = e
             .change(
                 skive,
@@ -1299,16 +1127,8 @@ mod tests {
                 &Rounds::default(),
             )
             .unwrap_err();
-        assert_eq!(
-            err,
-            TransitionError::PilotCannotEnrol {
-                municipality: code(730)
-            }
-        );
-        assert!(
-            err.to_string()
-                .starts_with("Randers is already in DK2020 from the pilot")
-        );
+        assert_eq!(err, TransitionError::PilotCannotEnrol { municipality: code(730) });
+        assert!(err.to_string().starts_with("Randers is already in DK2020 from the pilot"));
     }
 
     #[test]
@@ -1317,32 +1137,15 @@ mod tests {
         // 23:30 on 20 October in Copenhagen is still the 20th: the 20th is fine, the 21st is not.
         let at = ts("2020-10-20T21:30:00Z");
         let err = e
-            .change(
-                code(779),
-                enrolled(1, date(2020, 10, 21)),
-                Actor::Secretariat,
-                at,
-                None,
-                &Rounds::default(),
-            )
+            .change(code(779), enrolled(1, date(2020, 10, 21)), Actor::Secretariat, at, None, &Rounds::default())
             .unwrap_err();
         assert_eq!(
             err,
-            TransitionError::DecisionInFuture {
-                decided_on: date(2020, 10, 21),
-                today: date(2020, 10, 20)
-            }
+            TransitionError::DecisionInFuture { decided_on: date(2020, 10, 21), today: date(2020, 10, 20) }
         );
         assert!(
-            e.change(
-                code(779),
-                enrolled(1, date(2020, 10, 20)),
-                Actor::Secretariat,
-                at,
-                None,
-                &Rounds::default()
-            )
-            .is_ok()
+            e.change(code(779), enrolled(1, date(2020, 10, 20)), Actor::Secretariat, at, None, &Rounds::default())
+                .is_ok()
         );
     }
 
@@ -1361,13 +1164,7 @@ mod tests {
                 &Rounds::default(),
             )
             .unwrap_err();
-        assert_eq!(
-            err,
-            TransitionError::NoteTooLong {
-                chars: 501,
-                max: 500
-            }
-        );
+        assert_eq!(err, TransitionError::NoteTooLong { chars: 501, max: 500 });
         assert!(
             e.change(
                 code(779),
@@ -1385,15 +1182,8 @@ mod tests {
     fn a_council_can_change_its_mind_from_declined_to_round_2() {
         let mut e = Enrolment::initial_state();
         let rounds = Rounds::default();
-        e.change(
-            code(706),
-            EnrolmentStatus::Declined,
-            Actor::Secretariat,
-            ts("2020-10-20T08:00:00Z"),
-            None,
-            &rounds,
-        )
-        .unwrap();
+        e.change(code(706), EnrolmentStatus::Declined, Actor::Secretariat, ts("2020-10-20T08:00:00Z"), None, &rounds)
+            .unwrap();
         e.change(
             code(706),
             enrolled(2, date(2021, 8, 30)),
@@ -1404,25 +1194,15 @@ mod tests {
         )
         .unwrap();
         let o = overview(&e, &Municipalities::builtin(), &rounds, date(2021, 11, 1));
-        assert_eq!(
-            o.round(RoundNumber::SECOND).unwrap().group.municipalities[0].name,
-            "Syddjurs"
-        );
+        assert_eq!(o.round(RoundNumber::SECOND).unwrap().group.municipalities[0].name, "Syddjurs");
     }
 
     #[test]
     fn a_change_dated_before_the_last_one_is_refused() {
         let mut e = Enrolment::initial_state();
         let rounds = Rounds::default();
-        e.change(
-            code(779),
-            EnrolmentStatus::Declined,
-            Actor::Secretariat,
-            ts("2020-10-20T08:00:00Z"),
-            None,
-            &rounds,
-        )
-        .unwrap();
+        e.change(code(779), EnrolmentStatus::Declined, Actor::Secretariat, ts("2020-10-20T08:00:00Z"), None, &rounds)
+            .unwrap();
         let err = e
             .change(
                 code(779),
@@ -1439,10 +1219,7 @@ mod tests {
     #[test]
     fn a_status_has_the_flat_json_of_the_api() {
         let s = enrolled(1, date(2020, 10, 20));
-        assert_eq!(
-            serde_json::to_string(&s).unwrap(),
-            r#"{"status":"enrolled","round":1,"decided_on":"2020-10-20"}"#
-        );
+        assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"status":"enrolled","round":1,"decided_on":"2020-10-20"}"#);
         assert_eq!(
             serde_json::to_string(&EnrolmentStatus::Undecided).unwrap(),
             r#"{"status":"undecided","round":null}"#
@@ -1451,17 +1228,9 @@ mod tests {
             serde_json::to_string(&EnrolmentStatus::CouncilConsidering).unwrap(),
             r#"{"status":"council_considering","round":null}"#
         );
-        for status in [
-            s,
-            EnrolmentStatus::AlreadyIn,
-            EnrolmentStatus::Declined,
-            EnrolmentStatus::Undecided,
-        ] {
+        for status in [s, EnrolmentStatus::AlreadyIn, EnrolmentStatus::Declined, EnrolmentStatus::Undecided] {
             let json = serde_json::to_string(&status).unwrap();
-            assert_eq!(
-                serde_json::from_str::<EnrolmentStatus>(&json).unwrap(),
-                status
-            );
+            assert_eq!(serde_json::from_str::<EnrolmentStatus>(&json).unwrap(), status);
         }
         assert_eq!(
             serde_json::from_str::<EnrolmentStatus>(r#"{"status":"declined"}"#).unwrap(),
@@ -1471,52 +1240,31 @@ mod tests {
 
     #[test]
     fn an_inconsistent_status_is_refused_with_what_is_missing() {
-        let err = serde_json::from_str::<EnrolmentStatus>(r#"{"status":"enrolled","round":1}"#)
-            .unwrap_err();
+        let err = serde_json::from_str::<EnrolmentStatus>(r#"{"status":"enrolled","round":1}"#).unwrap_err();
         assert!(err.to_string().contains("decided_on"), "{err}");
-        let err = serde_json::from_str::<EnrolmentStatus>(
-            r#"{"status":"enrolled","decided_on":"2020-10-20"}"#,
-        )
-        .unwrap_err();
+        let err =
+            serde_json::from_str::<EnrolmentStatus>(r#"{"status":"enrolled","decided_on":"2020-10-20"}"#).unwrap_err();
         assert!(err.to_string().contains("round"), "{err}");
-        assert!(
-            serde_json::from_str::<EnrolmentStatus>(r#"{"status":"declined","round":2}"#).is_err()
-        );
+        assert!(serde_json::from_str::<EnrolmentStatus>(r#"{"status":"declined","round":2}"#).is_err());
         assert!(serde_json::from_str::<EnrolmentStatus>(r#"{"status":"joined"}"#).is_err());
     }
 
     #[test]
     fn a_put_request_carries_the_status_and_a_note() {
-        let req: StatusChangeRequest = serde_json::from_str(
-            r#"{"status":"enrolled","round":1,"decided_on":"2020-10-20","note":"Byrådet 20/10"}"#,
-        )
-        .unwrap();
+        let req: StatusChangeRequest =
+            serde_json::from_str(r#"{"status":"enrolled","round":1,"decided_on":"2020-10-20","note":"Byrådet 20/10"}"#)
+                .unwrap();
         assert_eq!(req.status, enrolled(1, date(2020, 10, 20)));
         assert_eq!(req.note.as_deref(), Some("Byrådet 20/10"));
-        let req: StatusChangeRequest =
-            serde_json::from_str(r#"{"status":"undecided","round":null}"#).unwrap();
-        assert_eq!(
-            req,
-            StatusChangeRequest {
-                status: EnrolmentStatus::Undecided,
-                note: None
-            }
-        );
-        assert!(
-            serde_json::from_str::<StatusChangeRequest>(r#"{"status":"enrolled","note":"x"}"#)
-                .is_err()
-        );
+        let req: StatusChangeRequest = serde_json::from_str(r#"{"status":"undecided","round":null}"#).unwrap();
+        assert_eq!(req, StatusChangeRequest { status: EnrolmentStatus::Undecided, note: None });
+        assert!(serde_json::from_str::<StatusChangeRequest>(r#"{"status":"enrolled","note":"x"}"#).is_err());
     }
 
     #[test]
     fn the_overview_json_has_flat_status_and_round_per_municipality() {
         let e = with_eight_in_round_1();
-        let o = overview(
-            &e,
-            &Municipalities::builtin(),
-            &Rounds::default(),
-            date(2020, 11, 13),
-        );
+        let o = overview(&e, &Municipalities::builtin(), &Rounds::default(), date(2020, 11, 13));
         let v = serde_json::to_value(&o).unwrap();
         assert_eq!(v["as_of"], "2020-11-13");
         let rows = v["municipalities"].as_array().unwrap();
@@ -1540,14 +1288,7 @@ mod tests {
         assert_eq!(r1["compared_to_expected"], "within");
         assert_eq!(r1["municipalities"].as_array().unwrap().len(), 8);
         assert_eq!(v["rounds"][1]["deadline"], "2021-10-31");
-        for key in [
-            "already_in",
-            "enrolled",
-            "in_dk2020",
-            "council_considering",
-            "undecided",
-            "declined",
-        ] {
+        for key in ["already_in", "enrolled", "in_dk2020", "council_considering", "undecided", "declined"] {
             assert!(v[key]["count"].is_u64(), "{key}");
             assert!(v[key]["share_of_region"].is_f64(), "{key}");
         }
@@ -1557,12 +1298,8 @@ mod tests {
 
     #[test]
     fn the_overview_lists_municipalities_in_danish_alphabetical_order() {
-        let o = overview(
-            &Enrolment::initial_state(),
-            &Municipalities::builtin(),
-            &Rounds::default(),
-            date(2020, 8, 28),
-        );
+        let o =
+            overview(&Enrolment::initial_state(), &Municipalities::builtin(), &Rounds::default(), date(2020, 8, 28));
         let names: Vec<&str> = o.municipalities.iter().map(|r| r.name.as_str()).collect();
         let mut sorted = names.clone();
         sorted.sort_by(|a, b| danish_cmp(a, b));
@@ -1581,21 +1318,12 @@ mod tests {
 
         let mut entries: Vec<MunicipalityEnrolment> = e.clone().into();
         entries.retain(|m| m.municipality != code(779) || m.history.is_empty());
-        assert_eq!(
-            Enrolment::try_from(entries),
-            Err(EnrolmentStateError::Missing(code(779)))
-        );
+        assert_eq!(Enrolment::try_from(entries), Err(EnrolmentStateError::Missing(code(779))));
 
         let mut entries: Vec<MunicipalityEnrolment> = e.clone().into();
-        let skive = entries
-            .iter_mut()
-            .find(|m| m.municipality == code(779))
-            .unwrap();
+        let skive = entries.iter_mut().find(|m| m.municipality == code(779)).unwrap();
         skive.status = EnrolmentStatus::Declined;
-        assert!(matches!(
-            Enrolment::try_from(entries),
-            Err(EnrolmentStateError::StatusMismatch { .. })
-        ));
+        assert!(matches!(Enrolment::try_from(entries), Err(EnrolmentStateError::StatusMismatch { .. })));
 
         let replayed = Enrolment::replay(e.all_changes().into_iter().cloned()).unwrap();
         assert_eq!(replayed, e);
@@ -1605,10 +1333,7 @@ mod tests {
     fn rounds_are_data_with_checked_definitions() {
         let rounds = Rounds::default();
         assert_eq!(rounds.len(), 2);
-        assert_eq!(
-            rounds.get(RoundNumber::FIRST).unwrap().deadline,
-            date(2020, 10, 21)
-        );
+        assert_eq!(rounds.get(RoundNumber::FIRST).unwrap().deadline, date(2020, 10, 21));
         let json = serde_json::to_string(&rounds).unwrap();
         assert_eq!(
             json,
@@ -1616,26 +1341,10 @@ mod tests {
         );
         assert_eq!(serde_json::from_str::<Rounds>(&json).unwrap(), rounds);
         let r1 = Round::default_for(RoundNumber::FIRST);
-        assert_eq!(
-            Rounds::new(vec![r1, r1]),
-            Err(RoundsError::Duplicate(RoundNumber::FIRST))
-        );
-        let bad = Round {
-            expected_min: 9,
-            ..r1
-        };
-        assert!(matches!(
-            Rounds::new(vec![bad]),
-            Err(RoundsError::ExpectedRange { .. })
-        ));
-        let early = Round {
-            number: RoundNumber::SECOND,
-            deadline: date(2020, 1, 1),
-            ..r1
-        };
-        assert!(matches!(
-            Rounds::new(vec![r1, early]),
-            Err(RoundsError::DeadlineOrder { .. })
-        ));
+        assert_eq!(Rounds::new(vec![r1, r1]), Err(RoundsError::Duplicate(RoundNumber::FIRST)));
+        let bad = Round { expected_min: 9, ..r1 };
+        assert!(matches!(Rounds::new(vec![bad]), Err(RoundsError::ExpectedRange { .. })));
+        let early = Round { number: RoundNumber::SECOND, deadline: date(2020, 1, 1), ..r1 };
+        assert!(matches!(Rounds::new(vec![r1, early]), Err(RoundsError::DeadlineOrder { .. })));
     }
 }

@@ -19,7 +19,17 @@ pub fn weekday_name(day: Weekday) -> &'static str {
 
 pub fn month_name(month: i8) -> &'static str {
     const NAMES: [&str; 12] = [
-        "januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november",
+        "januar",
+        "februar",
+        "marts",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
         "december",
     ];
     NAMES[usize::try_from(month - 1).unwrap_or(0).min(11)]

@@ -43,10 +43,7 @@ pub struct CalendarInfo {
 
 impl Default for CalendarInfo {
     fn default() -> Self {
-        Self {
-            name: "DK2020-rådgivning".to_string(),
-            organizer: None,
-        }
+        Self { name: "DK2020-rådgivning".to_string(), organizer: None }
     }
 }
 
@@ -59,11 +56,7 @@ pub fn event_uid(id: &BookingId) -> String {
 /// A calendar file with one booking (for `GET /api/bookings/{id}/ics`). A
 /// cancelled booking is written with `STATUS:CANCELLED` and "AFLYST: " in the
 /// summary, so an imported copy shows the cancellation.
-pub fn booking_to_ics(
-    booking: &Booking,
-    municipalities: &Municipalities,
-    info: &CalendarInfo,
-) -> String {
+pub fn booking_to_ics(booking: &Booking, municipalities: &Municipalities, info: &CalendarInfo) -> String {
     let mut w = Writer::default();
     begin_calendar(&mut w, None);
     write_event(&mut w, booking, municipalities, info);
@@ -74,11 +67,7 @@ pub fn booking_to_ics(
 /// The coordinator's subscribable feed (`GET /api/calendar.ics`): every
 /// confirmed booking, ordered by start. Cancelled bookings are left out, so
 /// subscribed calendars drop them at the next refresh.
-pub fn calendar_feed(
-    bookings: &[Booking],
-    municipalities: &Municipalities,
-    info: &CalendarInfo,
-) -> String {
+pub fn calendar_feed(bookings: &[Booking], municipalities: &Municipalities, info: &CalendarInfo) -> String {
     let mut confirmed: Vec<&Booking> = bookings.iter().filter(|b| b.is_confirmed()).collect();
     confirmed.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
     let mut w = Writer::default();
@@ -131,28 +120,17 @@ const VTIMEZONE: &[&str] = &[
     "END:VTIMEZONE",
 ];
 
-fn write_event(
-    w: &mut Writer,
-    booking: &Booking,
-    municipalities: &Municipalities,
-    info: &CalendarInfo,
-) {
+fn write_event(w: &mut Writer, booking: &Booking, municipalities: &Municipalities, info: &CalendarInfo) {
     let municipality = municipalities.get(booking.municipality);
     let cancelled = !booking.is_confirmed();
     let kind = match booking.kind {
         SessionKind::Onsite => "besøg på rådhuset",
         SessionKind::Online => "online møde",
     };
-    let summary = format!(
-        "{}DK2020-rådgivning: {} Kommune ({kind})",
-        if cancelled { "AFLYST: " } else { "" },
-        municipality.name
-    );
+    let summary =
+        format!("{}DK2020-rådgivning: {} Kommune ({kind})", if cancelled { "AFLYST: " } else { "" }, municipality.name);
     let location = match booking.kind {
-        SessionKind::Onsite => format!(
-            "{} Rådhus, {} Kommune",
-            municipality.town_hall.town, municipality.name
-        ),
+        SessionKind::Onsite => format!("{} Rådhus, {} Kommune", municipality.town_hall.town, municipality.name),
         SessionKind::Online => "Online".to_string(),
     };
     let mut description = format!(
@@ -176,14 +154,8 @@ fn write_event(
     w.line(&format!("DTSTAMP:{}", utc(booking.changed_at)));
     w.line(&format!("CREATED:{}", utc(booking.created_at)));
     w.line(&format!("LAST-MODIFIED:{}", utc(booking.changed_at)));
-    w.line(&format!(
-        "DTSTART{}",
-        local_property_value(booking.start.timestamp())
-    ));
-    w.line(&format!(
-        "DTEND{}",
-        local_property_value(booking.end.timestamp())
-    ));
+    w.line(&format!("DTSTART{}", local_property_value(booking.start.timestamp())));
+    w.line(&format!("DTEND{}", local_property_value(booking.end.timestamp())));
     w.line(&format!("SUMMARY:{}", escape_text(&summary)));
     w.line(&format!("LOCATION:{}", escape_text(&location)));
     if booking.kind == SessionKind::Onsite {
@@ -192,17 +164,9 @@ fn write_event(
     }
     w.line(&format!("DESCRIPTION:{}", escape_text(&description)));
     if let Some(organizer) = &info.organizer {
-        w.line(&format!(
-            "ORGANIZER;CN={}:mailto:{}",
-            param_value(&organizer.name),
-            organizer.email
-        ));
+        w.line(&format!("ORGANIZER;CN={}:mailto:{}", param_value(&organizer.name), organizer.email));
     }
-    w.line(if cancelled {
-        "STATUS:CANCELLED"
-    } else {
-        "STATUS:CONFIRMED"
-    });
+    w.line(if cancelled { "STATUS:CANCELLED" } else { "STATUS:CONFIRMED" });
     w.line(&format!("SEQUENCE:{}", sequence(booking)));
     w.line("TRANSP:OPAQUE");
     w.line("CLASS:PUBLIC");
@@ -226,24 +190,12 @@ fn utc(ts: Timestamp) -> String {
 /// where a local time would name the other instant.
 fn local_property_value(ts: Timestamp) -> String {
     let dt = ts.to_zoned(crate::time::COPENHAGEN.clone()).datetime();
-    if at_local(dt) == ts {
-        format!(";TZID={TZID}:{}", basic(dt))
-    } else {
-        format!(":{}", utc(ts))
-    }
+    if at_local(dt) == ts { format!(";TZID={TZID}:{}", basic(dt)) } else { format!(":{}", utc(ts)) }
 }
 
 /// `YYYYMMDDTHHMMSS`
 fn basic(dt: DateTime) -> String {
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}",
-        dt.year(),
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    format!("{:04}{:02}{:02}T{:02}{:02}{:02}", dt.year(), dt.month(), dt.day(), dt.hour(), dt.minute(), dt.second())
 }
 
 /// Escapes a TEXT value: `\` `;` `,` and line breaks (`\n`, `\r\n`, `\r`
@@ -275,16 +227,8 @@ pub fn escape_text(text: &str) -> String {
 /// double quotes and control characters, which a parameter cannot hold, are
 /// replaced or dropped.
 fn param_value(value: &str) -> String {
-    let clean: String = value
-        .chars()
-        .filter(|c| !c.is_control())
-        .map(|c| if c == '"' { '\'' } else { c })
-        .collect();
-    if clean.contains([':', ';', ',']) {
-        format!("\"{clean}\"")
-    } else {
-        clean
-    }
+    let clean: String = value.chars().filter(|c| !c.is_control()).map(|c| if c == '"' { '\'' } else { c }).collect();
+    if clean.contains([':', ';', ',']) { format!("\"{clean}\"") } else { clean }
 }
 
 /// Folds one content line (without line break) into physical lines of at
@@ -380,53 +324,27 @@ mod tests {
                 assert_eq!(ics.as_bytes()[i - 1], b'\r', "bare LF at byte {i}");
             }
             if b == b'\r' {
-                assert_eq!(
-                    ics.as_bytes().get(i + 1),
-                    Some(&b'\n'),
-                    "bare CR at byte {i}"
-                );
+                assert_eq!(ics.as_bytes().get(i + 1), Some(&b'\n'), "bare CR at byte {i}");
             }
         }
         for line in ics.split("\r\n") {
-            assert!(
-                line.len() <= MAX_LINE_OCTETS,
-                "{} octets: {line:?}",
-                line.len()
-            );
+            assert!(line.len() <= MAX_LINE_OCTETS, "{} octets: {line:?}", line.len());
         }
     }
 
     #[test]
     fn a_summer_booking_starts_at_local_time_in_copenhagen() {
-        let b = booking(
-            "b1",
-            779,
-            SessionKind::Onsite,
-            date(2026, 6, 2).at(9, 0, 0, 0),
-            90,
-        );
+        let b = booking("b1", 779, SessionKind::Onsite, date(2026, 6, 2).at(9, 0, 0, 0), 90);
         let l = lines(&booking_to_ics(&b, &Municipalities::builtin(), &info()));
-        assert!(
-            l.contains(&"DTSTART;TZID=Europe/Copenhagen:20260602T090000".to_string()),
-            "{l:#?}"
-        );
+        assert!(l.contains(&"DTSTART;TZID=Europe/Copenhagen:20260602T090000".to_string()), "{l:#?}");
         assert!(l.contains(&"DTEND;TZID=Europe/Copenhagen:20260602T103000".to_string()));
     }
 
     #[test]
     fn a_winter_booking_starts_at_local_time_in_copenhagen() {
-        let b = booking(
-            "b2",
-            779,
-            SessionKind::Online,
-            date(2020, 11, 3).at(10, 0, 0, 0),
-            60,
-        );
+        let b = booking("b2", 779, SessionKind::Online, date(2020, 11, 3).at(10, 0, 0, 0), 60);
         let l = lines(&booking_to_ics(&b, &Municipalities::builtin(), &info()));
-        assert!(
-            l.contains(&"DTSTART;TZID=Europe/Copenhagen:20201103T100000".to_string()),
-            "{l:#?}"
-        );
+        assert!(l.contains(&"DTSTART;TZID=Europe/Copenhagen:20201103T100000".to_string()), "{l:#?}");
         assert!(l.contains(&"DTEND;TZID=Europe/Copenhagen:20201103T110000".to_string()));
         assert!(l.contains(&"DTSTAMP:20200901T080000Z".to_string()));
     }
@@ -437,16 +355,12 @@ mod tests {
         let second: Timestamp = "2026-10-25T01:30:00Z".parse().unwrap();
         assert_eq!(local_property_value(second), ":20261025T013000Z");
         let first: Timestamp = "2026-10-25T00:30:00Z".parse().unwrap();
-        assert_eq!(
-            local_property_value(first),
-            ";TZID=Europe/Copenhagen:20261025T023000"
-        );
+        assert_eq!(local_property_value(first), ";TZID=Europe/Copenhagen:20261025T023000");
     }
 
     #[test]
     fn the_vtimezone_rules_agree_with_the_time_zone_database() {
-        let offset =
-            |dt: DateTime| crate::time::COPENHAGEN.to_offset(at_local(dt)).seconds() / 3600;
+        let offset = |dt: DateTime| crate::time::COPENHAGEN.to_offset(at_local(dt)).seconds() / 3600;
         for year in 2020..=2040 {
             // The RRULEs: last Sunday of March at 02:00, last Sunday of October at 03:00.
             let mut march = date(year, 3, 31);
@@ -466,13 +380,7 @@ mod tests {
 
     #[test]
     fn a_booking_file_has_the_calendar_the_time_zone_and_the_event() {
-        let b = booking(
-            "01HXabc",
-            779,
-            SessionKind::Onsite,
-            date(2020, 11, 3).at(10, 0, 0, 0),
-            90,
-        );
+        let b = booking("01HXabc", 779, SessionKind::Onsite, date(2020, 11, 3).at(10, 0, 0, 0), 90);
         let ics = booking_to_ics(&b, &Municipalities::builtin(), &info());
         assert_crlf_and_short_lines(&ics);
         let l = lines(&ics);
@@ -496,16 +404,10 @@ mod tests {
             "SEQUENCE:0",
             "ORGANIZER;CN=\"Klimakoordinator, KD-Net\":mailto:klimakoordinator@aarhus.dk",
         ] {
-            assert!(
-                l.iter().any(|x| x == expected),
-                "missing {expected:?} in {l:#?}"
-            );
+            assert!(l.iter().any(|x| x == expected), "missing {expected:?} in {l:#?}");
         }
         let description = l.iter().find(|x| x.starts_with("DESCRIPTION:")).unwrap();
-        assert!(
-            description
-                .contains("Emne: Klimaplanens første udkast\\; CO2-kortlægning\\, transport\\n")
-        );
+        assert!(description.contains("Emne: Klimaplanens første udkast\\; CO2-kortlægning\\, transport\\n"));
         assert!(description.contains("Kontakt: Søren Ærbø <klima@skive.dk>"));
         assert_eq!(l.iter().filter(|x| *x == "BEGIN:VEVENT").count(), 1);
         assert!(!l.iter().any(|x| x.starts_with("X-WR-CALNAME")));
@@ -515,106 +417,44 @@ mod tests {
 
     #[test]
     fn an_online_booking_is_located_online_and_samsoe_at_its_town_hall() {
-        let online = booking(
-            "b3",
-            779,
-            SessionKind::Online,
-            date(2020, 11, 3).at(10, 0, 0, 0),
-            60,
-        );
-        let l = lines(&booking_to_ics(
-            &online,
-            &Municipalities::builtin(),
-            &CalendarInfo::default(),
-        ));
+        let online = booking("b3", 779, SessionKind::Online, date(2020, 11, 3).at(10, 0, 0, 0), 60);
+        let l = lines(&booking_to_ics(&online, &Municipalities::builtin(), &CalendarInfo::default()));
         assert!(l.contains(&"LOCATION:Online".to_string()));
         assert!(l.contains(&"SUMMARY:DK2020-rådgivning: Skive Kommune (online møde)".to_string()));
-        assert!(
-            !l.iter()
-                .any(|x| x.starts_with("GEO:") || x.starts_with("ORGANIZER"))
-        );
-        let samsoe = booking(
-            "b4",
-            741,
-            SessionKind::Onsite,
-            date(2020, 11, 3).at(10, 0, 0, 0),
-            60,
-        );
-        let l = lines(&booking_to_ics(
-            &samsoe,
-            &Municipalities::builtin(),
-            &CalendarInfo::default(),
-        ));
+        assert!(!l.iter().any(|x| x.starts_with("GEO:") || x.starts_with("ORGANIZER")));
+        let samsoe = booking("b4", 741, SessionKind::Onsite, date(2020, 11, 3).at(10, 0, 0, 0), 60);
+        let l = lines(&booking_to_ics(&samsoe, &Municipalities::builtin(), &CalendarInfo::default()));
         assert!(l.contains(&"LOCATION:Tranebjerg Rådhus\\, Samsø Kommune".to_string()));
         assert!(l.contains(&"GEO:55.832500;10.595000".to_string()));
     }
 
     #[test]
     fn a_cancelled_booking_file_says_so() {
-        let mut b = booking(
-            "b5",
-            779,
-            SessionKind::Onsite,
-            date(2020, 11, 3).at(10, 0, 0, 0),
-            90,
-        );
-        b.status = BookingStatus::Cancelled {
-            by: Actor::Coordinator,
-            reason: Some("Sygdom".into()),
-        };
+        let mut b = booking("b5", 779, SessionKind::Onsite, date(2020, 11, 3).at(10, 0, 0, 0), 90);
+        b.status = BookingStatus::Cancelled { by: Actor::Coordinator, reason: Some("Sygdom".into()) };
         b.changed_at = b.created_at + jiff::SignedDuration::from_secs(3600);
         let l = lines(&booking_to_ics(&b, &Municipalities::builtin(), &info()));
         assert!(l.contains(&"STATUS:CANCELLED".to_string()));
         assert!(l.contains(&"SEQUENCE:3600".to_string()));
+        assert!(l.iter().any(|x| x.starts_with("SUMMARY:AFLYST: DK2020-rådgivning")));
         assert!(
-            l.iter()
-                .any(|x| x.starts_with("SUMMARY:AFLYST: DK2020-rådgivning"))
+            l.iter().any(|x| x.starts_with("DESCRIPTION:") && x.ends_with("\\nAflyst af klimakoordinatoren: Sygdom"))
         );
-        assert!(l.iter().any(|x| x.starts_with("DESCRIPTION:")
-            && x.ends_with("\\nAflyst af klimakoordinatoren: Sygdom")));
     }
 
     #[test]
     fn the_feed_has_the_confirmed_bookings_in_start_order() {
-        let later = booking(
-            "b-later",
-            615,
-            SessionKind::Onsite,
-            date(2026, 6, 2).at(13, 0, 0, 0),
-            90,
-        );
-        let earlier = booking(
-            "b-earlier",
-            741,
-            SessionKind::Online,
-            date(2026, 3, 30).at(9, 0, 0, 0),
-            60,
-        );
-        let mut cancelled = booking(
-            "b-cancelled",
-            779,
-            SessionKind::Onsite,
-            date(2026, 4, 1).at(9, 0, 0, 0),
-            60,
-        );
-        cancelled.status = BookingStatus::Cancelled {
-            by: Actor::Secretariat,
-            reason: None,
-        };
-        let ics = calendar_feed(
-            &[later, cancelled, earlier],
-            &Municipalities::builtin(),
-            &info(),
-        );
+        let later = booking("b-later", 615, SessionKind::Onsite, date(2026, 6, 2).at(13, 0, 0, 0), 90);
+        let earlier = booking("b-earlier", 741, SessionKind::Online, date(2026, 3, 30).at(9, 0, 0, 0), 60);
+        let mut cancelled = booking("b-cancelled", 779, SessionKind::Onsite, date(2026, 4, 1).at(9, 0, 0, 0), 60);
+        cancelled.status = BookingStatus::Cancelled { by: Actor::Secretariat, reason: None };
+        let ics = calendar_feed(&[later, cancelled, earlier], &Municipalities::builtin(), &info());
         assert_crlf_and_short_lines(&ics);
         let l = lines(&ics);
         assert!(l.contains(&"X-WR-CALNAME:DK2020-rådgivning\\, klimakoordinatoren".to_string()));
         assert_eq!(l.iter().filter(|x| *x == "BEGIN:VTIMEZONE").count(), 1);
         let uids: Vec<&String> = l.iter().filter(|x| x.starts_with("UID:")).collect();
-        assert_eq!(
-            uids,
-            ["UID:b-earlier@dk2020-planner", "UID:b-later@dk2020-planner"]
-        );
+        assert_eq!(uids, ["UID:b-earlier@dk2020-planner", "UID:b-later@dk2020-planner"]);
         assert_eq!(l.iter().filter(|x| *x == "BEGIN:VEVENT").count(), 2);
         assert_eq!(l.iter().filter(|x| *x == "END:VEVENT").count(), 2);
         assert!(l.contains(&"DTSTART;TZID=Europe/Copenhagen:20260330T090000".to_string()));
@@ -633,10 +473,7 @@ mod tests {
     #[test]
     fn text_values_are_escaped() {
         assert_eq!(escape_text(r"a\b;c,d"), r"a\\b\;c\,d");
-        assert_eq!(
-            escape_text("linje 1\nlinje 2\r\nlinje 3\rslut"),
-            r"linje 1\nlinje 2\nlinje 3\nslut"
-        );
+        assert_eq!(escape_text("linje 1\nlinje 2\r\nlinje 3\rslut"), r"linje 1\nlinje 2\nlinje 3\nslut");
         assert_eq!(escape_text("tab\there\u{7}"), "tab\there");
         assert_eq!(escape_text("Ærø: ok"), "Ærø: ok");
     }
@@ -649,11 +486,7 @@ mod tests {
             let folded = fold_line(&line);
             assert!(folded.ends_with("\r\n"));
             for physical in folded.trim_end_matches("\r\n").split("\r\n") {
-                assert!(
-                    physical.len() <= MAX_LINE_OCTETS,
-                    "{} octets",
-                    physical.len()
-                );
+                assert!(physical.len() <= MAX_LINE_OCTETS, "{} octets", physical.len());
             }
             for continuation in folded.trim_end_matches("\r\n").split("\r\n").skip(1) {
                 assert!(continuation.starts_with(' ') && !continuation.starts_with("  "));
@@ -664,25 +497,14 @@ mod tests {
         assert_eq!(fold_line(short), "SUMMARY:kort\r\n");
         let exact = "x".repeat(75);
         assert_eq!(fold_line(&exact), format!("{exact}\r\n"));
-        assert_eq!(
-            fold_line(&"x".repeat(76)),
-            format!("{}\r\n x\r\n", "x".repeat(75))
-        );
+        assert_eq!(fold_line(&"x".repeat(76)), format!("{}\r\n x\r\n", "x".repeat(75)));
     }
 
     #[test]
     fn a_long_danish_description_survives_folding_in_a_file() {
-        let mut b = booking(
-            "b6",
-            760,
-            SessionKind::Onsite,
-            date(2020, 12, 7).at(10, 0, 0, 0),
-            90,
-        );
-        b.topic = Topic::parse(
-            &"Klimatilpasning og grøn omstilling på Ringkøbing-Skjerns ø-samfund, æ. ".repeat(2),
-        )
-        .unwrap();
+        let mut b = booking("b6", 760, SessionKind::Onsite, date(2020, 12, 7).at(10, 0, 0, 0), 90);
+        b.topic =
+            Topic::parse(&"Klimatilpasning og grøn omstilling på Ringkøbing-Skjerns ø-samfund, æ. ".repeat(2)).unwrap();
         let ics = booking_to_ics(&b, &Municipalities::builtin(), &info());
         assert_crlf_and_short_lines(&ics);
         let l = lines(&ics);

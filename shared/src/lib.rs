@@ -18,12 +18,16 @@ pub mod api;
 pub mod enrolment;
 pub mod ical;
 pub mod schedule;
+pub use allocation::{
+    AllocationError, Key, KeyKind, Kroner, Percent, Plan, PlanParams, PlanRow, PlanTotals, Share, YearSummary,
+    allocate, plan,
+};
 pub use enrolment::{
     Enrolment, EnrolmentOverview, EnrolmentStatus, Round, RoundNumber, Rounds, StatusChange, StatusChangeRequest,
     StatusKind, TransitionError, overview,
 };
 pub use ical::{CalendarInfo, Organizer, booking_to_ics, calendar_feed};
-pub use allocation::{
-    AllocationError, Key, KeyKind, Kroner, Percent, Plan, PlanParams, PlanRow, PlanTotals, Share,
-    YearSummary, allocate, plan,
+pub use schedule::{
+    Availability, ClosedDays, DateException, DayStatus, InvalidAvailability, Leg, RuleViolation, Rules, Slot,
+    SlotQuery, SlotsError, Stop, TravelRules, WeeklyHours, WorkingHours, check_booking, day_route, open_slots,
 };

@@ -37,11 +37,7 @@ pub struct UnknownMunicipality(pub String);
 
 impl MunicipalityCode {
     pub fn new(code: u16) -> Result<Self, UnknownMunicipality> {
-        if BUILTIN.iter().any(|m| m.code == code) {
-            Ok(Self(code))
-        } else {
-            Err(UnknownMunicipality(code.to_string()))
-        }
+        if BUILTIN.iter().any(|m| m.code == code) { Ok(Self(code)) } else { Err(UnknownMunicipality(code.to_string())) }
     }
 
     pub fn get(self) -> u16 {
@@ -56,10 +52,7 @@ impl MunicipalityCode {
     }
 
     fn builtin(self) -> &'static BuiltinMunicipality {
-        BUILTIN
-            .iter()
-            .find(|m| m.code == self.0)
-            .expect("a MunicipalityCode is always in the built-in table")
+        BUILTIN.iter().find(|m| m.code == self.0).expect("a MunicipalityCode is always in the built-in table")
     }
 
     /// The built-in slug, e.g. `ringkoebing-skjern`.
@@ -194,10 +187,7 @@ impl Municipalities {
     }
 
     pub fn get(&self, code: MunicipalityCode) -> &Municipality {
-        self.0
-            .iter()
-            .find(|m| m.code == code)
-            .expect("the list always holds all 19 municipalities")
+        self.0.iter().find(|m| m.code == code).expect("the list always holds all 19 municipalities")
     }
 
     pub fn by_slug(&self, slug: &str) -> Option<&Municipality> {

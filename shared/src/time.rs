@@ -82,10 +82,7 @@ pub struct BadLocalTime(pub String);
 impl FromStr for LocalTime {
     type Err = BadLocalTime;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.trim()
-            .parse::<Timestamp>()
-            .map(Self)
-            .map_err(|_| BadLocalTime(s.to_string()))
+        s.trim().parse::<Timestamp>().map(Self).map_err(|_| BadLocalTime(s.to_string()))
     }
 }
 

@@ -51,19 +51,14 @@ impl WorkingHours {
             }
         }
         if start >= end {
-            return Err(HoursError::EndNotAfterStart {
-                start: hhmm(start),
-                end: hhmm(end),
-            });
+            return Err(HoursError::EndNotAfterStart { start: hhmm(start), end: hhmm(end) });
         }
         Ok(Self { start, end })
     }
 
     /// From hours and minutes, e.g. `hm(8, 30, 16, 0)`.
     pub fn hm(start_h: i8, start_m: i8, end_h: i8, end_m: i8) -> Result<Self, HoursError> {
-        let t = |h: i8, m: i8| {
-            Time::new(h, m, 0, 0).map_err(|_| HoursError::BadTime(format!("{h:02}:{m:02}")))
-        };
+        let t = |h: i8, m: i8| Time::new(h, m, 0, 0).map_err(|_| HoursError::BadTime(format!("{h:02}:{m:02}")));
         Self::new(t(start_h, start_m)?, t(end_h, end_m)?)
     }
 
@@ -102,9 +97,7 @@ fn ser_hhmm<S: Serializer>(t: &Time, s: S) -> Result<S::Ok, S::Error> {
 
 fn de_time<'de, D: Deserializer<'de>>(d: D) -> Result<Time, D::Error> {
     let s = String::deserialize(d)?;
-    s.trim()
-        .parse::<Time>()
-        .map_err(|_| serde::de::Error::custom(HoursError::BadTime(s)))
+    s.trim().parse::<Time>().map_err(|_| serde::de::Error::custom(HoursError::BadTime(s)))
 }
 
 impl TryFrom<RawHours> for WorkingHours {
@@ -116,10 +109,7 @@ impl TryFrom<RawHours> for WorkingHours {
 
 impl From<WorkingHours> for RawHours {
     fn from(h: WorkingHours) -> Self {
-        RawHours {
-            start: h.start,
-            end: h.end,
-        }
+        RawHours { start: h.start, end: h.end }
     }
 }
 
@@ -167,14 +157,8 @@ impl WeeklyHours {
 /// A Danish office week: Monday-Thursday 08:30-16:00, Friday 08:30-15:00.
 impl Default for WeeklyHours {
     fn default() -> Self {
-        let long = WorkingHours {
-            start: Time::constant(8, 30, 0, 0),
-            end: Time::constant(16, 0, 0, 0),
-        };
-        let friday = WorkingHours {
-            start: Time::constant(8, 30, 0, 0),
-            end: Time::constant(15, 0, 0, 0),
-        };
+        let long = WorkingHours { start: Time::constant(8, 30, 0, 0), end: Time::constant(16, 0, 0, 0) };
+        let friday = WorkingHours { start: Time::constant(8, 30, 0, 0), end: Time::constant(15, 0, 0, 0) };
         Self {
             monday: Some(long),
             tuesday: Some(long),
@@ -283,10 +267,7 @@ pub struct Availability {
 pub enum DayStatus {
     /// A working day with these hours (from the week, or an exception with
     /// its note).
-    Open {
-        hours: WorkingHours,
-        note: Option<String>,
-    },
+    Open { hours: WorkingHours, note: Option<String> },
     /// A public holiday or a customary closed day (Danish name).
     Holiday { name: String },
     /// Closed by a date exception.
@@ -297,7 +278,7 @@ pub enum DayStatus {
 
 /// The borrowed form of [`DayStatus`] that the slot search uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Day<'a> {
+pub(crate) enum Resolved<'a> {
     Open(WorkingHours),
     Holiday(&'static str),
     Closed(Option<&'a str>),
@@ -335,35 +316,24 @@ impl Availability {
     pub fn day_status(&self, date: Date) -> DayStatus {
         let exception = self.exception(date);
         match self.resolve(date, exception) {
-            Day::Open(hours) => DayStatus::Open {
-                hours,
-                note: exception.and_then(|e| e.note.clone()),
-            },
-            Day::Holiday(name) => DayStatus::Holiday {
-                name: name.to_string(),
-            },
-            Day::Closed(note) => DayStatus::Closed {
-                note: note.map(str::to_string),
-            },
-            Day::DayOff => DayStatus::DayOff,
+            Resolved::Open(hours) => DayStatus::Open { hours, note: exception.and_then(|e| e.note.clone()) },
+            Resolved::Holiday(name) => DayStatus::Holiday { name: name.to_string() },
+            Resolved::Closed(note) => DayStatus::Closed { note: note.map(str::to_string) },
+            Resolved::DayOff => DayStatus::DayOff,
         }
     }
 
     /// `exception` must be the exception for `date` (or none).
-    pub(crate) fn resolve<'a>(&self, date: Date, exception: Option<&'a DateException>) -> Day<'a> {
+    pub(crate) fn resolve<'a>(&self, date: Date, exception: Option<&'a DateException>) -> Resolved<'a> {
         if let Some(name) = is_closed_day(date, &self.closed_days) {
-            return Day::Holiday(name);
+            return Resolved::Holiday(name);
         }
         match exception {
-            Some(DateException {
-                hours: Some(hours), ..
-            }) => Day::Open(*hours),
-            Some(DateException {
-                hours: None, note, ..
-            }) => Day::Closed(note.as_deref()),
+            Some(DateException { hours: Some(hours), .. }) => Resolved::Open(*hours),
+            Some(DateException { hours: None, note, .. }) => Resolved::Closed(note.as_deref()),
             None => match self.weekly.get(date.weekday()) {
-                Some(hours) => Day::Open(hours),
-                None => Day::DayOff,
+                Some(hours) => Resolved::Open(hours),
+                None => Resolved::DayOff,
             },
         }
     }
@@ -375,11 +345,7 @@ impl Availability {
         let r = &self.rules;
         let mut range = |value: u32, range: std::ops::RangeInclusive<u32>, what: &str, field: &str| {
             if !range.contains(&value) {
-                out.push(format!(
-                    "{what} must be between {} and {} ({field} is {value})",
-                    range.start(),
-                    range.end()
-                ));
+                out.push(format!("{what} must be between {} and {} ({field} is {value})", range.start(), range.end()));
             }
         };
         range(r.onsite_minutes, SESSION_MINUTES, "An on-site session's length in minutes", "onsite_minutes");
@@ -436,10 +402,7 @@ impl Availability {
             for e in &self.exceptions {
                 if let Some(note) = &e.note {
                     if note.chars().count() > MAX_NOTE_CHARS {
-                        out.push(format!(
-                            "The note of {} is too long: at most {MAX_NOTE_CHARS} characters",
-                            e.date
-                        ));
+                        out.push(format!("The note of {} is too long: at most {MAX_NOTE_CHARS} characters", e.date));
                     }
                     if note.chars().any(char::is_control) {
                         out.push(format!("The note of {} must not contain control characters", e.date));
@@ -459,11 +422,7 @@ impl Availability {
                 }
             }
         }
-        if out.is_empty() {
-            Ok(())
-        } else {
-            Err(InvalidAvailability(out))
-        }
+        if out.is_empty() { Ok(()) } else { Err(InvalidAvailability(out)) }
     }
 }
 
@@ -495,11 +454,7 @@ mod tests {
     #[test]
     fn settings_travel_as_readable_json_and_back() {
         let mut a = Availability::default();
-        a.exceptions.push(DateException {
-            date: date(2026, 7, 6),
-            hours: None,
-            note: Some("Sommerferie".into()),
-        });
+        a.exceptions.push(DateException { date: date(2026, 7, 6), hours: None, note: Some("Sommerferie".into()) });
         a.exceptions.push(DateException {
             date: date(2026, 11, 28),
             hours: Some(WorkingHours::hm(10, 0, 14, 0).unwrap()),
@@ -577,22 +532,14 @@ mod tests {
     #[test]
     fn exceptions_are_checked_for_duplicates_notes_and_holidays() {
         let mut a = Availability::default();
-        let leave = DateException {
-            date: date(2026, 7, 6),
-            hours: None,
-            note: Some("Ferie".into()),
-        };
+        let leave = DateException { date: date(2026, 7, 6), hours: None, note: Some("Ferie".into()) };
         a.exceptions = vec![leave.clone(), leave.clone(), leave];
         a.exceptions.push(DateException {
             date: date(2026, 12, 24),
             hours: Some(WorkingHours::hm(9, 0, 12, 0).unwrap()),
             note: None,
         });
-        a.exceptions.push(DateException {
-            date: date(2026, 8, 3),
-            hours: None,
-            note: Some("x".repeat(201)),
-        });
+        a.exceptions.push(DateException { date: date(2026, 8, 3), hours: None, note: Some("x".repeat(201)) });
         let problems = a.validate().unwrap_err().0;
         assert_eq!(problems.len(), 3, "{problems:#?}");
         assert!(problems[0].contains("2026-07-06 has more than one"));
@@ -609,30 +556,18 @@ mod tests {
     #[test]
     fn the_status_of_a_day_explains_why_it_is_closed() {
         let mut a = Availability::default();
-        a.exceptions.push(DateException {
-            date: date(2026, 7, 6),
-            hours: None,
-            note: Some("Ferie".into()),
-        });
+        a.exceptions.push(DateException { date: date(2026, 7, 6), hours: None, note: Some("Ferie".into()) });
         a.exceptions.push(DateException {
             date: date(2026, 11, 28),
             hours: Some(WorkingHours::hm(10, 0, 14, 0).unwrap()),
             note: Some("Lørdagsmøde".into()),
         });
-        assert_eq!(
-            a.day_status(date(2026, 12, 25)),
-            DayStatus::Holiday {
-                name: "Juledag".into()
-            }
-        );
+        assert_eq!(a.day_status(date(2026, 12, 25)), DayStatus::Holiday { name: "Juledag".into() });
         assert_eq!(a.day_status(date(2026, 7, 6)), DayStatus::Closed { note: Some("Ferie".into()) });
         assert_eq!(a.day_status(date(2026, 11, 29)), DayStatus::DayOff);
         assert_eq!(
             a.day_status(date(2026, 11, 28)),
-            DayStatus::Open {
-                hours: WorkingHours::hm(10, 0, 14, 0).unwrap(),
-                note: Some("Lørdagsmøde".into())
-            }
+            DayStatus::Open { hours: WorkingHours::hm(10, 0, 14, 0).unwrap(), note: Some("Lørdagsmøde".into()) }
         );
         assert_eq!(
             serde_json::to_value(a.day_status(date(2026, 12, 1))).unwrap(),

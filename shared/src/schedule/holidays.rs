@@ -32,17 +32,9 @@ pub struct ClosedDays {
 
 impl ClosedDays {
     /// Only the statutory holidays close the office.
-    pub const NONE: ClosedDays = ClosedDays {
-        christmas_eve: false,
-        constitution_day: false,
-        new_years_eve: false,
-    };
+    pub const NONE: ClosedDays = ClosedDays { christmas_eve: false, constitution_day: false, new_years_eve: false };
     /// All three customary days are closed (the default).
-    pub const ALL: ClosedDays = ClosedDays {
-        christmas_eve: true,
-        constitution_day: true,
-        new_years_eve: true,
-    };
+    pub const ALL: ClosedDays = ClosedDays { christmas_eve: true, constitution_day: true, new_years_eve: true };
 }
 
 impl Default for ClosedDays {
@@ -138,10 +130,7 @@ pub fn is_closed_day(date: Date, closed: &ClosedDays) -> Option<&'static str> {
         return None;
     }
     // Thursdays, Fridays, Sundays and Mondays only.
-    if matches!(
-        date.weekday(),
-        Weekday::Tuesday | Weekday::Wednesday | Weekday::Saturday
-    ) {
+    if matches!(date.weekday(), Weekday::Tuesday | Weekday::Wednesday | Weekday::Saturday) {
         return None;
     }
     let easter = easter_sunday(date.year())?;
@@ -226,10 +215,7 @@ mod tests {
             assert_eq!(is_closed_day(d, &none), None, "{d}");
         }
         assert_eq!(holidays(2026, &none).len(), 10);
-        let only_eve = ClosedDays {
-            christmas_eve: true,
-            ..ClosedDays::NONE
-        };
+        let only_eve = ClosedDays { christmas_eve: true, ..ClosedDays::NONE };
         assert_eq!(is_closed_day(date(2026, 12, 24), &only_eve), Some("Juleaftensdag"));
         assert_eq!(is_closed_day(date(2026, 12, 31), &only_eve), None);
     }
@@ -237,13 +223,7 @@ mod tests {
     #[test]
     fn a_missing_closed_day_setting_means_closed() {
         let c: ClosedDays = serde_json::from_str(r#"{"christmas_eve": false}"#).unwrap();
-        assert_eq!(
-            c,
-            ClosedDays {
-                christmas_eve: false,
-                ..ClosedDays::ALL
-            }
-        );
+        assert_eq!(c, ClosedDays { christmas_eve: false, ..ClosedDays::ALL });
     }
 
     #[test]

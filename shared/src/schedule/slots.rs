@@ -2,7 +2,7 @@
 //! driving legs of a day. See the module documentation of
 //! [`crate::schedule`] for the rules.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 
 use jiff::{
     Span, Timestamp,
@@ -11,7 +11,7 @@ use jiff::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    availability::{Availability, Day, DateException, InvalidAvailability, WorkingHours, seconds_of_day},
+    availability::{Availability, DateException, InvalidAvailability, Resolved, WorkingHours, seconds_of_day},
     travel::{TravelRules, minutes_between, travel_home_minutes, travel_minutes},
 };
 use crate::{
@@ -100,9 +100,7 @@ pub enum RuleViolation {
     OutsideWorkingHours { date: Date, hours: Option<WorkingHours> },
     #[error("sessions start every {step} minutes from the start of the working day ({hours})")]
     NotOnSlotGrid { step: u32, hours: WorkingHours },
-    #[error(
-        "the time is no longer free: it overlaps another session or the {buffer} minutes kept between sessions"
-    )]
+    #[error("the time is no longer free: it overlaps another session or the {buffer} minutes kept between sessions")]
     SlotTaken { buffer: u32 },
     #[error("{}", onsite_message(*.date, *.max))]
     TooManyOnsiteVisits { date: Date, max: u32 },
@@ -187,15 +185,15 @@ fn weekday_en(date: Date) -> &'static str {
 // Time helpers: whole seconds since the Unix epoch, never panicking.
 
 fn instant(dt: DateTime) -> Option<i64> {
-    COPENHAGEN
-        .to_ambiguous_timestamp(dt)
-        .compatible()
-        .ok()
-        .map(Timestamp::as_second)
+    COPENHAGEN.to_ambiguous_timestamp(dt).compatible().ok().map(Timestamp::as_second)
 }
 
 fn civil(ts: Timestamp) -> DateTime {
     COPENHAGEN.to_datetime(ts)
+}
+
+fn offset(sec: i64) -> Option<jiff::tz::Offset> {
+    Timestamp::from_second(sec).ok().map(|t| COPENHAGEN.to_offset(t))
 }
 
 fn local_time(sec: i64) -> Option<LocalTime> {
@@ -212,11 +210,7 @@ fn time_of_day(secs: i64) -> Option<Time> {
 }
 
 fn plus_days(d: Date, days: u32) -> Date {
-    Span::new()
-        .try_days(i64::from(days))
-        .ok()
-        .and_then(|span| d.checked_add(span).ok())
-        .unwrap_or(Date::MAX)
+    Span::new().try_days(i64::from(days)).ok().and_then(|span| d.checked_add(span).ok()).unwrap_or(Date::MAX)
 }
 
 /// The working window of a date as instants, `None` if it cannot be
@@ -237,15 +231,14 @@ struct Geo<'a> {
     municipalities: &'a Municipalities,
     fallback: OnceCell<Municipalities>,
     rules: TravelRules,
+    /// Minutes already worked out: a day's search asks for the same few
+    /// pairs of places again and again.
+    cache: RefCell<Vec<(Place, Place, u32)>>,
 }
 
 impl<'a> Geo<'a> {
     fn new(municipalities: &'a Municipalities, rules: TravelRules) -> Self {
-        Self {
-            municipalities,
-            fallback: OnceCell::new(),
-            rules,
-        }
+        Self { municipalities, fallback: OnceCell::new(), rules, cache: RefCell::new(Vec::new()) }
     }
 
     fn hall(&self, code: MunicipalityCode) -> &TownHall {
@@ -253,17 +246,27 @@ impl<'a> Geo<'a> {
             Some(m) => &m.town_hall,
             // A list without this municipality (e.g. a trimmed stored list):
             // every code has a built-in town hall.
-            None => {
-                &self
-                    .fallback
-                    .get_or_init(Municipalities::builtin)
-                    .get(code)
-                    .town_hall
-            }
+            None => &self.fallback.get_or_init(Municipalities::builtin).get(code).town_hall,
         }
     }
 
     fn minutes(&self, from: Place, to: Place) -> u32 {
+        if from == to {
+            return 0;
+        }
+        if let Ok(cache) = self.cache.try_borrow()
+            && let Some(&(_, _, m)) = cache.iter().find(|&&(a, b, _)| a == from && b == to)
+        {
+            return m;
+        }
+        let m = self.compute(from, to);
+        if let Ok(mut cache) = self.cache.try_borrow_mut() {
+            cache.push((from, to, m));
+        }
+        m
+    }
+
+    fn compute(&self, from: Place, to: Place) -> u32 {
         match (from, to) {
             (None, None) => 0,
             (None, Some(to)) => travel_minutes(GeoPoint::AARHUS_CITY_HALL, self.hall(to), &self.rules),
@@ -336,12 +339,17 @@ fn drive_fits(
     let need = i64::from(minutes) * 60;
     let mut cursor = depart_after;
     for (start, end) in between {
-        if start.saturating_sub(cursor) >= need {
+        if start.min(arrive_by).saturating_sub(cursor) >= need {
             return true;
         }
         cursor = cursor.max(end.saturating_add(buffer));
     }
     arrive_by.saturating_sub(cursor) >= need
+}
+
+/// The times of sessions, for [`drive_fits`].
+fn span(sessions: &[Sess]) -> impl Iterator<Item = (i64, i64)> + '_ {
+    sessions.iter().map(|s| (s.start, s.end))
 }
 
 /// One candidate session.
@@ -362,10 +370,7 @@ struct Cand {
 fn route_fits(day: &[Sess], cand: Cand, ws: i64, we: i64, buffer: i64, geo: &Geo<'_>) -> bool {
     let i = day.partition_point(|s| s.start < cand.start);
     let prev = day[..i].iter().rposition(|s| s.kind == SessionKind::Onsite);
-    let next = day[i..]
-        .iter()
-        .position(|s| s.kind == SessionKind::Onsite)
-        .map(|k| k + i);
+    let next = day[i..].iter().position(|s| s.kind == SessionKind::Onsite).map(|k| k + i);
     let (from, depart_after, lo) = match prev {
         Some(p) => (day[p].place(), day[p].end.saturating_add(buffer), p + 1),
         None => (None, ws, 0),
@@ -374,7 +379,6 @@ fn route_fits(day: &[Sess], cand: Cand, ws: i64, we: i64, buffer: i64, geo: &Geo
         Some(q) => (day[q].place(), day[q].start, q),
         None => (None, we, day.len()),
     };
-    let span = |a: &[Sess]| a.iter().map(|s| (s.start, s.end)).collect::<Vec<_>>();
     match cand.kind {
         SessionKind::Onsite => {
             drive_fits(depart_after, cand.start, span(&day[lo..i]), geo.minutes(from, cand.place), buffer)
@@ -391,8 +395,7 @@ fn route_fits(day: &[Sess], cand: Cand, ws: i64, we: i64, buffer: i64, geo: &Geo
             if minutes == 0 {
                 return true;
             }
-            let mut between = span(&day[lo..hi]);
-            between.insert(i - lo, (cand.start, cand.end));
+            let between = span(&day[lo..i]).chain(std::iter::once((cand.start, cand.end))).chain(span(&day[i..hi]));
             drive_fits(depart_after, arrive_by, between, minutes, buffer)
         }
     }
@@ -436,10 +439,8 @@ impl<'a> Ctx<'a> {
         let sessions = sessions(existing);
         let longest = sessions.iter().map(|s| s.end - s.start).max().unwrap_or(0).max(0);
         let round_up = i64::from(now.subsec_nanosecond() > 0);
-        let earliest = now
-            .as_second()
-            .saturating_add(round_up)
-            .saturating_add(i64::from(rules.min_notice_hours) * 3600);
+        let earliest =
+            now.as_second().saturating_add(round_up).saturating_add(i64::from(rules.min_notice_hours) * 3600);
         let today = civil(now).date();
         Self {
             availability,
@@ -454,14 +455,11 @@ impl<'a> Ctx<'a> {
 
     fn day(&self, date: Date, exception: Option<&DateException>) -> Result<DayCtx, RuleViolation> {
         let hours = match self.availability.resolve(date, exception) {
-            Day::Open(hours) => hours,
-            Day::Holiday(name) => {
-                return Err(RuleViolation::ClosedDay {
-                    date,
-                    name: name.to_string(),
-                });
+            Resolved::Open(hours) => hours,
+            Resolved::Holiday(name) => {
+                return Err(RuleViolation::ClosedDay { date, name: name.to_string() });
             }
-            Day::Closed(note) => {
+            Resolved::Closed(note) => {
                 return Err(RuleViolation::ClosedDay {
                     date,
                     name: note
@@ -470,7 +468,7 @@ impl<'a> Ctx<'a> {
                         .to_string(),
                 });
             }
-            Day::DayOff => return Err(RuleViolation::OutsideWorkingHours { date, hours: None }),
+            Resolved::DayOff => return Err(RuleViolation::OutsideWorkingHours { date, hours: None }),
         };
         let Some((ws, we)) = window(date, hours) else {
             return Err(RuleViolation::OutsideWorkingHours { date, hours: None });
@@ -504,28 +502,13 @@ impl<'a> Ctx<'a> {
             });
         }
         let (lo, hi) = (cand.start - self.buffer, cand.end + self.buffer);
-        if self.sessions[day.near.clone()]
-            .iter()
-            .any(|s| s.start < hi && lo < s.end)
-        {
-            return Err(RuleViolation::SlotTaken {
-                buffer: rules.buffer_minutes,
-            });
+        if self.sessions[day.near.clone()].iter().any(|s| s.start < hi && lo < s.end) {
+            return Err(RuleViolation::SlotTaken { buffer: rules.buffer_minutes });
         }
         if cand.kind == SessionKind::Onsite && day.onsite >= rules.max_onsite_per_day {
-            return Err(RuleViolation::TooManyOnsiteVisits {
-                date: day.date,
-                max: rules.max_onsite_per_day,
-            });
+            return Err(RuleViolation::TooManyOnsiteVisits { date: day.date, max: rules.max_onsite_per_day });
         }
-        if !route_fits(
-            &self.sessions[day.day.clone()],
-            cand,
-            day.ws,
-            day.we,
-            self.buffer,
-            &self.geo,
-        ) {
+        if !route_fits(&self.sessions[day.day.clone()], cand, day.ws, day.we, self.buffer, &self.geo) {
             return Err(RuleViolation::CannotReachInTime { date: day.date });
         }
         Ok(())
@@ -557,38 +540,19 @@ fn place_of(kind: SessionKind, municipality: MunicipalityCode) -> Place {
 /// ([`SlotsError::CapReached`], so the widget can say why instead of showing
 /// an empty list); the settings do not validate.
 pub fn open_slots(query: SlotQuery<'_>) -> Result<Vec<Slot>, SlotsError> {
-    let SlotQuery {
-        availability,
-        municipalities,
-        municipality,
-        kind,
-        from,
-        to,
-        existing,
-        now,
-    } = query;
+    let SlotQuery { availability, municipalities, municipality, kind, from, to, existing, now } = query;
     if to < from {
         return Err(SlotsError::RangeReversed { from, to });
     }
     let days = from.until(to).map(|s| s.get_days()).unwrap_or(i32::MAX).saturating_add(1);
     if days > MAX_RANGE_DAYS {
-        return Err(SlotsError::RangeTooLong {
-            from,
-            to,
-            days,
-            max: MAX_RANGE_DAYS,
-        });
+        return Err(SlotsError::RangeTooLong { from, to, days, max: MAX_RANGE_DAYS });
     }
-    availability
-        .validate()
-        .map_err(SlotsError::InvalidAvailability)?;
+    availability.validate().map_err(SlotsError::InvalidAvailability)?;
     let rules = &availability.rules;
     let booked = upcoming(existing, municipality, now);
     if booked >= rules.cap_per_municipality {
-        return Err(SlotsError::CapReached {
-            cap: rules.cap_per_municipality,
-            booked,
-        });
+        return Err(SlotsError::CapReached { cap: rules.cap_per_municipality, booked });
     }
 
     let ctx = Ctx::new(availability, municipalities, existing, now);
@@ -599,42 +563,42 @@ pub fn open_slots(query: SlotQuery<'_>) -> Result<Vec<Slot>, SlotsError> {
     let duration = i64::from(rules.duration_minutes(kind)) * 60;
     let step = i64::from(rules.slot_step_minutes.max(1)) * 60;
     let place = place_of(kind, municipality);
-    let mut exceptions: Vec<&DateException> = availability
-        .exceptions
-        .iter()
-        .filter(|e| first <= e.date && e.date <= last)
-        .collect();
+    let mut exceptions: Vec<&DateException> =
+        availability.exceptions.iter().filter(|e| first <= e.date && e.date <= last).collect();
     exceptions.sort_by_key(|e| e.date);
 
     let mut slots = Vec::new();
     let mut date = first;
     while date <= last {
-        let exception = exceptions
-            .iter()
-            .find(|e| e.date == date)
-            .copied();
+        let exception = exceptions.iter().find(|e| e.date == date).copied();
         if let Ok(day) = ctx.day(date, exception) {
-            let mut tod = seconds_of_day(day.hours.start());
+            let open = seconds_of_day(day.hours.start());
+            // Except on the two days of a summer-time change the UTC offset
+            // is the same all working day, and wall-clock steps are instants.
+            let steady = offset(day.ws).is_some() && offset(day.ws) == offset(day.we);
+            let mut tod = open;
             while tod < 86_400 {
-                let Some(dt) = time_of_day(tod).map(|t| date.to_datetime(t)) else {
-                    break;
+                let start = if steady {
+                    day.ws + (tod - open)
+                } else {
+                    let Some(dt) = time_of_day(tod).map(|t| date.to_datetime(t)) else {
+                        break;
+                    };
+                    match instant(dt) {
+                        // Skip wall-clock times that do not exist (spring gap).
+                        Some(start) if Timestamp::from_second(start).map(civil).ok() == Some(dt) => start,
+                        _ => {
+                            tod += step;
+                            continue;
+                        }
+                    }
                 };
                 tod += step;
-                let Some(start) = instant(dt) else { continue };
-                // Skip wall-clock times that do not exist (spring gap).
-                if Timestamp::from_second(start).map(civil).ok() != Some(dt) {
-                    continue;
-                }
                 let end = start.saturating_add(duration);
                 if start < day.ws || end > day.we {
                     continue;
                 }
-                let cand = Cand {
-                    start,
-                    end,
-                    place,
-                    kind,
-                };
+                let cand = Cand { start, end, place, kind };
                 if ctx.check(&day, cand).is_ok()
                     && let (Some(start), Some(end)) = (local_time(start), local_time(end))
                 {
@@ -663,63 +627,35 @@ pub fn check_booking(
     existing: &[Booking],
     now: Timestamp,
 ) -> Result<Slot, RuleViolation> {
-    availability
-        .validate()
-        .map_err(RuleViolation::InvalidAvailability)?;
+    availability.validate().map_err(RuleViolation::InvalidAvailability)?;
     let rules = &availability.rules;
     let booked = upcoming(existing, municipality, now);
     if booked >= rules.cap_per_municipality {
-        return Err(RuleViolation::CapReached {
-            cap: rules.cap_per_municipality,
-            booked,
-        });
+        return Err(RuleViolation::CapReached { cap: rules.cap_per_municipality, booked });
     }
     let ctx = Ctx::new(availability, municipalities, existing, now);
     let ts = start.timestamp();
     let dt = civil(ts);
     let date = dt.date();
     if date > ctx.last_day {
-        return Err(RuleViolation::BeyondHorizon {
-            days: rules.horizon_days,
-            last: ctx.last_day,
-        });
+        return Err(RuleViolation::BeyondHorizon { days: rules.horizon_days, last: ctx.last_day });
     }
     let day = ctx.day(date, availability.exception(date))?;
     let start_sec = ts.as_second();
     let end_sec = start_sec.saturating_add(i64::from(rules.duration_minutes(kind)) * 60);
     if start_sec < day.ws || end_sec > day.we {
-        return Err(RuleViolation::OutsideWorkingHours {
-            date,
-            hours: Some(day.hours),
-        });
+        return Err(RuleViolation::OutsideWorkingHours { date, hours: Some(day.hours) });
     }
     let step = i64::from(rules.slot_step_minutes.max(1)) * 60;
     let offset = seconds_of_day(dt.time()) - seconds_of_day(day.hours.start());
-    let on_grid = ts.subsec_nanosecond() == 0
-        && offset >= 0
-        && offset % step == 0
-        && instant(dt) == Some(start_sec);
+    let on_grid = ts.subsec_nanosecond() == 0 && offset >= 0 && offset % step == 0 && instant(dt) == Some(start_sec);
     if !on_grid {
-        return Err(RuleViolation::NotOnSlotGrid {
-            step: rules.slot_step_minutes,
-            hours: day.hours,
-        });
+        return Err(RuleViolation::NotOnSlotGrid { step: rules.slot_step_minutes, hours: day.hours });
     }
-    ctx.check(
-        &day,
-        Cand {
-            start: start_sec,
-            end: end_sec,
-            place: place_of(kind, municipality),
-            kind,
-        },
-    )?;
+    ctx.check(&day, Cand { start: start_sec, end: end_sec, place: place_of(kind, municipality), kind })?;
     match (local_time(start_sec), local_time(end_sec)) {
         (Some(start), Some(end)) => Ok(Slot { start, end, kind }),
-        _ => Err(RuleViolation::OutsideWorkingHours {
-            date,
-            hours: Some(day.hours),
-        }),
+        _ => Err(RuleViolation::OutsideWorkingHours { date, hours: Some(day.hours) }),
     }
 }
 
@@ -734,10 +670,7 @@ pub enum Stop {
     /// The office at Aarhus City Hall, where every day starts and ends.
     Office,
     /// An on-site session at a municipality's town hall.
-    Visit {
-        booking: BookingId,
-        municipality: MunicipalityCode,
-    },
+    Visit { booking: BookingId, municipality: MunicipalityCode },
 }
 
 /// One drive of the coordinator's day. `minutes` includes ferries and may
@@ -753,40 +686,22 @@ pub struct Leg {
 /// The drives of `date` (Copenhagen): from the office to the first
 /// confirmed on-site visit, between visits in time order, and home. Empty
 /// when the day has no on-site visit.
-pub fn day_route(
-    date: Date,
-    bookings: &[Booking],
-    municipalities: &Municipalities,
-    rules: &TravelRules,
-) -> Vec<Leg> {
+pub fn day_route(date: Date, bookings: &[Booking], municipalities: &Municipalities, rules: &TravelRules) -> Vec<Leg> {
     let geo = Geo::new(municipalities, *rules);
-    let visits: Vec<Sess> = sessions(bookings)
-        .into_iter()
-        .filter(|s| s.date == date && s.kind == SessionKind::Onsite)
-        .collect();
+    let visits: Vec<Sess> =
+        sessions(bookings).into_iter().filter(|s| s.date == date && s.kind == SessionKind::Onsite).collect();
     if visits.is_empty() {
         return Vec::new();
     }
-    let stop = |s: &Sess| Stop::Visit {
-        booking: bookings[s.index].id.clone(),
-        municipality: s.municipality,
-    };
+    let stop = |s: &Sess| Stop::Visit { booking: bookings[s.index].id.clone(), municipality: s.municipality };
     let mut legs = Vec::with_capacity(visits.len() + 1);
     let mut from = (Stop::Office, None);
     for v in &visits {
         let to = (stop(v), v.place());
-        legs.push(Leg {
-            from: from.0,
-            to: to.0.clone(),
-            minutes: geo.minutes(from.1, to.1),
-        });
+        legs.push(Leg { from: from.0, to: to.0.clone(), minutes: geo.minutes(from.1, to.1) });
         from = to;
     }
-    legs.push(Leg {
-        minutes: geo.minutes(from.1, None),
-        from: from.0,
-        to: Stop::Office,
-    });
+    legs.push(Leg { minutes: geo.minutes(from.1, None), from: from.0, to: Stop::Office });
     legs
 }
 

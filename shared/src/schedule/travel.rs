@@ -19,10 +19,7 @@ pub struct TravelRules {
 
 impl Default for TravelRules {
     fn default() -> Self {
-        Self {
-            road_factor: 1.3,
-            speed_kmh: 70.0,
-        }
+        Self { road_factor: 1.3, speed_kmh: 70.0 }
     }
 }
 
@@ -34,10 +31,7 @@ impl TravelRules {
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         if !Self::ROAD_FACTOR_RANGE.contains(&self.road_factor) {
-            out.push(format!(
-                "The road factor must be between 1.0 and 3.0 (road_factor is {})",
-                self.road_factor
-            ));
+            out.push(format!("The road factor must be between 1.0 and 3.0 (road_factor is {})", self.road_factor));
         }
         if !Self::SPEED_KMH_RANGE.contains(&self.speed_kmh) {
             out.push(format!(
@@ -71,8 +65,7 @@ pub fn travel_minutes(from: GeoPoint, to: &TownHall, rules: &TravelRules) -> u32
 /// Minutes from a town hall back to the office in Aarhus, the town hall's
 /// ferry included (the ferry counts both ways).
 pub fn travel_home_minutes(from: &TownHall, rules: &TravelRules) -> u32 {
-    drive_minutes(from.location, GeoPoint::AARHUS_CITY_HALL, rules)
-        .saturating_add(u32::from(from.ferry_minutes))
+    drive_minutes(from.location, GeoPoint::AARHUS_CITY_HALL, rules).saturating_add(u32::from(from.ferry_minutes))
 }
 
 /// Minutes from one town hall to another: the drive plus the ferries of
@@ -93,11 +86,7 @@ mod tests {
     use crate::municipality::Municipalities;
 
     fn hall(slug: &str) -> TownHall {
-        Municipalities::builtin()
-            .by_slug(slug)
-            .unwrap()
-            .town_hall
-            .clone()
+        Municipalities::builtin().by_slug(slug).unwrap().town_hall.clone()
     }
 
     #[test]
@@ -118,10 +107,7 @@ mod tests {
         // About two and a quarter hours.
         assert!((120..150).contains(&expected), "{expected}");
         // Slower driving takes longer.
-        let slow = TravelRules {
-            speed_kmh: 50.0,
-            ..rules
-        };
+        let slow = TravelRules { speed_kmh: 50.0, ..rules };
         assert!(travel_minutes(GeoPoint::AARHUS_CITY_HALL, &lemvig, &slow) > expected);
     }
 
@@ -142,16 +128,10 @@ mod tests {
     #[test]
     fn absurd_travel_rules_do_not_panic() {
         let lemvig = hall("lemvig");
-        let stopped = TravelRules {
-            road_factor: 1.3,
-            speed_kmh: 0.0,
-        };
+        let stopped = TravelRules { road_factor: 1.3, speed_kmh: 0.0 };
         assert_eq!(travel_minutes(GeoPoint::AARHUS_CITY_HALL, &lemvig, &stopped), u32::MAX);
         assert_eq!(drive_minutes(lemvig.location, lemvig.location, &stopped), 0);
-        let nan = TravelRules {
-            road_factor: f64::NAN,
-            speed_kmh: 70.0,
-        };
+        let nan = TravelRules { road_factor: f64::NAN, speed_kmh: 70.0 };
         assert_eq!(drive_minutes(GeoPoint::AARHUS_CITY_HALL, lemvig.location, &nan), u32::MAX);
         assert!(!stopped.problems().is_empty());
         assert!(TravelRules::default().problems().is_empty());
