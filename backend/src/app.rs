@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use axum::{
-    Router,
+    Json, Router,
     extract::DefaultBodyLimit,
-    http::{HeaderName, HeaderValue, Method, header},
+    http::{HeaderName, HeaderValue, Method, StatusCode, header},
 };
 use tower_http::{
     cors::{AllowOrigin, CorsLayer},
@@ -14,7 +14,11 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{error::ApiError, routes, state::AppState};
+use crate::{
+    error::{ApiError, ErrorBody, ErrorDetail},
+    routes,
+    state::AppState,
+};
 
 /// Largest request body the API accepts (413 above).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -23,9 +27,19 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub fn router(state: AppState, allowed_origins: Vec<HeaderValue>) -> Router {
     let api = routes::router()
         .fallback(|| async { ApiError::NotFound("no such API endpoint: see /api/openapi.json".into()) })
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     let app = Router::new().nest("/api", api).with_state(state);
     with_common_layers(app, allowed_origins)
+}
+
+/// 405 in the API's JSON error shape (axum keeps the `Allow` header).
+async fn method_not_allowed(method: Method) -> (StatusCode, Json<ErrorBody>) {
+    let message = format!("{method} is not supported here: see /api/openapi.json");
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(ErrorBody { error: ErrorDetail { code: "method_not_allowed".into(), message } }),
+    )
 }
 
 /// The API plus, for the local server, the landing page, the built widget and

@@ -17,7 +17,9 @@ pub struct Claims {
     pub municipality: Option<u16>,
     /// Expiry, seconds since the Unix epoch.
     pub exp: i64,
-    /// Issued at, seconds since the Unix epoch.
+    /// Issued at, seconds since the Unix epoch. Optional when checking: the
+    /// contract (DESIGN.md) is `role`, `municipality` and `exp`.
+    #[serde(default)]
     pub iat: i64,
 }
 

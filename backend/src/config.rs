@@ -81,19 +81,6 @@ fn write_private(file: &Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(file, contents)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origins_are_checked() {
-        assert_eq!(parse_origins("https://a.dk, http://localhost:3000/").unwrap().len(), 2);
-        assert!(parse_origins("a.dk").is_err());
-        assert!(parse_origins("https://a.dk/path").is_err());
-        assert!(parse_origins("").unwrap().is_empty());
-    }
-}
-
 /// The store the environment asks for: `DK2020_STORE=sqlite` (default, the file
 /// `DK2020_DB`) or `dynamodb` (the table `DK2020_TABLE`).
 pub async fn store_from_env() -> anyhow::Result<std::sync::Arc<dyn crate::store::Store>> {
@@ -104,5 +91,18 @@ pub async fn store_from_env() -> anyhow::Result<std::sync::Arc<dyn crate::store:
             Ok(std::sync::Arc::new(crate::store::SqliteStore::open(Path::new(&path))?))
         }
         other => anyhow::bail!("DK2020_STORE={other:?} is not a store this build has: use sqlite"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_checked() {
+        assert_eq!(parse_origins("https://a.dk, http://localhost:3000/").unwrap().len(), 2);
+        assert!(parse_origins("a.dk").is_err());
+        assert!(parse_origins("https://a.dk/path").is_err());
+        assert!(parse_origins("").unwrap().is_empty());
     }
 }

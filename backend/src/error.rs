@@ -148,6 +148,10 @@ impl From<QueryRejection> for ApiError {
 
 impl From<SlotsError> for ApiError {
     fn from(e: SlotsError) -> Self {
+        // At the cap the client gets the same code as when booking (`cap_reached`), so it can say why.
+        if let SlotsError::CapReached { cap, booked } = e {
+            return ApiError::Rule(RuleViolation::CapReached { cap, booked });
+        }
         match e.http_status() {
             400 => ApiError::BadRequest(e.to_string()),
             422 => ApiError::Unprocessable(e.to_string()),

@@ -2,7 +2,7 @@
 //! gets the API's JSON error shape and a 400 (413 when too large).
 
 use axum::{
-    extract::{FromRequest, FromRequestParts, Query, Request},
+    extract::{FromRequest, FromRequestParts, Path, Query, Request},
     http::request::Parts,
 };
 use serde::de::DeserializeOwned;
@@ -25,9 +25,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 pub struct QueryPairs(pub Vec<(String, String)>);
 
 impl QueryPairs {
-    /// The last value given for `name`.
+    /// The last value given for `name`; an empty value counts as not given.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.0.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// Whether `name` was given at all, even empty.
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(n, _)| n == name)
     }
 
     /// Fails on names this endpoint does not know, so typos are not ignored.
@@ -52,5 +57,18 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Query(pairs) = Query::<Vec<(String, String)>>::from_request_parts(parts, state).await?;
         Ok(Self(pairs))
+    }
+}
+
+/// One path parameter as text, with the API's errors (e.g. invalid UTF-8 → 400 JSON).
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(value) =
+            Path::<String>::from_request_parts(parts, state).await.map_err(|r| ApiError::BadRequest(r.body_text()))?;
+        Ok(Self(value))
     }
 }

@@ -1,22 +1,104 @@
 //! The Lambda entry point: the same Router as the local server, driven by
 //! `lambda_http` (API Gateway HTTP API v2 and REST events). Configuration from
 //! the environment only.
+//!
+//! The path of a request: `lambda_http::run(handler(router))` deserializes the
+//! event into a `LambdaRequest`, turns it into an `http::Request<Body>`,
+//! [`handler`] takes the API Gateway stage off the path, the Router answers,
+//! and `lambda_http` turns the response into the event response of the
+//! request's origin (`tests/lambda.rs` drives exactly this path with fixtures).
 
 use std::sync::Arc;
 
-use crate::{app, config, state::AppState, store::Store, telemetry};
+use axum::{
+    Router,
+    http::{HeaderValue, Uri, uri::PathAndQuery},
+};
+use lambda_http::{RequestExt, request::RequestContext};
 
-/// Builds the Router the way Lambda runs it (also used by the fixture tests).
-pub async fn router_from_env() -> anyhow::Result<axum::Router> {
-    let store: Arc<dyn Store> = config::store_from_env().await?;
-    let keys = config::token_keys(None)?;
-    let clock = config::clock().map_err(anyhow::Error::msg)?;
-    let origins = config::allowed_origins().map_err(anyhow::Error::msg)?;
-    Ok(app::router(AppState::new(store, keys, clock), origins))
+use crate::{
+    app,
+    auth::TokenKeys,
+    config,
+    state::{AppState, Clock},
+    store::Store,
+    telemetry,
+};
+
+/// Everything the Lambda Router is built from.
+pub struct LambdaConfig {
+    pub store: Arc<dyn Store>,
+    pub keys: TokenKeys,
+    pub clock: Clock,
+    pub allowed_origins: Vec<HeaderValue>,
+}
+
+impl LambdaConfig {
+    /// From the environment: `DK2020_STORE`/`DK2020_DB`, `DK2020_JWT_SECRET`
+    /// (required), `DK2020_NOW`, `DK2020_ALLOWED_ORIGINS`.
+    pub async fn from_env() -> anyhow::Result<Self> {
+        Ok(Self {
+            store: config::store_from_env().await?,
+            keys: config::token_keys(None)?,
+            clock: config::clock().map_err(anyhow::Error::msg)?,
+            allowed_origins: config::allowed_origins().map_err(anyhow::Error::msg)?,
+        })
+    }
+}
+
+/// The Router Lambda runs, from explicit configuration (the fixture tests use
+/// this; [`router_from_env`] reads the configuration from the environment).
+pub fn router_from_config(config: LambdaConfig) -> Router {
+    app::router(AppState::new(config.store, config.keys, config.clock), config.allowed_origins)
+}
+
+/// Builds the Router the way Lambda runs it.
+pub async fn router_from_env() -> anyhow::Result<Router> {
+    Ok(router_from_config(LambdaConfig::from_env().await?))
+}
+
+/// The service `lambda_http::run` drives: the Router, behind [`without_stage`].
+pub type Handler = tower::util::MapRequest<Router, fn(lambda_http::Request) -> lambda_http::Request>;
+
+/// Wraps the Router for `lambda_http`.
+pub fn handler(router: Router) -> Handler {
+    tower::util::MapRequest::new(router, without_stage as fn(lambda_http::Request) -> lambda_http::Request)
+}
+
+/// `lambda_http` puts a named API Gateway stage in front of the path: a REST
+/// API's `/api/health` on stage `prod` reaches the service as
+/// `/prod/api/health`, and an HTTP API's `rawPath` already carries its named
+/// stage. Every route lives under `/api`, so when the path is
+/// `/{stage}/api…` the stage is taken off again; `$default` stages (and a
+/// stage that is itself called `api`) leave the path as it is.
+pub fn without_stage(mut request: lambda_http::Request) -> lambda_http::Request {
+    let stage = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(context)) => context.stage.as_deref(),
+        Some(RequestContext::ApiGatewayV2(context)) => context.stage.as_deref(),
+        _ => None,
+    };
+    let Some(stage) = stage.filter(|s| !s.is_empty() && *s != "$default") else { return request };
+    let Some(rest) = request.uri().path().strip_prefix('/').and_then(|p| p.strip_prefix(stage)) else {
+        return request;
+    };
+    if !(rest == "/api" || rest.starts_with("/api/")) {
+        return request;
+    }
+    let path_and_query = match request.uri().query() {
+        Some(query) => format!("{rest}?{query}"),
+        None => rest.to_string(),
+    };
+    let mut parts = request.uri().clone().into_parts();
+    let Ok(path_and_query) = path_and_query.parse::<PathAndQuery>() else { return request };
+    parts.path_and_query = Some(path_and_query);
+    if let Ok(uri) = Uri::from_parts(parts) {
+        *request.uri_mut() = uri;
+    }
+    request
 }
 
 pub async fn run() -> Result<(), lambda_http::Error> {
     telemetry::init(true);
     let router = router_from_env().await.map_err(|e| format!("{e:#}"))?;
-    lambda_http::run(router).await
+    lambda_http::run(handler(router)).await
 }

@@ -10,7 +10,7 @@
 
 use std::{any::Any, future::Future, pin::Pin, sync::Arc};
 
-use dk2020_api::store::{BookingFilter, Created, SqliteStore, Store, StoreError};
+use dk2020_api::store::{BookingFilter, Created, DynamoStore, SqliteStore, Store, StoreError};
 use dk2020_model::{
     Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
     Population, SessionKind, Topic,
@@ -47,9 +47,9 @@ async fn sqlite_fixture() -> Fixture {
         store: Arc::new(store),
         reopen: Box::new(move || {
             let path = path.clone();
-            Box::pin(async move {
-                Arc::new(SqliteStore::open(&path).expect("reopen the SQLite store")) as Arc<dyn Store>
-            })
+            Box::pin(
+                async move { Arc::new(SqliteStore::open(&path).expect("reopen the SQLite store")) as Arc<dyn Store> },
+            )
         }),
         _guard: Box::new(dir),
     }
@@ -110,7 +110,9 @@ macro_rules! conformance_suite {
         $(
             #[tokio::test]
             async fn $test() {
-                crate::behaviours::$test($fixture.await).await;
+                if let Some(fx) = crate::MaybeFixture::into_fixture($fixture.await) {
+                    crate::behaviours::$test(fx).await;
+                }
             }
         )*
     };
@@ -118,13 +120,53 @@ macro_rules! conformance_suite {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
             async fn $test() {
-                crate::behaviours::$test($fixture.await).await;
+                if let Some(fx) = crate::MaybeFixture::into_fixture($fixture.await) {
+                    crate::behaviours::$test(fx).await;
+                }
             }
         )*
     };
 }
 
 conformance_suite!(sqlite, sqlite_fixture());
+conformance_suite!(dynamodb, dynamodb_fixture());
+
+/// A fixture, or `None` when the store under test is not available here (the
+/// test is then skipped; see `support/dynamodb.rs`).
+trait MaybeFixture {
+    fn into_fixture(self) -> Option<Fixture>;
+}
+
+impl MaybeFixture for Fixture {
+    fn into_fixture(self) -> Option<Fixture> {
+        Some(self)
+    }
+}
+
+impl MaybeFixture for Option<Fixture> {
+    fn into_fixture(self) -> Option<Fixture> {
+        self
+    }
+}
+
+#[path = "support/dynamodb.rs"]
+mod dynamodb_support;
+
+/// A new, seeded table of its own on the local DynamoDB-compatible server
+/// (`DK2020_TEST_DYNAMODB_ENDPOINT`), deleted after the test.
+async fn dynamodb_fixture() -> Option<Fixture> {
+    let endpoint = dynamodb_support::endpoint()?;
+    let store = dynamodb_support::fresh_store(&endpoint).await;
+    let table = store.table_name().to_string();
+    Some(Fixture {
+        store: Arc::new(store.clone()),
+        reopen: Box::new(move || {
+            let (endpoint, table) = (endpoint.clone(), table.clone());
+            Box::pin(async move { Arc::new(DynamoStore::local(&endpoint, &table)) as Arc<dyn Store> })
+        }),
+        _guard: Box::new(dynamodb_support::DropTable(store)),
+    })
+}
 
 // ---------------------------------------------------------------------------
 // Test data
@@ -311,7 +353,8 @@ mod behaviours {
     }
 
     pub async fn status_changes_are_appended_in_order_and_replay(fx: Fixture) {
-        let first = change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::CouncilConsidering, "2020-09-01T10:00:00Z");
+        let first =
+            change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::CouncilConsidering, "2020-09-01T10:00:00Z");
         let second = change(
             SKIVE,
             EnrolmentStatus::CouncilConsidering,
@@ -332,7 +375,8 @@ mod behaviours {
     }
 
     pub async fn status_change_from_a_stale_status_is_a_conflict(fx: Fixture) {
-        let first = change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::CouncilConsidering, "2020-09-01T10:00:00Z");
+        let first =
+            change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::CouncilConsidering, "2020-09-01T10:00:00Z");
         fx.store.record_status_change(&first).await.unwrap();
         // Someone else's form still showed "undecided".
         let stale = change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::Declined, "2020-09-02T10:00:00Z");
@@ -346,9 +390,11 @@ mod behaviours {
     }
 
     pub async fn status_change_dated_before_the_last_one_is_a_conflict(fx: Fixture) {
-        let first = change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::CouncilConsidering, "2020-09-10T10:00:00Z");
+        let first =
+            change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::CouncilConsidering, "2020-09-10T10:00:00Z");
         fx.store.record_status_change(&first).await.unwrap();
-        let earlier = change(SKIVE, EnrolmentStatus::CouncilConsidering, EnrolmentStatus::Declined, "2020-09-01T10:00:00Z");
+        let earlier =
+            change(SKIVE, EnrolmentStatus::CouncilConsidering, EnrolmentStatus::Declined, "2020-09-01T10:00:00Z");
         let err = fx.store.record_status_change(&earlier).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
         // The history stays replayable.
@@ -494,11 +540,8 @@ mod behaviours {
         let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
         let at: Timestamp = "2026-11-24T12:00:00.987Z".parse().unwrap();
         let by = Actor::Municipality { municipality: code(SKIVE) };
-        let cancelled = fx
-            .store
-            .cancel_booking(&b.id, by, Some("Byrådet har flyttet mødet".to_string()), at)
-            .await
-            .unwrap();
+        let cancelled =
+            fx.store.cancel_booking(&b.id, by, Some("Byrådet har flyttet mødet".to_string()), at).await.unwrap();
         let expected = Booking {
             status: BookingStatus::Cancelled { by, reason: Some("Byrådet har flyttet mødet".to_string()) },
             changed_at: at,
@@ -575,11 +618,8 @@ mod behaviours {
     pub async fn rescheduling_a_cancelled_booking_is_a_conflict(fx: Fixture) {
         let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
         let cancelled = fx.store.cancel_booking(&b.id, Actor::Coordinator, None, now()).await.unwrap();
-        let err = fx
-            .store
-            .reschedule_booking(&b.id, dec(2, 9, 0), dec(2, 10, 0), now(), &accept_all)
-            .await
-            .unwrap_err();
+        let err =
+            fx.store.reschedule_booking(&b.id, dec(2, 9, 0), dec(2, 10, 0), now(), &accept_all).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
         assert_eq!(fx.store.booking(&b.id).await.unwrap(), cancelled);
     }
@@ -628,7 +668,8 @@ mod behaviours {
         let store = fx.store;
         let figure = Population { inhabitants: 46_500, as_of: date(2024, 1, 1) };
         store.set_population(code(SKIVE), figure).await.unwrap();
-        let first = change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::CouncilConsidering, "2020-09-01T10:00:00Z");
+        let first =
+            change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::CouncilConsidering, "2020-09-01T10:00:00Z");
         store.record_status_change(&first).await.unwrap();
         let mut rounds: Vec<_> = Rounds::default().iter().copied().collect();
         rounds[0].expected_min = 6;
@@ -689,8 +730,16 @@ mod behaviours {
             tasks.spawn(async move {
                 let b = Booking { end: slot.end, ..booking(&format!("task-{i}"), municipality.get(), start, 60) };
                 let check = move |existing: &[Booking]| {
-                    check_booking(&availability, &municipalities, municipality, SessionKind::Online, start, existing, now())
-                        .map(|_| ())
+                    check_booking(
+                        &availability,
+                        &municipalities,
+                        municipality,
+                        SessionKind::Online,
+                        start,
+                        existing,
+                        now(),
+                    )
+                    .map(|_| ())
                 };
                 barrier.wait().await;
                 store.create_booking(&b, None, now(), &check).await

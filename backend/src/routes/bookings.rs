@@ -5,7 +5,7 @@
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{Path, State},
+    extract::{State, rejection::BytesRejection},
     http::{HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -21,7 +21,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::{
     auth::Auth,
     error::ApiError,
-    extract::{JsonBody, QueryPairs},
+    extract::{JsonBody, PathParam, QueryPairs},
     routes::slots::parse_date,
     state::AppState,
     store::{BookingFilter, StoreError},
@@ -174,7 +174,17 @@ async fn owned_booking(auth: Auth, state: &AppState, raw_id: &str) -> Result<(Ac
     Ok((actor, booking))
 }
 
-async fn cancel(auth: Auth, State(state): State<AppState>, Path(id): Path<String>, body: Bytes) -> Result<Json<Booking>, ApiError> {
+async fn cancel(
+    auth: Auth,
+    State(state): State<AppState>,
+    PathParam(id): PathParam,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Booking>, ApiError> {
+    // The body is optional, hence raw bytes; its rejections still get the API's JSON errors.
+    let body = body.map_err(|r| match r.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(crate::app::BODY_LIMIT),
+        _ => ApiError::bad_request(r.body_text()),
+    })?;
     let (actor, booking) = owned_booking(auth, &state, &id).await?;
     let request: CancelRequest = if body.iter().all(u8::is_ascii_whitespace) {
         CancelRequest::default()
@@ -200,7 +210,7 @@ async fn cancel(auth: Auth, State(state): State<AppState>, Path(id): Path<String
 async fn reschedule(
     auth: Auth,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     JsonBody(request): JsonBody<RescheduleRequest>,
 ) -> Result<Json<Booking>, ApiError> {
     let (_, booking) = owned_booking(auth, &state, &id).await?;
@@ -219,7 +229,7 @@ async fn reschedule(
     Ok(Json(moved))
 }
 
-async fn ics(auth: Auth, State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn ics(auth: Auth, State(state): State<AppState>, PathParam(id): PathParam) -> Result<Response, ApiError> {
     let (_, booking) = owned_booking(auth, &state, &id).await?;
     let municipalities = state.store.municipalities().await?;
     let body = booking_to_ics(&booking, &municipalities, &CalendarInfo::default());

@@ -3,7 +3,7 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::State,
     response::{IntoResponse, Response},
     routing::{get, put},
 };
@@ -18,7 +18,7 @@ use crate::{
     auth::Auth,
     downloads::{self, DownloadFormat},
     error::ApiError,
-    extract::{JsonBody, QueryPairs},
+    extract::{JsonBody, PathParam, QueryPairs},
     routes::municipalities::parse_code,
     state::AppState,
     store::StoreError,
@@ -69,7 +69,7 @@ async fn get_overview(State(state): State<AppState>, query: QueryPairs) -> Resul
 async fn set_status(
     auth: Auth,
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    PathParam(code): PathParam,
     JsonBody(body): JsonBody<StatusChangeRequest>,
 ) -> Result<Json<HistoryResponse>, ApiError> {
     let by = auth.require(&[Role::Secretariat])?;
@@ -88,7 +88,7 @@ async fn set_status(
     history_of(&state, code).await
 }
 
-async fn history(auth: Auth, State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<HistoryResponse>, ApiError> {
+async fn history(auth: Auth, State(state): State<AppState>, PathParam(code): PathParam) -> Result<Json<HistoryResponse>, ApiError> {
     auth.require(&[Role::Secretariat])?;
     history_of(&state, parse_code(&code)?).await
 }

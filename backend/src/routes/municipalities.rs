@@ -2,14 +2,14 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::State,
     routing::{get, put},
 };
 use dk2020_model::{MunicipalityCode, Population, Role, api::MunicipalitiesResponse};
 use jiff::civil::Date;
 use serde::Deserialize;
 
-use crate::{auth::Auth, error::ApiError, extract::JsonBody, state::AppState};
+use crate::{auth::Auth, error::ApiError, extract::{JsonBody, PathParam}, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,7 +33,7 @@ struct PopulationUpdate {
 async fn set_population(
     auth: Auth,
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    PathParam(code): PathParam,
     JsonBody(body): JsonBody<PopulationUpdate>,
 ) -> Result<Json<MunicipalitiesResponse>, ApiError> {
     auth.require(&[Role::Secretariat])?;

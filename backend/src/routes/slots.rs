@@ -3,7 +3,7 @@
 
 use axum::{Json, Router, extract::State, routing::get};
 use dk2020_model::{
-    COPENHAGEN, MunicipalityCode, SessionKind,
+    COPENHAGEN, MunicipalityCode, Role, SessionKind,
     api::SlotsResponse,
     schedule::{SlotQuery, open_slots},
 };
@@ -26,6 +26,7 @@ pub fn parse_date(name: &str, value: &str) -> Result<Date, ApiError> {
 }
 
 async fn slots(auth: Auth, State(state): State<AppState>, query: QueryPairs) -> Result<Json<SlotsResponse>, ApiError> {
+    auth.require(&[Role::Municipality, Role::Coordinator])?;
     query.only(&["municipality", "kind", "from", "to"])?;
     let municipality = match query.get("municipality") {
         Some(m) => m.parse::<MunicipalityCode>().map_err(ApiError::bad_request)?,

@@ -2,6 +2,7 @@
 //! SQLite store is the embedded default, DynamoDB the production one. Both pass
 //! the same conformance suite (`tests/store_conformance.rs`).
 
+pub mod dynamo;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -13,6 +14,7 @@ use dk2020_model::{
 };
 use jiff::Timestamp;
 
+pub use dynamo::DynamoStore;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]

@@ -122,8 +122,8 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create the directory {}", dir.display()))?;
         }
-        let conn = Connection::open(path)
-            .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
+        let conn =
+            Connection::open(path).with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
         Self::setup(conn, Some(path.to_path_buf()))
             .with_context(|| format!("cannot prepare the SQLite database {}", path.display()))
     }
@@ -208,15 +208,13 @@ where
     T: Send + 'static,
     F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
 {
-    tokio::task::spawn_blocking(move || f(&mut locked).map(|t| (locked, t)))
-        .await
-        .map_err(|e| {
-            if e.is_panic() {
-                StoreError::Internal(anyhow::anyhow!("a database task panicked"))
-            } else {
-                StoreError::Unavailable("the server is shutting down".to_string())
-            }
-        })?
+    tokio::task::spawn_blocking(move || f(&mut locked).map(|t| (locked, t))).await.map_err(|e| {
+        if e.is_panic() {
+            StoreError::Internal(anyhow::anyhow!("a database task panicked"))
+        } else {
+            StoreError::Unavailable("the server is shutting down".to_string())
+        }
+    })?
 }
 
 /// SQLite errors as store errors: lock contention and I/O trouble are
@@ -292,11 +290,7 @@ fn seed(conn: &mut Connection) -> anyhow::Result<()> {
         let mut insert =
             tx.prepare("INSERT OR IGNORE INTO populations (code, inhabitants, as_of) VALUES (?1, ?2, ?3)")?;
         for m in Municipalities::builtin().iter() {
-            insert.execute(params![
-                m.code.get(),
-                m.population.inhabitants,
-                m.population.as_of.to_string()
-            ])?;
+            insert.execute(params![m.code.get(), m.population.inhabitants, m.population.as_of.to_string()])?;
         }
         let mut insert = tx.prepare("INSERT OR IGNORE INTO settings (key, json) VALUES (?1, ?2)")?;
         insert.execute(params![ROUNDS, serde_json::to_string(&Rounds::default())?])?;
@@ -312,10 +306,8 @@ fn seed(conn: &mut Connection) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------
 
 fn read_setting<T: DeserializeOwned + Default>(conn: &Connection, key: &str) -> StoreResult<T> {
-    let json: Option<String> = conn
-        .query_row("SELECT json FROM settings WHERE key = ?1", [key], |row| row.get(0))
-        .optional()
-        .db()?;
+    let json: Option<String> =
+        conn.query_row("SELECT json FROM settings WHERE key = ?1", [key], |row| row.get(0)).optional().db()?;
     match json {
         Some(json) => serde_json::from_str(&json).map_err(|e| corrupt(format_args!("setting {key:?}"), e)),
         // Seeded on open; a row that went missing reads as the default.
@@ -467,11 +459,7 @@ fn status_json(status: &BookingStatus) -> StoreResult<String> {
 
 fn get_booking(conn: &Connection, id: &str) -> StoreResult<Option<Booking>> {
     let row = conn
-        .query_row(
-            &format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = ?1"),
-            [id],
-            BookingRow::from_row,
-        )
+        .query_row(&format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = ?1"), [id], BookingRow::from_row)
         .optional()
         .db()?;
     row.map(BookingRow::into_booking).transpose()

@@ -1,0 +1,110 @@
+//! SDK errors as store errors. What a retry (by the SDK, or later by the
+//! client) can cure is `Unavailable` (503): no connection, timeouts,
+//! throttling after the SDK's own retries, DynamoDB's 5xx, a missing table or
+//! refused credentials (the deployment's trouble, not the request's). The rest
+//! is our own fault (500).
+
+use aws_sdk_dynamodb::{
+    error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
+    operation::transact_write_items::TransactWriteItemsError,
+};
+
+use crate::store::StoreError;
+
+/// Service error codes that mean "not now" rather than "never".
+const UNAVAILABLE_CODES: &[&str] = &[
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+    "TransactionConflictException",
+];
+
+/// Codes of credentials DynamoDB does not accept.
+const CREDENTIAL_CODES: &[&str] = &[
+    "AccessDeniedException",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "ExpiredTokenException",
+    "MissingAuthenticationTokenException",
+    "IncompleteSignatureException",
+];
+
+pub fn sdk_error<E, R>(operation: &str, err: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let detail = DisplayErrorContext(&err).to_string();
+    let unavailable = |message: String| {
+        tracing::warn!(operation, error = %detail, "DynamoDB unavailable");
+        StoreError::Unavailable(message)
+    };
+    match &err {
+        SdkError::TimeoutError(_) => unavailable(format!("DynamoDB did not answer in time ({operation})")),
+        SdkError::DispatchFailure(_) => unavailable(format!("cannot reach DynamoDB ({operation}): {detail}")),
+        SdkError::ResponseError(_) => unavailable(format!("DynamoDB sent an unreadable answer ({operation})")),
+        SdkError::ServiceError(service) => {
+            let code = service.err().code().unwrap_or("unknown");
+            if UNAVAILABLE_CODES.contains(&code) {
+                unavailable(format!("DynamoDB is busy or failing ({operation}: {code}), even after retries"))
+            } else if code == "ResourceNotFoundException" {
+                unavailable(format!("the DynamoDB table does not exist ({operation}); create it first"))
+            } else if CREDENTIAL_CODES.contains(&code) {
+                unavailable(format!("DynamoDB refused the credentials ({operation}: {code})"))
+            } else {
+                StoreError::Internal(anyhow::anyhow!("DynamoDB {operation} failed: {detail}"))
+            }
+        }
+        _ => StoreError::Internal(anyhow::anyhow!("DynamoDB {operation} failed: {detail}")),
+    }
+}
+
+/// Why a `TransactWriteItems` did not happen.
+#[derive(Debug)]
+pub enum TxError {
+    /// DynamoDB cancelled it: one code per item, in order (`None` for the
+    /// items that were fine, `ConditionalCheckFailed`, `TransactionConflict`,
+    /// `ThrottlingError`, ...).
+    Cancelled(Vec<Option<String>>),
+    Other(StoreError),
+}
+
+impl TxError {
+    pub fn from_sdk<R>(err: SdkError<TransactWriteItemsError, R>) -> Self
+    where
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() {
+            let reasons = cancelled
+                .cancellation_reasons()
+                .iter()
+                .map(|r| r.code().filter(|c| !c.is_empty() && *c != "None").map(str::to_string))
+                .collect();
+            return TxError::Cancelled(reasons);
+        }
+        TxError::Other(sdk_error("TransactWriteItems", err))
+    }
+}
+
+/// Whether item `index` of a cancelled transaction failed its condition.
+pub fn failed_condition(reasons: &[Option<String>], index: usize) -> bool {
+    reasons.get(index).is_some_and(|r| r.as_deref() == Some("ConditionalCheckFailed"))
+}
+
+/// Whether a cancelled transaction may succeed when tried again as it is
+/// (another transaction held an item, or DynamoDB throttled it).
+pub fn transient(reasons: &[Option<String>]) -> bool {
+    reasons.iter().flatten().any(|r| {
+        matches!(r.as_str(), "TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded")
+    })
+}
+
+/// A cancelled transaction that nothing here explains: a validation error
+/// (e.g. an item grown past 400 KB) is our fault.
+pub fn unexplained(operation: &str, reasons: &[Option<String>]) -> StoreError {
+    StoreError::Internal(anyhow::anyhow!("DynamoDB cancelled the {operation} transaction: {reasons:?}"))
+}

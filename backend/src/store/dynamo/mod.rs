@@ -1,0 +1,827 @@
+//! The production store: one DynamoDB table, single-table design
+//! (`backend/docs/dynamodb.md` has the item layout and the access patterns).
+//!
+//! Double booking is prevented by DynamoDB, not by a lock in the process (the
+//! API runs as many Lambda copies): every booking write is one
+//! `TransactWriteItems` that also updates the **schedule item** under the
+//! condition that its `version` is still the one read before the check. The
+//! schedule item holds the open calendar itself (every confirmed booking that
+//! has not ended), so what the check saw and what the condition guards are
+//! one and the same item: a strongly consistent `GetItem` of it is an exact
+//! snapshot, and any booking, move or cancellation committed after that read
+//! makes the transaction fail. A lost race is read again and checked again
+//! (up to [`RACE_ATTEMPTS`] times): if the time was taken meanwhile, the check
+//! now refuses it (409 "slot taken"); it is never a 500.
+//!
+//! Network trouble, timeouts and throttling are retried by the SDK (standard
+//! mode, [`SDK_MAX_ATTEMPTS`] attempts, [`timeouts`]); what remains after that
+//! is [`StoreError::Unavailable`] (503).
+
+mod errors;
+mod items;
+mod table;
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use async_trait::async_trait;
+use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_sdk_dynamodb::{
+    Client,
+    config::{
+        ConfigBag, Credentials, Intercept, RuntimeComponents, interceptors::BeforeTransmitInterceptorContextRef,
+    },
+    error::{BoxError, BuildError},
+    operation::query::builders::QueryFluentBuilder,
+    types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update},
+};
+use dk2020_model::{
+    Actor, Booking, BookingId, BookingStatus, LocalTime, Municipalities, MunicipalityCode, Population,
+    allocation::PlanParams,
+    enrolment::{Enrolment, Rounds, StatusChange},
+    schedule::Availability,
+};
+use jiff::{SignedDuration, Timestamp};
+use serde::{Serialize, de::DeserializeOwned};
+
+use self::{
+    errors::{TxError, failed_condition, sdk_error, transient, unexplained},
+    items::{Item, n, s},
+};
+pub use self::table::{IndexDefinition, TABLE, TableDefinition};
+use super::{BookingCheck, BookingFilter, Created, Store, StoreError, StoreResult};
+
+/// Attempts the SDK makes for one request (standard retry mode: exponential
+/// backoff with jitter, throttling and transient errors only).
+pub const SDK_MAX_ATTEMPTS: u32 = 3;
+
+/// How often a write that lost a race (another write changed the schedule or
+/// the enrolment history between our read and our transaction) is read,
+/// checked and tried again before giving up with 503.
+pub const RACE_ATTEMPTS: u32 = 8;
+
+/// How long ended bookings stay in the schedule item's `open` map. Checks only
+/// look at bookings that end after "now"; the margin keeps the map exact for a
+/// caller whose clock is somewhat behind the one that pruned it.
+pub const KEEP_ENDED: SignedDuration = SignedDuration::from_hours(7 * 24);
+
+/// At most this many ended entries are pruned by one write.
+const PRUNE_PER_WRITE: usize = 20;
+
+/// The region used when the environment names none but points at a local
+/// endpoint (`AWS_ENDPOINT_URL`): local servers accept any.
+pub const LOCAL_REGION: &str = "eu-north-1";
+
+/// The SDK's retries: standard mode, [`SDK_MAX_ATTEMPTS`] attempts.
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(SDK_MAX_ATTEMPTS)
+        .with_initial_backoff(Duration::from_millis(50))
+        .with_max_backoff(Duration::from_secs(1))
+}
+
+/// Connect within 2 s, each attempt within 2 s, the whole call (with retries) within 5 s.
+pub fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .operation_attempt_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(5))
+        .build()
+}
+
+/// Counts the requests the SDK puts on the wire (retries included), by
+/// operation (`GetItem`, `TransactWriteItems`, ...), from the `X-Amz-Target`
+/// header. Cheap; used by tests and the request-count report.
+#[derive(Debug, Clone, Default)]
+struct RequestCounter(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl Intercept for RequestCounter {
+    fn name(&self) -> &'static str {
+        "dk2020-request-counter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let operation = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .and_then(|t| t.rsplit('.').next())
+            .unwrap_or("unknown")
+            .to_string();
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()).entry(operation).or_default() += 1;
+        Ok(())
+    }
+}
+
+/// The DynamoDB store. Cheap to clone; clones share the client.
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: Arc<str>,
+    requests: RequestCounter,
+}
+
+impl std::fmt::Debug for DynamoStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DynamoStore").field("table", &self.table).finish_non_exhaustive()
+    }
+}
+
+fn build_err(e: BuildError) -> StoreError {
+    StoreError::Internal(anyhow::Error::new(e).context("building a DynamoDB request"))
+}
+
+/// A short random pause before trying a lost race again, growing with the attempt.
+async fn race_backoff(attempt: u32) {
+    use rand::Rng;
+    let ceiling = 10u64 << attempt.min(5);
+    let millis = rand::rng().random_range(1..=ceiling);
+    tokio::time::sleep(Duration::from_millis(millis)).await;
+}
+
+fn race_lost(what: &str) -> StoreError {
+    StoreError::Unavailable(format!(
+        "{what} kept changing while this change was checked (many changes at once); try again in a moment"
+    ))
+}
+
+/// An update expression with its names and values.
+#[derive(Default)]
+struct Expr {
+    set: Vec<String>,
+    remove: Vec<String>,
+    condition: Option<String>,
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl Expr {
+    fn name(&mut self, placeholder: &str, name: &str) -> &mut Self {
+        self.names.insert(placeholder.to_string(), name.to_string());
+        self
+    }
+
+    fn value(&mut self, placeholder: &str, value: AttributeValue) -> &mut Self {
+        self.values.insert(placeholder.to_string(), value);
+        self
+    }
+
+    fn update_expression(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.set.is_empty() {
+            parts.push(format!("SET {}", self.set.join(", ")));
+        }
+        if !self.remove.is_empty() {
+            parts.push(format!("REMOVE {}", self.remove.join(", ")));
+        }
+        parts.join(" ")
+    }
+}
+
+impl DynamoStore {
+    /// The store on `table`, configured from the environment the usual AWS
+    /// way (credentials, `AWS_REGION`, `AWS_ENDPOINT_URL` for a local server),
+    /// with this store's retries and timeouts.
+    pub async fn from_env(table: &str) -> anyhow::Result<Self> {
+        let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(retry_config())
+            .timeout_config(timeouts())
+            .load()
+            .await;
+        Self::from_sdk_config(&sdk, table)
+    }
+
+    /// The store on `table` with an SDK configuration made elsewhere; this
+    /// store's retries and timeouts replace the configuration's.
+    pub fn from_sdk_config(sdk: &SdkConfig, table: &str) -> anyhow::Result<Self> {
+        let mut config = aws_sdk_dynamodb::config::Builder::from(sdk);
+        if sdk.region().is_none() {
+            if sdk.endpoint_url().is_none() {
+                anyhow::bail!("no AWS region is configured: set AWS_REGION (e.g. eu-north-1)");
+            }
+            config = config.region(Region::new(LOCAL_REGION));
+        }
+        let config = config.retry_config(retry_config()).timeout_config(timeouts());
+        Ok(Self::with_config(config, table))
+    }
+
+    /// A store on a local DynamoDB-compatible server (tests, `cargo xtask
+    /// dynamo`): fixed dummy credentials and region, no environment needed.
+    pub fn local(endpoint: &str, table: &str) -> Self {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(LOCAL_REGION))
+            .endpoint_url(endpoint)
+            .credentials_provider(Credentials::new("test", "test", None, None, "dk2020-local"))
+            .retry_config(retry_config())
+            .timeout_config(timeouts());
+        Self::with_config(config, table)
+    }
+
+    fn with_config(config: aws_sdk_dynamodb::config::Builder, table: &str) -> Self {
+        let requests = RequestCounter::default();
+        let client = Client::from_conf(config.interceptor(requests.clone()).build());
+        Self { client, table: table.into(), requests }
+    }
+
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The table's definition (the same for every deployment).
+    pub fn table_definition() -> &'static TableDefinition {
+        &TABLE
+    }
+
+    /// Requests sent so far by this store and its clones, by operation.
+    pub fn request_counts(&self) -> BTreeMap<String, u64> {
+        self.requests.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Creates the table when it does not exist (waiting until it is active)
+    /// and seeds what is missing. Returns whether the table was created now.
+    pub async fn create_table_if_missing(&self) -> StoreResult<bool> {
+        let created = table::create_if_missing(&self.client, &self.table).await?;
+        self.seed().await?;
+        Ok(created)
+    }
+
+    /// Deletes the table (tests clean up with this).
+    pub async fn delete_table(&self) -> StoreResult<()> {
+        self.client.delete_table().table_name(&*self.table).send().await.map_err(|e| sdk_error("DeleteTable", e))?;
+        Ok(())
+    }
+
+    /// Writes what a new table lacks, like a new SQLite file gets: the 19
+    /// populations, the default rounds, budget parameters and availability,
+    /// an empty schedule and enrolment head. Every put is conditional on the
+    /// item not existing, so seeding twice (or two processes at once) never
+    /// overwrites anything.
+    pub async fn seed(&self) -> StoreResult<()> {
+        let mut seed: Vec<Item> = Municipalities::builtin()
+            .iter()
+            .map(|m| items::population_item(m.code, m.population))
+            .collect();
+        seed.push(items::setting_item(items::ROUNDS, &Rounds::default())?);
+        seed.push(items::setting_item(items::BUDGET_PARAMS, &PlanParams::default())?);
+        seed.push(items::setting_item(items::AVAILABILITY, &Availability::default())?);
+        let mut schedule = items::schedule_key();
+        schedule.insert("type".into(), s("schedule"));
+        schedule.insert("version".into(), n(0));
+        schedule.insert("open".into(), AttributeValue::M(HashMap::new()));
+        seed.push(schedule);
+        let mut head = items::enrolment_head_key();
+        head.insert("type".into(), s("enrolment_head"));
+        head.insert("seq".into(), n(0));
+        head.insert("last".into(), AttributeValue::M(HashMap::new()));
+        seed.push(head);
+
+        let mut tasks = tokio::task::JoinSet::new();
+        for item in seed {
+            let request = self
+                .client
+                .put_item()
+                .table_name(&*self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", items::PK);
+            tasks.spawn(async move {
+                match request.send().await {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
+                    Err(e) => Err(sdk_error("PutItem", e)),
+                }
+            });
+        }
+        while let Some(result) = tasks.join_next().await {
+            result.map_err(|e| StoreError::Internal(anyhow::anyhow!("a seeding task failed: {e}")))??;
+        }
+        Ok(())
+    }
+
+    // -- Requests ----------------------------------------------------------
+
+    /// A strongly consistent `GetItem`.
+    async fn get(&self, key: Item) -> StoreResult<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&*self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetItem", e))?;
+        Ok(out.item)
+    }
+
+    /// Several items in one strongly consistent `BatchGetItem`, in the order
+    /// of `keys` (`None` where there is no item).
+    async fn get_many(&self, keys: Vec<Item>) -> StoreResult<Vec<Option<Item>>> {
+        let wanted: Vec<(String, String)> = keys.iter().map(key_strings).collect();
+        let mut found: Vec<Item> = Vec::new();
+        let mut pending = keys;
+        for attempt in 0..SDK_MAX_ATTEMPTS {
+            let request =
+                KeysAndAttributes::builder().set_keys(Some(pending)).consistent_read(true).build().map_err(build_err)?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&*self.table, request)
+                .send()
+                .await
+                .map_err(|e| sdk_error("BatchGetItem", e))?;
+            if let Some(mut responses) = out.responses {
+                found.extend(responses.remove(&*self.table).unwrap_or_default());
+            }
+            match out.unprocessed_keys.and_then(|mut u| u.remove(&*self.table)) {
+                // Throttled in part: ask again for the rest.
+                Some(rest) if !rest.keys.is_empty() => {
+                    pending = rest.keys;
+                    race_backoff(attempt + 2).await;
+                }
+                _ => {
+                    let mut by_key: HashMap<(String, String), Item> =
+                        found.into_iter().map(|item| (key_strings(&item), item)).collect();
+                    return Ok(wanted.iter().map(|k| by_key.remove(k)).collect());
+                }
+            }
+        }
+        Err(StoreError::Unavailable("DynamoDB is throttling reads (BatchGetItem left keys unprocessed)".into()))
+    }
+
+    /// Every page of a query.
+    async fn query_all(&self, operation: QueryFluentBuilder) -> StoreResult<Vec<Item>> {
+        let mut all = Vec::new();
+        let mut start = None;
+        loop {
+            let page =
+                operation.clone().set_exclusive_start_key(start).send().await.map_err(|e| sdk_error("Query", e))?;
+            all.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(all),
+            }
+        }
+    }
+
+    /// A strongly consistent query of one partition of the table.
+    fn query_partition(&self, pk: &str) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&*self.table)
+            .consistent_read(true)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", items::PK)
+            .expression_attribute_values(":pk", s(pk))
+    }
+
+    async fn put(&self, item: Item) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&*self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| sdk_error("PutItem", e))?;
+        Ok(())
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TxError> {
+        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map_err(TxError::from_sdk)?;
+        Ok(())
+    }
+
+    fn tx_put(&self, item: Item, condition: Option<(&str, &str)>) -> StoreResult<TransactWriteItem> {
+        let mut put = Put::builder().table_name(&*self.table).set_item(Some(item));
+        if let Some((expression, pk_name)) = condition {
+            put = put.condition_expression(expression).expression_attribute_names(pk_name, items::PK);
+        }
+        Ok(TransactWriteItem::builder().put(put.build().map_err(build_err)?).build())
+    }
+
+    fn tx_update(&self, key: Item, expr: Expr) -> StoreResult<TransactWriteItem> {
+        let update = Update::builder()
+            .table_name(&*self.table)
+            .set_key(Some(key))
+            .update_expression(expr.update_expression())
+            .set_condition_expression(expr.condition)
+            .set_expression_attribute_names(Some(expr.names).filter(|m| !m.is_empty()))
+            .set_expression_attribute_values(Some(expr.values).filter(|m| !m.is_empty()))
+            .build()
+            .map_err(build_err)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    // -- Pieces of the operations ------------------------------------------
+
+    async fn read_setting<T: DeserializeOwned + Default>(&self, name: &str) -> StoreResult<T> {
+        match self.get(items::setting_key(name)).await? {
+            Some(item) => {
+                let what = format!("setting {name:?}");
+                items::from_json(items::get_s(&item, "json", &what)?, &what)
+            }
+            // Seeded on create; an item that is missing reads as the default.
+            None => Ok(T::default()),
+        }
+    }
+
+    async fn write_setting<T: Serialize>(&self, name: &str, value: &T) -> StoreResult<()> {
+        self.put(items::setting_item(name, value)?).await
+    }
+
+    /// The update of the schedule item that puts `booking` into the open map,
+    /// prunes entries ended long ago and bumps the version, conditioned on
+    /// the version read before the check.
+    fn schedule_put_entry(schedule: &items::Schedule, booking: &Booking, now: Timestamp) -> StoreResult<Expr> {
+        let mut e = Expr::default();
+        e.name("#v", "version").name("#o", "open");
+        e.value(":next", n(schedule.version.unwrap_or(0) + 1));
+        e.set.push("#v = :next".into());
+        let entry = AttributeValue::M(items::booking_attributes(booking)?);
+        if schedule.open.is_some() {
+            e.name("#id", booking.id.as_str()).value(":entry", entry);
+            e.set.push("#o.#id = :entry".into());
+            for (i, stale) in schedule.stale(now, PRUNE_PER_WRITE).iter().enumerate() {
+                if *stale != booking.id {
+                    let placeholder = format!("#p{i}");
+                    e.name(&placeholder, stale.as_str());
+                    e.remove.push(format!("#o.{placeholder}"));
+                }
+            }
+        } else {
+            e.value(":open", AttributeValue::M(HashMap::from([(booking.id.to_string(), entry)])));
+            e.set.push("#o = :open".into());
+        }
+        e.condition = Some(match schedule.version {
+            Some(seen) => {
+                e.value(":seen", n(seen));
+                "#v = :seen".into()
+            }
+            None => "attribute_not_exists(#v)".into(),
+        });
+        Ok(e)
+    }
+
+    /// The booking and its revision, or "not found".
+    fn require_booking(item: Option<Item>, id: &BookingId) -> StoreResult<(Booking, u64)> {
+        let item = item.ok_or_else(|| StoreError::NotFound(format!("there is no booking with id {:?}", id.as_str())))?;
+        Ok((items::parse_booking(&item)?, items::booking_rev(&item)?))
+    }
+
+    /// The update of a booking item to `booking`, conditioned on the revision
+    /// read (so no other change to it came in between).
+    fn booking_update(booking: &Booking, rev: u64) -> StoreResult<Expr> {
+        let mut e = Expr::default();
+        let item = items::booking_item(booking, rev + 1)?;
+        let mut i = 0;
+        for (name, value) in item {
+            if name == items::PK || name == items::SK {
+                continue;
+            }
+            let (np, vp) = (format!("#a{i}"), format!(":a{i}"));
+            e.set.push(format!("{np} = {vp}"));
+            e.name(&np, &name).value(&vp, value);
+            i += 1;
+        }
+        e.name("#rev", "rev").value(":rev", n(rev));
+        e.condition = Some("#rev = :rev".into());
+        Ok(e)
+    }
+}
+
+fn key_strings(item: &Item) -> (String, String) {
+    let text = |name: &str| match item.get(name) {
+        Some(AttributeValue::S(v)) => v.clone(),
+        _ => String::new(),
+    };
+    (text(items::PK), text(items::SK))
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    async fn health(&self) -> StoreResult<()> {
+        // One cheap read of a key that need not exist: answers only if the
+        // table exists and the credentials are accepted.
+        self.client
+            .get_item()
+            .table_name(&*self.table)
+            .set_key(Some(items::key(items::HEALTH, items::HEALTH)))
+            .projection_expression("#pk")
+            .expression_attribute_names("#pk", items::PK)
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetItem", e))?;
+        Ok(())
+    }
+
+    async fn municipalities(&self) -> StoreResult<Municipalities> {
+        let found = self.query_all(self.query_partition(items::POPULATIONS)).await?;
+        let updates = found.iter().map(items::parse_population).collect::<StoreResult<Vec<_>>>()?;
+        Ok(Municipalities::builtin().with_populations(updates))
+    }
+
+    async fn set_population(&self, municipality: MunicipalityCode, population: Population) -> StoreResult<()> {
+        self.put(items::population_item(municipality, population)).await
+    }
+
+    async fn status_changes(&self) -> StoreResult<Vec<StatusChange>> {
+        let query = self
+            .query_partition(items::ENROLMENT)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#sk", items::SK)
+            .expression_attribute_values(":prefix", s(items::CHANGE_PREFIX));
+        // Sort keys carry the zero-padded sequence number: oldest first.
+        self.query_all(query).await?.iter().map(items::parse_change).collect()
+    }
+
+    async fn record_status_change(&self, change: &StatusChange) -> StoreResult<()> {
+        let code = change.municipality;
+        let name = code.name();
+        for attempt in 0..RACE_ATTEMPTS {
+            if attempt > 0 {
+                race_backoff(attempt).await;
+            }
+            let head = items::parse_enrolment_head(self.get(items::enrolment_head_key()).await?.as_ref())?;
+            let last = head.last.get(&code.get());
+            let current = match last {
+                Some(last) => last.to,
+                None => Enrolment::initial_state().status(code),
+            };
+            if current != change.from {
+                return Err(StoreError::Conflict(format!(
+                    "the status of {name} was changed meanwhile: it is now \"{current}\", not \"{}\"; reload and try again",
+                    change.from
+                )));
+            }
+            if let Some(last) = last
+                && change.at < last.at
+            {
+                return Err(StoreError::Conflict(format!(
+                    "the change of {name} is dated {}, before its last recorded change at {}",
+                    change.at, last.at
+                )));
+            }
+            let seq = head.seq.unwrap_or(0) + 1;
+            let json = s(items::to_json(change)?);
+            let mut e = Expr::default();
+            e.name("#seq", "seq").name("#last", "last").value(":next", n(seq));
+            e.set.push("#seq = :next".into());
+            if head.has_last {
+                e.name("#code", &code.get().to_string()).value(":change", json);
+                e.set.push("#last.#code = :change".into());
+            } else {
+                e.value(":last", AttributeValue::M(HashMap::from([(code.get().to_string(), json)])));
+                e.set.push("#last = :last".into());
+            }
+            e.condition = Some(match head.seq {
+                Some(seen) => {
+                    e.value(":seen", n(seen));
+                    "#seq = :seen".into()
+                }
+                None => "attribute_not_exists(#seq)".into(),
+            });
+            let tx = vec![
+                self.tx_update(items::enrolment_head_key(), e)?,
+                self.tx_put(items::change_item(seq, change)?, Some(("attribute_not_exists(#pk)", "#pk")))?,
+            ];
+            match self.transact(tx).await {
+                Ok(()) => return Ok(()),
+                // Another change was recorded meanwhile: read again.
+                Err(TxError::Cancelled(r)) if failed_condition(&r, 0) || failed_condition(&r, 1) || transient(&r) => {}
+                Err(TxError::Cancelled(r)) => return Err(unexplained("status change", &r)),
+                Err(TxError::Other(e)) => return Err(e),
+            }
+        }
+        Err(race_lost("the enrolment history"))
+    }
+
+    async fn rounds(&self) -> StoreResult<Rounds> {
+        self.read_setting(items::ROUNDS).await
+    }
+
+    async fn set_rounds(&self, rounds: &Rounds) -> StoreResult<()> {
+        self.write_setting(items::ROUNDS, rounds).await
+    }
+
+    async fn budget_params(&self) -> StoreResult<PlanParams> {
+        self.read_setting(items::BUDGET_PARAMS).await
+    }
+
+    async fn set_budget_params(&self, params: &PlanParams) -> StoreResult<()> {
+        self.write_setting(items::BUDGET_PARAMS, params).await
+    }
+
+    async fn availability(&self) -> StoreResult<Availability> {
+        self.read_setting(items::AVAILABILITY).await
+    }
+
+    async fn set_availability(&self, availability: &Availability) -> StoreResult<()> {
+        self.write_setting(items::AVAILABILITY, availability).await
+    }
+
+    async fn booking(&self, id: &BookingId) -> StoreResult<Booking> {
+        let item = self.get(items::booking_key(id.as_str())).await?;
+        Ok(Self::require_booking(item, id)?.0)
+    }
+
+    async fn bookings(&self, filter: &BookingFilter) -> StoreResult<Vec<Booking>> {
+        let (index, pk, sk, partition) = match filter.municipality {
+            Some(m) => (items::BY_MUNICIPALITY, items::GSI2PK, items::GSI2SK, items::municipality_partition(m)),
+            None => (items::BY_END, items::GSI1PK, items::GSI1SK, items::ALL_BOOKINGS.to_string()),
+        };
+        let mut query = self
+            .client
+            .query()
+            .table_name(&*self.table)
+            .index_name(index)
+            .expression_attribute_names("#pk", pk)
+            .expression_attribute_values(":pk", s(partition));
+        query = match filter.ends_after {
+            // The index is ordered by end: only bookings ending after `t` are read.
+            Some(t) => query
+                .key_condition_expression("#pk = :pk AND #sk > :after")
+                .expression_attribute_names("#sk", sk)
+                .expression_attribute_values(":after", s(items::ends_after_bound(t))),
+            None => query.key_condition_expression("#pk = :pk"),
+        };
+        if !filter.include_cancelled {
+            query = query
+                .filter_expression("#state = :confirmed")
+                .expression_attribute_names("#state", "state")
+                .expression_attribute_values(":confirmed", s("confirmed"));
+        }
+        let mut bookings = self.query_all(query).await?.iter().map(items::parse_booking).collect::<StoreResult<Vec<_>>>()?;
+        bookings.retain(|b| {
+            (filter.include_cancelled || b.is_confirmed())
+                && filter.ends_after.is_none_or(|t| b.end.timestamp() > t)
+                && filter.starts_before.is_none_or(|t| b.start.timestamp() < t)
+        });
+        items::sort_by_start(&mut bookings);
+        Ok(bookings)
+    }
+
+    async fn create_booking(
+        &self,
+        booking: &Booking,
+        idempotency_key: Option<&str>,
+        now: Timestamp,
+        check: BookingCheck<'_>,
+    ) -> StoreResult<Created> {
+        let key_item = idempotency_key.map(|k| items::idempotency_key(booking.municipality, k));
+        for attempt in 0..RACE_ATTEMPTS {
+            if attempt > 0 {
+                race_backoff(attempt).await;
+            }
+            // One read: the schedule (and the idempotency key, if any).
+            let (schedule, earlier) = match &key_item {
+                Some(key_item) => {
+                    let mut found = self.get_many(vec![items::schedule_key(), key_item.clone()]).await?.into_iter();
+                    (found.next().flatten(), found.next().flatten())
+                }
+                None => (self.get(items::schedule_key()).await?, None),
+            };
+            if let Some(earlier) = earlier {
+                let id = items::get_s(&earlier, "booking_id", "an idempotency key")?;
+                let id = BookingId::parse(id).map_err(|e| items::corrupt("an idempotency key", e))?;
+                return Ok(Created { booking: self.booking(&id).await?, created: false });
+            }
+            let schedule = items::parse_schedule(schedule.as_ref())?;
+
+            check(&schedule.confirmed_ending_after(now, None)).map_err(StoreError::Rejected)?;
+
+            let mut tx = vec![
+                self.tx_put(items::booking_item(booking, 0)?, Some(("attribute_not_exists(#pk)", "#pk")))?,
+                self.tx_update(items::schedule_key(), Self::schedule_put_entry(&schedule, booking, now)?)?,
+            ];
+            if let Some(key_item) = &key_item {
+                let mut item = key_item.clone();
+                item.insert("type".into(), s("idempotency"));
+                item.insert("booking_id".into(), s(booking.id.as_str()));
+                item.insert("created_at".into(), s(now.to_string()));
+                tx.push(self.tx_put(item, Some(("attribute_not_exists(#pk)", "#pk")))?);
+            }
+            match self.transact(tx).await {
+                Ok(()) => return Ok(Created { booking: booking.clone(), created: true }),
+                Err(TxError::Cancelled(r)) if failed_condition(&r, 0) => {
+                    return Err(StoreError::Conflict(format!(
+                        "a booking with id {:?} already exists",
+                        booking.id.as_str()
+                    )));
+                }
+                // The same key won meanwhile (a concurrent retry): the next
+                // read finds it and returns that booking. The schedule
+                // changed: read and check again.
+                Err(TxError::Cancelled(r)) if failed_condition(&r, 2) || failed_condition(&r, 1) || transient(&r) => {}
+                Err(TxError::Cancelled(r)) => return Err(unexplained("booking", &r)),
+                Err(TxError::Other(e)) => return Err(e),
+            }
+        }
+        Err(race_lost("the calendar"))
+    }
+
+    async fn cancel_booking(
+        &self,
+        id: &BookingId,
+        by: Actor,
+        reason: Option<String>,
+        at: Timestamp,
+    ) -> StoreResult<Booking> {
+        for attempt in 0..RACE_ATTEMPTS {
+            if attempt > 0 {
+                race_backoff(attempt).await;
+            }
+            let item = self.get(items::booking_key(id.as_str())).await?;
+            let (mut booking, rev) = Self::require_booking(item, id)?;
+            if !booking.is_confirmed() {
+                return Err(StoreError::Conflict(format!("booking {id} is already cancelled")));
+            }
+            booking.status = BookingStatus::Cancelled { by, reason: reason.clone() };
+            booking.changed_at = at;
+            // Freeing time needs no version check: a booking checked against
+            // a calendar that still showed this one was checked against more.
+            let mut free = Expr::default();
+            free.name("#o", "open").name("#id", id.as_str());
+            free.remove.push("#o.#id".into());
+            free.condition = Some("attribute_exists(#o)".into());
+            let tx = vec![
+                self.tx_update(items::booking_key(id.as_str()), Self::booking_update(&booking, rev)?)?,
+                self.tx_update(items::schedule_key(), free)?,
+            ];
+            match self.transact(tx).await {
+                Ok(()) => return Ok(booking),
+                // Changed meanwhile (cancelled or moved): look again.
+                Err(TxError::Cancelled(r)) if failed_condition(&r, 0) || transient(&r) => {}
+                // No open map at all: nothing to free, cancel the booking alone.
+                Err(TxError::Cancelled(r)) if failed_condition(&r, 1) => {
+                    let tx = vec![self.tx_update(items::booking_key(id.as_str()), Self::booking_update(&booking, rev)?)?];
+                    match self.transact(tx).await {
+                        Ok(()) => return Ok(booking),
+                        Err(TxError::Cancelled(r)) if failed_condition(&r, 0) || transient(&r) => {}
+                        Err(TxError::Cancelled(r)) => return Err(unexplained("cancellation", &r)),
+                        Err(TxError::Other(e)) => return Err(e),
+                    }
+                }
+                Err(TxError::Cancelled(r)) => return Err(unexplained("cancellation", &r)),
+                Err(TxError::Other(e)) => return Err(e),
+            }
+        }
+        Err(race_lost(&format!("booking {id}")))
+    }
+
+    async fn reschedule_booking(
+        &self,
+        id: &BookingId,
+        start: LocalTime,
+        end: LocalTime,
+        at: Timestamp,
+        check: BookingCheck<'_>,
+    ) -> StoreResult<Booking> {
+        for attempt in 0..RACE_ATTEMPTS {
+            if attempt > 0 {
+                race_backoff(attempt).await;
+            }
+            // One read: the booking and the schedule.
+            let mut found = self.get_many(vec![items::booking_key(id.as_str()), items::schedule_key()]).await?.into_iter();
+            let (booking_item, schedule) = (found.next().flatten(), found.next().flatten());
+            let (mut booking, rev) = Self::require_booking(booking_item, id)?;
+            if !booking.is_confirmed() {
+                return Err(StoreError::Conflict(format!(
+                    "booking {id} is cancelled and cannot be moved; make a new booking"
+                )));
+            }
+            let schedule = items::parse_schedule(schedule.as_ref())?;
+
+            // The others, without this booking: moving it by less than its
+            // length overlaps its old time, which is freed by the same write.
+            check(&schedule.confirmed_ending_after(at, Some(id))).map_err(StoreError::Rejected)?;
+
+            booking.start = start;
+            booking.end = end;
+            booking.changed_at = at;
+            let tx = vec![
+                self.tx_update(items::booking_key(id.as_str()), Self::booking_update(&booking, rev)?)?,
+                self.tx_update(items::schedule_key(), Self::schedule_put_entry(&schedule, &booking, at)?)?,
+            ];
+            match self.transact(tx).await {
+                Ok(()) => return Ok(booking),
+                Err(TxError::Cancelled(r)) if failed_condition(&r, 0) || failed_condition(&r, 1) || transient(&r) => {}
+                Err(TxError::Cancelled(r)) => return Err(unexplained("reschedule", &r)),
+                Err(TxError::Other(e)) => return Err(e),
+            }
+        }
+        Err(race_lost("the calendar"))
+    }
+}
