@@ -76,7 +76,9 @@ impl TokenKeys {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
             match e.kind() {
-                ErrorKind::ExpiredSignature => ApiError::Unauthorized("the token has expired: ask for a new one".into()),
+                ErrorKind::ExpiredSignature => {
+                    ApiError::Unauthorized("the token has expired: ask for a new one".into())
+                }
                 _ => ApiError::Unauthorized("the token is not valid".into()),
             }
         })?;

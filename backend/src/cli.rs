@@ -4,7 +4,7 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use dk2020_model::{
-    Actor, MunicipalityCode, Municipalities, Role,
+    Actor, Municipalities, MunicipalityCode, Role,
     allocation::{Plan, PlanParams},
     format,
 };
@@ -21,7 +21,8 @@ pub const DEFAULT_DB: &str = "data/dk2020.sqlite";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Start the local server on an embedded SQLite file (created and seeded on first start).
+    /// Start the local server on an embedded SQLite file (created and seeded on first start), or on
+    /// the DynamoDB table `DK2020_TABLE` with `DK2020_STORE=dynamodb`.
     Serve(ServeArgs),
     /// Print the cost-sharing plan without a server.
     Allocate(AllocateArgs),
@@ -39,7 +40,8 @@ pub struct ServeArgs {
     /// The built widget files (`cargo xtask widget`), served under /widget/.
     #[arg(long, env = "DK2020_WIDGET_DIR", default_value = "target/widget")]
     pub widget_dir: PathBuf,
-    /// With the DynamoDB store: create the table when it does not exist.
+    /// With `DK2020_STORE=dynamodb`: create the table `DK2020_TABLE` when it
+    /// does not exist, and seed what it lacks (like a new SQLite file).
     #[arg(long)]
     pub create_table: bool,
 }
@@ -170,9 +172,10 @@ fn parse_role(s: &str) -> Result<Role, String> {
 impl TokenArgs {
     pub fn actor(&self) -> Result<Actor, String> {
         match (self.role, &self.municipality) {
-            (Role::Municipality, Some(m)) => {
-                m.parse::<MunicipalityCode>().map(|municipality| Actor::Municipality { municipality }).map_err(|e| e.to_string())
-            }
+            (Role::Municipality, Some(m)) => m
+                .parse::<MunicipalityCode>()
+                .map(|municipality| Actor::Municipality { municipality })
+                .map_err(|e| e.to_string()),
             (Role::Municipality, None) => Err("--role municipality needs --municipality CODE".into()),
             (_, Some(_)) => Err("--municipality goes only with --role municipality".into()),
             (Role::Coordinator, None) => Ok(Actor::Coordinator),

@@ -81,16 +81,44 @@ fn write_private(file: &Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(file, contents)
 }
 
+/// Which store the environment asks for (`DK2020_STORE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// `sqlite` (the default): the file `DK2020_DB`.
+    Sqlite,
+    /// `dynamodb`: the table `DK2020_TABLE`, AWS settings from the environment
+    /// (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL` for a local server).
+    DynamoDb,
+}
+
+pub fn store_kind() -> anyhow::Result<StoreKind> {
+    match std::env::var("DK2020_STORE").as_deref().map(str::trim) {
+        Err(_) | Ok("") | Ok("sqlite") => Ok(StoreKind::Sqlite),
+        Ok("dynamodb") => Ok(StoreKind::DynamoDb),
+        Ok(other) => anyhow::bail!("DK2020_STORE={other:?} is not a store this build has: use sqlite or dynamodb"),
+    }
+}
+
+/// The DynamoDB table, `DK2020_TABLE` (required with `DK2020_STORE=dynamodb`).
+pub fn dynamodb_table() -> anyhow::Result<String> {
+    match std::env::var("DK2020_TABLE") {
+        Ok(table) if !table.trim().is_empty() => Ok(table.trim().to_string()),
+        _ => anyhow::bail!("DK2020_STORE=dynamodb needs DK2020_TABLE, the name of the DynamoDB table"),
+    }
+}
+
 /// The store the environment asks for: `DK2020_STORE=sqlite` (default, the file
-/// `DK2020_DB`) or `dynamodb` (the table `DK2020_TABLE`).
+/// `DK2020_DB`) or `dynamodb` (the table `DK2020_TABLE`, which must exist).
 pub async fn store_from_env() -> anyhow::Result<std::sync::Arc<dyn crate::store::Store>> {
-    let kind = std::env::var("DK2020_STORE").unwrap_or_else(|_| "sqlite".into());
-    match kind.as_str() {
-        "sqlite" => {
+    match store_kind()? {
+        StoreKind::Sqlite => {
             let path = std::env::var("DK2020_DB").unwrap_or_else(|_| crate::cli::DEFAULT_DB.into());
             Ok(std::sync::Arc::new(crate::store::SqliteStore::open(Path::new(&path))?))
         }
-        other => anyhow::bail!("DK2020_STORE={other:?} is not a store this build has: use sqlite"),
+        StoreKind::DynamoDb => {
+            let table = dynamodb_table()?;
+            Ok(std::sync::Arc::new(crate::store::DynamoStore::from_env(&table).await?))
+        }
     }
 }
 

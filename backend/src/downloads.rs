@@ -29,7 +29,9 @@ impl DownloadFormat {
             None | Some("") | Some("json") => Ok(Self::Json),
             Some("csv") => Ok(Self::Csv),
             Some("xlsx") => Ok(Self::Xlsx),
-            Some(other) => Err(ApiError::bad_request(format!("format {other:?} is not offered: use json, csv or xlsx"))),
+            Some(other) => {
+                Err(ApiError::bad_request(format!("format {other:?} is not offered: use json, csv or xlsx")))
+            }
         }
     }
 }

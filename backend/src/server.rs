@@ -9,9 +9,9 @@ use tokio::net::TcpListener;
 use crate::{
     app,
     cli::{AllocateArgs, ServeArgs, TokenArgs, builtin_plan, render_plan},
-    config,
+    config::{self, StoreKind},
     state::AppState,
-    store::{SqliteStore, Store},
+    store::{DynamoStore, SqliteStore, Store},
     telemetry,
 };
 
@@ -22,7 +22,7 @@ fn local_dir(db: &Path) -> &Path {
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     telemetry::init(false);
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.db).with_context(|| format!("opening {}", args.db.display()))?);
+    let (store, store_label) = open_store(&args).await?;
     let keys = config::token_keys(Some(local_dir(&args.db)))?;
     let clock = config::clock().map_err(anyhow::Error::msg)?;
     let origins = config::allowed_origins().map_err(anyhow::Error::msg)?;
@@ -32,16 +32,48 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let listener = TcpListener::bind(args.addr).await.with_context(|| format!("listening on {}", args.addr))?;
     let base = format!("http://{}", listener.local_addr()?);
-    print_welcome(&base, &args, |actor| keys.issue(actor, 30, now));
+    print_welcome(&base, &store_label, |actor| keys.issue(actor, 30, now));
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-fn print_welcome(base: &str, args: &ServeArgs, token: impl Fn(Actor) -> String) {
+/// The store `serve` runs on, and how to name it: the SQLite file `--db`,
+/// unless `DK2020_STORE=dynamodb` asks for the DynamoDB table `DK2020_TABLE`
+/// (created and seeded first with `--create-table`).
+async fn open_store(args: &ServeArgs) -> anyhow::Result<(Arc<dyn Store>, String)> {
+    match config::store_kind()? {
+        StoreKind::Sqlite => {
+            if args.create_table {
+                tracing::warn!("--create-table only applies with DK2020_STORE=dynamodb; ignored");
+            }
+            let store = SqliteStore::open(&args.db).with_context(|| format!("opening {}", args.db.display()))?;
+            Ok((Arc::new(store), format!("database {}", args.db.display())))
+        }
+        StoreKind::DynamoDb => {
+            let table = config::dynamodb_table()?;
+            let store = DynamoStore::from_env(&table).await?;
+            let endpoint = std::env::var("AWS_ENDPOINT_URL").map(|url| format!(" at {url}")).unwrap_or_default();
+            if args.create_table {
+                let created = store
+                    .create_table_if_missing()
+                    .await
+                    .with_context(|| format!("creating the DynamoDB table {table}{endpoint}"))?;
+                tracing::info!(table, created, "DynamoDB table ready and seeded");
+            } else {
+                store.health().await.with_context(|| {
+                    format!("the DynamoDB table {table}{endpoint} cannot be used; `serve --create-table` creates it")
+                })?;
+            }
+            Ok((Arc::new(store), format!("DynamoDB table {table}{endpoint}")))
+        }
+    }
+}
+
+fn print_welcome(base: &str, store_label: &str, token: impl Fn(Actor) -> String) {
     let skive = Actor::Municipality { municipality: MunicipalityCode::new(779).expect("Skive is built in") };
     let (t_skive, t_coord, t_secr) = (token(skive), token(Actor::Coordinator), token(Actor::Secretariat));
-    println!("dk2020-planner is running on {base} (database {})", args.db.display());
+    println!("dk2020-planner is running on {base} ({store_label})");
     println!();
     println!("  landing page          {base}/");
     println!("  booking (Skive)       {base}/?view=booking&municipality=779&token={t_skive}");

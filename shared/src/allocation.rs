@@ -524,10 +524,8 @@ impl PlanParams {
         if let Key::Hybrid { equal_percent } = self.key {
             query.push_str(&format!("&equal_percent={equal_percent}"));
         }
-        query.push_str(&format!("&frame_per_year={}", self.frame_per_year));
-        if !self.exclude.is_empty() {
-            query.push_str(&format!("&exclude={}", format_exclude(&self.exclude)));
-        }
+        // Always sent, even empty: an empty `exclude=` overrides a stored opt-out list.
+        query.push_str(&format!("&frame_per_year={}&exclude={}", self.frame_per_year, format_exclude(&self.exclude)));
         query
     }
 

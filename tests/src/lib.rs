@@ -1,1 +1,619 @@
+//! The harness of the black-box API tests: start the real `dk2020-api` binary
+//! on a free loopback port with a fresh SQLite database, call it over HTTP, and
+//! mint tokens the way a deployment would.
+//!
+//! - [`api_binary`] finds the binary beside the test executable
+//!   (`<target>/<profile>/dk2020-api`) and brings it up to date with one
+//!   `cargo build -p dk2020-api` per test run (a file lock makes parallel test
+//!   processes, e.g. under cargo-nextest, share that one build). Set
+//!   `DK2020_API_BIN` to use a binary built elsewhere instead.
+//! - [`TestServer::start`] starts a server with a fixed clock ([`TEST_NOW`], a
+//!   Monday, so the offered slots are stable) and a fixed token secret
+//!   ([`TEST_SECRET`]); it waits until `GET /api/health` answers and kills the
+//!   server when dropped. [`TestServer::shared`] hands out one server to the
+//!   read-only tests that run at the same time.
+//! - [`token`] and friends sign HS256 tokens in-process with the test secret.
 
+pub mod browser;
+
+use std::{
+    fs::File,
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex, OnceLock, Weak},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+pub use reqwest::Method;
+use reqwest::{
+    blocking::{Client, RequestBuilder},
+    header::HeaderMap,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The token secret every test server is started with.
+pub const TEST_SECRET: &str = "dk2020-e2e-test-secret-that-is-long-enough";
+
+/// The server clock of the tests: Monday 30 November 2026, 08:00 in Copenhagen.
+/// With the default rules (48 hours' notice) the first bookable day is
+/// Wednesday 2 December.
+pub const TEST_NOW: &str = "2026-11-30T08:00:00+01:00";
+
+/// How long a server may take to answer its first health check.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+// ---------------------------------------------------------------------------
+// The binary
+
+/// The `dk2020-api` binary under test, built if needed (once per test run).
+pub fn api_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        if let Some(path) = std::env::var_os("DK2020_API_BIN") {
+            let path = PathBuf::from(path);
+            assert!(path.is_file(), "DK2020_API_BIN={} is not a file", path.display());
+            return path;
+        }
+        let profile_dir = profile_dir();
+        let binary = profile_dir.join(format!("dk2020-api{}", std::env::consts::EXE_SUFFIX));
+        build_once_per_run(&profile_dir, &binary);
+        binary
+    })
+}
+
+/// `<target>/<profile>`: the test executable lives in `<target>/<profile>/deps/`.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let deps = exe.parent().expect("the test executable is in a directory");
+    let dir = if deps.file_name().is_some_and(|n| n == "deps") { deps.parent().unwrap_or(deps) } else { deps };
+    dir.to_path_buf()
+}
+
+/// Brings the binary up to date: nothing to do when it is newer than every
+/// source it was built from (so after `cargo test --workspace`, which builds
+/// it, no second build runs); otherwise `cargo build -p dk2020-api` for the
+/// profile the tests were built with, once per test run (same
+/// `NEXTEST_RUN_ID`, or same process under `cargo test`).
+fn build_once_per_run(profile_dir: &Path, binary: &Path) {
+    let run = std::env::var("NEXTEST_RUN_ID").unwrap_or_else(|_| format!("pid-{}", std::process::id()));
+    let lock = File::create(profile_dir.join(".dk2020-e2e-build.lock")).expect("creating the build lock file");
+    lock.lock().expect("locking the build lock file");
+    let stamp = profile_dir.join(".dk2020-e2e-build.stamp");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace");
+    let built_this_run = binary.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == run);
+    if built_this_run || is_fresh(binary, workspace) {
+        return;
+    }
+    let target_dir = profile_dir.parent().expect("the profile directory is inside the target directory");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace).args(["build", "--quiet", "-p", "dk2020-api", "--bin", "dk2020-api"]);
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => {}
+        Some("release") => {
+            cmd.arg("--release");
+        }
+        Some(profile) => {
+            cmd.args(["--profile", profile]);
+        }
+    }
+    cmd.env("CARGO_TARGET_DIR", target_dir);
+    let out = cmd.output().expect("running cargo build -p dk2020-api");
+    assert!(
+        out.status.success(),
+        "cargo build -p dk2020-api failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(binary.is_file(), "cargo build did not produce {}", binary.display());
+    // Cargo does not relink when only a manifest or the lock file changed
+    // without touching the binary's build: mark it checked, so the next run
+    // does not ask cargo again.
+    if !is_fresh(binary, workspace) {
+        let _ = File::open(binary).and_then(|f| f.set_modified(SystemTime::now()));
+    }
+    std::fs::write(&stamp, run).expect("writing the build stamp");
+}
+
+/// Whether `binary` is newer than every file its dep-info (`dk2020-api.d`,
+/// written by cargo beside it) lists, and than the manifests and the lock file.
+fn is_fresh(binary: &Path, workspace: &Path) -> bool {
+    let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
+    let Some(built) = modified(binary) else { return false };
+    let Ok(dep_info) = std::fs::read_to_string(binary.with_extension("d")) else { return false };
+    let Some((_, deps)) = dep_info.lines().next().and_then(|l| l.split_once(": ")) else { return false };
+    // Paths are separated by spaces; a space inside a path is escaped as `\ `.
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    let mut current = String::new();
+    let mut chars = deps.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&' ') => current.push(chars.next().unwrap_or(' ')),
+            ' ' => inputs.extend((!current.is_empty()).then(|| PathBuf::from(std::mem::take(&mut current)))),
+            c => current.push(c),
+        }
+    }
+    inputs.extend((!current.is_empty()).then(|| PathBuf::from(current)));
+    inputs.extend(["Cargo.toml", "Cargo.lock", "backend/Cargo.toml", "shared/Cargo.toml"].map(|p| workspace.join(p)));
+    !inputs.is_empty() && inputs.iter().all(|p| modified(p).is_some_and(|t| t <= built))
+}
+
+/// Runs the binary with `args` (no server), e.g. the `allocate` subcommand.
+pub fn run_cli(args: &[&str]) -> CliOutput {
+    let out = Command::new(api_binary())
+        .args(args)
+        .env("DK2020_JWT_SECRET", TEST_SECRET)
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .stdin(Stdio::null())
+        .output()
+        .expect("running dk2020-api");
+    CliOutput {
+        success: out.status.success(),
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// What a run of the binary printed.
+#[derive(Debug)]
+pub struct CliOutput {
+    pub success: bool,
+    /// `None` when killed by a signal.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+// ---------------------------------------------------------------------------
+// The server
+
+/// How to start a [`TestServer`].
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// `DK2020_NOW`; `None` runs on the system clock.
+    pub now: Option<String>,
+    /// `DK2020_ALLOWED_ORIGINS`.
+    pub allowed_origins: Option<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { now: Some(TEST_NOW.to_string()), allowed_origins: None }
+    }
+}
+
+impl ServerConfig {
+    pub fn allowed_origins(mut self, origins: &str) -> Self {
+        self.allowed_origins = Some(origins.to_string());
+        self
+    }
+
+    pub fn start(self) -> TestServer {
+        TestServer::start_with(self)
+    }
+}
+
+/// A running `dk2020-api serve` on its own database; killed when dropped.
+pub struct TestServer {
+    child: Child,
+    base: String,
+    client: Client,
+    dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// A fresh server with the default [`ServerConfig`]: for tests that change state.
+    pub fn start() -> Self {
+        Self::start_with(ServerConfig::default())
+    }
+
+    pub fn config() -> ServerConfig {
+        ServerConfig::default()
+    }
+
+    /// One default server for the tests of this process that only read. It
+    /// lives while any test holds it, so it is stopped (not leaked) when the
+    /// last holder is done, whichever test runner runs the tests.
+    pub fn shared() -> Arc<TestServer> {
+        static SHARED: Mutex<Weak<TestServer>> = Mutex::new(Weak::new());
+        let mut slot = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(server) = slot.upgrade() {
+            return server;
+        }
+        let server = Arc::new(TestServer::start());
+        *slot = Arc::downgrade(&server);
+        server
+    }
+
+    pub fn start_with(config: ServerConfig) -> Self {
+        let binary = api_binary();
+        let mut dir = tempfile::Builder::new().prefix("dk2020-e2e-").tempdir().expect("a temporary directory");
+        let client = Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client");
+        // Another process may take the port between our probe and the
+        // server's bind: then start again on another port.
+        let mut last_failure = String::new();
+        for attempt in 0..3 {
+            let port = free_port();
+            let log = dir.path().join(format!("server-{attempt}.log"));
+            let log_file = File::create(&log).expect("creating the server log");
+            let mut cmd = Command::new(binary);
+            cmd.current_dir(dir.path())
+                .arg("serve")
+                .args(["--addr", &format!("127.0.0.1:{port}")])
+                .arg("--db")
+                .arg(dir.path().join(format!("dk2020-{attempt}.sqlite")))
+                .arg("--widget-dir")
+                .arg(dir.path().join("no-widget"))
+                .env("DK2020_JWT_SECRET", TEST_SECRET)
+                .env("RUST_LOG", "warn")
+                .env_remove("AWS_LAMBDA_RUNTIME_API")
+                .env_remove("DK2020_STORE")
+                .env_remove("DK2020_ADDR")
+                .env_remove("DK2020_DB")
+                .env_remove("DK2020_WIDGET_DIR")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(log_file);
+            match &config.now {
+                Some(now) => cmd.env("DK2020_NOW", now),
+                None => cmd.env_remove("DK2020_NOW"),
+            };
+            match &config.allowed_origins {
+                Some(origins) => cmd.env("DK2020_ALLOWED_ORIGINS", origins),
+                None => cmd.env_remove("DK2020_ALLOWED_ORIGINS"),
+            };
+            use_store_under_test(&mut cmd);
+            let child = cmd.spawn().unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
+            let mut server =
+                TestServer { child, base: format!("http://127.0.0.1:{port}"), client: client.clone(), dir };
+            match server.wait_until_healthy() {
+                Ok(()) => return server,
+                Err(failure) => {
+                    let log = std::fs::read_to_string(&log).unwrap_or_default();
+                    last_failure = format!("{failure}\n--- server log ---\n{log}");
+                    let port_taken = log.contains("listening on") || log.contains("in use");
+                    server.stop();
+                    if !port_taken {
+                        break;
+                    }
+                    dir = std::mem::replace(&mut server.dir, tempfile::tempdir().expect("a temporary directory"));
+                }
+            }
+        }
+        panic!("dk2020-api serve did not come up: {last_failure}");
+    }
+
+    /// Polls `GET /api/health` with a short backoff until it answers 200.
+    fn wait_until_healthy(&mut self) -> Result<(), String> {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        let url = self.url("/api/health");
+        loop {
+            if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
+                return Err(format!("the server exited with {status}"));
+            }
+            match self.client.get(&url).timeout(Duration::from_secs(2)).send() {
+                Ok(r) if r.status().is_success() => return Ok(()),
+                Ok(r) => {
+                    if started.elapsed() > STARTUP_TIMEOUT {
+                        return Err(format!("GET /api/health still answers {}", r.status()));
+                    }
+                }
+                Err(e) => {
+                    if started.elapsed() > STARTUP_TIMEOUT {
+                        return Err(format!("GET /api/health does not answer: {e}"));
+                    }
+                }
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The server's temporary directory (its database lives there).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> Call {
+        Call(self.client.request(method, self.url(path)))
+    }
+
+    pub fn get(&self, path: &str) -> Call {
+        self.request(Method::GET, path)
+    }
+
+    pub fn post(&self, path: &str) -> Call {
+        self.request(Method::POST, path)
+    }
+
+    pub fn put(&self, path: &str) -> Call {
+        self.request(Method::PUT, path)
+    }
+
+    // --- helpers for the booking flows --------------------------------------
+
+    /// The open slots `token` sees for `municipality` and `kind` from `from` to `to` (dates).
+    pub fn slots(&self, token: &str, municipality: u16, kind: &str, from: &str, to: &str) -> Vec<Slot> {
+        let reply = self
+            .get(&format!("/api/slots?municipality={municipality}&kind={kind}&from={from}&to={to}"))
+            .bearer(token)
+            .send()
+            .expect_status(200);
+        reply.json_as::<SlotsBody>().slots
+    }
+
+    /// `POST /api/bookings` for `municipality` with its own token.
+    pub fn book(&self, municipality: u16, kind: &str, start: &str) -> Reply {
+        self.post("/api/bookings")
+            .bearer(&municipality_token(municipality))
+            .json(&booking_body(municipality, kind, start))
+            .send()
+    }
+
+    /// Books the first open slot of `kind` for `municipality` on or after `from`; the created booking.
+    pub fn book_first_open(&self, municipality: u16, kind: &str, from: &str, to: &str) -> Value {
+        let token = municipality_token(municipality);
+        let slot = self.slots(&token, municipality, kind, from, to).into_iter().next().expect("an open slot");
+        self.book(municipality, kind, &slot.start).expect_status(201).json()
+    }
+
+    /// Every booking, as the coordinator sees them.
+    pub fn all_bookings(&self) -> Vec<Value> {
+        let reply = self.get("/api/bookings").bearer(&coordinator_token()).send().expect_status(200);
+        reply.json()["bookings"].as_array().expect("bookings is an array").clone()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `DK2020_E2E_STORE`: `sqlite` (the default) or `dynamodb`. With
+/// `dynamodb` every [`TestServer`] runs `serve --create-table` on a fresh
+/// table of the local DynamoDB-compatible server at
+/// `DK2020_TEST_DYNAMODB_ENDPOINT` (`cargo xtask test` starts one and runs
+/// this suite once with each store).
+pub fn store_under_test() -> &'static str {
+    static STORE: OnceLock<&'static str> = OnceLock::new();
+    STORE.get_or_init(|| match std::env::var("DK2020_E2E_STORE").as_deref().map(str::trim) {
+        Err(_) | Ok("") | Ok("sqlite") => "sqlite",
+        Ok("dynamodb") => "dynamodb",
+        Ok(other) => panic!("DK2020_E2E_STORE={other:?}: use sqlite or dynamodb"),
+    })
+}
+
+/// Points a `serve` command at the store under test (SQLite needs nothing more than `--db`).
+fn use_store_under_test(cmd: &mut Command) {
+    if store_under_test() != "dynamodb" {
+        cmd.env_remove("DK2020_STORE");
+        return;
+    }
+    let endpoint = std::env::var("DK2020_TEST_DYNAMODB_ENDPOINT")
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+        .expect("DK2020_E2E_STORE=dynamodb needs DK2020_TEST_DYNAMODB_ENDPOINT, the local DynamoDB-compatible server");
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    cmd.arg("--create-table")
+        .env("DK2020_STORE", "dynamodb")
+        .env("DK2020_TABLE", format!("dk2020-e2e-{}-{n}-{nanos}", std::process::id()))
+        .env("AWS_ENDPOINT_URL", endpoint.trim())
+        .env("AWS_REGION", "eu-north-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        // moto answers one request at a time: under the concurrency tests a
+        // request may wait longer in its queue than the production timeouts allow.
+        .env("DK2020_DYNAMODB_TIMEOUT_SECS", "60")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE");
+}
+
+/// A loopback port that was free a moment ago.
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binding a probe socket");
+    listener.local_addr().expect("the probe's address").port()
+}
+
+/// One offered slot (`GET /api/slots`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Slot {
+    pub start: String,
+    pub end: String,
+    pub kind: String,
+}
+
+#[derive(Deserialize)]
+struct SlotsBody {
+    slots: Vec<Slot>,
+}
+
+/// The body of `POST /api/bookings`.
+pub fn booking_body(municipality: u16, kind: &str, start: &str) -> Value {
+    json!({
+        "municipality": municipality,
+        "kind": kind,
+        "start": start,
+        "topic": "Klimahandleplan: CO2-opgørelse",
+        "contact_name": "Anne Jensen",
+        "contact_email": "anne.jensen@example.dk",
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Requests and replies
+
+/// A request being built; [`Call::send`] sends it.
+pub struct Call(RequestBuilder);
+
+impl Call {
+    /// `Authorization: Bearer <token>`
+    pub fn bearer(self, token: &str) -> Self {
+        Self(self.0.bearer_auth(token))
+    }
+
+    pub fn header(self, name: &str, value: &str) -> Self {
+        Self(self.0.header(name, value))
+    }
+
+    pub fn json(self, body: &Value) -> Self {
+        Self(self.0.json(body))
+    }
+
+    /// A raw body with the given content type.
+    pub fn body(self, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Self(self.0.header("content-type", content_type).body(body.into()))
+    }
+
+    pub fn send(self) -> Reply {
+        let response = self.0.send().expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().expect("the response body").to_vec();
+        Reply { status, headers, body }
+    }
+}
+
+/// A whole response.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("the body is UTF-8")
+    }
+
+    /// The body as JSON (panics with the body when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("the body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn json_as<T: for<'de> Deserialize<'de>>(&self) -> T {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("unexpected body ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect_status(self, status: u16) -> Self {
+        assert_eq!(self.status, status, "unexpected status; body: {}", String::from_utf8_lossy(&self.body));
+        self
+    }
+
+    /// Asserts an error of the API's shape, `{"error": {"code", "message"}}`
+    /// with a non-empty message and a JSON content type; returns the code and
+    /// the message.
+    #[track_caller]
+    pub fn expect_error(&self, status: u16) -> (String, String) {
+        assert_eq!(self.status, status, "unexpected status; body: {}", String::from_utf8_lossy(&self.body));
+        assert!(
+            self.header("content-type").is_some_and(|c| c.starts_with("application/json")),
+            "an error is JSON, got content-type {:?}",
+            self.header("content-type")
+        );
+        let body = self.json();
+        let code = body["error"]["code"].as_str().unwrap_or_else(|| panic!("no error.code in {body}")).to_string();
+        let message =
+            body["error"]["message"].as_str().unwrap_or_else(|| panic!("no error.message in {body}")).to_string();
+        assert!(!code.is_empty() && !message.trim().is_empty(), "empty error code or message in {body}");
+        (code, message)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Tokens
+
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs() as i64
+}
+
+/// Signs `claims` with HS256 and `secret`.
+pub fn sign(claims: &Value, secret: &str) -> String {
+    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), claims, &key)
+        .expect("signing test claims")
+}
+
+/// A token for `role` (and `municipality`), valid for an hour, signed with the test secret.
+pub fn token(role: &str, municipality: Option<u16>) -> String {
+    let now = unix_now();
+    let mut claims = json!({"role": role, "iat": now, "exp": now + 3600});
+    if let Some(code) = municipality {
+        claims["municipality"] = json!(code);
+    }
+    sign(&claims, TEST_SECRET)
+}
+
+pub fn municipality_token(code: u16) -> String {
+    token("municipality", Some(code))
+}
+
+pub fn coordinator_token() -> String {
+    token("coordinator", None)
+}
+
+pub fn secretariat_token() -> String {
+    token("secretariat", None)
+}
+
+/// A coordinator token that expired an hour ago (well past any leeway).
+pub fn expired_token() -> String {
+    let now = unix_now();
+    sign(&json!({"role": "coordinator", "iat": now - 7200, "exp": now - 3600}), TEST_SECRET)
+}
+
+// ---------------------------------------------------------------------------
+// Test data
+
+/// The 19 municipalities of Region Midtjylland by official code.
+pub const MUNICIPALITY_CODES: [u16; 19] =
+    [615, 657, 661, 665, 671, 706, 707, 710, 727, 730, 740, 741, 746, 751, 756, 760, 766, 779, 791];
+
+/// Skive.
+pub const SKIVE: u16 = 779;
+/// Randers.
+pub const RANDERS: u16 = 730;
+/// Samsø (an island: the ferry counts in the driving time).
+pub const SAMSOE: u16 = 741;
+/// Lemvig.
+pub const LEMVIG: u16 = 665;
+/// Aarhus (the coordinator's office is there).
+pub const AARHUS: u16 = 751;
+/// Odder (close to Aarhus).
+pub const ODDER: u16 = 727;
+/// Viborg.
+pub const VIBORG: u16 = 791;

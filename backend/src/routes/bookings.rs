@@ -119,25 +119,33 @@ async fn create(
 
 /// `?from=&to=` (dates, Copenhagen), `?municipality=` (coordinator only),
 /// `?include_cancelled=false` to leave cancelled ones out.
-async fn list(auth: Auth, State(state): State<AppState>, query: QueryPairs) -> Result<Json<BookingsResponse>, ApiError> {
+async fn list(
+    auth: Auth,
+    State(state): State<AppState>,
+    query: QueryPairs,
+) -> Result<Json<BookingsResponse>, ApiError> {
     query.only(&["from", "to", "municipality", "include_cancelled"])?;
     let actor = auth.require(&[Role::Municipality, Role::Coordinator])?;
     let mut filter = BookingFilter {
         include_cancelled: match query.get("include_cancelled") {
             None | Some("true") => true,
             Some("false") => false,
-            Some(other) => return Err(ApiError::bad_request(format!("include_cancelled {other:?}: use true or false"))),
+            Some(other) => {
+                return Err(ApiError::bad_request(format!("include_cancelled {other:?}: use true or false")));
+            }
         },
         ..BookingFilter::default()
     };
     if let Some(from) = query.get("from") {
-        filter.ends_after = Some(dk2020_model::time::at_local(parse_date("from", from)?.to_datetime(jiff::civil::Time::midnight())));
+        filter.ends_after =
+            Some(dk2020_model::time::at_local(parse_date("from", from)?.to_datetime(jiff::civil::Time::midnight())));
     }
     if let Some(to) = query.get("to") {
         let day_after = parse_date("to", to)?.tomorrow().map_err(|_| ApiError::bad_request("to is out of range"))?;
         filter.starts_before = Some(dk2020_model::time::at_local(day_after.to_datetime(jiff::civil::Time::midnight())));
     }
-    let requested = query.get("municipality").map(|m| m.parse::<MunicipalityCode>()).transpose().map_err(ApiError::bad_request)?;
+    let requested =
+        query.get("municipality").map(|m| m.parse::<MunicipalityCode>()).transpose().map_err(ApiError::bad_request)?;
     match actor {
         Actor::Municipality { municipality } => {
             if requested.is_some_and(|r| r != municipality) {
@@ -189,7 +197,8 @@ async fn cancel(
     let request: CancelRequest = if body.iter().all(u8::is_ascii_whitespace) {
         CancelRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("the body must be {{\"reason\": \"…\"}}: {e}")))?
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("the body must be {{\"reason\": \"…\"}}: {e}")))?
     };
     let reason = request.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
     if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
@@ -222,7 +231,8 @@ async fn reschedule(
     let municipalities = state.store.municipalities().await?;
     let end = end_of(request.start, availability.rules.duration_minutes(booking.kind))?;
     let check = |others: &[Booking]| {
-        check_booking(&availability, &municipalities, booking.municipality, booking.kind, request.start, others, now).map(drop)
+        check_booking(&availability, &municipalities, booking.municipality, booking.kind, request.start, others, now)
+            .map(drop)
     };
     let moved = state.store.reschedule_booking(&booking.id, request.start, end, now, &check).await?;
     tracing::info!(id = %moved.id, "booking rescheduled");

@@ -50,8 +50,12 @@ async fn allocation(State(state): State<AppState>, query: QueryPairs) -> Result<
     let name = format!("dk2020-fordeling-{}-kr-{}-aar", params.total, params.years);
     Ok(match format {
         DownloadFormat::Json => Json(plan).into_response(),
-        DownloadFormat::Csv => downloads::attachment(downloads::plan_csv(&plan), downloads::CSV, &format!("{name}.csv")),
-        DownloadFormat::Xlsx => downloads::attachment(downloads::plan_xlsx(&plan)?, downloads::XLSX, &format!("{name}.xlsx")),
+        DownloadFormat::Csv => {
+            downloads::attachment(downloads::plan_csv(&plan), downloads::CSV, &format!("{name}.csv"))
+        }
+        DownloadFormat::Xlsx => {
+            downloads::attachment(downloads::plan_xlsx(&plan)?, downloads::XLSX, &format!("{name}.xlsx"))
+        }
     })
 }
 

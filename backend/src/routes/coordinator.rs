@@ -43,7 +43,11 @@ async fn set_availability(
 }
 
 /// `?from=&to=` (Copenhagen dates, default this week from today, at most 92 days).
-async fn agenda(auth: Auth, State(state): State<AppState>, query: QueryPairs) -> Result<Json<AgendaResponse>, ApiError> {
+async fn agenda(
+    auth: Auth,
+    State(state): State<AppState>,
+    query: QueryPairs,
+) -> Result<Json<AgendaResponse>, ApiError> {
     auth.require(&[Role::Coordinator])?;
     query.only(&["from", "to"])?;
     let today = state.now().to_zoned(COPENHAGEN.clone()).date();

@@ -57,7 +57,9 @@ async fn get_overview(State(state): State<AppState>, query: QueryPairs) -> Resul
     let name = format!("dk2020-tilmelding-{as_of}");
     Ok(match format {
         DownloadFormat::Json => Json(overview).into_response(),
-        DownloadFormat::Csv => downloads::attachment(downloads::enrolment_csv(&overview)?, downloads::CSV, &format!("{name}.csv")),
+        DownloadFormat::Csv => {
+            downloads::attachment(downloads::enrolment_csv(&overview)?, downloads::CSV, &format!("{name}.csv"))
+        }
         DownloadFormat::Xlsx => {
             downloads::attachment(downloads::enrolment_xlsx(&overview)?, downloads::XLSX, &format!("{name}.xlsx"))
         }
@@ -88,12 +90,20 @@ async fn set_status(
     history_of(&state, code).await
 }
 
-async fn history(auth: Auth, State(state): State<AppState>, PathParam(code): PathParam) -> Result<Json<HistoryResponse>, ApiError> {
+async fn history(
+    auth: Auth,
+    State(state): State<AppState>,
+    PathParam(code): PathParam,
+) -> Result<Json<HistoryResponse>, ApiError> {
     auth.require(&[Role::Secretariat])?;
     history_of(&state, parse_code(&code)?).await
 }
 
 async fn history_of(state: &AppState, code: dk2020_model::MunicipalityCode) -> Result<Json<HistoryResponse>, ApiError> {
     let enrolment = current_enrolment(state).await?;
-    Ok(Json(HistoryResponse { municipality: code, name: code.name().to_string(), history: enrolment.history(code).to_vec() }))
+    Ok(Json(HistoryResponse {
+        municipality: code,
+        name: code.name().to_string(),
+        history: enrolment.history(code).to_vec(),
+    }))
 }

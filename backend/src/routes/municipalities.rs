@@ -9,12 +9,15 @@ use dk2020_model::{MunicipalityCode, Population, Role, api::MunicipalitiesRespon
 use jiff::civil::Date;
 use serde::Deserialize;
 
-use crate::{auth::Auth, error::ApiError, extract::{JsonBody, PathParam}, state::AppState};
+use crate::{
+    auth::Auth,
+    error::ApiError,
+    extract::{JsonBody, PathParam},
+    state::AppState,
+};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/municipalities", get(list))
-        .route("/municipalities/{code}/population", put(set_population))
+    Router::new().route("/municipalities", get(list)).route("/municipalities/{code}/population", put(set_population))
 }
 
 async fn list(State(state): State<AppState>) -> Result<Json<MunicipalitiesResponse>, ApiError> {

@@ -9,20 +9,17 @@ use dk2020_model::{
 };
 use jiff::{ToSpan, civil::Date};
 
-use crate::{
-    auth::Auth,
-    error::ApiError,
-    extract::QueryPairs,
-    routes::bookings::confirmed_from,
-    state::AppState,
-};
+use crate::{auth::Auth, error::ApiError, extract::QueryPairs, routes::bookings::confirmed_from, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/slots", get(slots))
 }
 
 pub fn parse_date(name: &str, value: &str) -> Result<Date, ApiError> {
-    value.trim().parse::<Date>().map_err(|_| ApiError::bad_request(format!("{name} {value:?} is not a date like 2026-12-01")))
+    value
+        .trim()
+        .parse::<Date>()
+        .map_err(|_| ApiError::bad_request(format!("{name} {value:?} is not a date like 2026-12-01")))
 }
 
 async fn slots(auth: Auth, State(state): State<AppState>, query: QueryPairs) -> Result<Json<SlotsResponse>, ApiError> {

@@ -1,0 +1,214 @@
+//! The coordinator's endpoints: availability settings, the agenda with
+//! driving legs, and the subscribable calendar feed.
+
+use dk2020_e2e::{SAMSOE, SKIVE, TestServer, coordinator_token, expired_token, municipality_token, secretariat_token};
+use serde_json::{Value, json};
+
+fn availability(server: &TestServer) -> Value {
+    server.get("/api/coordinator/availability").bearer(&coordinator_token()).send().expect_status(200).json()
+}
+
+fn put_availability(server: &TestServer, settings: &Value) -> dk2020_e2e::Reply {
+    server.put("/api/coordinator/availability").bearer(&coordinator_token()).json(settings).send()
+}
+
+// ---------------------------------------------------------------------------
+// Availability
+
+#[test]
+fn the_coordinator_reads_the_default_availability() {
+    let server = TestServer::shared();
+    let settings = availability(&server);
+    assert_eq!(settings["weekly"]["monday"]["start"], "08:30");
+    assert!(settings["weekly"]["sunday"].is_null());
+    assert_eq!(settings["rules"]["min_notice_hours"], 48);
+    assert_eq!(settings["rules"]["cap_per_municipality"], 2);
+    assert!(settings["exceptions"].is_array());
+}
+
+#[test]
+fn only_the_coordinator_reads_and_changes_availability() {
+    let server = TestServer::shared();
+    let path = "/api/coordinator/availability";
+    let settings = availability(&server);
+    for token in [municipality_token(SKIVE), secretariat_token()] {
+        server.get(path).bearer(&token).send().expect_error(403);
+        server.put(path).bearer(&token).json(&settings).send().expect_error(403);
+    }
+    server.get(path).send().expect_error(401);
+    server.put(path).json(&settings).send().expect_error(401);
+}
+
+#[test]
+fn a_closed_day_exception_removes_that_days_slots() {
+    let server = TestServer::start();
+    let token = municipality_token(SKIVE);
+    let on_the_3rd = |server: &TestServer| server.slots(&token, SKIVE, "online", "2026-12-03", "2026-12-03").len();
+    assert!(on_the_3rd(&server) > 0);
+
+    let mut settings = availability(&server);
+    settings["exceptions"] = json!([{"date": "2026-12-03", "hours": null, "note": "Kursus"}]);
+    let saved = put_availability(&server, &settings).expect_status(200).json();
+    assert_eq!(saved["exceptions"][0]["date"], "2026-12-03");
+    assert_eq!(availability(&server)["exceptions"][0]["note"], "Kursus", "the change persists");
+    assert_eq!(on_the_3rd(&server), 0, "no sessions on a closed day");
+    let (code, _) = server.book(SKIVE, "online", "2026-12-03T10:00:00+01:00").expect_error(422);
+    assert_eq!(code, "closed_day");
+}
+
+#[test]
+fn invalid_availability_is_422_with_the_problem_and_changes_nothing() {
+    let server = TestServer::start();
+    let before = availability(&server);
+    let mut bad = before.clone();
+    bad["rules"]["onsite_minutes"] = json!(5);
+    let (_, message) = put_availability(&server, &bad).expect_error(422);
+    assert!(message.contains("onsite_minutes"), "the message names the field: {message}");
+    let mut bad = before.clone();
+    bad["rules"]["cap_per_municipality"] = json!(0);
+    put_availability(&server, &bad).expect_error(422);
+    let mut closed = before.clone();
+    for day in ["monday", "tuesday", "wednesday", "thursday", "friday"] {
+        closed["weekly"][day] = Value::Null;
+    }
+    put_availability(&server, &closed).expect_error(422);
+    // Malformed settings are 400.
+    let mut reversed = before.clone();
+    reversed["weekly"]["monday"] = json!({"start": "16:00", "end": "08:30"});
+    put_availability(&server, &reversed).expect_error(400);
+    let mut nonsense = before.clone();
+    nonsense["weekly"]["monday"] = json!({"start": "quarter past", "end": "16:00"});
+    put_availability(&server, &nonsense).expect_error(400);
+    server
+        .put("/api/coordinator/availability")
+        .bearer(&coordinator_token())
+        .body("application/json", "{")
+        .send()
+        .expect_error(400);
+
+    assert_eq!(availability(&server), before, "nothing changed");
+}
+
+#[test]
+fn slots_after_the_summer_time_change_carry_the_summer_offset() {
+    let server = TestServer::start();
+    let mut settings = availability(&server);
+    settings["rules"]["horizon_days"] = json!(200);
+    put_availability(&server, &settings).expect_status(200);
+    // Summer time starts on Sunday 28 March 2027, which is also Easter Sunday:
+    // Maundy Thursday, Good Friday and Easter Monday around it are holidays.
+    let slots = server.slots(&coordinator_token(), SKIVE, "online", "2027-03-23", "2027-03-30");
+    let on = |date: &str| slots.iter().filter(|s| s.start.starts_with(date)).collect::<Vec<_>>();
+    for holiday in ["2027-03-25", "2027-03-26", "2027-03-29"] {
+        assert!(on(holiday).is_empty(), "{holiday} is a holiday");
+    }
+    let winter = on("2027-03-23");
+    let summer = on("2027-03-30");
+    assert_eq!(winter.first().map(|s| s.start.as_str()), Some("2027-03-23T08:30:00+01:00"));
+    assert_eq!(summer.first().map(|s| s.start.as_str()), Some("2027-03-30T08:30:00+02:00"), "08:30 local still");
+    assert!(winter.iter().all(|s| s.start.ends_with("+01:00") && s.end.ends_with("+01:00")));
+    assert!(summer.iter().all(|s| s.start.ends_with("+02:00") && s.end.ends_with("+02:00")));
+    // Booking in summer time works with the summer offset.
+    let booking = server.book(SKIVE, "online", "2027-03-30T08:30:00+02:00").expect_status(201).json();
+    assert_eq!(booking["end"], "2027-03-30T09:30:00+02:00");
+}
+
+// ---------------------------------------------------------------------------
+// Agenda
+
+fn agenda_day(server: &TestServer, date: &str) -> Value {
+    let reply = server.get(&format!("/api/coordinator/agenda?from={date}&to={date}")).bearer(&coordinator_token());
+    let agenda = reply.send().expect_status(200).json();
+    let days = agenda["days"].as_array().expect("days").clone();
+    days.into_iter().find(|d| d["date"] == date).unwrap_or_else(|| panic!("no agenda for {date}: {agenda}"))
+}
+
+#[test]
+fn the_agenda_lists_an_onsite_visit_with_its_drives_from_and_to_aarhus() {
+    let server = TestServer::start();
+    let booking = server.book_first_open(SKIVE, "onsite", "2026-12-02", "2026-12-11");
+    let id = booking["id"].as_str().unwrap();
+    let date = &booking["start"].as_str().unwrap()[..10];
+
+    let day = agenda_day(&server, date);
+    let bookings = day["bookings"].as_array().unwrap();
+    assert_eq!(bookings.len(), 1);
+    assert_eq!(bookings[0]["id"], id);
+    let legs = day["legs"].as_array().unwrap();
+    assert_eq!(legs.len(), 2, "to the visit and home: {legs:?}");
+    assert_eq!(legs[0]["from"]["type"], "office");
+    assert_eq!(legs[0]["to"]["type"], "visit");
+    assert_eq!(legs[0]["to"]["booking"], id);
+    assert_eq!(legs[0]["to"]["municipality"], SKIVE);
+    assert_eq!(legs[1]["from"]["booking"], id);
+    assert_eq!(legs[1]["to"]["type"], "office");
+    let minutes: Vec<u64> = legs.iter().map(|l| l["minutes"].as_u64().unwrap()).collect();
+    assert!(minutes.iter().all(|&m| (30..=180).contains(&m)), "Aarhus-Skive is a real drive: {minutes:?}");
+    assert_eq!(day["driving_minutes"].as_u64().unwrap(), minutes.iter().sum::<u64>());
+}
+
+#[test]
+fn the_drive_to_samsoe_includes_the_ferry() {
+    let server = TestServer::start();
+    let booking = server.book_first_open(SAMSOE, "onsite", "2026-12-02", "2026-12-11");
+    let day = agenda_day(&server, &booking["start"].as_str().unwrap()[..10]);
+    let legs = day["legs"].as_array().unwrap();
+    assert!(legs.iter().all(|l| l["minutes"].as_u64().unwrap() >= 60), "at least the ferry each way: {legs:?}");
+}
+
+#[test]
+fn an_online_session_has_no_drive() {
+    let server = TestServer::start();
+    server.book(SKIVE, "online", "2026-12-03T10:00:00+01:00").expect_status(201);
+    let day = agenda_day(&server, "2026-12-03");
+    assert_eq!(day["bookings"].as_array().unwrap().len(), 1);
+    assert!(day["legs"].as_array().unwrap().is_empty());
+    assert_eq!(day["driving_minutes"], 0);
+}
+
+#[test]
+fn the_agenda_is_the_coordinators_and_checks_its_range() {
+    let server = TestServer::shared();
+    let ok = server.get("/api/coordinator/agenda").bearer(&coordinator_token()).send().expect_status(200).json();
+    assert!(ok["days"].is_array());
+    server.get("/api/coordinator/agenda").bearer(&municipality_token(SKIVE)).send().expect_error(403);
+    server.get("/api/coordinator/agenda").bearer(&secretariat_token()).send().expect_error(403);
+    server.get("/api/coordinator/agenda").send().expect_error(401);
+    let coordinator = coordinator_token();
+    for query in ["from=2026-12-10&to=2026-12-01", "from=2026-01-01&to=2026-12-31", "from=monday", "week=49"] {
+        server.get(&format!("/api/coordinator/agenda?{query}")).bearer(&coordinator).send().expect_error(400);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Calendar feed
+
+#[test]
+fn the_calendar_feed_serves_the_coordinator_every_confirmed_booking() {
+    let server = TestServer::start();
+    let booking = server.book_first_open(SKIVE, "onsite", "2026-12-02", "2026-12-11");
+    let id = booking["id"].as_str().unwrap();
+    let reply = server.get(&format!("/api/calendar.ics?token={}", coordinator_token())).send().expect_status(200);
+    assert!(reply.header("content-type").is_some_and(|c| c.starts_with("text/calendar")));
+    let body = reply.text();
+    assert!(body.starts_with("BEGIN:VCALENDAR\r\n"));
+    assert!(body.contains("BEGIN:VTIMEZONE"));
+    assert!(body.contains(&format!("UID:{id}@")), "the booking's UID: {body}");
+
+    // A cancelled booking does not stay in the feed as a confirmed one.
+    server.post(&format!("/api/bookings/{id}/cancel")).bearer(&coordinator_token()).send().expect_status(200);
+    let body = server.get(&format!("/api/calendar.ics?token={}", coordinator_token())).send().expect_status(200).text();
+    if body.contains(&format!("UID:{id}@")) {
+        assert!(body.contains("STATUS:CANCELLED"), "a cancelled event is marked so: {body}");
+    }
+}
+
+#[test]
+fn the_calendar_feed_refuses_other_tokens() {
+    let server = TestServer::shared();
+    server.get(&format!("/api/calendar.ics?token={}", municipality_token(SKIVE))).send().expect_error(403);
+    server.get(&format!("/api/calendar.ics?token={}", secretariat_token())).send().expect_error(403);
+    server.get("/api/calendar.ics?token=not-a-token").send().expect_error(401);
+    server.get(&format!("/api/calendar.ics?token={}", expired_token())).send().expect_error(401);
+    server.get("/api/calendar.ics").send().expect_error(401);
+}

@@ -1,0 +1,428 @@
+//! Browser tests of the widget: headless Chromium through WebDriver against
+//! `dk2020-api serve` with the built widget. Each test saves screenshots under
+//! `target/browser-artifacts/` and runs axe-core on every view it shows.
+//! Without Chromium, ChromeDriver, axe-core or the built widget the tests
+//! skip with a message, unless `DK2020_BROWSER_TESTS=1` (`cargo xtask test`).
+
+use dk2020_e2e::{
+    RANDERS, SKIVE,
+    browser::{Browser, Site, Tools, Turn, take_turn},
+    coordinator_token, municipality_token, secretariat_token,
+};
+use serde_json::{Value, json};
+
+const BOOKING: &str = "#booking";
+const OVERVIEW: &str = "#overview";
+const WIDGET: &str = "dk2020-widget";
+
+fn setup(test: &str) -> Option<(Tools, Turn, Site, Browser)> {
+    let tools = Tools::find(test)?;
+    let turn = take_turn();
+    let site = Site::start(&tools);
+    let browser = Browser::start(&tools, test);
+    Some((tools, turn, site, browser))
+}
+
+/// `1.234.567 kr.` as the widget shows amounts.
+fn kroner(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    format!("{out} kr.")
+}
+
+fn assert_accessible(browser: &mut Browser, tools: &Tools, host: &str, what: &str) {
+    let violations = browser.axe_violations(tools, host);
+    assert!(violations.is_empty(), "axe-core found WCAG 2.1 A/AA violations in {what}:\n{}", violations.join("\n"));
+}
+
+fn text(browser: &mut Browser, host: &str) -> String {
+    browser.in_widget(host, "return root.textContent;").as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn booking_on_the_demo_intranet_page_books_lists_downloads_and_cancels() {
+    let Some((tools, _turn, site, mut browser)) = setup("booking") else { return };
+    let token = municipality_token(SKIVE);
+    browser.goto(&site.url(&format!("/demo/intranet.html?token={token}")));
+    browser.wait_in_widget(BOOKING, "return root.querySelectorAll('button.slot').length;", "open slots");
+
+    // The host page's hostile CSS does not reach the widget.
+    let style = browser.in_widget(
+        BOOKING,
+        "const b = getComputedStyle(root.querySelector('button.slot'));
+         const h = getComputedStyle(root.querySelector('h2'));
+         return {display: b.display, font: b.fontFamily, color: h.color, transform: h.textTransform,
+                 lang: root.querySelector('.dk').getAttribute('lang')};",
+    );
+    assert_ne!(style["display"], "none", "{style}");
+    assert!(!style["font"].as_str().unwrap_or_default().contains("Comic"), "{style}");
+    assert_ne!(style["color"], "rgb(255, 0, 0)", "{style}");
+    assert_eq!(style["transform"], "none", "{style}");
+    assert_eq!(style["lang"], "da");
+    assert_accessible(&mut browser, &tools, BOOKING, "the booking view");
+    assert_accessible(&mut browser, &tools, OVERVIEW, "the overview beside it");
+
+    // The slot picker works from the keyboard, with a visible focus ring.
+    browser.in_widget(BOOKING, "root.querySelector('button.slot').focus(); return true;");
+    browser.press("\u{E007}");
+    let start = browser.wait_in_widget(
+        BOOKING,
+        "const b = root.querySelector('button.slot[aria-pressed=true]'); return b && root.querySelector('form.book-form') && b.dataset.start;",
+        "the chosen slot and the form",
+    );
+    let start = start.as_str().unwrap().to_string();
+    let outline = browser.in_widget(BOOKING, "return getComputedStyle(root.activeElement).outlineStyle;");
+    assert_eq!(outline, "solid", "the focused slot shows a focus ring");
+
+    // Empty fields: messages tied to the fields, focus on the first.
+    browser.click(BOOKING, "form.book-form button[type=submit]");
+    let error = browser.wait_in_widget(BOOKING, "return root.querySelector('#topic-error').textContent;", "field errors");
+    assert_eq!(error, "Skal udfyldes.");
+    let field = browser.in_widget(
+        BOOKING,
+        "const i = root.querySelector('#topic');
+         return [i.getAttribute('aria-invalid'), i.getAttribute('aria-describedby'), root.activeElement && root.activeElement.id];",
+    );
+    assert_eq!(field, json!(["true", "topic-error", "topic"]));
+    assert_accessible(&mut browser, &tools, BOOKING, "the booking form with errors");
+
+    // A bad e-mail address is refused by the model's own check.
+    browser.type_into(BOOKING, "#topic", "Transport i klimahandleplanen");
+    browser.type_into(BOOKING, "#contact-name", "Karen Klima");
+    browser.type_into(BOOKING, "#contact-email", "karen@skive");
+    browser.click(BOOKING, "form.book-form button[type=submit]");
+    let error =
+        browser.wait_in_widget(BOOKING, "return root.querySelector('#contact-email-error').textContent;", "e-mail error");
+    assert!(error.as_str().unwrap().contains("gyldig e-mailadresse"), "{error}");
+    assert_eq!(browser.in_widget(BOOKING, "return root.querySelector('#topic-error').textContent;"), "");
+
+    browser.type_into(BOOKING, "#contact-email", "karen.klima@skive.dk");
+    browser.click(BOOKING, "form.book-form button[type=submit]");
+    let confirmed = browser.wait_in_widget(
+        BOOKING,
+        "const c = root.querySelector('.confirmation'); return c && c.textContent;",
+        "the confirmation",
+    );
+    assert!(confirmed.as_str().unwrap().contains("Transport i klimahandleplanen"), "{confirmed}");
+    let notice = text(&mut browser, BOOKING);
+    assert!(notice.contains("Sessionen er booket"), "{notice}");
+    browser.wait_in_widget(BOOKING, "return root.querySelectorAll('.booking-item').length === 1;", "the booking listed");
+
+    let listed = site.api_get("/api/bookings", Some(&token));
+    let bookings = listed["bookings"].as_array().unwrap();
+    assert_eq!(bookings.len(), 1, "{listed}");
+    assert_eq!(bookings[0]["start"], start.as_str());
+    assert_eq!(bookings[0]["contact_email"], "karen.klima@skive.dk");
+    assert_eq!(bookings[0]["status"]["state"], "confirmed");
+    browser.screenshot("booked");
+    assert_accessible(&mut browser, &tools, BOOKING, "the booking view with a booking");
+
+    // The .ics: fetched with the token and offered as a file.
+    browser.execute(
+        "window.__downloads = [];
+         const click = HTMLAnchorElement.prototype.click;
+         HTMLAnchorElement.prototype.click = function () {
+           if (this.download) { window.__downloads.push({name: this.download, href: this.href}); return; }
+           return click.call(this);
+         };
+         return true;",
+        json!([]),
+    );
+    browser.click(BOOKING, ".booking-item button.ics");
+    let started = std::time::Instant::now();
+    let download = loop {
+        let d = browser.execute("return window.__downloads[0] || null;", json!([]));
+        if !d.is_null() {
+            break d;
+        }
+        assert!(started.elapsed() < dk2020_e2e::browser::WAIT, "no .ics download was offered");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(download["name"].as_str().unwrap().ends_with(".ics"), "{download}");
+    let ics = browser.execute_async(
+        "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => r.text()).then(done, e => done('failed: ' + e));",
+        json!([download["href"]]),
+    );
+    let ics = ics.as_str().unwrap();
+    assert!(ics.contains("BEGIN:VCALENDAR") && ics.contains("BEGIN:VEVENT"), "{ics}");
+
+    // Cancel with a reason.
+    browser.click(BOOKING, ".booking-item button.cancel");
+    browser.wait_in_widget(BOOKING, "return root.querySelector('.cancel-box input');", "the cancel box");
+    browser.type_into(BOOKING, ".cancel-box input", "Vi er forhindret");
+    browser.click(BOOKING, ".cancel-box button.confirm-cancel");
+    browser.wait_in_widget(BOOKING, "return root.querySelector('.booking-item.cancelled');", "the cancelled booking");
+    assert!(text(&mut browser, BOOKING).contains("er aflyst"));
+    let listed = site.api_get("/api/bookings", Some(&token));
+    assert_eq!(listed["bookings"][0]["status"]["state"], "cancelled", "{listed}");
+    assert_eq!(listed["bookings"][0]["status"]["reason"], "Vi er forhindret", "{listed}");
+    browser.screenshot("cancelled");
+}
+
+#[test]
+fn a_slot_taken_meanwhile_gives_a_clear_message_and_fresh_slots() {
+    let Some((tools, _turn, site, mut browser)) = setup("slot-taken") else { return };
+    let token = municipality_token(SKIVE);
+    browser.goto(&site.url(&format!("/demo/intranet.html?token={token}")));
+    browser.wait_in_widget(BOOKING, "return root.querySelectorAll('button.slot').length;", "open slots");
+    browser.click(BOOKING, "button.slot");
+    let start = browser.wait_in_widget(
+        BOOKING,
+        "const b = root.querySelector('button.slot[aria-pressed=true]'); return b && b.dataset.start;",
+        "the chosen slot",
+    );
+    let start = start.as_str().unwrap().to_string();
+
+    // Randers books an online session at that time first.
+    let randers = municipality_token(RANDERS);
+    let day = &start[..10];
+    let slots = site.api_get(&format!("/api/slots?municipality={RANDERS}&kind=online&from={day}&to={day}"), Some(&randers));
+    let clash = slots["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["start"].as_str() == Some(start.as_str()))
+        .unwrap_or_else(|| panic!("Randers has no online slot at {start}: {slots}"))
+        .clone();
+    let (status, body) = site.api_post(
+        "/api/bookings",
+        &randers,
+        &json!({"municipality": RANDERS, "kind": "online", "start": clash["start"], "topic": "Energi",
+                "contact_name": "Rasmus", "contact_email": "rasmus@randers.dk"}),
+    );
+    assert_eq!(status, 201, "{body}");
+
+    browser.type_into(BOOKING, "#topic", "Affald");
+    browser.type_into(BOOKING, "#contact-name", "Karen Klima");
+    browser.type_into(BOOKING, "#contact-email", "karen@skive.dk");
+    browser.click(BOOKING, "form.book-form button[type=submit]");
+    let message = browser.wait_in_widget(
+        BOOKING,
+        "const n = root.querySelector('.notice.error'); return n && n.textContent;",
+        "the slot-taken message",
+    );
+    assert!(message.as_str().unwrap().contains("netop booket af en anden kommune"), "{message}");
+    browser.wait_in_widget(BOOKING, "return root.querySelectorAll('button.slot').length;", "refreshed slots");
+    let offered = browser.execute(
+        "const root = document.querySelector(arguments[0]).shadowRoot; return Array.from(root.querySelectorAll('button.slot')).some(b => b.dataset.start === arguments[1]);",
+        json!([BOOKING, start]),
+    );
+    assert_eq!(offered, Value::Bool(false), "the taken time is no longer offered");
+    assert!(browser.in_widget(BOOKING, "return root.querySelector('form.book-form') === null;").as_bool().unwrap());
+    assert_accessible(&mut browser, &tools, BOOKING, "the booking view after a conflict");
+    browser.screenshot("slot-taken");
+}
+
+#[test]
+fn the_overview_shows_the_seeded_enrolment_state() {
+    let Some((tools, _turn, site, mut browser)) = setup("overview") else { return };
+    browser.goto(&site.url("/?view=overview"));
+    browser.wait_in_widget(WIDGET, "return root.querySelectorAll('table.data tbody tr').length === 19;", "19 rows");
+    let shown = text(&mut browser, WIDGET);
+    assert!(shown.contains("4 kommuner · 462.539 indbyggere"), "{shown}");
+    let pilot = browser.in_widget(
+        WIDGET,
+        "return Array.from(root.querySelectorAll('.card')).find(c => c.textContent.includes('pilotfasen')).textContent;",
+    );
+    for name in ["Aarhus", "Lemvig", "Randers", "Samsø"] {
+        assert!(pilot.as_str().unwrap().contains(name), "{pilot}");
+    }
+    assert!(shown.contains("Opgjort pr. 30. november 2026"), "{shown}");
+    let chart = browser.in_widget(WIDGET, "const s = root.querySelector('svg[role=img]'); return s && s.querySelectorAll('rect').length;");
+    assert!(chart.as_u64().unwrap() >= 6, "{chart}");
+    let links = browser.in_widget(WIDGET, "return Array.from(root.querySelectorAll('a[download]')).map(a => a.href);");
+    let links = links.as_array().unwrap();
+    assert!(links.iter().any(|l| l.as_str().unwrap().ends_with("/api/enrolment?format=csv")), "{links:?}");
+    assert!(links.iter().any(|l| l.as_str().unwrap().ends_with("/api/enrolment?format=xlsx")), "{links:?}");
+    let csv = site.client.get(links[0].as_str().unwrap()).send().unwrap();
+    assert!(csv.status().is_success());
+    assert_accessible(&mut browser, &tools, WIDGET, "the overview");
+    browser.screenshot("overview");
+}
+
+#[test]
+fn the_budget_views_totals_equal_the_apis() {
+    let Some((tools, _turn, site, mut browser)) = setup("budget") else { return };
+    browser.goto(&site.url("/?view=budget"));
+    browser.wait_in_widget(WIDGET, "return root.querySelector('.grand-total');", "the table");
+    let api = site.api_get("/api/budget/allocation", None);
+    let total = browser.in_widget(WIDGET, "return root.querySelector('.grand-total').textContent;");
+    assert_eq!(total, kroner(api["totals"]["total"].as_u64().unwrap()).as_str());
+    assert_accessible(&mut browser, &tools, WIDGET, "the budget view");
+
+    // Hybrid key with 20 % split equally, Samsø opting out.
+    browser.click(WIDGET, "input[value=hybrid]");
+    browser.wait_in_widget(WIDGET, "return root.querySelector('#percent');", "the percent field");
+    browser.type_into(WIDGET, "#percent", "20");
+    browser.press("\u{E004}");
+    browser.click(WIDGET, "input[type=checkbox][value='741']");
+    browser.wait_in_widget(
+        WIDGET,
+        "return root.querySelectorAll('table.plan tbody tr').length === 18 && !root.querySelector('.loading');",
+        "18 participants",
+    );
+    let api = site.api_get("/api/budget/allocation?total=3000000&years=3&key=hybrid&equal_percent=20&frame_per_year=0&exclude=741", None);
+    let shown = browser.in_widget(
+        WIDGET,
+        "return Array.from(root.querySelectorAll('table.plan tbody tr')).map(r => [r.dataset.code, r.lastElementChild.textContent]);",
+    );
+    let rows = api["rows"].as_array().unwrap();
+    assert_eq!(shown.as_array().unwrap().len(), rows.len());
+    for (row, cells) in rows.iter().zip(shown.as_array().unwrap()) {
+        assert_eq!(cells[0], row["code"].to_string().as_str());
+        assert_eq!(cells[1], kroner(row["total"].as_u64().unwrap()).as_str(), "{row}");
+    }
+    let total = browser.in_widget(WIDGET, "return root.querySelector('.grand-total').textContent;");
+    assert_eq!(total, kroner(api["totals"]["total"].as_u64().unwrap()).as_str());
+    let csv = browser.in_widget(WIDGET, "return root.querySelector('a[href*=\"format=csv\"]').href;");
+    assert!(csv.as_str().unwrap().contains("key=hybrid&equal_percent=20"), "{csv}");
+    assert_accessible(&mut browser, &tools, WIDGET, "the budget view with a scenario");
+    browser.screenshot("budget");
+}
+
+#[test]
+fn the_secretariat_changes_a_status_and_the_overview_reflects_it() {
+    let Some((tools, _turn, site, mut browser)) = setup("secretariat") else { return };
+    let token = secretariat_token();
+    browser.goto(&site.url(&format!("/?view=secretariat&token={token}")));
+    browser.wait_in_widget(WIDGET, "return root.querySelector('#status-municipality') && root.querySelector('table.populations');", "the forms");
+    assert_accessible(&mut browser, &tools, WIDGET, "the secretariat view");
+    let set = |browser: &mut Browser, css: &str, value: &str| {
+        browser.execute(
+            "const el = document.querySelector(arguments[0]).shadowRoot.querySelector(arguments[1]);
+             el.value = arguments[2]; el.dispatchEvent(new Event('change')); return el.value;",
+            json!([WIDGET, css, value]),
+        )
+    };
+    assert_eq!(set(&mut browser, "#status-municipality", "779"), "779");
+    assert_eq!(set(&mut browser, "#status-kind", "enrolled"), "enrolled");
+    browser.wait_in_widget(WIDGET, "return root.querySelector('#status-decided');", "the decision date");
+    set(&mut browser, "#status-round", "1");
+    set(&mut browser, "#status-decided", "2020-10-20");
+    browser.type_into(WIDGET, "#status-note", "Byrådet 20. oktober");
+    browser.click(WIDGET, "form.status-form button[type=submit]");
+    browser.wait_in_widget(
+        WIDGET,
+        "const h = root.querySelector('.history'); return h && h.textContent.includes('Tilmeldt runde 1') && h.textContent.includes('Byrådet 20. oktober');",
+        "the history",
+    );
+    assert!(text(&mut browser, WIDGET).contains("Skive Kommune har nu status: Tilmeldt runde 1"));
+    let overview = site.api_get("/api/enrolment", None);
+    let skive = overview["municipalities"].as_array().unwrap().iter().find(|m| m["code"] == SKIVE).unwrap().clone();
+    assert_eq!((skive["status"].as_str(), skive["round"].as_u64()), (Some("enrolled"), Some(1)));
+
+    // Populations.
+    browser.type_into(WIDGET, "#pop-779", "48000");
+    set(&mut browser, "#pop-date-779", "2026-01-01");
+    browser.click(WIDGET, "tr[data-code='779'] button");
+    browser.wait_in_widget(WIDGET, "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('48.000 indbyggere');", "saved population");
+    let list = site.api_get("/api/municipalities", None);
+    let skive = list["municipalities"].as_array().unwrap().iter().find(|m| m["code"] == SKIVE).unwrap().clone();
+    assert_eq!(skive["population"], 48000);
+    assert_accessible(&mut browser, &tools, WIDGET, "the secretariat view after changes");
+    browser.screenshot("secretariat");
+
+    browser.goto(&site.url("/?view=overview"));
+    let round = browser.wait_in_widget(
+        WIDGET,
+        "const c = Array.from(root.querySelectorAll('.card')).find(c => c.textContent.includes('Runde 1')); return c && c.textContent;",
+        "the round 1 card",
+    );
+    assert!(round.as_str().unwrap().contains("Skive"), "{round}");
+    assert!(round.as_str().unwrap().contains("1 tilmeldt"), "{round}");
+    browser.screenshot("overview-after-change");
+}
+
+#[test]
+fn the_coordinator_sees_the_agenda_with_driving_cancels_and_edits_availability() {
+    let Some((tools, _turn, site, mut browser)) = setup("coordinator") else { return };
+    let skive = municipality_token(SKIVE);
+    let slots = site.api_get(&format!("/api/slots?municipality={SKIVE}&kind=onsite&from=2026-12-02&to=2026-12-04"), Some(&skive));
+    let start = slots["slots"][0]["start"].clone();
+    let (status, booking) = site.api_post(
+        "/api/bookings",
+        &skive,
+        &json!({"municipality": SKIVE, "kind": "onsite", "start": start, "topic": "Varmeplan",
+                "contact_name": "Karen Klima", "contact_email": "karen@skive.dk"}),
+    );
+    assert_eq!(status, 201, "{booking}");
+
+    let token = coordinator_token();
+    browser.goto(&site.url(&format!("/?view=coordinator&token={token}")));
+    let day = browser.wait_in_widget(
+        WIDGET,
+        "const d = root.querySelector('.agenda-day'); return d && d.textContent;",
+        "the agenda",
+    );
+    let day = day.as_str().unwrap();
+    assert!(day.contains("Skive Kommune") && day.contains("Varmeplan"), "{day}");
+    assert!(day.contains("Kørsel fra kontoret i Aarhus til Skive Rådhus"), "{day}");
+    assert!(day.contains("Køretid i alt"), "{day}");
+    let feed = browser.wait_in_widget(WIDGET, "const f = root.querySelector('#feed-url'); return f && f.value;", "the feed link");
+    assert!(feed.as_str().unwrap().ends_with(&format!("/api/calendar.ics?token={token}")), "{feed}");
+    browser.wait_in_widget(WIDGET, "return root.querySelector('#rule-cap_per_municipality');", "the availability editor");
+    assert_accessible(&mut browser, &tools, WIDGET, "the coordinator view");
+    browser.screenshot("coordinator");
+
+    browser.click(WIDGET, ".session .actions button.danger");
+    browser.wait_in_widget(WIDGET, "return root.querySelector('.cancel-box input');", "the reason field");
+    browser.type_into(WIDGET, ".cancel-box input", "Koordinatoren er syg");
+    browser.click(WIDGET, ".cancel-box button.danger");
+    browser.wait_in_widget(WIDGET, "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('er aflyst');", "the cancellation");
+    let id = booking["id"].as_str().unwrap();
+    let all = site.api_get("/api/bookings", Some(&token));
+    let cancelled = all["bookings"].as_array().unwrap().iter().find(|b| b["id"] == id).unwrap().clone();
+    assert_eq!(cancelled["status"]["state"], "cancelled");
+    assert_eq!(cancelled["status"]["reason"], "Koordinatoren er syg");
+
+    browser.type_into(WIDGET, "#rule-cap_per_municipality", "3");
+    browser.press("\u{E004}");
+    browser.click(WIDGET, "form.availability button[type=submit]");
+    browser.wait_in_widget(WIDGET, "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('er gemt');", "saved settings");
+    let settings = site.api_get("/api/coordinator/availability", Some(&token));
+    assert_eq!(settings["rules"]["cap_per_municipality"], 3);
+}
+
+#[test]
+fn widgets_mount_side_by_side_remount_on_attribute_changes_and_report_problems() {
+    let Some((tools, _turn, site, mut browser)) = setup("embedding") else { return };
+    let token = municipality_token(SKIVE);
+    browser.goto(&site.url(&format!("/demo/intranet.html?token={token}")));
+    browser.wait_in_widget(BOOKING, "return root.querySelector('button.slot');", "the booking widget");
+    browser.wait_in_widget(OVERVIEW, "return root.querySelector('table.data');", "the overview widget");
+    browser.screenshot("demo-page");
+
+    // An attribute change mounts the other view in the same element.
+    browser.execute("document.querySelector('#overview').setAttribute('view', 'budget'); return true;", json!([]));
+    browser.wait_in_widget(OVERVIEW, "return root.querySelector('#budget-title') && !root.querySelector('#overview-title') && root.querySelectorAll('.dk').length === 1;", "the budget view");
+
+    // An API that is down, an unknown view and a missing token: messages, not blank widgets.
+    browser.execute(
+        "for (const [id, view, api] of [['down', 'overview', 'http://127.0.0.1:9'], ['odd', 'weather', location.origin], ['anon', 'coordinator', location.origin]]) {
+           const el = document.createElement('dk2020-widget');
+           el.id = id; el.setAttribute('view', view); el.setAttribute('api', api);
+           document.querySelector('main').append(el);
+         }
+         return true;",
+        json!([]),
+    );
+    let down = browser.wait_in_widget("#down", "const n = root.querySelector('.notice.error'); return n && n.textContent;", "the down message");
+    assert!(down.as_str().unwrap().contains("kan ikke nås"), "{down}");
+    let odd = browser.wait_in_widget("#odd", "const n = root.querySelector('.notice.error'); return n && n.textContent;", "the unknown view");
+    assert!(odd.as_str().unwrap().contains("Ukendt visning"), "{odd}");
+    let anon = browser.wait_in_widget("#anon", "const n = root.querySelector('.notice.error'); return n && n.textContent;", "the missing token");
+    assert!(anon.as_str().unwrap().contains("ikke logget ind"), "{anon}");
+    assert_accessible(&mut browser, &tools, "#down", "the API-down message");
+
+    // Removing an element unmounts its app; the others keep working.
+    browser.execute("document.querySelector('#booking').remove(); return true;", json!([]));
+    browser.click(OVERVIEW, "input[value=hybrid]");
+    browser.wait_in_widget(OVERVIEW, "return root.querySelector('#percent');", "a working budget widget");
+    browser.screenshot("embedding");
+}

@@ -1,0 +1,143 @@
+//! The binary's own commands: `allocate` prints the cost-sharing plan without
+//! a server, `token` prints a bearer token; bad input fails cleanly.
+
+use dk2020_e2e::{SAMSOE, run_cli};
+use serde_json::Value;
+
+/// CSV records (header first).
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+    reader.records().map(|r| r.expect("a CSV record").iter().map(str::to_string).collect()).collect()
+}
+
+fn column_sum(records: &[Vec<String>], column: &str) -> i64 {
+    let c = records[0].iter().position(|h| h == column).unwrap_or_else(|| panic!("no column {column}"));
+    records[1..].iter().map(|r| r[c].parse::<i64>().unwrap_or_else(|_| panic!("{:?} is a plain number", r[c]))).sum()
+}
+
+#[track_caller]
+fn succeeds(args: &[&str]) -> String {
+    let out = run_cli(args);
+    assert!(out.success, "dk2020-api {args:?} failed ({:?}): {}", out.code, out.stderr);
+    out.stdout
+}
+
+#[track_caller]
+fn fails_cleanly(args: &[&str]) -> String {
+    let out = run_cli(args);
+    assert!(!out.success, "dk2020-api {args:?} should fail, printed: {}", out.stdout);
+    assert!(out.code.is_some(), "exited, not killed by a signal");
+    assert!(!out.stderr.trim().is_empty(), "dk2020-api {args:?}: a message on stderr");
+    assert!(!out.stderr.contains("panicked"), "dk2020-api {args:?} panicked: {}", out.stderr);
+    out.stderr
+}
+
+#[test]
+fn allocate_prints_the_csv_contract_with_exact_year_sums() {
+    let stdout = succeeds(&["allocate", "--total", "3000000", "--years", "3", "--format", "csv"]);
+    assert_eq!(stdout.lines().next(), Some("code,name,population,year_1,year_2,year_3,total"));
+    let records = csv_records(&stdout);
+    assert_eq!(records.len(), 1 + 19);
+    for year in ["year_1", "year_2", "year_3"] {
+        assert_eq!(column_sum(&records, year), 1_000_000, "{year}");
+    }
+    assert_eq!(column_sum(&records, "total"), 3_000_000);
+    for r in &records[1..] {
+        let years: i64 = r[3..6].iter().map(|v| v.parse::<i64>().unwrap()).sum();
+        assert_eq!(r[6].parse::<i64>().unwrap(), years, "total is the row's sum: {r:?}");
+    }
+}
+
+#[test]
+fn allocate_with_exclude_drops_samsoe() {
+    let stdout = succeeds(&["allocate", "--total", "3000000", "--years", "3", "--exclude", "741", "--format", "csv"]);
+    let records = csv_records(&stdout);
+    assert_eq!(records.len(), 1 + 18);
+    assert!(records[1..].iter().all(|r| r[0] != SAMSOE.to_string()));
+    assert_eq!(column_sum(&records, "year_1"), 1_000_000, "the others carry the whole amount");
+    // By slug too.
+    let by_slug = succeeds(&["allocate", "--total", "3000000", "--exclude", "samsoe", "--format", "csv"]);
+    assert_eq!(by_slug, stdout);
+}
+
+#[test]
+fn allocate_as_json_has_the_rows() {
+    let stdout = succeeds(&["allocate", "--total", "3000000", "--years", "3", "--format", "json"]);
+    let plan: Value = serde_json::from_str(&stdout).expect("JSON");
+    let rows = plan["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 19);
+    for row in rows {
+        assert!(row["code"].is_u64() && row["name"].is_string() && row["population"].is_u64());
+        assert_eq!(row["years"].as_array().unwrap().len(), 3);
+    }
+    let year_2: i64 = rows.iter().map(|r| r["years"][1].as_i64().unwrap()).sum();
+    assert_eq!(year_2, 1_000_000);
+}
+
+#[test]
+fn allocate_with_the_hybrid_key_adds_up() {
+    let stdout = succeeds(&[
+        "allocate",
+        "--total",
+        "3000000",
+        "--years",
+        "3",
+        "--key",
+        "hybrid",
+        "--equal-percent",
+        "20",
+        "--format",
+        "csv",
+    ]);
+    let records = csv_records(&stdout);
+    assert_eq!(records.len(), 1 + 19);
+    for year in ["year_1", "year_2", "year_3"] {
+        assert_eq!(column_sum(&records, year), 1_000_000);
+    }
+    let per_capita = csv_records(&succeeds(&["allocate", "--total", "3000000", "--format", "csv"]));
+    let samsoe = |records: &[Vec<String>]| records.iter().find(|r| r[0] == "741").unwrap()[6].parse::<i64>().unwrap();
+    assert!(samsoe(&records) > samsoe(&per_capita), "the equal part helps the smallest");
+}
+
+#[test]
+fn allocate_as_a_table_is_readable() {
+    let stdout = succeeds(&["allocate", "--total", "3000000"]);
+    assert!(stdout.contains("Samsø") && stdout.contains("I alt"), "{stdout}");
+}
+
+#[test]
+fn allocate_refuses_bad_input_with_a_message_and_no_panic() {
+    for args in [
+        &["allocate", "--total", "-1"][..],
+        &["allocate", "--total", "abc"],
+        &["allocate", "--total", "3000000", "--years", "0"],
+        &["allocate", "--total", "3000000", "--key", "foo"],
+        &["allocate", "--total", "3000000", "--key", "hybrid", "--equal-percent", "150"],
+        &["allocate", "--total", "3000000", "--exclude", "999"],
+        &["allocate", "--total", "3000000", "--format", "pdf"],
+        &["allocate"],
+    ] {
+        fails_cleanly(args);
+    }
+    let message = fails_cleanly(&["allocate", "--total", "3000000", "--years", "0"]);
+    assert!(message.to_lowercase().contains("year"), "the message names the problem: {message}");
+}
+
+#[test]
+fn token_prints_a_jwt_for_a_role() {
+    let stdout = succeeds(&["token", "--role", "secretariat", "--days", "2"]);
+    let token = stdout.trim();
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+    let stdout = succeeds(&["token", "--role", "municipality", "--municipality", "skive"]);
+    assert_eq!(stdout.trim().split('.').count(), 3);
+}
+
+#[test]
+fn token_for_a_municipality_without_one_fails_clearly() {
+    let message = fails_cleanly(&["token", "--role", "municipality"]);
+    assert!(message.contains("--municipality"), "the message says what is missing: {message}");
+    fails_cleanly(&["token", "--role", "municipality", "--municipality", "999"]);
+    fails_cleanly(&["token", "--role", "mayor"]);
+    fails_cleanly(&["token", "--role", "coordinator", "--municipality", "779"]);
+    fails_cleanly(&["token", "--role", "coordinator", "--days", "0"]);
+}
