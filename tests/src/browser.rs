@@ -53,7 +53,7 @@ pub struct Tools {
     pub chromedriver: PathBuf,
     /// axe-core's browser bundle, injected into the page.
     pub axe_js: String,
-    /// The built widget: `dk2020-widget.js`, `pkg/`, `demo/`.
+    /// The built widget: `dk2020-widget.js`, `full/`, `booking/`, `demo/`.
     pub widget_dir: PathBuf,
 }
 
@@ -72,7 +72,8 @@ impl Tools {
             ("Chromium", &chromium),
             ("ChromeDriver", &chromedriver),
             ("axe-core", &axe),
-            ("the built widget", &widget_dir.join("pkg/dk2020_widget_bg.wasm")),
+            ("the built widget", &widget_dir.join("full/dk2020_widget_bg.wasm")),
+            ("the built booking widget", &widget_dir.join("booking/dk2020_widget_bg.wasm")),
             ("the widget loader", &widget_dir.join("dk2020-widget.js")),
             ("the demo page", &widget_dir.join("demo/intranet.html")),
         ] {
@@ -180,8 +181,7 @@ impl Site {
 
     /// `POST` JSON to an API path with a token; the status and the JSON.
     pub fn api_post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
-        let response =
-            self.client.post(self.url(path)).bearer_auth(token).json(body).send().expect("calling the API");
+        let response = self.client.post(self.url(path)).bearer_auth(token).json(body).send().expect("calling the API");
         let status = response.status().as_u16();
         (status, response.json().unwrap_or(Value::Null))
     }
@@ -240,8 +240,13 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no WebDriver session: {response}"))
             .to_string();
-        let mut browser =
-            Browser { driver, endpoint: format!("{base}/session/{session}"), client, name: name.into(), _profile: profile };
+        let mut browser = Browser {
+            driver,
+            endpoint: format!("{base}/session/{session}"),
+            client,
+            name: name.into(),
+            _profile: profile,
+        };
         browser.call("POST", "/timeouts", json!({"script": 30_000, "pageLoad": 60_000}));
         browser
     }
@@ -354,7 +359,45 @@ impl Browser {
               .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => JSON.stringify(n.target) + ' ' + n.failureSummary).join(' | '))))\n\
               .catch(e => done(['axe failed: ' + e]));";
         let result = self.call("POST", "/execute/async", json!({"script": script, "args": [host]}));
-        result.as_array().map(|a| a.iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect()).unwrap_or_default()
+        result
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Saves a screenshot of the widget `host` (all of it, scrolled or not) as
+    /// `target/browser-artifacts/<name>-<label>.png`.
+    pub fn screenshot_widget(&mut self, host: &str, label: &str) -> PathBuf {
+        let found = self.call("POST", "/element", json!({"using": "css selector", "value": host}));
+        let id = found[ELEMENT].as_str().unwrap_or_else(|| panic!("no {host}")).to_string();
+        let data = self.call("GET", &format!("/element/{id}/screenshot"), Value::Null);
+        let png = base64_decode(data.as_str().unwrap_or_default());
+        let file = artifacts_dir().join(format!("{}-{label}.png", self.name));
+        std::fs::write(&file, png).expect("writing the screenshot");
+        file
+    }
+
+    /// The handles of the open windows (tabs).
+    pub fn window_handles(&mut self) -> Vec<String> {
+        let handles = self.call("GET", "/window/handles", Value::Null);
+        handles.as_array().map(|a| a.iter().filter_map(|h| h.as_str().map(String::from)).collect()).unwrap_or_default()
+    }
+
+    pub fn switch_to_window(&mut self, handle: &str) {
+        self.call("POST", "/window", json!({ "handle": handle }));
+    }
+
+    /// Prints the current page to an A4 PDF (WebDriver's Print Page) saved as
+    /// `target/browser-artifacts/<name>-<label>.pdf`; returns the PDF's bytes.
+    pub fn print_pdf(&mut self, label: &str) -> Vec<u8> {
+        let data = self.call(
+            "POST",
+            "/print",
+            json!({"page": {"width": 21.0, "height": 29.7}, "margin": {"top": 1.5, "bottom": 1.5, "left": 1.5, "right": 1.5}, "background": true}),
+        );
+        let pdf = base64_decode(data.as_str().unwrap_or_default());
+        std::fs::write(artifacts_dir().join(format!("{}-{label}.pdf", self.name)), &pdf).expect("writing the PDF");
+        pdf
     }
 
     /// Saves a screenshot of the page as `target/browser-artifacts/<name>-<label>.png`.

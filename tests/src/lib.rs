@@ -15,6 +15,7 @@
 //! - [`token`] and friends sign HS256 tokens in-process with the test secret.
 
 pub mod browser;
+pub mod schedule;
 
 use std::{
     fs::File,
@@ -177,17 +178,29 @@ pub struct ServerConfig {
     pub now: Option<String>,
     /// `DK2020_ALLOWED_ORIGINS`.
     pub allowed_origins: Option<String>,
+    /// The store of this server: `Some("sqlite")` or `Some("dynamodb")`;
+    /// `None` is the suite's [`store_under_test`].
+    pub store: Option<&'static str>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { now: Some(TEST_NOW.to_string()), allowed_origins: None }
+        Self { now: Some(TEST_NOW.to_string()), allowed_origins: None, store: None }
     }
 }
 
 impl ServerConfig {
     pub fn allowed_origins(mut self, origins: &str) -> Self {
         self.allowed_origins = Some(origins.to_string());
+        self
+    }
+
+    /// Runs this server on `store` (`sqlite` or `dynamodb`) whatever
+    /// `DK2020_E2E_STORE` says; `dynamodb` needs `DK2020_TEST_DYNAMODB_ENDPOINT`
+    /// (see [`dynamodb_endpoint`]).
+    pub fn store(mut self, store: &'static str) -> Self {
+        assert!(matches!(store, "sqlite" | "dynamodb"), "store {store:?}: use sqlite or dynamodb");
+        self.store = Some(store);
         self
     }
 
@@ -202,6 +215,12 @@ pub struct TestServer {
     base: String,
     client: Client,
     dir: tempfile::TempDir,
+    /// How it was started, its SQLite file and (with DynamoDB) its table:
+    /// what [`TestServer::restart`] starts again on.
+    config: ServerConfig,
+    db: PathBuf,
+    table: Option<String>,
+    starts: u32,
 }
 
 impl TestServer {
@@ -229,7 +248,6 @@ impl TestServer {
     }
 
     pub fn start_with(config: ServerConfig) -> Self {
-        let binary = api_binary();
         let mut dir = tempfile::Builder::new().prefix("dk2020-e2e-").tempdir().expect("a temporary directory");
         let client = Client::builder()
             .no_proxy()
@@ -237,49 +255,28 @@ impl TestServer {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client");
+        let store = config.store.unwrap_or_else(store_under_test);
+        let table = (store == "dynamodb").then(new_table_name);
         // Another process may take the port between our probe and the
         // server's bind: then start again on another port.
         let mut last_failure = String::new();
         for attempt in 0..3 {
-            let port = free_port();
-            let log = dir.path().join(format!("server-{attempt}.log"));
-            let log_file = File::create(&log).expect("creating the server log");
-            let mut cmd = Command::new(binary);
-            cmd.current_dir(dir.path())
-                .arg("serve")
-                .args(["--addr", &format!("127.0.0.1:{port}")])
-                .arg("--db")
-                .arg(dir.path().join(format!("dk2020-{attempt}.sqlite")))
-                .arg("--widget-dir")
-                .arg(dir.path().join("no-widget"))
-                .env("DK2020_JWT_SECRET", TEST_SECRET)
-                .env("RUST_LOG", "warn")
-                .env_remove("AWS_LAMBDA_RUNTIME_API")
-                .env_remove("DK2020_STORE")
-                .env_remove("DK2020_ADDR")
-                .env_remove("DK2020_DB")
-                .env_remove("DK2020_WIDGET_DIR")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(log_file);
-            match &config.now {
-                Some(now) => cmd.env("DK2020_NOW", now),
-                None => cmd.env_remove("DK2020_NOW"),
+            let db = dir.path().join(format!("dk2020-{attempt}.sqlite"));
+            let (child, base) = spawn_serve(dir.path(), &db, table.as_deref(), &config, attempt);
+            let mut server = TestServer {
+                child,
+                base,
+                client: client.clone(),
+                dir,
+                config: config.clone(),
+                db,
+                table: table.clone(),
+                starts: attempt + 1,
             };
-            match &config.allowed_origins {
-                Some(origins) => cmd.env("DK2020_ALLOWED_ORIGINS", origins),
-                None => cmd.env_remove("DK2020_ALLOWED_ORIGINS"),
-            };
-            use_store_under_test(&mut cmd);
-            let child = cmd.spawn().unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
-            let mut server =
-                TestServer { child, base: format!("http://127.0.0.1:{port}"), client: client.clone(), dir };
             match server.wait_until_healthy() {
                 Ok(()) => return server,
-                Err(failure) => {
-                    let log = std::fs::read_to_string(&log).unwrap_or_default();
-                    last_failure = format!("{failure}\n--- server log ---\n{log}");
-                    let port_taken = log.contains("listening on") || log.contains("in use");
+                Err((failure, port_taken)) => {
+                    last_failure = failure;
                     server.stop();
                     if !port_taken {
                         break;
@@ -291,8 +288,72 @@ impl TestServer {
         panic!("dk2020-api serve did not come up: {last_failure}");
     }
 
-    /// Polls `GET /api/health` with a short backoff until it answers 200.
-    fn wait_until_healthy(&mut self) -> Result<(), String> {
+    /// Kills the server at once with SIGKILL (`kill -9`: no shutdown, no
+    /// flushing) and waits for it to be gone. The database stays for
+    /// [`TestServer::restart`].
+    pub fn kill(&mut self) {
+        self.stop();
+    }
+
+    /// Whether the server process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Starts the server again (after [`TestServer::kill`], or killing it
+    /// first) on the same database (SQLite file or DynamoDB table), with the
+    /// same configuration, on a new port; waits until it is healthy.
+    pub fn restart(&mut self) {
+        self.stop();
+        let mut last_failure = String::new();
+        for _ in 0..3 {
+            let attempt = self.starts;
+            self.starts += 1;
+            (self.child, self.base) =
+                spawn_serve(self.dir.path(), &self.db, self.table.as_deref(), &self.config, attempt);
+            match self.wait_until_healthy() {
+                Ok(()) => return,
+                Err((failure, port_taken)) => {
+                    last_failure = failure;
+                    self.stop();
+                    if !port_taken {
+                        break;
+                    }
+                }
+            }
+        }
+        panic!("dk2020-api serve did not come up again: {last_failure}");
+    }
+
+    /// The SQLite file the server runs on (also when the store is DynamoDB,
+    /// where it stays unused).
+    pub fn db_path(&self) -> &Path {
+        &self.db
+    }
+
+    /// The server's fixed clock (`DK2020_NOW`), `None` on the system clock.
+    pub fn pinned_now(&self) -> Option<&str> {
+        self.config.now.as_deref()
+    }
+
+    /// The store this server runs on: `sqlite` or `dynamodb`.
+    pub fn store(&self) -> &'static str {
+        if self.table.is_some() { "dynamodb" } else { "sqlite" }
+    }
+
+    /// Polls `GET /api/health` with a short backoff until it answers 200. On
+    /// failure: what happened with the server's log, and whether the port
+    /// was taken (worth another try).
+    fn wait_until_healthy(&mut self) -> Result<(), (String, bool)> {
+        let log = self.dir.path().join(format!("server-{}.log", self.starts - 1));
+        self.poll_health().map_err(|failure| {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            let port_taken = log.contains("listening on") || log.contains("in use");
+            (format!("{failure}\n--- server log ---\n{log}"), port_taken)
+        })
+    }
+
+    fn poll_health(&mut self) -> Result<(), String> {
         let started = Instant::now();
         let mut pause = Duration::from_millis(5);
         let url = self.url("/api/health");
@@ -407,23 +468,70 @@ pub fn store_under_test() -> &'static str {
     })
 }
 
-/// Points a `serve` command at the store under test (SQLite needs nothing more than `--db`).
-fn use_store_under_test(cmd: &mut Command) {
-    if store_under_test() != "dynamodb" {
-        cmd.env_remove("DK2020_STORE");
-        return;
+/// Starts `dk2020-api serve` on a free port with the database `db` (and the
+/// DynamoDB `table`, when given), its log in `dir/server-{attempt}.log`.
+/// Returns the process and its base URL.
+fn spawn_serve(dir: &Path, db: &Path, table: Option<&str>, config: &ServerConfig, attempt: u32) -> (Child, String) {
+    let binary = api_binary();
+    let port = free_port();
+    let log_file = File::create(dir.join(format!("server-{attempt}.log"))).expect("creating the server log");
+    let mut cmd = Command::new(binary);
+    cmd.current_dir(dir)
+        .arg("serve")
+        .args(["--addr", &format!("127.0.0.1:{port}")])
+        .arg("--db")
+        .arg(db)
+        .arg("--widget-dir")
+        .arg(dir.join("no-widget"))
+        .env("DK2020_JWT_SECRET", TEST_SECRET)
+        .env("RUST_LOG", "warn")
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .env_remove("DK2020_STORE")
+        .env_remove("DK2020_ADDR")
+        .env_remove("DK2020_DB")
+        .env_remove("DK2020_WIDGET_DIR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log_file);
+    match &config.now {
+        Some(now) => cmd.env("DK2020_NOW", now),
+        None => cmd.env_remove("DK2020_NOW"),
+    };
+    match &config.allowed_origins {
+        Some(origins) => cmd.env("DK2020_ALLOWED_ORIGINS", origins),
+        None => cmd.env_remove("DK2020_ALLOWED_ORIGINS"),
+    };
+    if let Some(table) = table {
+        use_dynamodb(&mut cmd, table);
     }
-    let endpoint = std::env::var("DK2020_TEST_DYNAMODB_ENDPOINT")
-        .ok()
-        .filter(|e| !e.trim().is_empty())
-        .expect("DK2020_E2E_STORE=dynamodb needs DK2020_TEST_DYNAMODB_ENDPOINT, the local DynamoDB-compatible server");
+    let child = cmd.spawn().unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+/// The local DynamoDB-compatible server of this run
+/// (`DK2020_TEST_DYNAMODB_ENDPOINT`, which `cargo xtask test` sets), if any.
+pub fn dynamodb_endpoint() -> Option<String> {
+    std::env::var("DK2020_TEST_DYNAMODB_ENDPOINT").ok().map(|e| e.trim().to_string()).filter(|e| !e.is_empty())
+}
+
+/// A table name of its own for each server of this process.
+fn new_table_name() -> String {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    format!("dk2020-e2e-{}-{n}-{nanos}", std::process::id())
+}
+
+/// Points a `serve` command at `table` of the local DynamoDB-compatible
+/// server (`serve --create-table` creates it if missing, so a restart finds
+/// the same table).
+fn use_dynamodb(cmd: &mut Command, table: &str) {
+    let endpoint = dynamodb_endpoint()
+        .expect("a server on DynamoDB needs DK2020_TEST_DYNAMODB_ENDPOINT, the local DynamoDB-compatible server");
     cmd.arg("--create-table")
         .env("DK2020_STORE", "dynamodb")
-        .env("DK2020_TABLE", format!("dk2020-e2e-{}-{n}-{nanos}", std::process::id()))
-        .env("AWS_ENDPOINT_URL", endpoint.trim())
+        .env("DK2020_TABLE", table)
+        .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_REGION", "eu-north-1")
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")

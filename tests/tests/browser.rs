@@ -28,7 +28,7 @@ fn kroner(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -82,7 +82,8 @@ fn booking_on_the_demo_intranet_page_books_lists_downloads_and_cancels() {
 
     // Empty fields: messages tied to the fields, focus on the first.
     browser.click(BOOKING, "form.book-form button[type=submit]");
-    let error = browser.wait_in_widget(BOOKING, "return root.querySelector('#topic-error').textContent;", "field errors");
+    let error =
+        browser.wait_in_widget(BOOKING, "return root.querySelector('#topic-error').textContent;", "field errors");
     assert_eq!(error, "Skal udfyldes.");
     let field = browser.in_widget(
         BOOKING,
@@ -97,8 +98,11 @@ fn booking_on_the_demo_intranet_page_books_lists_downloads_and_cancels() {
     browser.type_into(BOOKING, "#contact-name", "Karen Klima");
     browser.type_into(BOOKING, "#contact-email", "karen@skive");
     browser.click(BOOKING, "form.book-form button[type=submit]");
-    let error =
-        browser.wait_in_widget(BOOKING, "return root.querySelector('#contact-email-error').textContent;", "e-mail error");
+    let error = browser.wait_in_widget(
+        BOOKING,
+        "return root.querySelector('#contact-email-error').textContent;",
+        "e-mail error",
+    );
     assert!(error.as_str().unwrap().contains("gyldig e-mailadresse"), "{error}");
     assert_eq!(browser.in_widget(BOOKING, "return root.querySelector('#topic-error').textContent;"), "");
 
@@ -112,7 +116,11 @@ fn booking_on_the_demo_intranet_page_books_lists_downloads_and_cancels() {
     assert!(confirmed.as_str().unwrap().contains("Transport i klimahandleplanen"), "{confirmed}");
     let notice = text(&mut browser, BOOKING);
     assert!(notice.contains("Sessionen er booket"), "{notice}");
-    browser.wait_in_widget(BOOKING, "return root.querySelectorAll('.booking-item').length === 1;", "the booking listed");
+    browser.wait_in_widget(
+        BOOKING,
+        "return root.querySelectorAll('.booking-item').length === 1;",
+        "the booking listed",
+    );
 
     let listed = site.api_get("/api/bookings", Some(&token));
     let bookings = listed["bookings"].as_array().unwrap();
@@ -182,7 +190,8 @@ fn a_slot_taken_meanwhile_gives_a_clear_message_and_fresh_slots() {
     // Randers books an online session at that time first.
     let randers = municipality_token(RANDERS);
     let day = &start[..10];
-    let slots = site.api_get(&format!("/api/slots?municipality={RANDERS}&kind=online&from={day}&to={day}"), Some(&randers));
+    let slots =
+        site.api_get(&format!("/api/slots?municipality={RANDERS}&kind=online&from={day}&to={day}"), Some(&randers));
     let clash = slots["slots"]
         .as_array()
         .unwrap()
@@ -220,6 +229,33 @@ fn a_slot_taken_meanwhile_gives_a_clear_message_and_fresh_slots() {
 }
 
 #[test]
+fn a_municipality_at_its_cap_is_told_why_no_slots_are_offered() {
+    let Some((tools, _turn, site, mut browser)) = setup("cap") else { return };
+    let token = municipality_token(SKIVE);
+    for day in ["2026-12-03", "2026-12-04"] {
+        let slots =
+            site.api_get(&format!("/api/slots?municipality={SKIVE}&kind=online&from={day}&to={day}"), Some(&token));
+        let (status, body) = site.api_post(
+            "/api/bookings",
+            &token,
+            &json!({"municipality": SKIVE, "kind": "online", "start": slots["slots"][0]["start"], "topic": "Mobilitet",
+                    "contact_name": "Karen Klima", "contact_email": "karen@skive.dk"}),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+    browser.goto(&site.url(&format!("/?view=booking&municipality={SKIVE}&token={token}")));
+    let info = browser.wait_in_widget(
+        WIDGET,
+        "const n = root.querySelector('.notice.info'); return n && n.textContent;",
+        "the cap message",
+    );
+    assert!(info.as_str().unwrap().contains("største antal kommende sessioner"), "{info}");
+    browser.wait_in_widget(WIDGET, "return root.querySelectorAll('.booking-item').length === 2;", "the two bookings");
+    assert_accessible(&mut browser, &tools, WIDGET, "the booking view at the cap");
+    browser.screenshot_widget(WIDGET, "cap");
+}
+
+#[test]
 fn the_overview_shows_the_seeded_enrolment_state() {
     let Some((tools, _turn, site, mut browser)) = setup("overview") else { return };
     browser.goto(&site.url("/?view=overview"));
@@ -234,7 +270,10 @@ fn the_overview_shows_the_seeded_enrolment_state() {
         assert!(pilot.as_str().unwrap().contains(name), "{pilot}");
     }
     assert!(shown.contains("Opgjort pr. 30. november 2026"), "{shown}");
-    let chart = browser.in_widget(WIDGET, "const s = root.querySelector('svg[role=img]'); return s && s.querySelectorAll('rect').length;");
+    let chart = browser.in_widget(
+        WIDGET,
+        "const s = root.querySelector('svg[role=img]'); return s && s.querySelectorAll('rect').length;",
+    );
     assert!(chart.as_u64().unwrap() >= 6, "{chart}");
     let links = browser.in_widget(WIDGET, "return Array.from(root.querySelectorAll('a[download]')).map(a => a.href);");
     let links = links.as_array().unwrap();
@@ -243,7 +282,43 @@ fn the_overview_shows_the_seeded_enrolment_state() {
     let csv = site.client.get(links[0].as_str().unwrap()).send().unwrap();
     assert!(csv.status().is_success());
     assert_accessible(&mut browser, &tools, WIDGET, "the overview");
-    browser.screenshot("overview");
+    browser.screenshot_widget(WIDGET, "overview");
+
+    // "Udskriv (A4)" opens the overview alone in a print window.
+    let before = browser.window_handles();
+    // Headless Chromium would hold the print dialog open: record the call instead.
+    browser.execute(
+        "const open = window.open;
+         window.open = (...args) => { const w = open.apply(window, args); if (w) w.print = () => { window.__printed = true; }; return w; };
+         return true;",
+        json!([]),
+    );
+    browser.click(WIDGET, ".toolbar button");
+    let started = std::time::Instant::now();
+    let print_window = loop {
+        if let Some(h) = browser.window_handles().into_iter().find(|h| !before.contains(h)) {
+            break h;
+        }
+        assert!(started.elapsed() < dk2020_e2e::browser::WAIT, "no print window opened");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    browser.switch_to_window(&print_window);
+    let page = browser.execute(
+        "return {lang: document.documentElement.lang, text: document.body.textContent,
+                 buttons: Array.from(document.querySelectorAll('button')).filter(b => getComputedStyle(b).display !== 'none').length};",
+        json!([]),
+    );
+    assert_eq!(page["lang"], "da");
+    assert!(page["text"].as_str().unwrap().contains("Med fra pilotfasen"), "{page}");
+    assert!(!page["text"].as_str().unwrap().contains("Log-in-links"), "the host page is not printed");
+    let pdf = browser.print_pdf("print");
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    browser.switch_to_window(&before[0]);
+    assert_eq!(
+        browser.execute("return window.__printed === true;", json!([])),
+        Value::Bool(true),
+        "print() was called"
+    );
 }
 
 #[test]
@@ -267,7 +342,10 @@ fn the_budget_views_totals_equal_the_apis() {
         "return root.querySelectorAll('table.plan tbody tr').length === 18 && !root.querySelector('.loading');",
         "18 participants",
     );
-    let api = site.api_get("/api/budget/allocation?total=3000000&years=3&key=hybrid&equal_percent=20&frame_per_year=0&exclude=741", None);
+    let api = site.api_get(
+        "/api/budget/allocation?total=3000000&years=3&key=hybrid&equal_percent=20&frame_per_year=0&exclude=741",
+        None,
+    );
     let shown = browser.in_widget(
         WIDGET,
         "return Array.from(root.querySelectorAll('table.plan tbody tr')).map(r => [r.dataset.code, r.lastElementChild.textContent]);",
@@ -283,7 +361,7 @@ fn the_budget_views_totals_equal_the_apis() {
     let csv = browser.in_widget(WIDGET, "return root.querySelector('a[href*=\"format=csv\"]').href;");
     assert!(csv.as_str().unwrap().contains("key=hybrid&equal_percent=20"), "{csv}");
     assert_accessible(&mut browser, &tools, WIDGET, "the budget view with a scenario");
-    browser.screenshot("budget");
+    browser.screenshot_widget(WIDGET, "budget");
 }
 
 #[test]
@@ -291,7 +369,11 @@ fn the_secretariat_changes_a_status_and_the_overview_reflects_it() {
     let Some((tools, _turn, site, mut browser)) = setup("secretariat") else { return };
     let token = secretariat_token();
     browser.goto(&site.url(&format!("/?view=secretariat&token={token}")));
-    browser.wait_in_widget(WIDGET, "return root.querySelector('#status-municipality') && root.querySelector('table.populations');", "the forms");
+    browser.wait_in_widget(
+        WIDGET,
+        "return root.querySelector('#status-municipality') && root.querySelector('table.populations');",
+        "the forms",
+    );
     assert_accessible(&mut browser, &tools, WIDGET, "the secretariat view");
     let set = |browser: &mut Browser, css: &str, value: &str| {
         browser.execute(
@@ -321,12 +403,16 @@ fn the_secretariat_changes_a_status_and_the_overview_reflects_it() {
     browser.type_into(WIDGET, "#pop-779", "48000");
     set(&mut browser, "#pop-date-779", "2026-01-01");
     browser.click(WIDGET, "tr[data-code='779'] button");
-    browser.wait_in_widget(WIDGET, "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('48.000 indbyggere');", "saved population");
+    browser.wait_in_widget(
+        WIDGET,
+        "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('48.000 indbyggere');",
+        "saved population",
+    );
     let list = site.api_get("/api/municipalities", None);
     let skive = list["municipalities"].as_array().unwrap().iter().find(|m| m["code"] == SKIVE).unwrap().clone();
     assert_eq!(skive["population"], 48000);
     assert_accessible(&mut browser, &tools, WIDGET, "the secretariat view after changes");
-    browser.screenshot("secretariat");
+    browser.screenshot_widget(WIDGET, "secretariat");
 
     browser.goto(&site.url("/?view=overview"));
     let round = browser.wait_in_widget(
@@ -336,14 +422,15 @@ fn the_secretariat_changes_a_status_and_the_overview_reflects_it() {
     );
     assert!(round.as_str().unwrap().contains("Skive"), "{round}");
     assert!(round.as_str().unwrap().contains("1 tilmeldt"), "{round}");
-    browser.screenshot("overview-after-change");
+    browser.screenshot_widget(WIDGET, "overview-after-change");
 }
 
 #[test]
 fn the_coordinator_sees_the_agenda_with_driving_cancels_and_edits_availability() {
     let Some((tools, _turn, site, mut browser)) = setup("coordinator") else { return };
     let skive = municipality_token(SKIVE);
-    let slots = site.api_get(&format!("/api/slots?municipality={SKIVE}&kind=onsite&from=2026-12-02&to=2026-12-04"), Some(&skive));
+    let slots = site
+        .api_get(&format!("/api/slots?municipality={SKIVE}&kind=onsite&from=2026-12-02&to=2026-12-04"), Some(&skive));
     let start = slots["slots"][0]["start"].clone();
     let (status, booking) = site.api_post(
         "/api/bookings",
@@ -364,17 +451,29 @@ fn the_coordinator_sees_the_agenda_with_driving_cancels_and_edits_availability()
     assert!(day.contains("Skive Kommune") && day.contains("Varmeplan"), "{day}");
     assert!(day.contains("Kørsel fra kontoret i Aarhus til Skive Rådhus"), "{day}");
     assert!(day.contains("Køretid i alt"), "{day}");
-    let feed = browser.wait_in_widget(WIDGET, "const f = root.querySelector('#feed-url'); return f && f.value;", "the feed link");
+    let feed = browser.wait_in_widget(
+        WIDGET,
+        "const f = root.querySelector('#feed-url'); return f && f.value;",
+        "the feed link",
+    );
     assert!(feed.as_str().unwrap().ends_with(&format!("/api/calendar.ics?token={token}")), "{feed}");
-    browser.wait_in_widget(WIDGET, "return root.querySelector('#rule-cap_per_municipality');", "the availability editor");
+    browser.wait_in_widget(
+        WIDGET,
+        "return root.querySelector('#rule-cap_per_municipality');",
+        "the availability editor",
+    );
     assert_accessible(&mut browser, &tools, WIDGET, "the coordinator view");
-    browser.screenshot("coordinator");
+    browser.screenshot_widget(WIDGET, "coordinator");
 
     browser.click(WIDGET, ".session .actions button.danger");
     browser.wait_in_widget(WIDGET, "return root.querySelector('.cancel-box input');", "the reason field");
     browser.type_into(WIDGET, ".cancel-box input", "Koordinatoren er syg");
     browser.click(WIDGET, ".cancel-box button.danger");
-    browser.wait_in_widget(WIDGET, "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('er aflyst');", "the cancellation");
+    browser.wait_in_widget(
+        WIDGET,
+        "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('er aflyst');",
+        "the cancellation",
+    );
     let id = booking["id"].as_str().unwrap();
     let all = site.api_get("/api/bookings", Some(&token));
     let cancelled = all["bookings"].as_array().unwrap().iter().find(|b| b["id"] == id).unwrap().clone();
@@ -384,7 +483,11 @@ fn the_coordinator_sees_the_agenda_with_driving_cancels_and_edits_availability()
     browser.type_into(WIDGET, "#rule-cap_per_municipality", "3");
     browser.press("\u{E004}");
     browser.click(WIDGET, "form.availability button[type=submit]");
-    browser.wait_in_widget(WIDGET, "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('er gemt');", "saved settings");
+    browser.wait_in_widget(
+        WIDGET,
+        "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('er gemt');",
+        "saved settings",
+    );
     let settings = site.api_get("/api/coordinator/availability", Some(&token));
     assert_eq!(settings["rules"]["cap_per_municipality"], 3);
 }
@@ -412,13 +515,31 @@ fn widgets_mount_side_by_side_remount_on_attribute_changes_and_report_problems()
          return true;",
         json!([]),
     );
-    let down = browser.wait_in_widget("#down", "const n = root.querySelector('.notice.error'); return n && n.textContent;", "the down message");
+    let down = browser.wait_in_widget(
+        "#down",
+        "const n = root.querySelector('.notice.error'); return n && n.textContent;",
+        "the down message",
+    );
     assert!(down.as_str().unwrap().contains("kan ikke nås"), "{down}");
-    let odd = browser.wait_in_widget("#odd", "const n = root.querySelector('.notice.error'); return n && n.textContent;", "the unknown view");
+    let odd = browser.wait_in_widget(
+        "#odd",
+        "const n = root.querySelector('.notice.error'); return n && n.textContent;",
+        "the unknown view",
+    );
     assert!(odd.as_str().unwrap().contains("Ukendt visning"), "{odd}");
-    let anon = browser.wait_in_widget("#anon", "const n = root.querySelector('.notice.error'); return n && n.textContent;", "the missing token");
+    let anon = browser.wait_in_widget(
+        "#anon",
+        "const n = root.querySelector('.notice.error'); return n && n.textContent;",
+        "the missing token",
+    );
     assert!(anon.as_str().unwrap().contains("ikke logget ind"), "{anon}");
     assert_accessible(&mut browser, &tools, "#down", "the API-down message");
+
+    // axe-core does look inside the shadow roots: a planted image without alt text is caught.
+    browser.in_widget("#down", "const img = document.createElement('img'); img.id = 'planted'; img.src = 'data:,'; root.querySelector('.dk').append(img); return true;");
+    let caught = browser.axe_violations(&tools, "#down");
+    assert!(caught.iter().any(|v| v.starts_with("image-alt")), "axe missed the planted violation: {caught:?}");
+    browser.in_widget("#down", "root.querySelector('#planted').remove(); return true;");
 
     // Removing an element unmounts its app; the others keep working.
     browser.execute("document.querySelector('#booking').remove(); return true;", json!([]));

@@ -2,8 +2,15 @@
 //! needs when it is missing (and skips what is there), so the commands work on a
 //! fresh machine that has only rustup, Python 3 with pip, Node/npm and apt.
 
+mod bench;
+mod cdn;
+mod dynamo;
+mod fuzz;
 mod install;
+mod lambda;
 mod run;
+mod venv;
+mod widget;
 
 use std::process::ExitCode;
 
@@ -11,9 +18,20 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  serve    build the API (and the widget once it exists) and start http://127.0.0.1:8080
-           on an embedded SQLite file; extra arguments go to `dk2020-api serve`
+  serve    build the widget and the API and start http://127.0.0.1:8080 on an embedded
+           SQLite file; extra arguments go to `dk2020-api serve`
+  widget   build the embeddable widget into target/widget/ and print its file sizes
   test     install what the tests need if missing, then run every check and test
+  lambda   package the API for AWS Lambda (linux arm64; --x86_64 for x86_64) as
+           target/lambda/dk2020-api/bootstrap.zip and print its size (infra/README.md)
+  cdn      lay the built widget out for S3 and CloudFront in target/cdn/ (infra/README.md)
+  infra    check infra/template.yaml with cfn-lint (also part of `test`)
+  dynamo   start a local DynamoDB-compatible server (moto) and `dk2020-api serve` on it,
+           to try the production store; extra arguments go to `dk2020-api serve`
+  fuzz     fuzz the API from its OpenAPI description with schemathesis, many examples per
+           operation and role (--max-examples N, --seed N, --timeout SECS)
+  bench    measure speed next to baselines: model, API, writes, start-up, widget; prints a
+           table, writes target/bench/ (--quick, --only a,b, --update-readme)
   help     this text
 ";
 
@@ -26,6 +44,13 @@ fn main() -> ExitCode {
     let result = match task {
         "serve" => run::serve(rest),
         "test" => run::test(rest),
+        "widget" => widget::build(),
+        "lambda" => lambda::build(rest),
+        "cdn" => cdn::layout(),
+        "infra" => lambda::check_template(),
+        "dynamo" => dynamo::serve(rest),
+        "fuzz" => fuzz::run(rest),
+        "bench" => bench::run(rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())

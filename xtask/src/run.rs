@@ -6,7 +6,7 @@ use std::{
     time::Instant,
 };
 
-use crate::install;
+use crate::{dynamo, fuzz, install, lambda, widget};
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
@@ -22,6 +22,29 @@ pub fn cmd(program: &str, args: &[&str]) -> Result<(), String> {
         .status()
         .map_err(|e| format!("could not start {program}: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("`{program} {}` failed ({status})", args.join(" "))) }
+}
+
+/// Like [`cmd`], with extra environment variables for the child.
+pub fn cmd_env(program: &str, args: &[&str], envs: &[(&str, String)]) -> Result<(), String> {
+    eprintln!("xtask: $ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .envs(envs.iter().map(|(k, v)| (k, v)))
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("could not start {program}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("`{program} {}` failed ({status})", args.join(" "))) }
+}
+
+/// What the browser tests are told: run (a missing tool is a failure) and where the tools are.
+fn browser_test_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("DK2020_BROWSER_TESTS", "1".into()),
+        ("DK2020_WIDGET_DIR", widget::out_dir().to_string_lossy().into_owned()),
+        ("DK2020_AXE_JS", install::axe_core().to_string_lossy().into_owned()),
+        ("DK2020_CHROMIUM", install::CHROMIUM.into()),
+        ("DK2020_CHROMEDRIVER", install::CHROMEDRIVER.into()),
+    ]
 }
 
 /// Runs a command and returns its stdout; fails on a non-zero exit.
@@ -51,25 +74,34 @@ fn step(name: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String
 pub fn test(_args: &[String]) -> Result<(), String> {
     let started = Instant::now();
     step("install", install::wasm_target)?;
+    // The browser tests need the built widget, Chromium, ChromeDriver and axe-core.
+    step("widget", widget::build)?;
+    step("browser tools", install::chromium)?;
     step("format", || cmd("cargo", &["fmt", "--all", "--check"]))?;
     step("lints", || cmd("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
-    step("model for wasm32", || {
-        cmd("cargo", &["build", "-p", "dk2020-model", "--target", "wasm32-unknown-unknown"])
-    })?;
+    step("infra template (cfn-lint)", lambda::check_template)?;
+    step("model for wasm32", || cmd("cargo", &["build", "-p", "dk2020-model", "--target", "wasm32-unknown-unknown"]))?;
+    // The local DynamoDB-compatible server for the DynamoDB store's tests;
+    // stopped when `dynamo` is dropped, whatever the outcome.
+    let dynamo = dynamo::LocalDynamo::start(None)?;
+    step("fuzzing tools (schemathesis)", fuzz::install)?;
+    let env = [browser_test_env(), dynamo.test_env(), fuzz::test_env()].concat();
     step("tests", || {
         if install::has_nextest() {
-            cmd("cargo", &["nextest", "run", "--workspace", "--no-fail-fast"])?;
+            cmd_env("cargo", &["nextest", "run", "--workspace", "--no-fail-fast"], &env)?;
             cmd("cargo", &["test", "--workspace", "--doc"])
         } else {
-            cmd("cargo", &["test", "--workspace", "--no-fail-fast"])
+            cmd_env("cargo", &["test", "--workspace", "--no-fail-fast"], &env)
         }
     })?;
+    step("HTTP API tests on DynamoDB", || dynamo::http_suite_on_dynamodb(&dynamo, &[]))?;
     eprintln!("xtask: all checks passed in {:.0?}", started.elapsed());
     Ok(())
 }
 
 /// `cargo xtask serve`: build and start the local server.
 pub fn serve(args: &[String]) -> Result<(), String> {
+    step("widget", widget::build)?;
     let mut full = vec!["run", "--release", "-p", "dk2020-api", "--", "serve"];
     full.extend(args.iter().map(String::as_str));
     cmd("cargo", &full)

@@ -39,22 +39,33 @@ where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     let detail = DisplayErrorContext(&err).to_string();
-    let unavailable = |message: String| {
+    // The message goes to the client (503): what happened, in a sentence; the
+    // details go to the log.
+    let unavailable = |reason: &str| {
         tracing::warn!(operation, error = %detail, "DynamoDB unavailable");
-        StoreError::Unavailable(message)
+        StoreError::Unavailable(format!("the database cannot be reached right now ({reason}); try again in a moment"))
     };
     match &err {
-        SdkError::TimeoutError(_) => unavailable(format!("DynamoDB did not answer in time ({operation})")),
-        SdkError::DispatchFailure(_) => unavailable(format!("cannot reach DynamoDB ({operation}): {detail}")),
-        SdkError::ResponseError(_) => unavailable(format!("DynamoDB sent an unreadable answer ({operation})")),
+        SdkError::TimeoutError(_) => unavailable(&format!("DynamoDB {operation} timed out")),
+        SdkError::DispatchFailure(failure) => {
+            let why = if failure.is_timeout() {
+                "timed out"
+            } else if failure.is_io() {
+                "no connection"
+            } else {
+                "the request could not be sent"
+            };
+            unavailable(&format!("DynamoDB {operation}: {why}"))
+        }
+        SdkError::ResponseError(_) => unavailable(&format!("DynamoDB {operation}: an unreadable answer")),
         SdkError::ServiceError(service) => {
             let code = service.err().code().unwrap_or("unknown");
             if UNAVAILABLE_CODES.contains(&code) {
-                unavailable(format!("DynamoDB is busy or failing ({operation}: {code}), even after retries"))
+                unavailable(&format!("DynamoDB {operation}: {code}, still after retries"))
             } else if code == "ResourceNotFoundException" {
-                unavailable(format!("the DynamoDB table does not exist ({operation}); create it first"))
+                unavailable(&format!("DynamoDB {operation}: the table does not exist"))
             } else if CREDENTIAL_CODES.contains(&code) {
-                unavailable(format!("DynamoDB refused the credentials ({operation}: {code})"))
+                unavailable(&format!("DynamoDB {operation}: the credentials were refused ({code})"))
             } else {
                 StoreError::Internal(anyhow::anyhow!("DynamoDB {operation} failed: {detail}"))
             }
@@ -98,9 +109,10 @@ pub fn failed_condition(reasons: &[Option<String>], index: usize) -> bool {
 /// Whether a cancelled transaction may succeed when tried again as it is
 /// (another transaction held an item, or DynamoDB throttled it).
 pub fn transient(reasons: &[Option<String>]) -> bool {
-    reasons.iter().flatten().any(|r| {
-        matches!(r.as_str(), "TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded")
-    })
+    reasons
+        .iter()
+        .flatten()
+        .any(|r| matches!(r.as_str(), "TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded"))
 }
 
 /// A cancelled transaction that nothing here explains: a validation error

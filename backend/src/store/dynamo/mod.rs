@@ -31,9 +31,7 @@ use async_trait::async_trait;
 use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_dynamodb::{
     Client,
-    config::{
-        ConfigBag, Credentials, Intercept, RuntimeComponents, interceptors::BeforeTransmitInterceptorContextRef,
-    },
+    config::{ConfigBag, Credentials, Intercept, RuntimeComponents, interceptors::BeforeTransmitInterceptorContextRef},
     error::{BoxError, BuildError},
     operation::query::builders::QueryFluentBuilder,
     types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update},
@@ -47,11 +45,11 @@ use dk2020_model::{
 use jiff::{SignedDuration, Timestamp};
 use serde::{Serialize, de::DeserializeOwned};
 
+pub use self::table::{IndexDefinition, TABLE, TableDefinition};
 use self::{
     errors::{TxError, failed_condition, sdk_error, transient, unexplained},
     items::{Item, n, s},
 };
-pub use self::table::{IndexDefinition, TABLE, TableDefinition};
 use super::{BookingCheck, BookingFilter, Created, Store, StoreError, StoreResult};
 
 /// Attempts the SDK makes for one request (standard retry mode: exponential
@@ -60,8 +58,10 @@ pub const SDK_MAX_ATTEMPTS: u32 = 3;
 
 /// How often a write that lost a race (another write changed the schedule or
 /// the enrolment history between our read and our transaction) is read,
-/// checked and tried again before giving up with 503.
-pub const RACE_ATTEMPTS: u32 = 8;
+/// checked and tried again before giving up with 503. Every round of a race
+/// has a winner, so this many rounds let that many writers at the same moment
+/// (more than all 19 municipalities booking at once) all get through.
+pub const RACE_ATTEMPTS: u32 = 32;
 
 /// How long ended bookings stay in the schedule item's `open` map. Checks only
 /// look at bookings that end after "now"; the margin keeps the map exact for a
@@ -169,17 +169,18 @@ fn build_err(e: BuildError) -> StoreError {
     StoreError::Internal(anyhow::Error::new(e).context("building a DynamoDB request"))
 }
 
-/// A short random pause before trying a lost race again, growing with the attempt.
+/// A short random pause before trying a lost race again, growing with the
+/// attempt up to 100 ms (full jitter, so the losers spread out).
 async fn race_backoff(attempt: u32) {
     use rand::Rng;
-    let ceiling = 10u64 << attempt.min(5);
+    let ceiling = (5u64 << attempt.min(5)).min(100);
     let millis = rand::rng().random_range(1..=ceiling);
     tokio::time::sleep(Duration::from_millis(millis)).await;
 }
 
 fn race_lost(what: &str) -> StoreError {
     StoreError::Unavailable(format!(
-        "{what} kept changing while this change was checked (many changes at once); try again in a moment"
+        "{what} kept changing while this change was being checked (many changes at once); try again in a moment"
     ))
 }
 
@@ -307,10 +308,8 @@ impl DynamoStore {
     /// item not existing, so seeding twice (or two processes at once) never
     /// overwrites anything.
     pub async fn seed(&self) -> StoreResult<()> {
-        let mut seed: Vec<Item> = Municipalities::builtin()
-            .iter()
-            .map(|m| items::population_item(m.code, m.population))
-            .collect();
+        let mut seed: Vec<Item> =
+            Municipalities::builtin().iter().map(|m| items::population_item(m.code, m.population)).collect();
         seed.push(items::setting_item(items::ROUNDS, &Rounds::default())?);
         seed.push(items::setting_item(items::BUDGET_PARAMS, &PlanParams::default())?);
         seed.push(items::setting_item(items::AVAILABILITY, &Availability::default())?);
@@ -371,8 +370,11 @@ impl DynamoStore {
         let mut found: Vec<Item> = Vec::new();
         let mut pending = keys;
         for attempt in 0..SDK_MAX_ATTEMPTS {
-            let request =
-                KeysAndAttributes::builder().set_keys(Some(pending)).consistent_read(true).build().map_err(build_err)?;
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(pending))
+                .consistent_read(true)
+                .build()
+                .map_err(build_err)?;
             let out = self
                 .client
                 .batch_get_item()
@@ -396,7 +398,9 @@ impl DynamoStore {
                 }
             }
         }
-        Err(StoreError::Unavailable("DynamoDB is throttling reads (BatchGetItem left keys unprocessed)".into()))
+        Err(StoreError::Unavailable(
+            "the database is throttling reads right now (DynamoDB BatchGetItem); try again in a moment".into(),
+        ))
     }
 
     /// Every page of a query.
@@ -514,7 +518,8 @@ impl DynamoStore {
 
     /// The booking and its revision, or "not found".
     fn require_booking(item: Option<Item>, id: &BookingId) -> StoreResult<(Booking, u64)> {
-        let item = item.ok_or_else(|| StoreError::NotFound(format!("there is no booking with id {:?}", id.as_str())))?;
+        let item =
+            item.ok_or_else(|| StoreError::NotFound(format!("there is no booking with id {:?}", id.as_str())))?;
         Ok((items::parse_booking(&item)?, items::booking_rev(&item)?))
     }
 
@@ -700,7 +705,8 @@ impl Store for DynamoStore {
                 .expression_attribute_names("#state", "state")
                 .expression_attribute_values(":confirmed", s("confirmed"));
         }
-        let mut bookings = self.query_all(query).await?.iter().map(items::parse_booking).collect::<StoreResult<Vec<_>>>()?;
+        let mut bookings =
+            self.query_all(query).await?.iter().map(items::parse_booking).collect::<StoreResult<Vec<_>>>()?;
         bookings.retain(|b| {
             (filter.include_cancelled || b.is_confirmed())
                 && filter.ends_after.is_none_or(|t| b.end.timestamp() > t)
@@ -803,7 +809,8 @@ impl Store for DynamoStore {
                 Err(TxError::Cancelled(r)) if failed_condition(&r, 0) || transient(&r) => {}
                 // No open map at all: nothing to free, cancel the booking alone.
                 Err(TxError::Cancelled(r)) if failed_condition(&r, 1) => {
-                    let tx = vec![self.tx_update(items::booking_key(id.as_str()), Self::booking_update(&booking, rev)?)?];
+                    let tx =
+                        vec![self.tx_update(items::booking_key(id.as_str()), Self::booking_update(&booking, rev)?)?];
                     match self.transact(tx).await {
                         Ok(()) => return Ok(booking),
                         Err(TxError::Cancelled(r)) if failed_condition(&r, 0) || transient(&r) => {}
@@ -831,7 +838,8 @@ impl Store for DynamoStore {
                 race_backoff(attempt).await;
             }
             // One read: the booking and the schedule.
-            let mut found = self.get_many(vec![items::booking_key(id.as_str()), items::schedule_key()]).await?.into_iter();
+            let mut found =
+                self.get_many(vec![items::booking_key(id.as_str()), items::schedule_key()]).await?.into_iter();
             let (booking_item, schedule) = (found.next().flatten(), found.next().flatten());
             let (mut booking, rev) = Self::require_booking(booking_item, id)?;
             if !booking.is_confirmed() {

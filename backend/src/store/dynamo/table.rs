@@ -8,8 +8,8 @@ use aws_sdk_dynamodb::{
     client::Waiters,
     error::ProvideErrorMetadata,
     types::{
-        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-        ProjectionType, ScalarAttributeType, TableStatus,
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+        ScalarAttributeType, TableStatus,
     },
 };
 use serde_json::{Value, json};

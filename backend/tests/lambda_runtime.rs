@@ -1,0 +1,311 @@
+//! The `dk2020-api` executable under a local emulation of the Lambda Runtime API.
+//!
+//! `tests/lambda.rs` drives the Router the way `lambda_http` does, inside the
+//! test process. This test runs the real executable the way Lambda runs
+//! `bootstrap`: a process with `AWS_LAMBDA_RUNTIME_API` and the other variables
+//! Lambda sets, talking HTTP to the runtime API, which here is a small axum
+//! server in the test:
+//!
+//! - `GET /2018-06-01/runtime/invocation/next` hands out the next event (API
+//!   Gateway HTTP API payload 2.0, the checked-in fixtures) with the headers
+//!   Lambda sends (`Lambda-Runtime-Aws-Request-Id`, `-Deadline-Ms`,
+//!   `-Invoked-Function-Arn`, `-Trace-Id`); once the events are used up it
+//!   keeps the request open, as Lambda does until the next invocation;
+//! - `POST /2018-06-01/runtime/invocation/{id}/response` takes the answer;
+//! - `…/{id}/error` and `/2018-06-01/runtime/init/error` take failures.
+//!
+//! Two invocations: `GET /api/health` on the `$default` stage, then on a named
+//! stage (`/prod/api/health`, the URLs `infra/template.yaml` gives). Both must
+//! come back as a 200 with `{"status": "ok"}`. The time from starting the
+//! process to the first answered invocation and the process's peak memory are
+//! printed (not asserted: they depend on the machine); run with `--nocapture`
+//! to see them.
+//!
+//! The executable is the ordinary build of `dk2020-api` (an x86_64 Linux
+//! binary on these machines, like `cargo xtask lambda --x86_64` makes), on a
+//! fresh SQLite file; against the local DynamoDB-compatible server too when
+//! `cargo xtask test` provides one (`DK2020_TEST_DYNAMODB_ENDPOINT`), which is
+//! the production configuration but for the endpoint. To check a packaged
+//! build instead, point `DK2020_LAMBDA_BOOTSTRAP` at its unzipped `bootstrap`
+//! (e.g. `target/lambda/x86_64/dk2020-api/bootstrap`).
+
+#[path = "support/dynamodb.rs"]
+mod dynamodb_support;
+
+use std::{
+    collections::VecDeque,
+    fs::File,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{Path as UrlPath, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+const FUNCTION_NAME: &str = "dk2020-api-test";
+const FUNCTION_ARN: &str = "arn:aws:lambda:eu-north-1:123456789012:function:dk2020-api-test:live";
+const REGION: &str = "eu-north-1";
+const SECRET: &str = "a-test-secret-that-is-long-enough-for-hs256-0123456789";
+
+/// How long the whole exchange may take before the test gives up (a debug
+/// build starts in well under a second; the bound only stops a hang).
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// What the emulated runtime API received.
+#[derive(Debug)]
+enum Report {
+    Next,
+    Response { id: String, body: Bytes },
+    Error { id: String, body: Bytes },
+    InitError { body: Bytes },
+}
+
+#[derive(Clone)]
+struct Emulator {
+    events: Arc<Mutex<VecDeque<(String, Value)>>>,
+    reports: mpsc::UnboundedSender<Report>,
+}
+
+async fn next(State(emulator): State<Emulator>) -> Response {
+    let _ = emulator.reports.send(Report::Next);
+    let Some((id, event)) = emulator.events.lock().expect("the event queue").pop_front() else {
+        // No more invocations: Lambda keeps this request open (and freezes the
+        // sandbox) until there is one. The test ends before.
+        return std::future::pending().await;
+    };
+    let deadline = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970") + Duration::from_secs(10);
+    (
+        [
+            ("content-type", "application/json".to_string()),
+            ("lambda-runtime-aws-request-id", id),
+            ("lambda-runtime-deadline-ms", deadline.as_millis().to_string()),
+            ("lambda-runtime-invoked-function-arn", FUNCTION_ARN.to_string()),
+            (
+                "lambda-runtime-trace-id",
+                "Root=1-674a1c2e-3f0b6d2a1c9e8f7a6b5c4d3e;Parent=9a9197af755a6419;Sampled=0".into(),
+            ),
+        ],
+        event.to_string(),
+    )
+        .into_response()
+}
+
+async fn response(State(emulator): State<Emulator>, UrlPath(id): UrlPath<String>, body: Bytes) -> StatusCode {
+    let _ = emulator.reports.send(Report::Response { id, body });
+    StatusCode::ACCEPTED
+}
+
+async fn error(State(emulator): State<Emulator>, UrlPath(id): UrlPath<String>, body: Bytes) -> StatusCode {
+    let _ = emulator.reports.send(Report::Error { id, body });
+    StatusCode::ACCEPTED
+}
+
+async fn init_error(State(emulator): State<Emulator>, body: Bytes) -> StatusCode {
+    let _ = emulator.reports.send(Report::InitError { body });
+    StatusCode::ACCEPTED
+}
+
+/// Starts the emulated runtime API with `events` on a free loopback port.
+async fn start_emulator(events: Vec<(String, Value)>) -> (String, mpsc::UnboundedReceiver<Report>) {
+    let (reports, received) = mpsc::unbounded_channel();
+    let emulator = Emulator { events: Arc::new(Mutex::new(events.into())), reports };
+    let app = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+        .route("/2018-06-01/runtime/init/error", post(init_error))
+        .with_state(emulator);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free loopback port");
+    let address = listener.local_addr().expect("the listener's address").to_string();
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("the emulated runtime API") });
+    (address, received)
+}
+
+fn fixture(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lambda").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The executable under test: `DK2020_LAMBDA_BOOTSTRAP`, or this build's `dk2020-api`.
+fn executable() -> PathBuf {
+    match std::env::var("DK2020_LAMBDA_BOOTSTRAP") {
+        Ok(path) if !path.trim().is_empty() => PathBuf::from(path.trim()),
+        _ => PathBuf::from(env!("CARGO_BIN_EXE_dk2020-api")),
+    }
+}
+
+/// The process under test; killed when dropped.
+struct Function {
+    child: Child,
+    stdout: PathBuf,
+    stderr: PathBuf,
+}
+
+impl Function {
+    fn logs(&self) -> String {
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+        format!("--- stdout ---\n{}\n--- stderr ---\n{}", read(&self.stdout), read(&self.stderr))
+    }
+}
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the executable the way Lambda starts `bootstrap`: a clean
+/// environment with Lambda's variables, plus the function's own (`app_env`).
+fn start_function(runtime_api: &str, dir: &Path, app_env: &[(&str, String)]) -> Function {
+    let stdout = dir.join("stdout.log");
+    let stderr = dir.join("stderr.log");
+    let mut command = Command::new(executable());
+    command
+        .env_clear()
+        .current_dir(dir)
+        .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
+        .env("AWS_LAMBDA_FUNCTION_NAME", FUNCTION_NAME)
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{FUNCTION_NAME}"))
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/28/[1]0123456789abcdef0123456789abcdef")
+        .env("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023")
+        .env("AWS_REGION", REGION)
+        .env("AWS_DEFAULT_REGION", REGION)
+        .env("LAMBDA_TASK_ROOT", dir)
+        .env("_HANDLER", "bootstrap")
+        .env("TZ", ":UTC")
+        .env("RUST_LOG", "info")
+        .env("DK2020_JWT_SECRET", SECRET)
+        .env("DK2020_ALLOWED_ORIGINS", "https://intranet.skive.dk")
+        .envs(app_env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(File::create(&stdout).expect("a log file"))
+        .stderr(File::create(&stderr).expect("a log file"));
+    let child = command.spawn().unwrap_or_else(|e| panic!("starting {}: {e}", executable().display()));
+    Function { child, stdout, stderr }
+}
+
+/// The peak resident memory of process `pid` (Linux: `VmHWM` in `/proc/{pid}/status`).
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Plays the runtime API for the two health invocations; returns the time from
+/// process start to the first request for an event and to the first answer.
+async fn health_invocations(label: &str, app_env: &[(&str, String)]) -> (Duration, Duration) {
+    let events = vec![
+        ("c6af9ac6-7b61-11e6-9a41-93e812345678".to_string(), fixture("v2_get_health.json")),
+        ("d7b0ab07-8c72-11e6-9a41-93e812345679".to_string(), fixture("v2_named_stage_health.json")),
+    ];
+    let ids: Vec<String> = events.iter().map(|(id, _)| id.clone()).collect();
+    let (runtime_api, mut reports) = start_emulator(events).await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+
+    let started = Instant::now();
+    let mut function = start_function(&runtime_api, dir.path(), app_env);
+    let mut first_next = None;
+    let mut first_answer = None;
+    let mut answers = Vec::new();
+    while answers.len() < ids.len() {
+        let left = DEADLINE.checked_sub(started.elapsed()).unwrap_or_default();
+        assert!(!left.is_zero(), "{label}: no answer within {DEADLINE:?}\n{}", function.logs());
+        // Wait for the next report, a little at a time, to notice an exit.
+        let report = match tokio::time::timeout(left.min(Duration::from_millis(250)), reports.recv()).await {
+            Ok(report) => report.expect("the emulator keeps its sender"),
+            Err(_) => {
+                if let Some(status) = function.child.try_wait().expect("the process's status") {
+                    panic!("{label}: the function exited ({status}) before answering\n{}", function.logs());
+                }
+                continue;
+            }
+        };
+        match report {
+            Report::Next => {
+                first_next.get_or_insert(started.elapsed());
+            }
+            Report::Response { id, body } => {
+                first_answer.get_or_insert(started.elapsed());
+                assert_eq!(id, ids[answers.len()], "{label}: answers come in the order of the invocations");
+                answers.push(body);
+            }
+            Report::Error { id, body } => {
+                panic!("{label}: invocation {id} failed: {}\n{}", String::from_utf8_lossy(&body), function.logs())
+            }
+            Report::InitError { body } => {
+                panic!("{label}: initialisation failed: {}\n{}", String::from_utf8_lossy(&body), function.logs())
+            }
+        }
+    }
+    assert!(function.child.try_wait().expect("the process's status").is_none(), "{label}: still running");
+    let peak_memory = peak_rss_kib(function.child.id());
+    drop(function);
+
+    for (body, id) in answers.iter().zip(&ids) {
+        let response: Value = serde_json::from_slice(body)
+            .unwrap_or_else(|e| panic!("{label}: the answer to {id} is not JSON ({e}): {body:?}"));
+        assert_eq!(response["statusCode"], 200, "{label}: {id}: {response}");
+        assert!(
+            response["headers"]["content-type"].as_str().is_some_and(|t| t.starts_with("application/json")),
+            "{label}: {id}: {response}"
+        );
+        let text = response["body"].as_str().unwrap_or_else(|| panic!("{label}: {id}: a text body: {response}"));
+        let health: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{label}: {id}: {e}: {text}"));
+        assert_eq!(health["status"], "ok", "{label}: {id}: {health}");
+        assert_eq!(health["store"], "ok", "{label}: {id}: {health}");
+    }
+    let first_next = first_next.expect("the function asked for an event");
+    let first_answer = first_answer.expect("an answer");
+    println!(
+        "lambda runtime emulation ({label}, {}): first request for an event {:.1} ms and first invocation answered \
+         {:.1} ms after the process started; peak memory {}",
+        executable().display(),
+        first_next.as_secs_f64() * 1e3,
+        first_answer.as_secs_f64() * 1e3,
+        peak_memory.map_or("unknown".into(), |kib| format!("{:.1} MiB", kib as f64 / 1024.0)),
+    );
+    (first_next, first_answer)
+}
+
+#[tokio::test]
+async fn the_executable_answers_invocations_on_sqlite() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = dir.path().join("lambda.sqlite").to_string_lossy().into_owned();
+    health_invocations("sqlite", &[("DK2020_STORE", "sqlite".into()), ("DK2020_DB", db)]).await;
+}
+
+#[tokio::test]
+async fn the_executable_answers_invocations_on_dynamodb() {
+    let Some(endpoint) = dynamodb_support::endpoint() else { return };
+    let store = dynamodb_support::fresh_store(&endpoint).await;
+    let table = store.table_name().to_string();
+    let _drop = dynamodb_support::DropTable(store);
+    // What infra/template.yaml sets, with the local server's endpoint and dummy credentials.
+    health_invocations(
+        "dynamodb",
+        &[
+            ("DK2020_STORE", "dynamodb".into()),
+            ("DK2020_TABLE", table),
+            ("AWS_ENDPOINT_URL", endpoint),
+            ("AWS_ACCESS_KEY_ID", "test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "test".into()),
+            ("AWS_SESSION_TOKEN", "test".into()),
+        ],
+    )
+    .await;
+}

@@ -1,0 +1,112 @@
+//! Small building blocks shared by the views: messages (loading, errors,
+//! a live status area), labelled form fields with their error text, file
+//! downloads and the clean print window.
+
+mod field;
+mod files;
+
+pub use field::{FieldState, field_error_da, text_field};
+pub use files::{print_clean, save_file};
+
+use leptos::prelude::*;
+
+use crate::api::ApiError;
+
+/// A message for the live status area: a confirmation or an error.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub ok: bool,
+    pub text: String,
+    pub detail: Option<String>,
+}
+
+impl Notice {
+    pub fn ok(text: impl Into<String>) -> Self {
+        Self { ok: true, text: text.into(), detail: None }
+    }
+
+    pub fn error(text: impl Into<String>) -> Self {
+        Self { ok: false, text: text.into(), detail: None }
+    }
+
+    /// The Danish message of an API error, with the API's own words as detail.
+    pub fn api(e: &ApiError) -> Self {
+        Self { ok: false, text: e.danish(), detail: Some(e.message.clone()) }
+    }
+
+    /// An API error with a message that fits the situation.
+    pub fn api_with(text: impl Into<String>, e: &ApiError) -> Self {
+        Self { ok: false, text: text.into(), detail: Some(e.message.clone()) }
+    }
+}
+
+/// A polite live region that announces what `notice` holds. It is always in
+/// the page, so screen readers pick up changes to it.
+pub fn notice_area(notice: RwSignal<Option<Notice>>) -> impl IntoView {
+    view! {
+        <div class="notice-area" role="status" aria-live="polite" aria-atomic="true">
+            {move || notice.get().map(notice_box)}
+        </div>
+    }
+}
+
+fn notice_box(n: Notice) -> impl IntoView {
+    view! {
+        <div class=if n.ok { "notice ok" } else { "notice error" }>
+            <p>{n.text}</p>
+            {n.detail.map(|d| view! { <p class="detail">"Svar fra API'et: " {d}</p> })}
+        </div>
+    }
+}
+
+/// Shown while data is on its way.
+pub fn loading() -> impl IntoView {
+    view! { <p class="loading">"Henter …"</p> }
+}
+
+/// A failed load: the Danish message, the API's words, and a retry button.
+pub fn load_error<R: Fn() + 'static>(e: &ApiError, retry: R) -> impl IntoView + use<R> {
+    let detail = e.message.clone();
+    view! {
+        <div class="notice error" role="alert">
+            <p>{e.danish()}</p>
+            <p class="detail">"Svar fra API'et: " {detail}</p>
+            <button type="button" class="secondary" on:click=move |_| retry()>
+                "Prøv igen"
+            </button>
+        </div>
+    }
+}
+
+/// A problem that stops the widget (bad attributes, no token).
+pub fn problem(title: &'static str, message: String) -> impl IntoView {
+    view! {
+        <div class="notice error" role="alert">
+            <p>
+                <strong>{title}</strong>
+            </p>
+            <p>{message}</p>
+        </div>
+    }
+}
+
+/// `2026-12-01` from a date input, or `None` when empty or malformed.
+pub fn parse_date(value: &str) -> Option<jiff::civil::Date> {
+    value.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_carry_the_api_detail() {
+        let e = ApiError::new(503, "unavailable", "store down");
+        let n = Notice::api(&e);
+        assert!(!n.ok);
+        assert_eq!(n.detail.as_deref(), Some("store down"));
+        assert!(n.text.contains("utilgængelig"));
+        assert_eq!(parse_date("2026-12-01").unwrap().to_string(), "2026-12-01");
+        assert!(parse_date("1.12.2026").is_none());
+    }
+}

@@ -1,0 +1,477 @@
+//! The booking view: a municipality picks an open slot (on site or online)
+//! week by week, books it with topic, contact name and e-mail, sees the
+//! confirmation and its own bookings, cancels and downloads the .ics.
+
+use dk2020_model::{
+    Booking, BookingStatus, ContactName, Email, MunicipalityCode, SessionKind, Topic,
+    api::{BookingRequest, BookingsResponse, CancelRequest, SlotsResponse},
+    format,
+    schedule::Slot,
+};
+use gloo_net::http::Method;
+use jiff::civil::Date;
+use leptos::{prelude::*, task::spawn_local};
+
+use crate::{
+    api::{Api, ApiError},
+    components::{FieldState, Notice, load_error, loading, notice_area, text_field},
+    week,
+};
+
+/// What the slot list was fetched for: kind, the week asked for (`None`: the
+/// first weeks from today) and a counter that forces a fresh fetch.
+type SlotKey = (SessionKind, Option<Date>, u32);
+
+pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
+    let kind = RwSignal::new(SessionKind::Onsite);
+    let asked_week = RwSignal::new(None::<Date>);
+    let refresh = RwSignal::new(0u32);
+    let selected = RwSignal::new(None::<Slot>);
+    let notice = RwSignal::new(None::<Notice>);
+    let confirmed = RwSignal::new(None::<Booking>);
+
+    let slots_api = api.clone();
+    let slots = LocalResource::new(move || {
+        let key: SlotKey = (kind.get(), asked_week.get(), refresh.get());
+        let api = slots_api.clone();
+        async move {
+            let mut path = format!("/api/slots?municipality={}&kind={}", municipality.get(), key.0.as_str());
+            if let Some(monday) = key.1 {
+                path.push_str(&format!("&from={monday}&to={}", week::sunday_of(monday)));
+            }
+            (key, api.get::<SlotsResponse>(&path).await)
+        }
+    });
+    let list_api = api.clone();
+    let bookings = LocalResource::new(move || {
+        refresh.get();
+        let api = list_api.clone();
+        async move { api.get::<BookingsResponse>("/api/bookings").await }
+    });
+    let reload = move || refresh.update(|n| *n += 1);
+
+    // The week on screen: the one asked for, or the week of the first open slot.
+    let shown_week = move || {
+        asked_week.get().unwrap_or_else(|| {
+            let first = slots.with(|s| {
+                s.as_ref().and_then(|(_, r)| r.as_ref().ok().and_then(|r| r.slots.first().map(|s| s.start.date())))
+            });
+            week::monday_of(first.unwrap_or_else(week::today))
+        })
+    };
+    let go_week = move |weeks: i64| {
+        let monday = week::add_weeks(shown_week(), weeks);
+        selected.set(None);
+        asked_week.set(Some(monday));
+    };
+
+    // At the cap there is nothing to browse: the explanation stands alone.
+    let at_cap = move || slots.with(|s| matches!(s, Some((_, Err(e))) if e.is_cap_reached()));
+    let slot_list = move || {
+        let current: SlotKey = (kind.get(), asked_week.get(), refresh.get());
+        match slots.get() {
+            Some((key, _)) if key != current => loading().into_any(),
+            None => loading().into_any(),
+            Some((_, Err(e))) if e.is_cap_reached() => cap_reached(&e).into_any(),
+            Some((_, Err(e))) => load_error(&e, reload).into_any(),
+            Some((_, Ok(response))) => {
+                let monday = shown_week();
+                let sunday = week::sunday_of(monday);
+                let of_week: Vec<Slot> =
+                    response.slots.into_iter().filter(|s| (monday..=sunday).contains(&s.start.date())).collect();
+                slot_days(of_week, selected).into_any()
+            }
+        }
+    };
+
+    let form = booking_form(api.clone(), municipality, selected, notice, confirmed, refresh);
+    let list = move || match bookings.get() {
+        None => loading().into_any(),
+        Some(Err(e)) => load_error(&e, reload).into_any(),
+        Some(Ok(response)) => own_bookings(api.clone(), response.bookings, notice, confirmed, refresh).into_any(),
+    };
+
+    view! {
+        <section class="view booking" aria-labelledby="booking-title">
+            <h2 id="booking-title">"Book klimakoordinatoren"</h2>
+            <p class="lead">
+                {format!("{} Kommune", municipality.name())}
+                " · 1:1-rådgivning om jeres klimahandleplan (DK2020)"
+            </p>
+            {notice_area(notice)}
+            {move || confirmed.get().map(|b| confirmation(&b))}
+            <fieldset class="kinds">
+                <legend>"Mødeform"</legend>
+                {[SessionKind::Onsite, SessionKind::Online]
+                    .into_iter()
+                    .map(|k| {
+                        view! {
+                            <label class="choice">
+                                <input
+                                    type="radio"
+                                    name="kind"
+                                    value=k.as_str()
+                                    prop:checked=move || kind.get() == k
+                                    on:change=move |_| {
+                                        selected.set(None);
+                                        kind.set(k);
+                                    }
+                                />
+                                {k.label_da()}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            <div class="weeknav" hidden=at_cap>
+                <button type="button" class="secondary" on:click=move |_| go_week(-1)>
+                    <span aria-hidden="true">"‹ "</span>
+                    "Forrige uge"
+                </button>
+                <h3 aria-live="polite">{move || week::label(shown_week())}</h3>
+                <button type="button" class="secondary" on:click=move |_| go_week(1)>
+                    "Næste uge"
+                    <span aria-hidden="true">" ›"</span>
+                </button>
+            </div>
+            <div class="slots">{slot_list}</div>
+            {form}
+            <h3>"Jeres bookinger"</h3>
+            {list}
+        </section>
+    }
+}
+
+/// The open slots of the week, a group of buttons per day.
+fn slot_days(slots: Vec<Slot>, selected: RwSignal<Option<Slot>>) -> impl IntoView {
+    if slots.is_empty() {
+        return view! { <p class="empty">"Ingen ledige tider i denne uge. Prøv en anden uge."</p> }.into_any();
+    }
+    let mut days: Vec<(Date, Vec<Slot>)> = Vec::new();
+    for slot in slots {
+        let date = slot.start.date();
+        match days.last_mut() {
+            Some((d, list)) if *d == date => list.push(slot),
+            _ => days.push((date, vec![slot])),
+        }
+    }
+    days.into_iter()
+        .map(|(date, slots)| {
+            let heading_id = format!("day-{date}");
+            view! {
+                <div class="day" role="group" aria-labelledby=heading_id.clone()>
+                    <h4 id=heading_id.clone()>{week::day_heading(date)}</h4>
+                    <ul class="slot-list">
+                        {slots
+                            .into_iter()
+                            .map(|slot| {
+                                let text = time_range(slot.start, slot.end);
+                                view! {
+                                    <li>
+                                        <button
+                                            type="button"
+                                            class="slot"
+                                            data-start=slot.start.to_string()
+                                            aria-pressed=move || {
+                                                if selected.get() == Some(slot) { "true" } else { "false" }
+                                            }
+                                            on:click=move |_| selected.set(Some(slot))
+                                        >
+                                            {text}
+                                        </button>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </div>
+            }
+        })
+        .collect_view()
+        .into_any()
+}
+
+/// `09.00–10.30`
+fn time_range(start: dk2020_model::LocalTime, end: dk2020_model::LocalTime) -> String {
+    format!("{}–{}", format::time(start.datetime().time()), format::time(end.datetime().time()))
+}
+
+/// `tirsdag 1. december 2026 kl. 09.00–10.30`
+pub fn when(start: dk2020_model::LocalTime, end: dk2020_model::LocalTime) -> String {
+    format!("{}–{}", format::date_time(start), format::time(end.datetime().time()))
+}
+
+fn cap_reached(e: &ApiError) -> impl IntoView + use<> {
+    let detail = e.message.clone();
+    view! {
+        <div class="notice info">
+            <p>
+                "I har allerede det største antal kommende sessioner, en kommune må have ad gangen – "
+                "så alle 19 kommuner får en tur. Book igen, når en af jeres sessioner er afholdt eller aflyst."
+            </p>
+            <p class="detail">"Svar fra API'et: " {detail}</p>
+        </div>
+    }
+}
+
+fn booking_form(
+    api: Api,
+    municipality: MunicipalityCode,
+    selected: RwSignal<Option<Slot>>,
+    notice: RwSignal<Option<Notice>>,
+    confirmed: RwSignal<Option<Booking>>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let topic = FieldState::new("");
+    let name = FieldState::new("");
+    let email = FieldState::new("");
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(slot) = selected.get_untracked() else { return };
+        let checked = (topic.check(Topic::parse), name.check(ContactName::parse), email.check(Email::parse));
+        let (Some(t), Some(n), Some(e)) = checked else {
+            for field in [topic, name, email] {
+                if field.error.get_untracked().is_some() {
+                    field.focus();
+                    break;
+                }
+            }
+            notice.set(Some(Notice::error("Ret de markerede felter, før du booker.")));
+            return;
+        };
+        let request = BookingRequest {
+            municipality,
+            kind: slot.kind,
+            start: slot.start,
+            topic: t.to_string(),
+            contact_name: n.to_string(),
+            contact_email: e.to_string(),
+        };
+        let api = api.clone();
+        busy.set(true);
+        notice.set(None);
+        spawn_local(async move {
+            let key = crate::api::random_key();
+            match api.send::<_, Booking>(Method::POST, "/api/bookings", &request, Some(&key)).await {
+                Ok(booking) => {
+                    notice.set(Some(Notice::ok(format!("Sessionen er booket: {}.", when(booking.start, booking.end)))));
+                    confirmed.set(Some(booking));
+                    selected.set(None);
+                    topic.value.set(String::new());
+                }
+                Err(e) if e.is_slot_taken() => {
+                    notice.set(Some(Notice::api_with(
+                        "Tiden blev netop booket af en anden kommune. Vælg en anden tid – listen er opdateret.",
+                        &e,
+                    )));
+                    selected.set(None);
+                }
+                Err(e) => notice.set(Some(Notice::api(&e))),
+            }
+            busy.set(false);
+            refresh.update(|n| *n += 1);
+        });
+    };
+
+    move || {
+        selected.get().map(|slot| {
+            view! {
+                <form class="book-form" on:submit=submit.clone() novalidate>
+                    <h3>"Book tiden"</h3>
+                    <p class="chosen">
+                        <strong>{slot.kind.label_da()}</strong>
+                        ", "
+                        {when(slot.start, slot.end)}
+                    </p>
+                    {text_field("topic", "Emne for sessionen", "text", "off", Topic::MAX_CHARS, topic)}
+                    {text_field("contact-name", "Kontaktperson", "text", "name", ContactName::MAX_CHARS, name)}
+                    {text_field("contact-email", "E-mail", "email", "email", 254, email)}
+                    <div class="actions">
+                        <button type="submit" class="primary" disabled=move || busy.get()>
+                            {move || if busy.get() { "Booker …" } else { "Book tiden" }}
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| selected.set(None)>
+                            "Fortryd"
+                        </button>
+                    </div>
+                </form>
+            }
+        })
+    }
+}
+
+fn confirmation(b: &Booking) -> impl IntoView + use<> {
+    view! {
+        <div class="confirmation">
+            <h3>"Bekræftet"</h3>
+            <p>{format!("{}: {}", b.kind.label_da(), when(b.start, b.end))}</p>
+            <p>{format!("Emne: {}", b.topic)}</p>
+            <p class="muted">"Hent kalenderfilen under “Jeres bookinger” for at lægge sessionen i jeres kalender."</p>
+        </div>
+    }
+}
+
+fn own_bookings(
+    api: Api,
+    mut bookings: Vec<Booking>,
+    notice: RwSignal<Option<Notice>>,
+    confirmed: RwSignal<Option<Booking>>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    if bookings.is_empty() {
+        return view! { <p class="empty">"I har ingen bookinger endnu."</p> }.into_any();
+    }
+    bookings.sort_by_key(|b| (!b.is_confirmed(), b.start));
+    let cancelling = RwSignal::new(None::<String>);
+    view! {
+        <ul class="bookings">
+            {bookings
+                .into_iter()
+                .map(|b| booking_item(api.clone(), b, Signals { cancelling, notice, confirmed, refresh }))
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The signals a booking in the list works with.
+#[derive(Clone, Copy)]
+struct Signals {
+    cancelling: RwSignal<Option<String>>,
+    notice: RwSignal<Option<Notice>>,
+    confirmed: RwSignal<Option<Booking>>,
+    refresh: RwSignal<u32>,
+}
+
+fn booking_item(api: Api, b: Booking, signals: Signals) -> impl IntoView {
+    let Signals { cancelling, notice, confirmed: confirmation, refresh } = signals;
+    let id = b.id.to_string();
+    let status = match &b.status {
+        BookingStatus::Confirmed => "Bekræftet".to_string(),
+        BookingStatus::Cancelled { by, reason } => match reason {
+            Some(r) => format!("Aflyst af {by}: {r}"),
+            None => format!("Aflyst af {by}"),
+        },
+    };
+    let confirmed = b.is_confirmed();
+    let ics_api = api.clone();
+    let ics_id = id.clone();
+    let download = move |_| {
+        let api = ics_api.clone();
+        let id = ics_id.clone();
+        spawn_local(async move {
+            let path = format!("/api/bookings/{id}/ics");
+            if let Err(e) = api.download(&path, &format!("dk2020-{id}.ics"), "text/calendar").await {
+                notice.set(Some(Notice::api_with("Kalenderfilen kunne ikke hentes.", &e)));
+            }
+        });
+    };
+    let reason = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let cancel_id = id.clone();
+    let label = when(b.start, b.end);
+    let cancelled_label = label.clone();
+    let do_cancel = move |_| {
+        let api = api.clone();
+        let id = cancel_id.clone();
+        let text = reason.get_untracked().trim().to_string();
+        let label = cancelled_label.clone();
+        busy.set(true);
+        spawn_local(async move {
+            let body = CancelRequest { reason: (!text.is_empty()).then_some(text) };
+            match api.send::<_, Booking>(Method::POST, &format!("/api/bookings/{id}/cancel"), &body, None).await {
+                Ok(_) => {
+                    notice.set(Some(Notice::ok(format!("Sessionen {label} er aflyst."))));
+                    if confirmation.with_untracked(|c| c.as_ref().is_some_and(|c| c.id.as_str() == id)) {
+                        confirmation.set(None);
+                    }
+                    cancelling.set(None);
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => notice.set(Some(Notice::api(&e))),
+            }
+            busy.set(false);
+        });
+    };
+    let open_id = id.clone();
+    let is_open = move || cancelling.get().as_deref() == Some(open_id.as_str());
+    let reason_id = format!("reason-{id}");
+    view! {
+        <li class="booking-item" class:cancelled=!confirmed data-id=id.clone()>
+            <p class="when">
+                <strong>{label}</strong>
+            </p>
+            <p>{format!("{} · {}", b.kind.label_da(), b.topic)}</p>
+            <p class="muted">{format!("{} ({}) · {status}", b.contact_name, b.contact_email)}</p>
+            {confirmed
+                .then(|| {
+                    let id2 = id.clone();
+                    view! {
+                        <div class="actions">
+                            <button type="button" class="secondary ics" on:click=download>
+                                "Hent kalenderfil (.ics)"
+                            </button>
+                            {
+                                let is_open = is_open.clone();
+                                move || {
+                                    let id3 = id2.clone();
+                                    (!is_open())
+                                        .then(|| {
+                                            view! {
+                                                <button
+                                                    type="button"
+                                                    class="danger cancel"
+                                                    on:click=move |_| cancelling.set(Some(id3.clone()))
+                                                >
+                                                    "Aflys"
+                                                </button>
+                                            }
+                                        })
+                                }
+                            }
+                        </div>
+                    }
+                })}
+            {
+                let is_open = is_open.clone();
+                move || {
+                    is_open()
+                        .then(|| {
+                            let do_cancel = do_cancel.clone();
+                            let reason_id = reason_id.clone();
+                            view! {
+                                <div class="cancel-box">
+                                    <label for=reason_id.clone()>"Begrundelse (valgfri)"</label>
+                                    <input
+                                        id=reason_id
+                                        type="text"
+                                        maxlength="500"
+                                        prop:value=move || reason.get()
+                                        on:input=move |ev| reason.set(event_target_value(&ev))
+                                    />
+                                    <div class="actions">
+                                        <button
+                                            type="button"
+                                            class="danger confirm-cancel"
+                                            disabled=move || busy.get()
+                                            on:click=do_cancel
+                                        >
+                                            "Ja, aflys sessionen"
+                                        </button>
+                                        <button
+                                            type="button"
+                                            class="secondary"
+                                            on:click=move |_| cancelling.set(None)
+                                        >
+                                            "Behold"
+                                        </button>
+                                    </div>
+                                </div>
+                            }
+                        })
+                }
+            }
+        </li>
+    }
+}

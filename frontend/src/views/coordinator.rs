@@ -1,0 +1,227 @@
+//! The coordinator's view: the week's agenda with each day's sessions and
+//! the driving between them, cancelling with a reason, the calendar-feed
+//! link, and the availability editor (weekly hours, exceptions, rules).
+
+mod availability;
+
+use dk2020_model::{
+    Booking, SessionKind,
+    api::{AgendaDay, AgendaResponse, CancelRequest},
+    format,
+    schedule::{Leg, Stop},
+};
+use gloo_net::http::Method;
+use jiff::civil::Date;
+use leptos::{prelude::*, task::spawn_local};
+
+use crate::{
+    api::Api,
+    components::{Notice, load_error, loading, notice_area},
+    views::booking::when,
+    week,
+};
+
+pub fn view(api: Api) -> impl IntoView {
+    let asked = RwSignal::new(None::<Date>);
+    let refresh = RwSignal::new(0u32);
+    let notice = RwSignal::new(None::<Notice>);
+    let agenda_api = api.clone();
+    let agenda = LocalResource::new(move || {
+        let key = (asked.get(), refresh.get());
+        let api = agenda_api.clone();
+        async move {
+            let path = match key.0 {
+                Some(monday) => format!("/api/coordinator/agenda?from={monday}&to={}", week::sunday_of(monday)),
+                None => "/api/coordinator/agenda".to_string(),
+            };
+            (key, api.get::<AgendaResponse>(&path).await)
+        }
+    });
+    // The Monday of the week on screen (the API's default is the 7 days from its today).
+    let shown = move || {
+        asked.get().unwrap_or_else(|| {
+            let from = agenda.with(|a| a.as_ref().and_then(|(_, r)| r.as_ref().ok().map(|r| r.from)));
+            week::monday_of(from.unwrap_or_else(week::today))
+        })
+    };
+    let heading = move || match asked.get() {
+        Some(monday) => week::label(monday),
+        None => agenda
+            .with(|a| {
+                a.as_ref()
+                    .and_then(|(_, r)| r.as_ref().ok())
+                    .map(|r| format!("De næste 7 dage: {} – {}", week::day_heading(r.from), week::day_heading(r.to)))
+            })
+            .unwrap_or_else(|| "De næste 7 dage".into()),
+    };
+    let go = move |weeks: i64| asked.set(Some(week::add_weeks(shown(), weeks)));
+    let list_api = api.clone();
+    let days = move || {
+        let current = (asked.get(), refresh.get());
+        match agenda.get() {
+            None => loading().into_any(),
+            Some((key, _)) if key != current => loading().into_any(),
+            Some((_, Err(e))) => load_error(&e, move || refresh.update(|n| *n += 1)).into_any(),
+            Some((_, Ok(a))) if a.days.is_empty() => {
+                view! { <p class="empty">"Ingen sessioner i perioden."</p> }.into_any()
+            }
+            Some((_, Ok(a))) => {
+                a.days.into_iter().map(|d| agenda_day(list_api.clone(), d, notice, refresh)).collect_view().into_any()
+            }
+        }
+    };
+    let feed = api.url(&format!("/api/calendar.ics?token={}", api.token().unwrap_or_default()));
+    view! {
+        <section class="view coordinator" aria-labelledby="coordinator-title">
+            <h2 id="coordinator-title">"Klimakoordinatorens program"</h2>
+            {notice_area(notice)}
+            <div class="weeknav">
+                <button type="button" class="secondary" on:click=move |_| go(-1)>
+                    <span aria-hidden="true">"‹ "</span>
+                    "Forrige uge"
+                </button>
+                <h3 aria-live="polite">{heading}</h3>
+                <button type="button" class="secondary" on:click=move |_| go(1)>
+                    "Næste uge"
+                    <span aria-hidden="true">" ›"</span>
+                </button>
+            </div>
+            <div class="agenda">{days}</div>
+            <h3>"Kalenderabonnement"</h3>
+            <div class="field feed">
+                <label for="feed-url">"Abonnér på alle bekræftede sessioner i jeres kalender (Outlook: Tilføj kalender → Fra internettet)"</label>
+                <input id="feed-url" type="text" readonly prop:value=feed.clone() on:focus=move |ev| {
+                    if let Some(input) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok()) {
+                        input.select();
+                    }
+                } />
+                <p class="hint">
+                    <a href=feed>"Hent kalenderen (.ics)"</a>
+                    " · Linket indeholder dit adgangstoken: del det ikke."
+                </p>
+            </div>
+            {availability::editor(api, notice)}
+        </section>
+    }
+}
+
+/// Where a leg starts or ends, in words.
+fn stop_name(stop: &Stop) -> String {
+    match stop {
+        Stop::Office => "kontoret i Aarhus".into(),
+        Stop::Visit { municipality, .. } => format!("{} Rådhus", municipality.name()),
+    }
+}
+
+fn leg_line(leg: &Leg) -> String {
+    format!("Kørsel fra {} til {}: {}", stop_name(&leg.from), stop_name(&leg.to), week::duration(leg.minutes))
+}
+
+fn agenda_day(api: Api, day: AgendaDay, notice: RwSignal<Option<Notice>>, refresh: RwSignal<u32>) -> impl IntoView {
+    let mut items = Vec::new();
+    for b in &day.bookings {
+        let arriving = day.legs.iter().find(|l| matches!(&l.to, Stop::Visit { booking, .. } if *booking == b.id));
+        if let Some(leg) = arriving {
+            items.push(view! { <li class="leg">{leg_line(leg)}</li> }.into_any());
+        }
+        items.push(agenda_item(api.clone(), b.clone(), notice, refresh).into_any());
+    }
+    if let Some(home) = day.legs.iter().find(|l| matches!(l.to, Stop::Office)) {
+        items.push(view! { <li class="leg">{leg_line(home)}</li> }.into_any());
+    }
+    let driving = if day.driving_minutes > 0 {
+        format!("Køretid i alt: {}", week::duration(day.driving_minutes))
+    } else {
+        "Ingen kørsel".to_string()
+    };
+    view! {
+        <div class="agenda-day">
+            <h4>{format::date_with_weekday(day.date)}</h4>
+            <p class="muted">{driving}</p>
+            <ul class="agenda-list">{items}</ul>
+        </div>
+    }
+}
+
+fn agenda_item(api: Api, b: Booking, notice: RwSignal<Option<Notice>>, refresh: RwSignal<u32>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let id = b.id.to_string();
+    let label = when(b.start, b.end);
+    let who = format!("{} Kommune", b.municipality.name());
+    let done = format!("{label}, {who}");
+    let reason_id = format!("reason-{id}");
+    let cancel = move |_| {
+        let api = api.clone();
+        let id = id.clone();
+        let done = done.clone();
+        let text = reason.get_untracked().trim().to_string();
+        busy.set(true);
+        spawn_local(async move {
+            let body = CancelRequest { reason: (!text.is_empty()).then_some(text) };
+            match api.send::<_, Booking>(Method::POST, &format!("/api/bookings/{id}/cancel"), &body, None).await {
+                Ok(_) => {
+                    notice.set(Some(Notice::ok(format!("Sessionen {done} er aflyst."))));
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => notice.set(Some(Notice::api(&e))),
+            }
+            busy.set(false);
+        });
+    };
+    let place = match b.kind {
+        SessionKind::Onsite => format!("Besøg på {} Rådhus", b.municipality.name()),
+        SessionKind::Online => b.kind.label_da().to_string(),
+    };
+    view! {
+        <li class="session">
+            <p>
+                <strong>{label}</strong>
+                " · "
+                {who}
+            </p>
+            <p>{format!("{place} · {}", b.topic)}</p>
+            <p class="muted">
+                {format!("Kontakt: {} ", b.contact_name)}
+                <a href=format!("mailto:{}", b.contact_email)>{b.contact_email.to_string()}</a>
+            </p>
+            {move || {
+                if open.get() {
+                    let cancel = cancel.clone();
+                    let reason_id = reason_id.clone();
+                    view! {
+                        <div class="cancel-box">
+                            <label for=reason_id.clone()>"Begrundelse til kommunen"</label>
+                            <input
+                                id=reason_id
+                                type="text"
+                                maxlength="500"
+                                prop:value=move || reason.get()
+                                on:input=move |ev| reason.set(event_target_value(&ev))
+                            />
+                            <div class="actions">
+                                <button type="button" class="danger" disabled=move || busy.get() on:click=cancel>
+                                    "Aflys sessionen"
+                                </button>
+                                <button type="button" class="secondary" on:click=move |_| open.set(false)>
+                                    "Behold"
+                                </button>
+                            </div>
+                        </div>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <div class="actions">
+                            <button type="button" class="danger" on:click=move |_| open.set(true)>
+                                "Aflys …"
+                            </button>
+                        </div>
+                    }
+                        .into_any()
+                }
+            }}
+        </li>
+    }
+}

@@ -1,0 +1,483 @@
+//! The availability editor: weekly working hours, date exceptions (leave,
+//! special hours), customary closed days and the booking rules. Checked with
+//! the model's own `Availability::validate` before it is sent.
+
+use dk2020_model::schedule::{Availability, ClosedDays, DateException, Rules, WeeklyHours, WorkingHours};
+use gloo_net::http::Method;
+use jiff::civil::Weekday;
+use leptos::{prelude::*, task::spawn_local};
+
+use crate::{
+    api::{Api, ApiError},
+    components::{Notice, load_error, loading, parse_date},
+};
+
+const WEEKDAYS: [(Weekday, &str); 7] = [
+    (Weekday::Monday, "Mandag"),
+    (Weekday::Tuesday, "Tirsdag"),
+    (Weekday::Wednesday, "Onsdag"),
+    (Weekday::Thursday, "Torsdag"),
+    (Weekday::Friday, "Fredag"),
+    (Weekday::Saturday, "Lørdag"),
+    (Weekday::Sunday, "Søndag"),
+];
+
+/// `08:30` → (8, 30)
+pub fn parse_hhmm(value: &str) -> Option<(i8, i8)> {
+    let (h, m) = value.trim().split_once(':')?;
+    let (h, m) = (h.parse::<i8>().ok()?, m.get(..2)?.parse::<i8>().ok()?);
+    ((0..24).contains(&h) && (0..60).contains(&m)).then_some((h, m))
+}
+
+fn hhmm(t: jiff::civil::Time) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// Working hours from two `HH:MM` fields, or a Danish problem.
+pub fn hours_from(start: &str, end: &str) -> Result<WorkingHours, String> {
+    let (Some((sh, sm)), Some((eh, em))) = (parse_hhmm(start), parse_hhmm(end)) else {
+        return Err("skriv tiderne som tt:mm, fx 08:30".into());
+    };
+    WorkingHours::hm(sh, sm, eh, em).map_err(|_| "sluttiden skal ligge efter starttiden".into())
+}
+
+/// One editable time window.
+#[derive(Clone, Copy)]
+struct Window {
+    open: RwSignal<bool>,
+    start: RwSignal<String>,
+    end: RwSignal<String>,
+}
+
+impl Window {
+    fn new(hours: Option<WorkingHours>) -> Self {
+        Self {
+            open: RwSignal::new(hours.is_some()),
+            start: RwSignal::new(hours.map(|h| hhmm(h.start())).unwrap_or_else(|| "08:30".into())),
+            end: RwSignal::new(hours.map(|h| hhmm(h.end())).unwrap_or_else(|| "16:00".into())),
+        }
+    }
+
+    fn hours(&self) -> Result<Option<WorkingHours>, String> {
+        if !self.open.get_untracked() {
+            return Ok(None);
+        }
+        hours_from(&self.start.get_untracked(), &self.end.get_untracked()).map(Some)
+    }
+}
+
+#[derive(Clone, Copy)]
+struct ExceptionRow {
+    id: u32,
+    date: RwSignal<String>,
+    hours: Window,
+    note: RwSignal<String>,
+}
+
+/// The rules as text fields: name, label, value.
+#[derive(Clone, Copy)]
+struct RuleField {
+    name: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+}
+
+struct Editor {
+    weekly: Vec<(Weekday, &'static str, Window)>,
+    exceptions: RwSignal<Vec<ExceptionRow>>,
+    next_id: StoredValue<u32>,
+    closed: [(RwSignal<bool>, &'static str); 3],
+    rules: Vec<RuleField>,
+    /// Everything of the settings the form does not show (kept as it was).
+    base: Availability,
+}
+
+fn rule_values(r: &Rules) -> Vec<(&'static str, &'static str, String)> {
+    vec![
+        ("onsite_minutes", "Besøg på rådhuset (minutter)", r.onsite_minutes.to_string()),
+        ("online_minutes", "Online møde (minutter)", r.online_minutes.to_string()),
+        ("min_notice_hours", "Mindste varsel (timer)", r.min_notice_hours.to_string()),
+        ("horizon_days", "Kan bookes op til (dage frem)", r.horizon_days.to_string()),
+        ("buffer_minutes", "Pause efter hver session (minutter)", r.buffer_minutes.to_string()),
+        ("max_onsite_per_day", "Højst antal besøg pr. dag", r.max_onsite_per_day.to_string()),
+        ("slot_step_minutes", "Starttider hvert (minutter)", r.slot_step_minutes.to_string()),
+        ("cap_per_municipality", "Kommende sessioner pr. kommune højst", r.cap_per_municipality.to_string()),
+        ("road_factor", "Vejfaktor (vejlængde ÷ luftlinje)", r.travel.road_factor.to_string().replace('.', ",")),
+        ("speed_kmh", "Gennemsnitsfart (km/t)", r.travel.speed_kmh.to_string().replace('.', ",")),
+    ]
+}
+
+impl Editor {
+    fn new(a: Availability) -> Self {
+        let exceptions: Vec<ExceptionRow> = a
+            .exceptions
+            .iter()
+            .enumerate()
+            .map(|(i, e)| ExceptionRow {
+                id: i as u32,
+                date: RwSignal::new(e.date.to_string()),
+                hours: Window::new(e.hours),
+                note: RwSignal::new(e.note.clone().unwrap_or_default()),
+            })
+            .collect();
+        let next = exceptions.len() as u32;
+        Self {
+            weekly: WEEKDAYS.iter().map(|&(d, name)| (d, name, Window::new(a.weekly.get(d)))).collect(),
+            exceptions: RwSignal::new(exceptions),
+            next_id: StoredValue::new(next),
+            closed: [
+                (RwSignal::new(a.closed_days.christmas_eve), "Juleaftensdag (24. december)"),
+                (RwSignal::new(a.closed_days.constitution_day), "Grundlovsdag (5. juni)"),
+                (RwSignal::new(a.closed_days.new_years_eve), "Nytårsaftensdag (31. december)"),
+            ],
+            rules: rule_values(&a.rules)
+                .into_iter()
+                .map(|(name, label, value)| RuleField { name, label, value: RwSignal::new(value) })
+                .collect(),
+            base: a,
+        }
+    }
+
+    /// The settings the form describes, or the problems in Danish.
+    fn availability(&self) -> Result<Availability, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut weekly = WeeklyHours::default();
+        for (day, name, window) in &self.weekly {
+            match window.hours() {
+                Ok(h) => weekly.set(*day, h),
+                Err(p) => problems.push(format!("{name}: {p}.")),
+            }
+        }
+        let mut exceptions = Vec::new();
+        for row in self.exceptions.get_untracked() {
+            let Some(date) = parse_date(&row.date.get_untracked()) else {
+                problems.push("En undtagelse mangler en gyldig dato.".into());
+                continue;
+            };
+            let hours = match row.hours.hours() {
+                Ok(h) => h,
+                Err(p) => {
+                    problems.push(format!("{date}: {p}."));
+                    None
+                }
+            };
+            let note = row.note.get_untracked().trim().to_string();
+            exceptions.push(DateException { date, hours, note: (!note.is_empty()).then_some(note) });
+        }
+        let mut rules = self.base.rules;
+        for field in &self.rules {
+            let text = field.value.get_untracked().trim().replace(',', ".");
+            let bad = || format!("{}: skriv et tal.", field.label);
+            match field.name {
+                "road_factor" | "speed_kmh" => match text.parse::<f64>() {
+                    Ok(v) if field.name == "road_factor" => rules.travel.road_factor = v,
+                    Ok(v) => rules.travel.speed_kmh = v,
+                    Err(_) => problems.push(bad()),
+                },
+                name => match text.parse::<u32>() {
+                    Ok(v) => match name {
+                        "onsite_minutes" => rules.onsite_minutes = v,
+                        "online_minutes" => rules.online_minutes = v,
+                        "min_notice_hours" => rules.min_notice_hours = v,
+                        "horizon_days" => rules.horizon_days = v,
+                        "buffer_minutes" => rules.buffer_minutes = v,
+                        "max_onsite_per_day" => rules.max_onsite_per_day = v,
+                        "slot_step_minutes" => rules.slot_step_minutes = v,
+                        _ => rules.cap_per_municipality = v,
+                    },
+                    Err(_) => problems.push(bad()),
+                },
+            }
+        }
+        let [(eve, _), (constitution, _), (new_year, _)] = self.closed;
+        let closed_days = ClosedDays {
+            christmas_eve: eve.get_untracked(),
+            constitution_day: constitution.get_untracked(),
+            new_years_eve: new_year.get_untracked(),
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let a = Availability { weekly, exceptions, closed_days, rules };
+        a.validate().map_err(|e| e.problems().to_vec())?;
+        Ok(a)
+    }
+}
+
+pub fn editor(api: Api, notice: RwSignal<Option<Notice>>) -> impl IntoView {
+    let refresh = RwSignal::new(0u32);
+    let load_api = api.clone();
+    let settings = LocalResource::new(move || {
+        refresh.get();
+        let api = load_api.clone();
+        async move { api.get::<Availability>("/api/coordinator/availability").await }
+    });
+    view! {
+        <h3>"Arbejdstider og regler for booking"</h3>
+        {move || match settings.get() {
+            None => loading().into_any(),
+            Some(Err(e)) => load_error(&e, move || refresh.update(|n| *n += 1)).into_any(),
+            Some(Ok(a)) => form(api.clone(), a, notice).into_any(),
+        }}
+    }
+}
+
+fn time_input(id: String, label: String, value: RwSignal<String>, enabled: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <label class="visually-hidden" for=id.clone()>{label}</label>
+        <input
+            id=id
+            type="time"
+            step="300"
+            disabled=move || !enabled.get()
+            prop:value=move || value.get()
+            on:change=move |ev| value.set(event_target_value(&ev))
+        />
+    }
+}
+
+fn form(api: Api, a: Availability, notice: RwSignal<Option<Notice>>) -> impl IntoView {
+    let editor = StoredValue::new_local(Editor::new(a));
+    let problems = RwSignal::new(Vec::<String>::new());
+    let busy = RwSignal::new(false);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let result = editor.with_value(Editor::availability);
+        let settings = match result {
+            Ok(s) => s,
+            Err(p) => {
+                problems.set(p);
+                notice.set(Some(Notice::error("Indstillingerne er ikke gemt: ret problemerne under formularen.")));
+                return;
+            }
+        };
+        problems.set(Vec::new());
+        busy.set(true);
+        let api = api.clone();
+        spawn_local(async move {
+            let saved: Result<Availability, ApiError> =
+                api.send(Method::PUT, "/api/coordinator/availability", &settings, None).await;
+            match saved {
+                Ok(_) => notice.set(Some(Notice::ok("Arbejdstider og regler er gemt. Nye ledige tider følger dem."))),
+                Err(e) => notice.set(Some(Notice::api(&e))),
+            }
+            busy.set(false);
+        });
+    };
+    let weekly = editor.with_value(|e| e.weekly.clone());
+    let closed = editor.with_value(|e| e.closed);
+    let rules = editor.with_value(|e| e.rules.clone());
+    let exceptions = editor.with_value(|e| e.exceptions);
+    let next_id = editor.with_value(|e| e.next_id);
+    let add = move |_| {
+        let id = next_id.get_value();
+        next_id.set_value(id + 1);
+        exceptions.update(|list| {
+            list.push(ExceptionRow {
+                id,
+                date: RwSignal::new(String::new()),
+                hours: Window::new(None),
+                note: RwSignal::new(String::new()),
+            })
+        });
+    };
+    view! {
+        <form class="availability" on:submit=save novalidate>
+            <table class="data hours-table">
+                <caption>"Ugentlige arbejdstider"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Dag"</th>
+                        <th scope="col">"Arbejdsdag"</th>
+                        <th scope="col">"Fra"</th>
+                        <th scope="col">"Til"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {weekly
+                        .into_iter()
+                        .map(|(day, name, w)| {
+                            let check_id = format!("open-{day:?}");
+                            view! {
+                                <tr>
+                                    <th scope="row">{name}</th>
+                                    <td>
+                                        <input
+                                            id=check_id.clone()
+                                            type="checkbox"
+                                            prop:checked=move || w.open.get()
+                                            on:change=move |ev| w.open.set(event_target_checked(&ev))
+                                        />
+                                        <label class="visually-hidden" for=check_id>
+                                            {format!("{name} er arbejdsdag")}
+                                        </label>
+                                    </td>
+                                    <td>{time_input(format!("from-{day:?}"), format!("{name} fra"), w.start, w.open)}</td>
+                                    <td>{time_input(format!("to-{day:?}"), format!("{name} til"), w.end, w.open)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <fieldset>
+                <legend>"Undtagelser (ferie, lukkedage, særlige tider)"</legend>
+                {move || {
+                    let rows = exceptions.get();
+                    if rows.is_empty() {
+                        return view! { <p class="empty">"Ingen undtagelser."</p> }.into_any();
+                    }
+                    view! {
+                        <table class="data">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Dato"</th>
+                                    <th scope="col">"Åbent"</th>
+                                    <th scope="col">"Fra"</th>
+                                    <th scope="col">"Til"</th>
+                                    <th scope="col">"Note"</th>
+                                    <th scope="col">"Fjern"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {rows
+                                    .into_iter()
+                                    .map(|row| exception_row(row, exceptions))
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                        .into_any()
+                }}
+                <button type="button" class="secondary" on:click=add>
+                    "Tilføj undtagelse"
+                </button>
+            </fieldset>
+            <fieldset>
+                <legend>"Lukkedage ud over helligdagene"</legend>
+                {closed
+                    .into_iter()
+                    .map(|(on, label)| {
+                        view! {
+                            <label class="choice">
+                                <input
+                                    type="checkbox"
+                                    prop:checked=move || on.get()
+                                    on:change=move |ev| on.set(event_target_checked(&ev))
+                                />
+                                {label}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            <fieldset>
+                <legend>"Regler"</legend>
+                <div class="rules">
+                    {rules
+                        .into_iter()
+                        .map(|f| {
+                            let id = format!("rule-{}", f.name);
+                            view! {
+                                <div class="field">
+                                    <label for=id.clone()>{f.label}</label>
+                                    <input
+                                        id=id
+                                        type="text"
+                                        inputmode="decimal"
+                                        prop:value=move || f.value.get()
+                                        on:change=move |ev| f.value.set(event_target_value(&ev))
+                                    />
+                                </div>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+            </fieldset>
+            {move || {
+                let list = problems.get();
+                (!list.is_empty())
+                    .then(|| {
+                        view! {
+                            <div class="notice error" role="alert">
+                                <p>"Indstillingerne kan ikke gemmes:"</p>
+                                <ul class="problems">
+                                    {list.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                                </ul>
+                            </div>
+                        }
+                    })
+            }}
+            <div class="actions">
+                <button type="submit" class="primary" disabled=move || busy.get()>
+                    "Gem arbejdstider og regler"
+                </button>
+            </div>
+        </form>
+    }
+}
+
+fn exception_row(row: ExceptionRow, list: RwSignal<Vec<ExceptionRow>>) -> impl IntoView {
+    let id = row.id;
+    let w = row.hours;
+    view! {
+        <tr>
+            <td>
+                <label class="visually-hidden" for=format!("ex-date-{id}")>"Dato"</label>
+                <input
+                    id=format!("ex-date-{id}")
+                    type="date"
+                    prop:value=move || row.date.get()
+                    on:change=move |ev| row.date.set(event_target_value(&ev))
+                />
+            </td>
+            <td>
+                <input
+                    id=format!("ex-open-{id}")
+                    type="checkbox"
+                    prop:checked=move || w.open.get()
+                    on:change=move |ev| w.open.set(event_target_checked(&ev))
+                />
+                <label for=format!("ex-open-{id}")>"Åbent med særlige tider"</label>
+            </td>
+            <td>{time_input(format!("ex-from-{id}"), "Fra".into(), w.start, w.open)}</td>
+            <td>{time_input(format!("ex-to-{id}"), "Til".into(), w.end, w.open)}</td>
+            <td>
+                <label class="visually-hidden" for=format!("ex-note-{id}")>"Note"</label>
+                <input
+                    id=format!("ex-note-{id}")
+                    type="text"
+                    maxlength="200"
+                    prop:value=move || row.note.get()
+                    on:input=move |ev| row.note.set(event_target_value(&ev))
+                />
+            </td>
+            <td>
+                <button
+                    type="button"
+                    class="danger"
+                    on:click=move |_| list.update(|l| l.retain(|r| r.id != id))
+                >
+                    "Fjern"
+                    <span class="visually-hidden">" undtagelsen"</span>
+                </button>
+            </td>
+        </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn working_hours_come_from_two_time_fields() {
+        assert_eq!(parse_hhmm("08:30"), Some((8, 30)));
+        assert_eq!(parse_hhmm("8:05"), Some((8, 5)));
+        assert_eq!(parse_hhmm("08:30:00"), Some((8, 30)));
+        assert_eq!(parse_hhmm("25:00"), None);
+        assert!(hours_from("08:30", "16:00").is_ok());
+        assert!(hours_from("16:00", "08:30").unwrap_err().contains("efter"));
+        assert!(hours_from("", "08:30").unwrap_err().contains("tt:mm"));
+    }
+}

@@ -1,0 +1,13 @@
+//! One module per view of the widget. The booking view is always built; the
+//! others are features (all on by default), so that a bundle with the
+//! booking view alone stays small.
+
+pub mod booking;
+#[cfg(feature = "budget")]
+pub mod budget;
+#[cfg(feature = "coordinator")]
+pub mod coordinator;
+#[cfg(feature = "overview")]
+pub mod overview;
+#[cfg(feature = "secretariat")]
+pub mod secretariat;

@@ -1,0 +1,141 @@
+//! `cargo xtask widget`: builds the embeddable widget into `target/widget/`,
+//! the folder `dk2020-api serve` serves under `/widget/` (and `/demo/`):
+//!
+//! 1. `cargo build -p dk2020-widget --target wasm32-unknown-unknown --profile wasm-release`
+//!    (opt-level "z", LTO, one codegen unit, panic abort), twice: every view
+//!    (`full/`), and the booking view alone (`booking/`, `--no-default-features`),
+//!    which is what the municipalities' intranets load;
+//! 2. `wasm-bindgen --target web --no-typescript` into `target/widget/<bundle>/`
+//!    (the CLI version equals the `wasm-bindgen` crate in `Cargo.lock`);
+//! 3. `wasm-opt -Oz` (npm's binaryen 132, installed into `.tools/`);
+//! 4. the loader `dk2020-widget.js` and the demo intranet page from
+//!    `frontend/static/`;
+//! 5. prints every file's size, raw and gzip.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+};
+
+use crate::{
+    install,
+    run::{cmd, root},
+};
+
+/// Features the wasm of rustc and wasm-bindgen uses; wasm-opt must accept them.
+const WASM_FEATURES: [&str; 5] = [
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-reference-types",
+    "--enable-mutable-globals",
+];
+
+pub fn out_dir() -> PathBuf {
+    root().join("target/widget")
+}
+
+/// Installs what the build needs (skipping what is there) and builds.
+pub fn build() -> Result<(), String> {
+    install::wasm_target()?;
+    install::wasm_bindgen_cli()?;
+    install::npm_tools()?;
+
+    let out = out_dir();
+    // Start clean so no stale file is served.
+    if out.exists() {
+        fs::remove_dir_all(&out).map_err(|e| format!("removing {}: {e}", out.display()))?;
+    }
+    for (bundle, features) in BUNDLES {
+        bundle_build(&out.join(bundle), features)?;
+    }
+    let statics = root().join("frontend/static");
+    copy(&statics.join("dk2020-widget.js"), &out.join("dk2020-widget.js"))?;
+    copy(&statics.join("demo/intranet.html"), &out.join("demo/intranet.html"))?;
+    print_sizes(&out)
+}
+
+/// The builds of the app: the folder and the cargo feature flags.
+const BUNDLES: [(&str, &[&str]); 2] = [("full", &[]), ("booking", &["--no-default-features"])];
+
+/// One build of the app: cargo, wasm-bindgen and wasm-opt into `dir`.
+fn bundle_build(dir: &Path, features: &[&str]) -> Result<(), String> {
+    let mut args =
+        vec!["build", "-p", "dk2020-widget", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"];
+    args.extend(features);
+    cmd("cargo", &args)?;
+    let wasm = root().join("target/wasm32-unknown-unknown/wasm-release/dk2020_widget.wasm");
+    fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    cmd(
+        &install::cargo_bin("wasm-bindgen"),
+        &["--target", "web", "--no-typescript", "--out-dir", &path(dir), "--out-name", "dk2020_widget", &path(&wasm)],
+    )?;
+    let bg = path(&dir.join("dk2020_widget_bg.wasm"));
+    let mut args = vec!["-Oz", "--strip-debug", "--strip-producers"];
+    args.extend(WASM_FEATURES);
+    args.extend(["-o", bg.as_str(), bg.as_str()]);
+    cmd(&path(&install::wasm_opt()), &args)
+}
+
+fn path(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    if let Some(dir) = to.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    }
+    fs::copy(from, to).map(drop).map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
+}
+
+/// Bytes of `file` after `gzip -9`.
+fn gzip_size(file: &Path) -> Result<u64, String> {
+    let out = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(file)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not start gzip: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("gzip {} failed", file.display()));
+    }
+    Ok(out.stdout.len() as u64)
+}
+
+fn files(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries = fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
+    for entry in entries {
+        let p = entry.map_err(|e| e.to_string())?.path();
+        if p.is_dir() { files(&p, found)? } else { found.push(p) }
+    }
+    Ok(())
+}
+
+/// Every file's size, raw and gzip, and what a page transfers for the
+/// booking view and for the other views (loader + wasm-bindgen JS + wasm;
+/// the CSS is inside the wasm).
+fn print_sizes(out: &Path) -> Result<(), String> {
+    let mut all = Vec::new();
+    files(out, &mut all)?;
+    all.sort();
+    eprintln!("xtask: widget files in {}:", out.display());
+    eprintln!("xtask:   {:>10} {:>10}  file", "raw B", "gzip B");
+    let mut totals = [(0, 0); 2];
+    for file in &all {
+        let raw = fs::metadata(file).map_err(|e| e.to_string())?.len();
+        let gz = gzip_size(file)?;
+        let name = file.strip_prefix(out).unwrap_or(file).display().to_string();
+        for (i, bundle) in ["booking/", "full/"].into_iter().enumerate() {
+            if name.starts_with(bundle) || name == "dk2020-widget.js" {
+                totals[i].0 += raw;
+                totals[i].1 += gz;
+            }
+        }
+        eprintln!("xtask:   {raw:>10} {gz:>10}  {name}");
+    }
+    let [booking, full] = totals;
+    eprintln!("xtask:   {:>10} {:>10}  the booking view's transfer (loader + booking/)", booking.0, booking.1);
+    eprintln!("xtask:   {:>10} {:>10}  the other views' transfer (loader + full/)", full.0, full.1);
+    Ok(())
+}
