@@ -51,7 +51,8 @@ fn existing_bookings(availability: &Availability, municipalities: &Municipalitie
                 (Err(_), SessionKind::Online) => None,
             };
             if let Some(kind) = kind {
-                let end = start.timestamp() + SignedDuration::from_mins(availability.rules.duration_minutes(kind).into());
+                let end =
+                    start.timestamp() + SignedDuration::from_mins(availability.rules.duration_minutes(kind).into());
                 bookings.push(Booking {
                     id: BookingId::parse(&format!("bench{}", bookings.len())).expect("an id"),
                     municipality,

@@ -35,7 +35,8 @@ pub fn availability(server: &TestServer) -> Availability {
 /// the settings now in force.
 pub fn set_rules(server: &TestServer, rules: Value) -> Availability {
     let token = coordinator_token();
-    let mut current: Value = server.get("/api/coordinator/availability").bearer(&token).send().expect_status(200).json();
+    let mut current: Value =
+        server.get("/api/coordinator/availability").bearer(&token).send().expect_status(200).json();
     for (key, value) in rules.as_object().expect("rules is a JSON object") {
         current["rules"][key] = value.clone();
     }
@@ -54,7 +55,9 @@ pub fn all_bookings(server: &TestServer) -> Vec<Booking> {
     server
         .all_bookings()
         .into_iter()
-        .map(|b| serde_json::from_value(b.clone()).unwrap_or_else(|e| panic!("a stored booking does not parse ({e}): {b}")))
+        .map(|b| {
+            serde_json::from_value(b.clone()).unwrap_or_else(|e| panic!("a stored booking does not parse ({e}): {b}"))
+        })
         .collect()
 }
 
@@ -77,7 +80,8 @@ pub fn schedule_violations(bookings: &[Booking], availability: &Availability, no
     for (i, b) in confirmed.iter().enumerate() {
         let others: Vec<Booking> =
             confirmed.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, o)| (*o).clone()).collect();
-        if let Err(violation) = check_booking(availability, &municipalities, b.municipality, b.kind, b.start, &others, now)
+        if let Err(violation) =
+            check_booking(availability, &municipalities, b.municipality, b.kind, b.start, &others, now)
         {
             problems.push(format!("{} ({} {} {}): {violation}", b.id, b.municipality, b.kind, b.start));
         }
@@ -97,14 +101,24 @@ pub fn schedule_violations(bookings: &[Booking], availability: &Availability, no
     }
     for (m, n) in per_municipality {
         if n > availability.rules.cap_per_municipality {
-            problems.push(format!("{m} holds {n} future sessions, over the cap {}", availability.rules.cap_per_municipality));
+            problems.push(format!(
+                "{m} holds {n} future sessions, over the cap {}",
+                availability.rules.cap_per_municipality
+            ));
         }
     }
     problems
 }
 
 /// A booking as the model has it, for planning.
-fn planned(n: usize, municipality: MunicipalityCode, kind: SessionKind, start: LocalTime, minutes: u32, now: Timestamp) -> Booking {
+fn planned(
+    n: usize,
+    municipality: MunicipalityCode,
+    kind: SessionKind,
+    start: LocalTime,
+    minutes: u32,
+    now: Timestamp,
+) -> Booking {
     let end = LocalTime::new(start.timestamp() + jiff::SignedDuration::from_mins(i64::from(minutes)));
     Booking {
         id: BookingId::parse(&format!("plan{n}")).expect("a valid id"),
@@ -145,8 +159,13 @@ pub fn plan_bookings(server: &TestServer, from: &str, to: &str, max: usize) -> V
         let token = municipality_token(code);
         for kind in ["onsite", "online"] {
             for slot in server.slots(&token, code, kind, from, to) {
-                let start: LocalTime = serde_json::from_value(Value::String(slot.start.clone())).expect("an RFC 3339 start");
-                offered.push((MunicipalityCode::new(code).expect("a known code"), kind.parse().expect("a kind"), start));
+                let start: LocalTime =
+                    serde_json::from_value(Value::String(slot.start.clone())).expect("an RFC 3339 start");
+                offered.push((
+                    MunicipalityCode::new(code).expect("a known code"),
+                    kind.parse().expect("a kind"),
+                    start,
+                ));
             }
         }
     }
@@ -174,7 +193,8 @@ pub fn plan_bookings(server: &TestServer, from: &str, to: &str, max: usize) -> V
     // whole set holds.
     loop {
         let bad = (0..picked.len()).find(|&i| {
-            let others: Vec<Booking> = picked.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, b)| b.clone()).collect();
+            let others: Vec<Booking> =
+                picked.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, b)| b.clone()).collect();
             let b = &picked[i];
             check_booking(&availability, &municipalities, b.municipality, b.kind, b.start, &others, now).is_err()
         });

@@ -94,7 +94,9 @@ fn fuzz(role: &str, token: Option<String>) {
     std::fs::create_dir_all(&out_dir).expect("creating target/schemathesis/<role>");
     let config = out_dir.join("schemathesis.toml");
     let auth = match &token {
-        Some(t) => format!("[auth.openapi]\nbearerAuth = {{ bearer = \"{t}\" }}\ncalendarToken = {{ api_key = \"{t}\" }}\n"),
+        Some(t) => {
+            format!("[auth.openapi]\nbearerAuth = {{ bearer = \"{t}\" }}\ncalendarToken = {{ api_key = \"{t}\" }}\n")
+        }
         None => String::new(),
     };
     std::fs::write(&config, auth).expect("writing the schemathesis configuration");
@@ -136,14 +138,17 @@ fn fuzz(role: &str, token: Option<String>) {
         std::thread::sleep(Duration::from_millis(100));
     };
     let output = std::fs::read_to_string(&log_path).unwrap_or_default();
-    let summary: String = output.lines().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
-    eprintln!("schemathesis as {role} ({max_examples} examples per operation, seed {seed}, {:.0?}):\n{summary}", started.elapsed());
+    let summary: String =
+        output.lines().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+    eprintln!(
+        "schemathesis as {role} ({max_examples} examples per operation, seed {seed}, {:.0?}):\n{summary}",
+        started.elapsed()
+    );
     match status {
         Some(status) if status.success() => {}
-        Some(status) => panic!(
-            "schemathesis as {role} found failures ({status}); full report in {}:\n{output}",
-            log_path.display()
-        ),
+        Some(status) => {
+            panic!("schemathesis as {role} found failures ({status}); full report in {}:\n{output}", log_path.display())
+        }
         None => panic!("schemathesis as {role} did not finish within {timeout:?}; output so far:\n{output}"),
     }
     assert!(output.contains("generated"), "schemathesis as {role} generated no test cases:\n{output}");

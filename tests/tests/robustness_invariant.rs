@@ -135,7 +135,11 @@ fn concurrency_invariant(server: TestServer) {
         *per_municipality.entry(b.municipality.get()).or_default() += 1;
     }
     assert!(per_municipality.values().all(|&n| n <= CAP), "the cap of {CAP} holds: {per_municipality:?}");
-    eprintln!("{} store: {} confirmed bookings, per municipality {per_municipality:?}", server.store(), confirmed.len());
+    eprintln!(
+        "{} store: {} confirmed bookings, per municipality {per_municipality:?}",
+        server.store(),
+        confirmed.len()
+    );
 }
 
 #[test]
@@ -150,7 +154,9 @@ fn a_thousand_concurrent_attempts_keep_the_schedule_sound_on_dynamodb() {
             std::env::var("DK2020_REQUIRE_DYNAMODB").as_deref() != Ok("1"),
             "DK2020_REQUIRE_DYNAMODB=1 but DK2020_TEST_DYNAMODB_ENDPOINT is not set"
         );
-        eprintln!("skipped: no local DynamoDB-compatible server (DK2020_TEST_DYNAMODB_ENDPOINT); `cargo xtask test` starts one");
+        eprintln!(
+            "skipped: no local DynamoDB-compatible server (DK2020_TEST_DYNAMODB_ENDPOINT); `cargo xtask test` starts one"
+        );
         return;
     }
     concurrency_invariant(TestServer::config().store("dynamodb").start());
