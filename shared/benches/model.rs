@@ -43,7 +43,7 @@ fn existing_bookings(availability: &Availability, municipalities: &Municipalitie
         for minutes in (8 * 60 + 30..16 * 60).step_by(30) {
             let start = LocalTime::from_local(day.at((minutes / 60) as i8, (minutes % 60) as i8, 0, 0));
             let municipality = others[turn % others.len()];
-            let preferred = if turn % 4 == 0 { SessionKind::Onsite } else { SessionKind::Online };
+            let preferred = if turn.is_multiple_of(4) { SessionKind::Onsite } else { SessionKind::Online };
             let fits = |kind| check_booking(availability, municipalities, municipality, kind, start, &bookings, now());
             let kind = match (fits(preferred), preferred) {
                 (Ok(_), kind) => Some(kind),

@@ -387,10 +387,10 @@ fn wrk(addr: &str, path: &str, token: Option<&str>, connections: u32, seconds: u
             non_2xx = rest.trim().parse().unwrap_or(u64::MAX);
         } else if line.starts_with("Socket errors:") {
             socket_errors = line.to_string();
-        } else if let Some((p, value)) = line.split_once('%') {
-            if let (Ok(p), Some(ms)) = (p.trim().parse::<u32>(), duration_ms(value.trim())) {
-                percentiles.insert(p, ms);
-            }
+        } else if let Some((p, value)) = line.split_once('%')
+            && let (Ok(p), Some(ms)) = (p.trim().parse::<u32>(), duration_ms(value.trim()))
+        {
+            percentiles.insert(p, ms);
         }
     }
     let rps = rps.ok_or_else(|| format!("no Requests/sec in wrk's output:\n{text}"))?;
@@ -1264,8 +1264,11 @@ impl Conn {
     }
 }
 
-/// The start line and the headers (names lower-cased); `None` at end of stream.
-fn read_head(reader: &mut impl BufRead) -> Result<Option<(String, Vec<(String, String)>)>, String> {
+/// A start line and its headers (names lower-cased).
+type Head = (String, Vec<(String, String)>);
+
+/// The start line and the headers; `None` at end of stream.
+fn read_head(reader: &mut impl BufRead) -> Result<Option<Head>, String> {
     let mut line = String::new();
     if reader.read_line(&mut line).map_err(|e| format!("reading: {e}"))? == 0 {
         return Ok(None);
