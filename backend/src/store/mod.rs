@@ -120,3 +120,30 @@ pub trait Store: Send + Sync + 'static {
         check: BookingCheck<'_>,
     ) -> StoreResult<Booking>;
 }
+
+/// Whether `change` may follow `last` (the municipality's last recorded change,
+/// `None` before the first): it must start from the current status and not be
+/// dated before `last`, so the stored history always replays. Both stores call
+/// this inside their write, so a concurrent change is a `Conflict`.
+pub(crate) fn check_appendable(change: &StatusChange, last: Option<&StatusChange>) -> StoreResult<()> {
+    let name = change.municipality.name();
+    let current = match last {
+        Some(last) => last.to,
+        None => dk2020_model::enrolment::Enrolment::initial_state().status(change.municipality),
+    };
+    if current != change.from {
+        return Err(StoreError::Conflict(format!(
+            "the status of {name} was changed meanwhile: it is now \"{current}\", not \"{}\"; reload and try again",
+            change.from
+        )));
+    }
+    if let Some(last) = last
+        && change.at < last.at
+    {
+        return Err(StoreError::Conflict(format!(
+            "the change of {name} is dated {}, before its last recorded change at {}",
+            change.at, last.at
+        )));
+    }
+    Ok(())
+}

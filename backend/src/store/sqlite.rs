@@ -31,7 +31,7 @@ use dk2020_model::{
     Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
     Population, SessionKind, Topic,
     allocation::PlanParams,
-    enrolment::{Enrolment, Rounds, StatusChange},
+    enrolment::{Rounds, StatusChange},
     schedule::Availability,
 };
 use jiff::{Timestamp, civil::Date};
@@ -348,25 +348,7 @@ fn last_change(conn: &Connection, municipality: MunicipalityCode) -> StoreResult
 
 fn append_change(conn: &Connection, change: &StatusChange) -> StoreResult<()> {
     let last = last_change(conn, change.municipality)?;
-    let current = match &last {
-        Some(last) => last.to,
-        None => Enrolment::initial_state().status(change.municipality),
-    };
-    let name = change.municipality.name();
-    if current != change.from {
-        return Err(StoreError::Conflict(format!(
-            "the status of {name} was changed meanwhile: it is now \"{current}\", not \"{}\"; reload and try again",
-            change.from
-        )));
-    }
-    if let Some(last) = last
-        && change.at < last.at
-    {
-        return Err(StoreError::Conflict(format!(
-            "the change of {name} is dated {}, before its last recorded change at {}",
-            change.at, last.at
-        )));
-    }
+    super::check_appendable(change, last.as_ref())?;
     let json = serde_json::to_string(change).map_err(|e| StoreError::Internal(e.into()))?;
     conn.execute(
         "INSERT INTO status_changes (municipality, at, change) VALUES (?1, ?2, ?3)",

@@ -39,7 +39,7 @@ use aws_sdk_dynamodb::{
 use dk2020_model::{
     Actor, Booking, BookingId, BookingStatus, LocalTime, Municipalities, MunicipalityCode, Population,
     allocation::PlanParams,
-    enrolment::{Enrolment, Rounds, StatusChange},
+    enrolment::{Rounds, StatusChange},
     schedule::Availability,
 };
 use jiff::{SignedDuration, Timestamp};
@@ -591,31 +591,13 @@ impl Store for DynamoStore {
 
     async fn record_status_change(&self, change: &StatusChange) -> StoreResult<()> {
         let code = change.municipality;
-        let name = code.name();
         for attempt in 0..RACE_ATTEMPTS {
             if attempt > 0 {
                 race_backoff(attempt).await;
             }
             let head = items::parse_enrolment_head(self.get(items::enrolment_head_key()).await?.as_ref())?;
             let last = head.last.get(&code.get());
-            let current = match last {
-                Some(last) => last.to,
-                None => Enrolment::initial_state().status(code),
-            };
-            if current != change.from {
-                return Err(StoreError::Conflict(format!(
-                    "the status of {name} was changed meanwhile: it is now \"{current}\", not \"{}\"; reload and try again",
-                    change.from
-                )));
-            }
-            if let Some(last) = last
-                && change.at < last.at
-            {
-                return Err(StoreError::Conflict(format!(
-                    "the change of {name} is dated {}, before its last recorded change at {}",
-                    change.at, last.at
-                )));
-            }
+            super::check_appendable(change, last)?;
             let seq = head.seq.unwrap_or(0) + 1;
             let json = s(items::to_json(change)?);
             let mut e = Expr::default();
