@@ -71,6 +71,7 @@ macro_rules! conformance_suite {
                 population_update_is_kept_for_that_municipality_only,
                 settings_round_trip_and_the_last_write_wins,
                 status_changes_are_appended_in_order_and_replay,
+                every_write_is_seen_by_the_next_read_after_earlier_reads,
                 status_change_from_a_stale_status_is_a_conflict,
                 status_change_dated_before_the_last_one_is_a_conflict,
                 created_booking_reads_back_exactly,
@@ -372,6 +373,46 @@ mod behaviours {
         assert_eq!(state.status(code(SKIVE)), enrolled(1, date(2020, 10, 20)));
         assert_eq!(state.status(code(VIBORG)), EnrolmentStatus::Declined);
         assert_eq!(state.history(code(SKIVE)).len(), 2);
+    }
+
+    /// A store may keep rarely changed data in memory: what it read before a
+    /// write must not be what it answers after.
+    pub async fn every_write_is_seen_by_the_next_read_after_earlier_reads(fx: Fixture) {
+        let store = &fx.store;
+        let (_, _, _, _, _) = (
+            store.municipalities().await.unwrap(),
+            store.status_changes().await.unwrap(),
+            store.rounds().await.unwrap(),
+            store.budget_params().await.unwrap(),
+            store.availability().await.unwrap(),
+        );
+        let figure = Population { inhabitants: 47_000, as_of: date(2025, 1, 1) };
+        store.set_population(code(SKIVE), figure).await.unwrap();
+        assert_eq!(store.municipalities().await.unwrap().get(code(SKIVE)).population, figure);
+
+        let first =
+            change(SKIVE, EnrolmentStatus::Undecided, EnrolmentStatus::CouncilConsidering, "2020-09-01T10:00:00Z");
+        store.record_status_change(&first).await.unwrap();
+        assert_eq!(store.status_changes().await.unwrap(), vec![first.clone()]);
+        let second =
+            change(SKIVE, EnrolmentStatus::CouncilConsidering, EnrolmentStatus::Declined, "2020-10-01T10:00:00Z");
+        store.record_status_change(&second).await.unwrap();
+        assert_eq!(store.status_changes().await.unwrap(), vec![first, second]);
+
+        let mut rounds: Vec<_> = Rounds::default().iter().copied().collect();
+        rounds[1].expected_max = 7;
+        let rounds = Rounds::new(rounds).unwrap();
+        store.set_rounds(&rounds).await.unwrap();
+        assert_eq!(store.rounds().await.unwrap(), rounds);
+
+        let params = PlanParams { total: 3_300_000, ..PlanParams::default() };
+        store.set_budget_params(&params).await.unwrap();
+        assert_eq!(store.budget_params().await.unwrap(), params);
+
+        let mut availability = Availability::default();
+        availability.rules.buffer_minutes = 20;
+        store.set_availability(&availability).await.unwrap();
+        assert_eq!(store.availability().await.unwrap(), availability);
     }
 
     pub async fn status_change_from_a_stale_status_is_a_conflict(fx: Fixture) {

@@ -2,6 +2,7 @@
 //! SQLite store is the embedded default, DynamoDB the production one. Both pass
 //! the same conformance suite (`tests/store_conformance.rs`).
 
+mod cache;
 pub mod dynamo;
 mod sqlite;
 

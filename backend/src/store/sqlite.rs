@@ -17,6 +17,12 @@
 //! - `bookings(...)`: one row a booking, instants as UTC epoch seconds (plus the
 //!   sub-second part, so an instant reads back exactly).
 //! - `idempotency_keys(municipality, key) -> booking_id`.
+//!
+//! Settings, populations and the enrolment history are read on nearly every
+//! request and change a few times a year: the store keeps them in memory
+//! ([`Caches`]), filled on first read and updated by its own writes. So one
+//! server process must own a database file; a second process writing the same
+//! file would not be seen until restart (no part of this product does that).
 
 use std::{
     ops::{Deref, DerefMut},
@@ -39,7 +45,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 use serde::{Serialize, de::DeserializeOwned};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use super::{BookingCheck, BookingFilter, Created, Store, StoreError, StoreResult};
+use super::{BookingCheck, BookingFilter, Created, Store, StoreError, StoreResult, cache::Cached};
 
 /// How long a statement waits for another connection's lock before giving up
 /// with `SQLITE_BUSY` (reported as [`StoreError::Unavailable`]).
@@ -101,11 +107,23 @@ const ROUNDS: &str = "rounds";
 const BUDGET_PARAMS: &str = "budget_params";
 const AVAILABILITY: &str = "availability";
 
-/// The SQLite store. Cheap to clone; clones share the connection.
+/// The SQLite store. Cheap to clone; clones share the connection and caches.
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    caches: Arc<Caches>,
     path: Option<PathBuf>,
+}
+
+/// The in-memory copies (see the module documentation). Each is filled and
+/// changed only while the connection is held, so it always matches the file.
+#[derive(Debug, Default)]
+struct Caches {
+    municipalities: Cached<Municipalities>,
+    status_changes: Cached<Vec<StatusChange>>,
+    rounds: Cached<Rounds>,
+    budget_params: Cached<PlanParams>,
+    availability: Cached<Availability>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -151,7 +169,7 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
         seed(&mut conn)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)), path })
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), caches: Arc::default(), path })
     }
 
     async fn lock(&self) -> Locked {
@@ -166,6 +184,58 @@ impl SqliteStore {
     {
         let locked = self.lock().await;
         blocking(locked, f).await.map(|(_, t)| t)
+    }
+
+    /// A cached value, read from the file (with the connection held) on a miss.
+    async fn read_cached<T>(
+        &self,
+        cached: fn(&Caches) -> &Cached<T>,
+        read: fn(&Connection) -> StoreResult<T>,
+    ) -> StoreResult<T>
+    where
+        T: Clone + Send + Sync + 'static,
+    {
+        if let Some(value) = cached(&self.caches).get() {
+            return Ok(value);
+        }
+        let caches = self.caches.clone();
+        self.run(move |conn| {
+            let cache = cached(&caches);
+            if let Some(value) = cache.get() {
+                return Ok(value);
+            }
+            let value = read(conn)?;
+            cache.set(value.clone());
+            Ok(value)
+        })
+        .await
+    }
+
+    /// Runs a write that changes a cached value: the copy is dropped before the
+    /// write and, if it succeeds, replaced by `after` (or refilled on the next
+    /// read when `after` gives `None`), all with the connection held.
+    async fn write_cached<T, R, F>(
+        &self,
+        cached: fn(&Caches) -> &Cached<T>,
+        write: F,
+        after: fn(&R) -> Option<T>,
+    ) -> StoreResult<R>
+    where
+        T: Clone + Send + Sync + 'static,
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<R> + Send + 'static,
+    {
+        let caches = self.caches.clone();
+        self.run(move |conn| {
+            let cache = cached(&caches);
+            cache.clear();
+            let result = write(conn)?;
+            if let Some(value) = after(&result) {
+                cache.set(value);
+            }
+            Ok(result)
+        })
+        .await
     }
 }
 
@@ -327,8 +397,39 @@ fn write_setting<T: Serialize>(conn: &Connection, key: &str, value: &T) -> Store
 }
 
 // ---------------------------------------------------------------------------
-// Enrolment history
+// Populations and the enrolment history
 // ---------------------------------------------------------------------------
+
+fn read_municipalities(conn: &Connection) -> StoreResult<Municipalities> {
+    let mut stmt = conn.prepare_cached("SELECT code, inhabitants, as_of FROM populations").db()?;
+    let rows = stmt
+        .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?)))
+        .db()?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .db()?;
+    let mut updates = Vec::with_capacity(rows.len());
+    for (code, inhabitants, as_of) in rows {
+        let what = format!("population of municipality {code}");
+        let code = u16::try_from(code)
+            .ok()
+            .and_then(|c| MunicipalityCode::new(c).ok())
+            .ok_or_else(|| corrupt(&what, "not a municipality of the region"))?;
+        let inhabitants = u32::try_from(inhabitants).map_err(|e| corrupt(&what, e))?;
+        let as_of = as_of.parse::<Date>().map_err(|e| corrupt(&what, e))?;
+        updates.push((code, Population { inhabitants, as_of }));
+    }
+    Ok(Municipalities::builtin().with_populations(updates))
+}
+
+fn read_status_changes(conn: &Connection) -> StoreResult<Vec<StatusChange>> {
+    let mut stmt = conn.prepare_cached("SELECT seq, change FROM status_changes ORDER BY seq").db()?;
+    let rows = stmt
+        .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)))
+        .db()?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .db()?;
+    rows.iter().map(|(seq, json)| parse_change(*seq, json)).collect()
+}
 
 fn parse_change(seq: i64, json: &str) -> StoreResult<StatusChange> {
     serde_json::from_str(json).map_err(|e| corrupt(format_args!("status change #{seq}"), e))
@@ -550,31 +651,11 @@ impl Store for SqliteStore {
     }
 
     async fn municipalities(&self) -> StoreResult<Municipalities> {
-        let rows: Vec<(i64, i64, String)> = self
-            .run(|conn| {
-                let mut stmt = conn.prepare_cached("SELECT code, inhabitants, as_of FROM populations").db()?;
-                stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-                    .db()?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-                    .db()
-            })
-            .await?;
-        let mut updates = Vec::with_capacity(rows.len());
-        for (code, inhabitants, as_of) in rows {
-            let what = format!("population of municipality {code}");
-            let code = u16::try_from(code)
-                .ok()
-                .and_then(|c| MunicipalityCode::new(c).ok())
-                .ok_or_else(|| corrupt(&what, "not a municipality of the region"))?;
-            let inhabitants = u32::try_from(inhabitants).map_err(|e| corrupt(&what, e))?;
-            let as_of = as_of.parse::<Date>().map_err(|e| corrupt(&what, e))?;
-            updates.push((code, Population { inhabitants, as_of }));
-        }
-        Ok(Municipalities::builtin().with_populations(updates))
+        self.read_cached(|c| &c.municipalities, read_municipalities).await
     }
 
     async fn set_population(&self, municipality: MunicipalityCode, population: Population) -> StoreResult<()> {
-        self.run(move |conn| {
+        let write = move |conn: &mut Connection| {
             conn.execute(
                 "INSERT INTO populations (code, inhabitants, as_of) VALUES (?1, ?2, ?3)
                  ON CONFLICT (code) DO UPDATE SET inhabitants = excluded.inhabitants, as_of = excluded.as_of",
@@ -582,58 +663,56 @@ impl Store for SqliteStore {
             )
             .db()?;
             Ok(())
-        })
-        .await
+        };
+        self.write_cached(|c| &c.municipalities, write, |_| None).await
     }
 
     async fn status_changes(&self) -> StoreResult<Vec<StatusChange>> {
-        let rows: Vec<(i64, String)> = self
-            .run(|conn| {
-                let mut stmt = conn.prepare_cached("SELECT seq, change FROM status_changes ORDER BY seq").db()?;
-                stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-                    .db()?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-                    .db()
-            })
-            .await?;
-        rows.iter().map(|(seq, json)| parse_change(*seq, json)).collect()
+        self.read_cached(|c| &c.status_changes, read_status_changes).await
     }
 
     async fn record_status_change(&self, change: &StatusChange) -> StoreResult<()> {
         let change = change.clone();
-        self.run(move |conn| {
+        let write = move |conn: &mut Connection| {
             begin_immediate(conn)?;
             append_change(conn, &change)?;
             commit(conn)
-        })
-        .await
+        };
+        self.write_cached(|c| &c.status_changes, write, |_| None).await
     }
 
     async fn rounds(&self) -> StoreResult<Rounds> {
-        self.run(|conn| read_setting(conn, ROUNDS)).await
+        self.read_cached(|c| &c.rounds, |conn| read_setting(conn, ROUNDS)).await
     }
 
     async fn set_rounds(&self, rounds: &Rounds) -> StoreResult<()> {
         let rounds = rounds.clone();
-        self.run(move |conn| write_setting(conn, ROUNDS, &rounds)).await
+        let write = move |conn: &mut Connection| write_setting(conn, ROUNDS, &rounds).map(|()| rounds);
+        self.write_cached(|c| &c.rounds, write, |written| Some(written.clone())).await?;
+        Ok(())
     }
 
     async fn budget_params(&self) -> StoreResult<PlanParams> {
-        self.run(|conn| read_setting(conn, BUDGET_PARAMS)).await
+        self.read_cached(|c| &c.budget_params, |conn| read_setting(conn, BUDGET_PARAMS)).await
     }
 
     async fn set_budget_params(&self, params: &PlanParams) -> StoreResult<()> {
         let params = params.clone();
-        self.run(move |conn| write_setting(conn, BUDGET_PARAMS, &params)).await
+        let write = move |conn: &mut Connection| write_setting(conn, BUDGET_PARAMS, &params).map(|()| params);
+        self.write_cached(|c| &c.budget_params, write, |written| Some(written.clone())).await?;
+        Ok(())
     }
 
     async fn availability(&self) -> StoreResult<Availability> {
-        self.run(|conn| read_setting(conn, AVAILABILITY)).await
+        self.read_cached(|c| &c.availability, |conn| read_setting(conn, AVAILABILITY)).await
     }
 
     async fn set_availability(&self, availability: &Availability) -> StoreResult<()> {
         let availability = availability.clone();
-        self.run(move |conn| write_setting(conn, AVAILABILITY, &availability)).await
+        let write =
+            move |conn: &mut Connection| write_setting(conn, AVAILABILITY, &availability).map(|()| availability);
+        self.write_cached(|c| &c.availability, write, |written| Some(written.clone())).await?;
+        Ok(())
     }
 
     async fn booking(&self, id: &BookingId) -> StoreResult<Booking> {
