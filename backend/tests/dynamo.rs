@@ -24,7 +24,10 @@ use dk2020_api::{
         dynamo::{TABLE, timeouts},
     },
 };
-use dk2020_model::{Actor, MunicipalityCode, Population};
+use dk2020_model::{
+    Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, MunicipalityCode, Population, SessionKind,
+    Topic,
+};
 use http_body_util::BodyExt;
 use jiff::{Timestamp, civil::date};
 use serde_json::{Value, json};
@@ -38,6 +41,28 @@ const NOW: &str = "2026-11-30T08:00:00+01:00";
 
 fn now() -> Timestamp {
     NOW.parse().unwrap()
+}
+
+/// A confirmed one-hour online booking of Skive's, starting at `start` (UTC).
+fn booking(id: &str, start: &str) -> Booking {
+    booking_of(id, MunicipalityCode::new(779).unwrap(), start.parse().unwrap())
+}
+
+/// A confirmed one-hour online booking of `municipality`'s.
+fn booking_of(id: &str, municipality: MunicipalityCode, start: Timestamp) -> Booking {
+    Booking {
+        id: BookingId::parse(id).unwrap(),
+        municipality,
+        kind: SessionKind::Online,
+        start: LocalTime::new(start),
+        end: LocalTime::new(start + jiff::SignedDuration::from_hours(1)),
+        topic: Topic::parse("Klimaplan").unwrap(),
+        contact_name: ContactName::parse("Anne").unwrap(),
+        contact_email: Email::parse("anne@skive.dk").unwrap(),
+        status: BookingStatus::Confirmed,
+        created_at: now(),
+        changed_at: now(),
+    }
 }
 
 fn router(store: Arc<dyn Store>) -> (Router, TokenKeys) {
@@ -283,26 +308,9 @@ async fn requests_per_endpoint() {
 /// booking leaves it at once, an ended one with the first write a week later.
 #[tokio::test]
 async fn the_schedule_item_sheds_cancelled_and_long_ended_bookings() {
-    use dk2020_model::{Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, SessionKind, Topic};
     let Some(endpoint) = support::endpoint() else { return };
     let store = support::fresh_store(&endpoint).await;
     let _drop = support::DropTable(store.clone());
-    let booking = |id: &str, start: &str| {
-        let start: Timestamp = start.parse().unwrap();
-        Booking {
-            id: BookingId::parse(id).unwrap(),
-            municipality: MunicipalityCode::new(779).unwrap(),
-            kind: SessionKind::Online,
-            start: LocalTime::new(start),
-            end: LocalTime::new(start + jiff::SignedDuration::from_hours(1)),
-            topic: Topic::parse("Klimaplan").unwrap(),
-            contact_name: ContactName::parse("Anne").unwrap(),
-            contact_email: Email::parse("anne@skive.dk").unwrap(),
-            status: BookingStatus::Confirmed,
-            created_at: now(),
-            changed_at: now(),
-        }
-    };
     let open_ids = async || -> Vec<String> {
         let item = store
             .client()
@@ -344,21 +352,7 @@ async fn the_schedule_item_sheds_cancelled_and_long_ended_bookings() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
 async fn contention_one_slot_and_many_slots() {
     use dk2020_model::schedule::RuleViolation;
-    use dk2020_model::{Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, SessionKind, Topic};
     let Some(endpoint) = support::endpoint() else { return };
-    let booking = |i: usize, start: Timestamp| Booking {
-        id: BookingId::parse(&format!("task-{i}")).unwrap(),
-        municipality: MunicipalityCode::all()[i % 19],
-        kind: SessionKind::Online,
-        start: LocalTime::new(start),
-        end: LocalTime::new(start + jiff::SignedDuration::from_hours(1)),
-        topic: Topic::parse("Klimaplan").unwrap(),
-        contact_name: ContactName::parse("Anne").unwrap(),
-        contact_email: Email::parse("anne@skive.dk").unwrap(),
-        status: BookingStatus::Confirmed,
-        created_at: now(),
-        changed_at: now(),
-    };
     for (same_slot, tasks_n) in [(true, 32), (false, 19)] {
         let store = support::fresh_store(&endpoint).await;
         let _drop = support::DropTable(store.clone());
@@ -368,10 +362,8 @@ async fn contention_one_slot_and_many_slots() {
         for i in 0..tasks_n {
             let (store, barrier) = (store.clone(), barrier.clone());
             let hours = if same_slot { 0 } else { 2 * i as i64 };
-            let b = booking(
-                i,
-                "2026-12-02T08:00:00Z".parse::<Timestamp>().unwrap() + jiff::SignedDuration::from_hours(hours),
-            );
+            let start = "2026-12-02T08:00:00Z".parse::<Timestamp>().unwrap() + jiff::SignedDuration::from_hours(hours);
+            let b = booking_of(&format!("task-{i}"), MunicipalityCode::all()[i % 19], start);
             tasks.spawn(async move {
                 let check = |existing: &[Booking]| {
                     if existing.iter().any(|e| e.overlaps(b.start, b.end)) {
@@ -418,7 +410,7 @@ async fn contention_one_slot_and_many_slots() {
 async fn a_bare_unseeded_table_works_like_a_seeded_one() {
     use aws_sdk_dynamodb::types::AttributeValue;
     use dk2020_model::{
-        Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, SessionKind, Topic,
+        Municipalities,
         enrolment::{EnrolmentStatus, StatusChange},
         schedule::{Availability, RuleViolation},
     };
@@ -442,22 +434,6 @@ async fn a_bare_unseeded_table_works_like_a_seeded_one() {
     assert_eq!(store.availability().await.unwrap(), Availability::default());
     assert!(store.status_changes().await.unwrap().is_empty());
 
-    let booking = |id: &str, start: &str| {
-        let start: Timestamp = start.parse().unwrap();
-        Booking {
-            id: BookingId::parse(id).unwrap(),
-            municipality: MunicipalityCode::new(779).unwrap(),
-            kind: SessionKind::Online,
-            start: LocalTime::new(start),
-            end: LocalTime::new(start + jiff::SignedDuration::from_hours(1)),
-            topic: Topic::parse("Klimaplan").unwrap(),
-            contact_name: ContactName::parse("Anne").unwrap(),
-            contact_email: Email::parse("anne@skive.dk").unwrap(),
-            status: BookingStatus::Confirmed,
-            created_at: now(),
-            changed_at: now(),
-        }
-    };
     let free = |b: &Booking| {
         let (start, end) = (b.start, b.end);
         move |existing: &[Booking]| {
