@@ -3,23 +3,30 @@
 
 use dk2020_model::format;
 use jiff::{
-    ToSpan,
+    Span,
     civil::{Date, Weekday},
 };
+
+/// `days` days later (earlier when negative); `date` itself beyond jiff's
+/// range. (`ToSpan::days` would panic there, and its panic message brings
+/// jiff's error texts into the wasm.)
+fn plus_days(date: Date, days: i64) -> Date {
+    Span::new().try_days(days).ok().and_then(|span| date.checked_add(span).ok()).unwrap_or(date)
+}
 
 /// The Monday of the week `date` lies in.
 pub fn monday_of(date: Date) -> Date {
     let back = i64::from(date.weekday().to_monday_zero_offset());
-    date.checked_sub(back.days()).unwrap_or(date)
+    plus_days(date, -back)
 }
 
 /// The same weekday `weeks` weeks later (or earlier when negative).
 pub fn add_weeks(monday: Date, weeks: i64) -> Date {
-    monday.checked_add((weeks * 7).days()).unwrap_or(monday)
+    plus_days(monday, weeks * 7)
 }
 
 pub fn sunday_of(monday: Date) -> Date {
-    monday.checked_add(6.days()).unwrap_or(monday)
+    plus_days(monday, 6)
 }
 
 /// `Uge 49 · 30. november – 6. december 2026`
@@ -45,7 +52,7 @@ pub fn day_heading(date: Date) -> String {
 
 /// The weekdays Monday to Sunday of the week starting `monday`.
 pub fn days(monday: Date) -> impl Iterator<Item = Date> {
-    (0..7).map(move |i: i64| monday.checked_add(i.days()).unwrap_or(monday))
+    (0..7).map(move |i: i64| plus_days(monday, i))
 }
 
 /// Today in the browser's clock (the Copenhagen date for Danish users).

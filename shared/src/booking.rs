@@ -231,7 +231,9 @@ pub struct Booking {
     pub contact_name: ContactName,
     pub contact_email: Email,
     pub status: BookingStatus,
+    #[serde(deserialize_with = "crate::time::deserialize_timestamp")]
     pub created_at: Timestamp,
+    #[serde(deserialize_with = "crate::time::deserialize_timestamp")]
     pub changed_at: Timestamp,
 }
 

@@ -6,6 +6,7 @@ pub mod actor;
 pub mod booking;
 pub mod format;
 pub mod municipality;
+pub mod rfc3339;
 pub mod time;
 
 pub use actor::{Actor, Role};

@@ -54,11 +54,13 @@ impl LocalTime {
 
     /// The Copenhagen calendar date.
     pub fn date(self) -> Date {
-        self.zoned().date()
+        self.datetime().date()
     }
 
+    /// The Copenhagen wall-clock time (as `zoned().datetime()`, without
+    /// building a [`Zoned`]).
     pub fn datetime(self) -> DateTime {
-        self.zoned().datetime()
+        COPENHAGEN.to_offset(self.0).to_datetime(self.0)
     }
 }
 
@@ -68,10 +70,12 @@ impl From<Timestamp> for LocalTime {
     }
 }
 
+/// `2026-12-01T09:00:00+01:00`: whole seconds, the Copenhagen offset (as
+/// `strftime("%Y-%m-%dT%H:%M:%S%:z")` writes it, without its weight in the
+/// widget's wasm).
 impl fmt::Display for LocalTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let z = self.zoned();
-        write!(f, "{}", z.strftime("%Y-%m-%dT%H:%M:%S%:z"))
+        crate::rfc3339::write_offset_datetime(f, self.0, COPENHAGEN.to_offset(self.0))
     }
 }
 
@@ -79,11 +83,75 @@ impl fmt::Display for LocalTime {
 #[error("{0:?} is not a date and time with an offset, e.g. 2026-12-01T09:00:00+01:00")]
 pub struct BadLocalTime(pub String);
 
+/// The API's form (see [`crate::rfc3339::parse_timestamp`]); on native
+/// targets also every other spelling of an instant jiff reads.
 impl FromStr for LocalTime {
     type Err = BadLocalTime;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.trim().parse::<Timestamp>().map(Self).map_err(|_| BadLocalTime(s.to_string()))
+        parse_instant(s.trim()).map(Self).map_err(|_| BadLocalTime(s.to_string()))
     }
+}
+
+/// The API's form by hand, then (native only: the widget leaves jiff's
+/// parser out of its wasm) jiff's parser for everything else it accepts.
+fn parse_instant(s: &str) -> Result<Timestamp, JiffOrRfc3339Error> {
+    match crate::rfc3339::parse_timestamp(s) {
+        Ok(ts) => Ok(ts),
+        #[cfg(not(target_arch = "wasm32"))]
+        Err(_) => s.parse::<Timestamp>().map_err(JiffOrRfc3339Error::Jiff),
+        #[cfg(target_arch = "wasm32")]
+        Err(e) => Err(JiffOrRfc3339Error::Rfc3339(e)),
+    }
+}
+
+#[derive(Debug)]
+enum JiffOrRfc3339Error {
+    #[cfg(not(target_arch = "wasm32"))]
+    Jiff(jiff::Error),
+    #[cfg(target_arch = "wasm32")]
+    Rfc3339(crate::rfc3339::Rfc3339Error),
+}
+
+impl fmt::Display for JiffOrRfc3339Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            #[cfg(not(target_arch = "wasm32"))]
+            Self::Jiff(e) => fmt::Display::fmt(e, f),
+            #[cfg(target_arch = "wasm32")]
+            Self::Rfc3339(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+/// `#[serde(deserialize_with)]` for a [`Timestamp`]: what jiff's own
+/// `Deserialize` does (same accepted texts, same messages), with the API's
+/// form read by hand first, and in the widget's wasm that form only.
+pub fn deserialize_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+    struct Visitor;
+
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = Timestamp;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a timestamp string")
+        }
+
+        fn visit_bytes<E: serde::de::Error>(self, value: &[u8]) -> Result<Timestamp, E> {
+            match std::str::from_utf8(value) {
+                Ok(s) => self.visit_str(s),
+                #[cfg(not(target_arch = "wasm32"))]
+                Err(_) => jiff::fmt::temporal::DateTimeParser::new().parse_timestamp(value).map_err(E::custom),
+                #[cfg(target_arch = "wasm32")]
+                Err(e) => Err(E::custom(e)),
+            }
+        }
+
+        fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Timestamp, E> {
+            parse_instant(value).map_err(E::custom)
+        }
+    }
+
+    d.deserialize_str(Visitor)
 }
 
 impl Serialize for LocalTime {
@@ -128,10 +196,49 @@ mod tests {
     }
 
     #[test]
+    fn timestamps_deserialize_as_jiff_deserializes_them() {
+        #[derive(Debug, serde::Deserialize)]
+        struct At {
+            #[serde(deserialize_with = "deserialize_timestamp")]
+            at: Timestamp,
+        }
+        for text in [
+            "2026-11-28T05:03:12.123456789Z",
+            "2026-11-28T06:03:12+01:00",
+            "2026-11-28T05:03:12Z[UTC]",
+            "2026-11-28T05:03:12.5-00:00",
+            "20261128T050312Z",
+            "2026-11-28T05:03Z",
+            "2026-11-28",
+            "later",
+        ] {
+            let json = format!(r#"{{"at":{text:?}}}"#);
+            let ours = serde_json::from_str::<At>(&json).map(|a| a.at).map_err(|e| e.to_string());
+            let jiffs = serde_json::from_str::<Timestamp>(&format!("{text:?}")).map_err(|e| e.to_string());
+            match (ours, jiffs) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{text}"),
+                (Err(a), Err(b)) => assert!(a.starts_with(b.split(" at line").next().unwrap()), "{a} / {b}"),
+                (a, b) => panic!("{text}: {a:?} / {b:?}"),
+            }
+        }
+        let err = serde_json::from_str::<At>(r#"{"at":5}"#).unwrap_err().to_string();
+        assert!(err.contains("expected a timestamp string"), "{err}");
+    }
+
+    #[test]
     fn times_parse_from_any_offset_and_keep_the_instant() {
         let a: LocalTime = "2026-12-01T08:00:00Z".parse().unwrap();
         assert_eq!(a.to_string(), "2026-12-01T09:00:00+01:00");
         assert!("2026-12-01 09:00".parse::<LocalTime>().is_err());
+        // Other spellings jiff reads are still read on native targets.
+        let b: LocalTime = "2026-12-01T09:00:00+01:00[Europe/Copenhagen]".parse().unwrap();
+        assert_eq!(b, a);
+        let c: LocalTime = " 2026-12-01T08:00:00.000+00:00 ".parse().unwrap();
+        assert_eq!(c, a);
+        assert_eq!(
+            "x".parse::<LocalTime>().unwrap_err().to_string(),
+            "\"x\" is not a date and time with an offset, e.g. 2026-12-01T09:00:00+01:00"
+        );
         assert!("tomorrow".parse::<LocalTime>().is_err());
         let json = serde_json::to_string(&a).unwrap();
         assert_eq!(json, "\"2026-12-01T09:00:00+01:00\"");

@@ -5,7 +5,7 @@
 use dk2020_model::{
     Booking, BookingStatus, ContactName, Email, MunicipalityCode, SessionKind, Topic,
     api::{BookingRequest, BookingsResponse, CancelRequest, SlotsResponse},
-    format,
+    format, rfc3339,
     schedule::Slot,
 };
 use gloo_net::http::Method;
@@ -37,7 +37,11 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
         async move {
             let mut path = format!("/api/slots?municipality={}&kind={}", municipality.get(), key.0.as_str());
             if let Some(monday) = key.1 {
-                path.push_str(&format!("&from={monday}&to={}", week::sunday_of(monday)));
+                path.push_str(&format!(
+                    "&from={}&to={}",
+                    rfc3339::date(monday),
+                    rfc3339::date(week::sunday_of(monday))
+                ));
             }
             (key, api.get::<SlotsResponse>(&path).await)
         }
@@ -157,7 +161,7 @@ fn slot_days(slots: Vec<Slot>, selected: RwSignal<Option<Slot>>) -> impl IntoVie
     }
     days.into_iter()
         .map(|(date, slots)| {
-            let heading_id = format!("day-{date}");
+            let heading_id = format!("day-{}", rfc3339::date(date));
             view! {
                 <div class="day" role="group" aria-labelledby=heading_id.clone()>
                     <h4 id=heading_id.clone()>{week::day_heading(date)}</h4>
