@@ -50,7 +50,8 @@ async fn get_overview(State(state): State<AppState>, query: QueryPairs) -> Resul
     let as_of = match query.get("as_of").map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => s
             .parse::<Date>()
-            .map_err(|_| ApiError::bad_request(format!("as_of {s:?} is not a date like 2020-11-13")))?,
+            .map_err(|_| ApiError::bad_request(format!("as_of {s:?} is not a date like 2020-11-13")))
+            .and_then(|d| crate::routes::slots::check_date("as_of", d).map_err(ApiError::BadRequest))?,
         None => state.now().to_zoned(COPENHAGEN.clone()).date(),
     };
     let overview = build_overview(&state, as_of).await?;
@@ -76,6 +77,9 @@ async fn set_status(
 ) -> Result<Json<HistoryResponse>, ApiError> {
     let by = auth.require(&[Role::Secretariat])?;
     let code = parse_code(&code)?;
+    if let Some(decided_on) = body.status.decided_on() {
+        crate::routes::slots::check_date("the council decision date", decided_on).map_err(ApiError::Unprocessable)?;
+    }
     let mut enrolment = current_enrolment(&state).await?;
     let rounds = state.store.rounds().await?;
     let change = enrolment

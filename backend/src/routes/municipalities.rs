@@ -47,6 +47,7 @@ async fn set_population(
     if body.as_of > state.now().to_zoned(dk2020_model::COPENHAGEN.clone()).date() {
         return Err(ApiError::Unprocessable("the population figure cannot refer to a future date".into()));
     }
+    crate::routes::slots::check_date("as_of", body.as_of).map_err(ApiError::Unprocessable)?;
     state.store.set_population(code, Population { inhabitants: body.inhabitants, as_of: body.as_of }).await?;
     list(State(state)).await
 }

@@ -15,11 +15,35 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/slots", get(slots))
 }
 
+/// The first date the API works with (date parameters, council decisions,
+/// population figures): dates outside [`FIRST_DATE`]..=[`LAST_DATE`] are
+/// refused with a clear message rather than computed with (year 1 or 9999
+/// has no sessions, and its local midnight may not even be an instant jiff
+/// can represent, which made `at_local` panic).
+pub const FIRST_DATE: Date = jiff::civil::date(2000, 1, 1);
+/// The last date the API works with; see [`FIRST_DATE`].
+pub const LAST_DATE: Date = jiff::civil::date(2099, 12, 31);
+
+/// `date` if it is within [`FIRST_DATE`]..=[`LAST_DATE`]; otherwise a
+/// message for people that names the field (`name`) and the dates allowed.
+pub fn check_date(name: &str, date: Date) -> Result<Date, String> {
+    if (FIRST_DATE..=LAST_DATE).contains(&date) {
+        Ok(date)
+    } else {
+        Err(format!(
+            "{name} {date} is outside the dates this service handles: use a date from {FIRST_DATE} to {LAST_DATE}"
+        ))
+    }
+}
+
+/// A date query parameter, within the dates the API handles ([`check_date`]):
+/// a far-off year is a 400, not a panic.
 pub fn parse_date(name: &str, value: &str) -> Result<Date, ApiError> {
-    value
+    let date = value
         .trim()
         .parse::<Date>()
-        .map_err(|_| ApiError::bad_request(format!("{name} {value:?} is not a date like 2026-12-01")))
+        .map_err(|_| ApiError::bad_request(format!("{name} {value:?} is not a date like 2026-12-01")))?;
+    check_date(name, date).map_err(ApiError::BadRequest)
 }
 
 async fn slots(auth: Auth, State(state): State<AppState>, query: QueryPairs) -> Result<Json<SlotsResponse>, ApiError> {
