@@ -463,9 +463,11 @@ pub fn allocate(
 /// What the multi-year plan is asked to compute. JSON (the same names as the
 /// query string of `GET /api/budget/allocation`):
 /// `{"total": 3000000, "years": 3, "key": "hybrid", "equal_percent": 20,
-/// "frame_per_year": 0, "exclude": [741]}`; missing fields take the defaults.
+/// "frame_per_year": 0, "exclude": [741]}`; missing fields take the defaults,
+/// unknown ones are refused (a typo such as `"yeers"` must not silently leave
+/// the default in place).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(try_from = "PlanParamsRepr")]
 pub struct PlanParams {
     /// The whole amount over all years.
     pub total: Kroner,
@@ -478,6 +480,42 @@ pub struct PlanParams {
     pub frame_per_year: Kroner,
     /// Municipalities that opted out. The total stays the same.
     pub exclude: BTreeSet<MunicipalityCode>,
+}
+
+/// [`PlanParams`] as JSON spells it, read field by field: `#[serde(flatten)]`
+/// of the key cannot refuse unknown fields.
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct PlanParamsRepr {
+    total: Kroner,
+    years: u32,
+    key: KeyKind,
+    equal_percent: Option<Percent>,
+    frame_per_year: Kroner,
+    exclude: BTreeSet<MunicipalityCode>,
+}
+
+impl Default for PlanParamsRepr {
+    fn default() -> Self {
+        let d = PlanParams::default();
+        let key = KeyRepr::from(d.key);
+        Self {
+            total: d.total,
+            years: d.years,
+            key: key.key,
+            equal_percent: key.equal_percent,
+            frame_per_year: d.frame_per_year,
+            exclude: d.exclude,
+        }
+    }
+}
+
+impl TryFrom<PlanParamsRepr> for PlanParams {
+    type Error = AllocationError;
+    fn try_from(r: PlanParamsRepr) -> Result<Self, Self::Error> {
+        let key = Key::try_from(KeyRepr { key: r.key, equal_percent: r.equal_percent })?;
+        Ok(Self { total: r.total, years: r.years, key, frame_per_year: r.frame_per_year, exclude: r.exclude })
+    }
 }
 
 /// KD-Net's decision of 28 August 2020: 3 million kroner over three years,

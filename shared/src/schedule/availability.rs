@@ -116,7 +116,7 @@ impl From<WorkingHours> for RawHours {
 /// Working hours per weekday; `null` means not working that day.
 /// JSON: `{"monday": {"start": "08:30", "end": "16:00"}, …, "saturday": null, "sunday": null}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct WeeklyHours {
     pub monday: Option<WorkingHours>,
     pub tuesday: Option<WorkingHours>,
@@ -175,6 +175,7 @@ impl Default for WeeklyHours {
 /// missing, e.g. leave) or special hours (which may also open a weekend day).
 /// JSON: `{"date": "2026-07-06", "hours": null, "note": "Sommerferie"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DateException {
     pub date: Date,
     #[serde(default)]
@@ -184,9 +185,11 @@ pub struct DateException {
 }
 
 /// Session lengths, notice, horizon, buffers and limits.
-/// Every field has a default, so older stored settings gain new fields.
+/// Every field has a default, so older stored settings gain new fields; an
+/// unknown field is refused (here and in the other settings types), so a
+/// misspelt rule is an error instead of silently the default.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Rules {
     /// Length of an on-site session, 15-480 minutes (default 90).
     pub onsite_minutes: u32,
@@ -251,7 +254,7 @@ impl Rules {
 ///            "travel": {"road_factor": 1.3, "speed_kmh": 70.0}}}
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Availability {
     pub weekly: WeeklyHours,
     pub exceptions: Vec<DateException>,
