@@ -547,3 +547,58 @@ fn widgets_mount_side_by_side_remount_on_attribute_changes_and_report_problems()
     browser.wait_in_widget(OVERVIEW, "return root.querySelector('#percent');", "a working budget widget");
     browser.screenshot("embedding");
 }
+
+#[test]
+fn script_and_html_in_a_topic_show_as_literal_text_in_the_agenda_and_the_booking_list() {
+    let Some((_tools, _turn, site, mut browser)) = setup("xss") else { return };
+    let topic = r#"<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><b>fed</b>"#;
+    let contact = r#"<img src=y onerror="window.__xss=3">Karen"#;
+    let skive = municipality_token(SKIVE);
+    let slots = site
+        .api_get(&format!("/api/slots?municipality={SKIVE}&kind=online&from=2026-12-02&to=2026-12-04"), Some(&skive));
+    let (status, booking) = site.api_post(
+        "/api/bookings",
+        &skive,
+        &json!({"municipality": SKIVE, "kind": "online", "start": slots["slots"][0]["start"], "topic": topic,
+                "contact_name": contact, "contact_email": "karen@skive.dk"}),
+    );
+    assert_eq!(status, 201, "{booking}");
+    assert_eq!(booking["topic"], topic, "stored verbatim");
+
+    // The markup is text: in the text content as typed, and no element of it exists.
+    let check = "const scope = arguments[0] ? root.querySelector(arguments[0]) : root;
+         return scope && {text: scope.textContent, img: scope.querySelectorAll('img').length,
+                 script: scope.querySelectorAll('script').length, b: scope.querySelectorAll('b').length,
+                 xss: window.__xss === undefined ? null : window.__xss};";
+    let token = coordinator_token();
+    browser.goto(&site.url(&format!("/?view=coordinator&token={token}")));
+    browser.wait_in_widget(
+        WIDGET,
+        "const d = root.querySelector('.agenda-day'); return d && d.textContent.includes('onerror');",
+        "the agenda with the booking",
+    );
+    let agenda = browser.execute(
+        &format!("const root = document.querySelector(arguments[1]).shadowRoot;\n{check}"),
+        json!([".agenda-day", WIDGET]),
+    );
+    assert!(agenda["text"].as_str().unwrap_or_default().contains(topic), "the topic as literal text: {agenda}");
+    assert_eq!((&agenda["img"], &agenda["script"], &agenda["b"]), (&json!(0), &json!(0), &json!(0)), "{agenda}");
+    browser.screenshot_widget(WIDGET, "agenda");
+
+    browser.goto(&site.url(&format!("/?view=booking&municipality={SKIVE}&token={skive}")));
+    browser.wait_in_widget(
+        WIDGET,
+        "const i = root.querySelector('.booking-item'); return i && i.textContent.includes('onerror');",
+        "the booking listed",
+    );
+    let list = browser.execute(
+        &format!("const root = document.querySelector(arguments[1]).shadowRoot;\n{check}"),
+        json!([".booking-item", WIDGET]),
+    );
+    assert!(list["text"].as_str().unwrap_or_default().contains(topic), "the topic as literal text: {list}");
+    assert_eq!((&list["img"], &list["script"], &list["b"]), (&json!(0), &json!(0), &json!(0)), "{list}");
+    // No onerror handler ran, on either page.
+    assert_eq!(list["xss"], Value::Null, "an injected handler ran: {list}");
+    assert_eq!(agenda["xss"], Value::Null, "an injected handler ran: {agenda}");
+    browser.screenshot_widget(WIDGET, "booking-list");
+}

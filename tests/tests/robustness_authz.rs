@@ -1,0 +1,528 @@
+//! The authorisation matrix: every endpoint of the API (each method and path
+//! of the OpenAPI document) against every kind of caller, with the status
+//! each one must get written down in one table, [`MATRIX`].
+//!
+//! Callers (the table's columns):
+//! - `anon`: no token at all;
+//! - `own`: Skive's municipality token, acting on Skive's own things (its
+//!   bookings, its slots, its own code in a path);
+//! - `other`: Viborg's municipality token acting on those same Skive things
+//!   (Skive's booking, `?municipality=779`, a booking for Skive);
+//! - `coord`, `secr`: the coordinator and the secretariat;
+//! - `expired`, `forged`, `none`: a coordinator token that expired an hour
+//!   ago, one signed with another secret, and one with `alg: none` (no
+//!   signature at all). The three bad tokens claim the most powerful role,
+//!   so a hole in token checking cannot hide behind a 403.
+//!
+//! Every request is valid apart from who sends it (bookable starts come from
+//! the server's own slots at its pinned clock), so a status says what the
+//! caller may do, not what was wrong with the input. Cells are independent:
+//! each cell that acts on a booking gets a fresh booking of its own, each
+//! write that succeeds either writes what was already there (settings,
+//! population) or books a new slot, and the one status change of the table
+//! can succeed only once (for the secretariat).
+//!
+//! Also: the table covers exactly the operations of `GET /api/openapi.json`
+//! (a new endpoint without a row fails), every refusal is a JSON error of the
+//! API's shape, and no answer to one municipality's token shows another
+//! municipality's contact name, e-mail or topic.
+
+use std::collections::BTreeSet;
+
+use dk2020_e2e::{
+    Method, Reply, SKIVE, TEST_SECRET, TestServer, VIBORG, coordinator_token, expired_token, municipality_token,
+    schedule::set_rules, secretariat_token, sign,
+};
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------------------
+// The callers
+
+/// The columns of the table, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Anonymous,
+    Own,
+    OtherMunicipality,
+    Coordinator,
+    Secretariat,
+    Expired,
+    Forged,
+    AlgNone,
+}
+
+const CALLERS: [Caller; 8] = [
+    Caller::Anonymous,
+    Caller::Own,
+    Caller::OtherMunicipality,
+    Caller::Coordinator,
+    Caller::Secretariat,
+    Caller::Expired,
+    Caller::Forged,
+    Caller::AlgNone,
+];
+
+impl Caller {
+    fn label(self) -> &'static str {
+        match self {
+            Caller::Anonymous => "anon",
+            Caller::Own => "own",
+            Caller::OtherMunicipality => "other",
+            Caller::Coordinator => "coord",
+            Caller::Secretariat => "secr",
+            Caller::Expired => "expired",
+            Caller::Forged => "forged",
+            Caller::AlgNone => "alg-none",
+        }
+    }
+
+    /// The token this caller sends, if any.
+    fn token(self) -> Option<String> {
+        match self {
+            Caller::Anonymous => None,
+            Caller::Own => Some(municipality_token(SKIVE)),
+            Caller::OtherMunicipality => Some(municipality_token(VIBORG)),
+            Caller::Coordinator => Some(coordinator_token()),
+            Caller::Secretariat => Some(secretariat_token()),
+            Caller::Expired => Some(expired_token()),
+            Caller::Forged => Some(sign(&coordinator_claims(), "another-secret-that-is-long-enough-for-hs256")),
+            Caller::AlgNone => Some(unsigned_token(&coordinator_claims())),
+        }
+    }
+
+    /// The municipality whose token this is, if any.
+    fn municipality(self) -> Option<u16> {
+        match self {
+            Caller::Own => Some(SKIVE),
+            Caller::OtherMunicipality => Some(VIBORG),
+            _ => None,
+        }
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs() as i64
+}
+
+fn coordinator_claims() -> Value {
+    let now = unix_now();
+    json!({"role": "coordinator", "iat": now, "exp": now + 3600})
+}
+
+/// A JWT with the header `{"alg":"none","typ":"JWT"}` and no signature.
+fn unsigned_token(claims: &Value) -> String {
+    let header = base64url(br#"{"alg":"none","typ":"JWT"}"#);
+    let payload = base64url(claims.to_string().as_bytes());
+    format!("{header}.{payload}.")
+}
+
+/// Base64url without padding (RFC 7515).
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// The table
+
+/// The request body of a row, made valid for the server's current state.
+#[derive(Debug, Clone, Copy)]
+enum Body {
+    None,
+    /// A booking for Skive at an open online slot.
+    Booking,
+    /// `{"start": <an open online slot of Skive>}`
+    Reschedule,
+    /// `{"reason": "…"}`
+    Cancel,
+    /// Skive's population as it is, with a past reference date.
+    Population,
+    /// Skive's status: undecided → council considering.
+    Enrolment,
+    /// The stored budget parameters, unchanged.
+    BudgetParams,
+    /// The coordinator's settings, unchanged.
+    Availability,
+}
+
+/// One endpoint (or one variant of it): the operation as the OpenAPI
+/// document names it, the request actually sent, and the status of each caller.
+struct Row {
+    method: &'static str,
+    /// The path as in the OpenAPI document.
+    path: &'static str,
+    /// What is sent: `{code}` is Skive's code, `{id}` a fresh booking of
+    /// Skive's, `{unknown}` a booking id that does not exist, and `{token}`
+    /// the caller's token (in the query, where the calendar feed takes it;
+    /// elsewhere it goes in `Authorization: Bearer`).
+    target: &'static str,
+    body: Body,
+    expect: [u16; 8],
+}
+
+const fn row(method: &'static str, path: &'static str, target: &'static str, body: Body, expect: [u16; 8]) -> Row {
+    Row { method, path, target, body, expect }
+}
+
+/// Every endpoint × every caller. `own` is Skive on Skive's things, `other`
+/// is Viborg on Skive's things; the three bad tokens claim to be the coordinator.
+#[rustfmt::skip]
+const MATRIX: &[Row] = &[
+    //  method  OpenAPI path                               request sent                                                    body                 anon own  other coord secr expired forged alg-none
+    row("GET",  "/api/health",                             "/api/health",                                                  Body::None,          [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("GET",  "/api/openapi.json",                       "/api/openapi.json",                                            Body::None,          [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("GET",  "/api/municipalities",                     "/api/municipalities",                                          Body::None,          [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("PUT",  "/api/municipalities/{code}/population",   "/api/municipalities/{code}/population",                        Body::Population,    [401, 403, 403, 403, 200, 401, 401, 401]),
+    row("GET",  "/api/enrolment",                          "/api/enrolment",                                               Body::None,          [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("GET",  "/api/enrolment",                          "/api/enrolment?format=csv",                                    Body::None,          [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("PUT",  "/api/enrolment/{code}",                   "/api/enrolment/{code}",                                        Body::Enrolment,     [401, 403, 403, 403, 200, 401, 401, 401]),
+    row("GET",  "/api/enrolment/{code}/history",           "/api/enrolment/{code}/history",                                Body::None,          [401, 403, 403, 403, 200, 401, 401, 401]),
+    row("GET",  "/api/budget/allocation",                  "/api/budget/allocation",                                       Body::None,          [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("GET",  "/api/budget/params",                      "/api/budget/params",                                           Body::None,          [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("PUT",  "/api/budget/params",                      "/api/budget/params",                                           Body::BudgetParams,  [401, 403, 403, 403, 200, 401, 401, 401]),
+    row("GET",  "/api/slots",                              "/api/slots?municipality={code}&kind=online&from=2026-12-02&to=2026-12-04", Body::None, [401, 200, 403, 200, 403, 401, 401, 401]),
+    row("GET",  "/api/bookings",                           "/api/bookings?municipality={code}",                            Body::None,          [401, 200, 403, 200, 403, 401, 401, 401]),
+    row("GET",  "/api/bookings",                           "/api/bookings",                                                Body::None,          [401, 200, 200, 200, 403, 401, 401, 401]),
+    row("POST", "/api/bookings",                           "/api/bookings",                                                Body::Booking,       [401, 201, 403, 403, 403, 401, 401, 401]),
+    row("POST", "/api/bookings/{id}/cancel",               "/api/bookings/{id}/cancel",                                    Body::Cancel,        [401, 200, 403, 200, 403, 401, 401, 401]),
+    row("POST", "/api/bookings/{id}/cancel",               "/api/bookings/{unknown}/cancel",                               Body::Cancel,        [401, 404, 404, 404, 403, 401, 401, 401]),
+    row("POST", "/api/bookings/{id}/reschedule",           "/api/bookings/{id}/reschedule",                                Body::Reschedule,    [401, 200, 403, 200, 403, 401, 401, 401]),
+    row("POST", "/api/bookings/{id}/reschedule",           "/api/bookings/{unknown}/reschedule",                           Body::Reschedule,    [401, 404, 404, 404, 403, 401, 401, 401]),
+    row("GET",  "/api/bookings/{id}/ics",                  "/api/bookings/{id}/ics",                                       Body::None,          [401, 200, 403, 200, 403, 401, 401, 401]),
+    row("GET",  "/api/bookings/{id}/ics",                  "/api/bookings/{unknown}/ics",                                  Body::None,          [401, 404, 404, 404, 403, 401, 401, 401]),
+    row("GET",  "/api/calendar.ics",                       "/api/calendar.ics?token={token}",                              Body::None,          [401, 403, 403, 200, 403, 401, 401, 401]),
+    row("GET",  "/api/coordinator/availability",           "/api/coordinator/availability",                                Body::None,          [401, 403, 403, 200, 403, 401, 401, 401]),
+    row("PUT",  "/api/coordinator/availability",           "/api/coordinator/availability",                                Body::Availability,  [401, 403, 403, 200, 403, 401, 401, 401]),
+    row("GET",  "/api/coordinator/agenda",                 "/api/coordinator/agenda?from=2026-12-01&to=2026-12-31",        Body::None,          [401, 403, 403, 200, 403, 401, 401, 401]),
+];
+
+// ---------------------------------------------------------------------------
+// The people whose details must not leak
+
+/// A municipality's contact person, distinctive enough to search for.
+struct Contact {
+    municipality: u16,
+    name: &'static str,
+    email: &'static str,
+    topic: &'static str,
+}
+
+const SKIVE_CONTACT: Contact = Contact {
+    municipality: SKIVE,
+    name: "Solveig Saltbæk-Durup",
+    email: "solveig.saltbaek@kontakt-a.example",
+    topic: "Fjernvarme i Durup og Glyngøre",
+};
+
+const VIBORG_CONTACT: Contact = Contact {
+    municipality: VIBORG,
+    name: "Vagn Vestergaard-Hald",
+    email: "vagn.vestergaard@kontakt-b.example",
+    topic: "Biogas ved Bjerringbro",
+};
+
+impl Contact {
+    fn booking(&self, kind: &str, start: &str) -> Value {
+        json!({
+            "municipality": self.municipality,
+            "kind": kind,
+            "start": start,
+            "topic": self.topic,
+            "contact_name": self.name,
+            "contact_email": self.email,
+        })
+    }
+
+    /// What another municipality must never see of this one.
+    fn secrets(&self) -> [&'static str; 3] {
+        [self.name, self.email, self.topic]
+    }
+}
+
+/// The contact details `municipality`'s token must never be shown.
+fn foreign_secrets(municipality: u16) -> Vec<&'static str> {
+    [&SKIVE_CONTACT, &VIBORG_CONTACT]
+        .into_iter()
+        .filter(|c| c.municipality != municipality)
+        .flat_map(Contact::secrets)
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Running a cell
+
+/// The first open online slot of `municipality` in the bookable weeks.
+fn open_online_start(server: &TestServer, municipality: u16) -> String {
+    let slots = server.slots(&coordinator_token(), municipality, "online", "2026-12-02", "2027-01-20");
+    slots.into_iter().next().unwrap_or_else(|| panic!("an open online slot for {municipality}")).start
+}
+
+/// Books `contact`'s municipality at its first open online slot; the booking's id.
+fn book(server: &TestServer, contact: &Contact) -> String {
+    let start = open_online_start(server, contact.municipality);
+    let reply = server
+        .post("/api/bookings")
+        .bearer(&municipality_token(contact.municipality))
+        .json(&contact.booking("online", &start))
+        .send()
+        .expect_status(201);
+    reply.json()["id"].as_str().expect("a booking id").to_string()
+}
+
+/// A server with both municipalities' contact people in it: Viborg has a
+/// booking; the cap per municipality is raised so that Skive can hold a
+/// fresh booking for every cell that needs one.
+fn seeded_server() -> TestServer {
+    let server = TestServer::start();
+    set_rules(&server, json!({"cap_per_municipality": 100}));
+    book(&server, &VIBORG_CONTACT);
+    server
+}
+
+/// Sends `row`'s request as `caller`, with fresh state where the row needs it.
+fn run_cell(server: &TestServer, row: &Row, caller: Caller) -> Reply {
+    let token = caller.token();
+    let mut target = row.target.replace("{code}", &SKIVE.to_string()).replace("{unknown}", "bnosuchbooking000000000");
+    if target.contains("{id}") {
+        target = target.replace("{id}", &book(server, &SKIVE_CONTACT));
+    }
+    let token_in_query = target.contains("{token}");
+    if token_in_query {
+        target = target.replace("{token}", token.as_deref().unwrap_or(""));
+    }
+    let body = match row.body {
+        Body::None => None,
+        Body::Booking => Some(SKIVE_CONTACT.booking("online", &open_online_start(server, SKIVE))),
+        Body::Reschedule => Some(json!({"start": open_online_start(server, SKIVE)})),
+        Body::Cancel => Some(json!({"reason": "Robusthedstest"})),
+        Body::Population => {
+            let list = server.get("/api/municipalities").send().expect_status(200).json();
+            let skive = list["municipalities"]
+                .as_array()
+                .and_then(|all| all.iter().find(|m| m["code"] == SKIVE))
+                .expect("Skive is listed")
+                .clone();
+            Some(json!({"inhabitants": skive["population"], "as_of": "2026-01-01"}))
+        }
+        Body::Enrolment => Some(json!({"status": "council_considering", "note": "Byrådet behandler sagen"})),
+        Body::BudgetParams => Some(server.get("/api/budget/params").send().expect_status(200).json()),
+        Body::Availability => Some(
+            server.get("/api/coordinator/availability").bearer(&coordinator_token()).send().expect_status(200).json(),
+        ),
+    };
+    let method = Method::from_bytes(row.method.as_bytes()).expect("an HTTP method");
+    let mut call = server.request(method, &target);
+    if let (Some(token), false) = (&token, token_in_query) {
+        call = call.bearer(token);
+    }
+    if let Some(body) = &body {
+        call = call.json(body);
+    }
+    call.send()
+}
+
+/// Whether `reply` is `{"error": {"code", "message"}}` as JSON, with a code and a message.
+fn is_api_error(reply: &Reply) -> bool {
+    let json = reply.header("content-type").is_some_and(|c| c.starts_with("application/json"));
+    let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
+    let filled = |v: &Value| v.as_str().is_some_and(|s| !s.trim().is_empty());
+    json && filled(&body["error"]["code"]) && filled(&body["error"]["message"])
+}
+
+/// The table as it came out, for the failure message: the expected status,
+/// and `expected→got` where they differ.
+fn render(rows: &[(&Row, Vec<u16>)]) -> String {
+    let mut out = format!("{:<6} {:<74}", "", "request");
+    for caller in CALLERS {
+        out.push_str(&format!(" {:>9}", caller.label()));
+    }
+    out.push('\n');
+    for (row, got) in rows {
+        out.push_str(&format!("{:<6} {:<74}", row.method, row.target));
+        for (expected, got) in row.expect.iter().zip(got) {
+            let cell = if expected == got { expected.to_string() } else { format!("{expected}→{got}") };
+            out.push_str(&format!(" {cell:>9}"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// The tests
+
+#[test]
+fn every_endpoint_answers_every_kind_of_caller_as_the_matrix_says() {
+    let server = seeded_server();
+    let mut results = Vec::new();
+    let mut problems = Vec::new();
+    for row in MATRIX {
+        let mut got = Vec::new();
+        for (caller, &expected) in CALLERS.iter().zip(&row.expect) {
+            let reply = run_cell(&server, row, *caller);
+            got.push(reply.status);
+            let cell = format!("{} {} as {}", row.method, row.target, caller.label());
+            let text = String::from_utf8_lossy(&reply.body).to_string();
+            if reply.status != expected {
+                problems.push(format!("{cell}: expected {expected}, got {}: {text:.300}", reply.status));
+            }
+            if reply.status >= 400 && !is_api_error(&reply) {
+                problems
+                    .push(format!("{cell}: the {} is not a JSON error of the API's shape: {text:.300}", reply.status));
+            }
+            if let Some(municipality) = caller.municipality() {
+                for secret in foreign_secrets(municipality) {
+                    if text.contains(secret) {
+                        problems.push(format!("{cell}: shows another municipality's {secret:?}: {text:.300}"));
+                    }
+                }
+            }
+        }
+        results.push((row, got));
+    }
+    assert!(server.get("/api/health").send().status == 200, "the server still answers after the matrix");
+    let table = render(&results);
+    eprintln!("{} rows × {} callers = {} cells:\n{table}", MATRIX.len(), CALLERS.len(), MATRIX.len() * CALLERS.len());
+    assert!(problems.is_empty(), "{} cell(s) wrong:\n{}\n\n{table}", problems.len(), problems.join("\n"));
+}
+
+#[test]
+fn the_matrix_has_a_row_for_every_operation_of_the_openapi_document() {
+    let server = TestServer::shared();
+    let doc = server.get("/api/openapi.json").send().expect_status(200).json();
+    let paths = doc["paths"].as_object().expect("the document has paths");
+    let documented: BTreeSet<(String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            let item = item.as_object().expect("a path item is an object");
+            item.keys()
+                .filter(|m| ["get", "put", "post", "delete", "patch", "head", "options", "trace"].contains(&m.as_str()))
+                .map(|m| (m.to_uppercase(), path.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let in_table: BTreeSet<(String, String)> =
+        MATRIX.iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+    let missing: Vec<_> = documented.difference(&in_table).collect();
+    let stale: Vec<_> = in_table.difference(&documented).collect();
+    assert!(missing.is_empty(), "endpoints without a row in MATRIX (add one, with every caller's status): {missing:?}");
+    assert!(stale.is_empty(), "rows of MATRIX for operations the OpenAPI document does not have: {stale:?}");
+    // Each row's request is an instance of its documented path.
+    for row in MATRIX {
+        let sent = row.target.split('?').next().unwrap_or_default();
+        let pattern: Vec<&str> = row.path.split('/').collect();
+        let actual: Vec<&str> = sent.split('/').collect();
+        let fits = pattern.len() == actual.len()
+            && pattern.iter().zip(&actual).all(|(p, a)| p == a || (p.starts_with('{') && a.starts_with('{')));
+        assert!(fits, "the row for {} {} sends {}", row.method, row.path, row.target);
+    }
+}
+
+#[test]
+fn an_unsigned_alg_none_token_is_refused_even_for_a_municipality_on_its_own_bookings() {
+    // The matrix's alg-none caller claims to be the coordinator; a municipality
+    // claim, on the municipality's own data, is refused as well.
+    let server = TestServer::shared();
+    let now = unix_now();
+    let skive = unsigned_token(&json!({"role": "municipality", "municipality": SKIVE, "exp": now + 3600}));
+    let (_, message) = server.get("/api/bookings").bearer(&skive).send().expect_error(401);
+    assert!(message.contains("not valid"), "{message}");
+    // Also with a signature part that is not empty, and with `alg` in other spellings.
+    for header in [r#"{"alg":"none"}"#, r#"{"alg":"None","typ":"JWT"}"#, r#"{"alg":"NONE","typ":"JWT"}"#] {
+        let payload = base64url(json!({"role": "coordinator", "exp": now + 3600}).to_string().as_bytes());
+        for signature in ["", "c2lnbmF0dXJl"] {
+            let token = format!("{}.{payload}.{signature}", base64url(header.as_bytes()));
+            server.get("/api/coordinator/availability").bearer(&token).send().expect_error(401);
+        }
+    }
+    // A token signed with the right secret but another HMAC algorithm is refused too.
+    let key = jsonwebtoken::EncodingKey::from_secret(TEST_SECRET.as_bytes());
+    let hs512 = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS512),
+        &json!({"role": "coordinator", "exp": now + 3600}),
+        &key,
+    )
+    .expect("signing with HS512");
+    server.get("/api/coordinator/availability").bearer(&hs512).send().expect_error(401);
+}
+
+#[test]
+fn a_municipality_never_sees_another_municipalitys_contact_details_in_any_answer() {
+    let server = seeded_server();
+    let skive_id = book(&server, &SKIVE_CONTACT);
+    let viborg = municipality_token(VIBORG);
+    let viborg_booking = server.get("/api/bookings").bearer(&viborg).send().expect_status(200).json();
+    let viborg_id = viborg_booking["bookings"][0]["id"].as_str().expect("Viborg's booking").to_string();
+    let skive_booking = server.all_bookings().into_iter().find(|b| b["id"] == skive_id.as_str()).expect("listed");
+    let skive_start = skive_booking["start"].as_str().expect("a start").to_string();
+
+    // Everything Viborg can try that touches Skive, and what it may see of its own.
+    let replies = [
+        server.get("/api/bookings").bearer(&viborg).send(),
+        server.get("/api/bookings?include_cancelled=true&from=2026-12-01&to=2027-01-31").bearer(&viborg).send(),
+        server.get(&format!("/api/bookings?municipality={SKIVE}")).bearer(&viborg).send(),
+        server.get(&format!("/api/bookings/{skive_id}/ics")).bearer(&viborg).send(),
+        server.post(&format!("/api/bookings/{skive_id}/cancel")).bearer(&viborg).send(),
+        server
+            .post(&format!("/api/bookings/{skive_id}/reschedule"))
+            .bearer(&viborg)
+            .json(&json!({"start": skive_start}))
+            .send(),
+        // Its own booking onto Skive's time, and a new booking there: 409, saying nothing of whose time it is.
+        server
+            .post(&format!("/api/bookings/{viborg_id}/reschedule"))
+            .bearer(&viborg)
+            .json(&json!({"start": skive_start}))
+            .send(),
+        server.post("/api/bookings").bearer(&viborg).json(&VIBORG_CONTACT.booking("online", &skive_start)).send(),
+        server.post("/api/bookings").bearer(&viborg).json(&SKIVE_CONTACT.booking("online", &skive_start)).send(),
+        server
+            .get(&format!("/api/slots?municipality={VIBORG}&kind=online&from=2026-12-02&to=2026-12-31"))
+            .bearer(&viborg)
+            .send(),
+        server.get(&format!("/api/slots?municipality={SKIVE}")).bearer(&viborg).send(),
+        server.get("/api/coordinator/agenda?from=2026-12-01&to=2026-12-31").bearer(&viborg).send(),
+        server.get(&format!("/api/calendar.ics?token={viborg}")).send(),
+        server.get("/api/enrolment").bearer(&viborg).send(),
+        server.get(&format!("/api/enrolment/{SKIVE}/history")).bearer(&viborg).send(),
+    ];
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [200, 200, 403, 403, 403, 403, 409, 409, 403, 200, 403, 403, 403, 200, 403],
+        "Viborg's answers"
+    );
+    for reply in &replies {
+        let text = String::from_utf8_lossy(&reply.body);
+        for secret in SKIVE_CONTACT.secrets().into_iter().chain([skive_id.as_str()]) {
+            assert!(!text.contains(secret), "Viborg was shown Skive's {secret:?}: {text}");
+        }
+    }
+    // Viborg sees Skive's time only as busy, and its own booking in full.
+    let own = replies[0].json();
+    assert_eq!(own["bookings"].as_array().map(Vec::len), Some(1), "{own}");
+    assert_eq!(own["bookings"][0]["contact_email"], VIBORG_CONTACT.email);
+    assert!(own["busy"].as_array().is_some_and(|b| !b.is_empty()), "Skive's booking shows as busy: {own}");
+    // And the other way round: Skive sees nothing of Viborg.
+    let skive = municipality_token(SKIVE);
+    for reply in [
+        server.get("/api/bookings").bearer(&skive).send(),
+        server.get(&format!("/api/bookings/{viborg_id}/ics")).bearer(&skive).send(),
+        server.post(&format!("/api/bookings/{viborg_id}/cancel")).bearer(&skive).send(),
+    ] {
+        let text = String::from_utf8_lossy(&reply.body);
+        for secret in VIBORG_CONTACT.secrets().into_iter().chain([viborg_id.as_str()]) {
+            assert!(!text.contains(secret), "Skive was shown Viborg's {secret:?}: {text}");
+        }
+    }
+    // Nothing Viborg tried changed Skive's booking.
+    let after = server.all_bookings().into_iter().find(|b| b["id"] == skive_id.as_str()).expect("still listed");
+    assert_eq!(after, skive_booking, "Skive's booking is untouched");
+}
