@@ -1083,6 +1083,13 @@ mod tests {
         assert_eq!(from_json.key.equal_percent().hundredths(), 1_250);
         assert_eq!(from_json.exclude.len(), 2);
         assert!(serde_json::from_str::<PlanParams>(r#"{"exclude":[101]}"#).is_err());
+        // A misspelt field is an error, not silently the default.
+        let typo = serde_json::from_str::<PlanParams>(r#"{"total": 600000, "yeers": 9}"#).unwrap_err();
+        assert!(typo.to_string().contains("unknown field `yeers`"), "{typo}");
+        assert!(serde_json::from_str::<PlanParams>(r#"{"key":"per-capita","equal_percent":20}"#).is_err());
+        let round_trip = PlanParams { key: Key::Hybrid { equal_percent: from_json.key.equal_percent() }, ..from_json };
+        let back: PlanParams = serde_json::from_value(serde_json::to_value(&round_trip).unwrap()).unwrap();
+        assert_eq!(back, round_trip);
 
         let query = [
             ("total", "900000"),

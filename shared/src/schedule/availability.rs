@@ -494,6 +494,18 @@ mod tests {
         assert_eq!(a.rules.onsite_minutes, 90);
         assert_eq!(a.exceptions[0].hours, None, "an exception without hours closes the day");
         assert_eq!(serde_json::from_str::<Availability>("{}").unwrap(), Availability::default());
+        // A misspelt field, at any level, is an error rather than a reset to the default.
+        for typo in [
+            r#"{"rule": {"cap_per_municipality": 5}}"#,
+            r#"{"rules": {"cap_per_municipalty": 5}}"#,
+            r#"{"rules": {"travel": {"speed_kmph": 90}}}"#,
+            r#"{"weekly": {"mondag": null}}"#,
+            r#"{"closed_days": {"christmas": false}}"#,
+            r#"{"exceptions": [{"date": "2026-08-03", "hour": null}]}"#,
+        ] {
+            let err = serde_json::from_str::<Availability>(typo).unwrap_err();
+            assert!(err.to_string().contains("unknown field"), "{typo}: {err}");
+        }
     }
 
     #[test]
