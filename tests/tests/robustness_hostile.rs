@@ -71,16 +71,22 @@ fn json_endpoints(booking_id: &str) -> Vec<(Method, String, String)> {
 /// Sends raw bytes on a new connection (for what an HTTP client library
 /// would refuse to send) and returns the status code of the answer.
 fn raw_status(server: &TestServer, request: &[u8]) -> u16 {
+    raw_request(server, request).0
+}
+
+/// [`raw_status`] with the whole answer (head and body) as text.
+fn raw_request(server: &TestServer, request: &[u8]) -> (u16, String) {
     let address = server.base().trim_start_matches("http://");
     let mut stream = TcpStream::connect(address).expect("connecting to the server");
     stream.set_read_timeout(Some(Duration::from_secs(30))).expect("a read timeout");
-    stream.write_all(request).expect("sending the raw request");
+    // The server may answer (and stop reading) before all of it is sent.
+    let _ = stream.write_all(request);
     let mut answer = Vec::new();
-    // The request says `Connection: close`, and a refused request line closes it anyway.
+    // The request says `Connection: close`, and a refused request closes it anyway.
     let _ = stream.read_to_end(&mut answer);
-    let answer = String::from_utf8_lossy(&answer);
+    let answer = String::from_utf8_lossy(&answer).to_string();
     let status = answer.strip_prefix("HTTP/1.1 ").and_then(|rest| rest.get(..3)).and_then(|s| s.parse().ok());
-    status.unwrap_or_else(|| panic!("no HTTP status in the answer: {answer:?}"))
+    (status.unwrap_or_else(|| panic!("no HTTP status in the answer: {answer:?}")), answer)
 }
 
 // ---------------------------------------------------------------------------
@@ -108,6 +114,22 @@ fn a_body_over_64_kib_is_413_on_every_endpoint_that_takes_a_body() {
     }
     let listed = server.all_bookings();
     assert_eq!(listed[0]["status"]["state"], "confirmed", "the booking was not cancelled by an oversized body");
+
+    // Without a Content-Length (chunked, 80 KiB), the limit holds while reading.
+    let chunk = "x".repeat(16 * 1024);
+    let mut request = format!(
+        "POST /api/bookings HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        municipality_token(SKIVE)
+    );
+    for _ in 0..5 {
+        request.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+    }
+    request.push_str("0\r\n\r\n");
+    let (status, answer) = raw_request(&server, request.as_bytes());
+    assert_eq!(status, 413, "a chunked body over the limit: {answer}");
+    assert!(answer.contains("payload_too_large") && answer.to_lowercase().contains("connection: close"), "{answer}");
+    assert_unharmed(&mut server, "a chunked body over the limit", 1);
 }
 
 #[test]
