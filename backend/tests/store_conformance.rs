@@ -413,6 +413,20 @@ mod behaviours {
         availability.rules.buffer_minutes = 20;
         store.set_availability(&availability).await.unwrap();
         assert_eq!(store.availability().await.unwrap(), availability);
+
+        let confirmed = BookingFilter::default();
+        assert!(store.bookings(&confirmed).await.unwrap().is_empty());
+        let first = create(store.as_ref(), &booking("first", SKIVE, dec(2, 9, 0), 60)).await;
+        assert_eq!(ids(&store.bookings(&confirmed).await.unwrap()), ["first"]);
+        let (start, end) = (dec(3, 9, 0), dec(3, 10, 0));
+        store.reschedule_booking(&first.id, start, end, now(), &accept_all).await.unwrap();
+        assert_eq!(store.bookings(&confirmed).await.unwrap()[0].start, start);
+        store.cancel_booking(&first.id, Actor::Coordinator, None, now()).await.unwrap();
+        assert!(store.bookings(&confirmed).await.unwrap().is_empty());
+        // A refused booking leaves the listing as it was.
+        let refused = booking("refused", SKIVE, dec(4, 9, 0), 60);
+        store.create_booking(&refused, None, now(), &reject_all).await.unwrap_err();
+        assert!(store.bookings(&confirmed).await.unwrap().is_empty());
     }
 
     pub async fn status_change_from_a_stale_status_is_a_conflict(fx: Fixture) {

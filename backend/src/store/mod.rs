@@ -52,6 +52,17 @@ pub struct BookingFilter {
     pub include_cancelled: bool,
 }
 
+impl BookingFilter {
+    /// Whether `booking` is one this filter lists: the stores narrow down with
+    /// their indexes, then apply this exact test.
+    pub fn admits(&self, booking: &Booking) -> bool {
+        self.municipality.is_none_or(|m| booking.municipality == m)
+            && (self.include_cancelled || booking.is_confirmed())
+            && self.ends_after.is_none_or(|t| booking.end.timestamp() > t)
+            && self.starts_before.is_none_or(|t| booking.start.timestamp() < t)
+    }
+}
+
 /// The result of creating a booking: `created` is false when an earlier request
 /// with the same idempotency key already made it.
 #[derive(Debug, Clone)]

@@ -18,11 +18,13 @@
 //!   sub-second part, so an instant reads back exactly).
 //! - `idempotency_keys(municipality, key) -> booking_id`.
 //!
-//! Settings, populations and the enrolment history are read on nearly every
-//! request and change a few times a year: the store keeps them in memory
-//! ([`Caches`]), filled on first read and updated by its own writes. So one
-//! server process must own a database file; a second process writing the same
-//! file would not be seen until restart (no part of this product does that).
+//! Settings, populations, the enrolment history and the confirmed bookings
+//! are read on nearly every request and change far less often: the store keeps
+//! them in memory ([`Caches`]), filled on first read and updated by its own
+//! writes. So one server process must own a database file; a second process
+//! writing the same file would not be seen until restart (no part of this
+//! product does that). Booking checks never use the copy: they read the file
+//! inside their write transaction.
 
 use std::{
     ops::{Deref, DerefMut},
@@ -124,6 +126,9 @@ struct Caches {
     rounds: Cached<Rounds>,
     budget_params: Cached<PlanParams>,
     availability: Cached<Availability>,
+    /// Every confirmed booking, in the order of [`list_bookings`]. Dropped by
+    /// every booking write and read again on the next listing.
+    confirmed: Cached<Arc<Vec<Booking>>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -584,10 +589,7 @@ fn list_bookings(conn: &Connection, filter: &BookingFilter, except: Option<&str>
         .collect::<rusqlite::Result<Vec<_>>>()
         .db()?;
     let mut bookings = rows.into_iter().map(BookingRow::into_booking).collect::<StoreResult<Vec<_>>>()?;
-    bookings.retain(|b| {
-        filter.ends_after.is_none_or(|t| b.end.timestamp() > t)
-            && filter.starts_before.is_none_or(|t| b.start.timestamp() < t)
-    });
+    bookings.retain(|b| filter.admits(b));
     Ok(bookings)
 }
 
@@ -721,8 +723,14 @@ impl Store for SqliteStore {
     }
 
     async fn bookings(&self, filter: &BookingFilter) -> StoreResult<Vec<Booking>> {
-        let filter = filter.clone();
-        self.run(move |conn| list_bookings(conn, &filter, None)).await
+        if filter.include_cancelled {
+            let filter = filter.clone();
+            return self.run(move |conn| list_bookings(conn, &filter, None)).await;
+        }
+        let confirmed = self
+            .read_cached(|c| &c.confirmed, |conn| list_bookings(conn, &BookingFilter::default(), None).map(Arc::new))
+            .await?;
+        Ok(confirmed.iter().filter(|b| filter.admits(b)).cloned().collect())
     }
 
     async fn create_booking(
@@ -737,6 +745,9 @@ impl Store for SqliteStore {
 
         // One transaction from here to the commit: read what the check needs...
         let locked = self.lock().await;
+        // Dropped while the connection is held, so no listing can refill it
+        // before this write is committed or rolled back.
+        self.caches.confirmed.clear();
         let (locked, existing) = blocking(locked, {
             let key = key.clone();
             move |conn| {
@@ -793,7 +804,9 @@ impl Store for SqliteStore {
         at: Timestamp,
     ) -> StoreResult<Booking> {
         let id = id.clone();
+        let caches = self.caches.clone();
         self.run(move |conn| {
+            caches.confirmed.clear();
             begin_immediate(conn)?;
             let mut booking = require_booking(conn, id.as_str())?;
             if !booking.is_confirmed() {
@@ -822,6 +835,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<Booking> {
         // One transaction: load the booking and the others...
         let locked = self.lock().await;
+        self.caches.confirmed.clear();
         let (locked, (mut booking, others)) = blocking(locked, {
             let id = id.clone();
             move |conn| {

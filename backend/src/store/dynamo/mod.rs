@@ -689,11 +689,7 @@ impl Store for DynamoStore {
         }
         let mut bookings =
             self.query_all(query).await?.iter().map(items::parse_booking).collect::<StoreResult<Vec<_>>>()?;
-        bookings.retain(|b| {
-            (filter.include_cancelled || b.is_confirmed())
-                && filter.ends_after.is_none_or(|t| b.end.timestamp() > t)
-                && filter.starts_before.is_none_or(|t| b.start.timestamp() < t)
-        });
+        bookings.retain(|b| filter.admits(b));
         items::sort_by_start(&mut bookings);
         Ok(bookings)
     }
