@@ -45,12 +45,21 @@ impl std::str::FromStr for Role {
 
 /// A role, with the municipality when the role is `municipality`.
 /// JSON: `{"role": "municipality", "municipality": 779}` or `{"role": "coordinator"}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
 #[serde(tag = "role", rename_all = "snake_case")]
 pub enum Actor {
     Municipality { municipality: MunicipalityCode },
     Coordinator,
     Secretariat,
+}
+
+/// In the wasm: read by hand, without serde's buffering (see [`crate::tagged`]).
+#[cfg(target_arch = "wasm32")]
+impl<'de> Deserialize<'de> for Actor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::tagged::actor(d)
+    }
 }
 
 impl Actor {

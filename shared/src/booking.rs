@@ -213,11 +213,20 @@ impl fmt::Display for BookingId {
 }
 
 /// JSON: `{"state": "confirmed"}` or `{"state": "cancelled", "by": {...}, "reason": "…"}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum BookingStatus {
     Confirmed,
     Cancelled { by: Actor, reason: Option<String> },
+}
+
+/// In the wasm: read by hand, without serde's buffering (see [`crate::tagged`]).
+#[cfg(target_arch = "wasm32")]
+impl<'de> Deserialize<'de> for BookingStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::tagged::booking_status(d)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

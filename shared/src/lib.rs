@@ -7,6 +7,7 @@ pub mod booking;
 pub mod format;
 pub mod municipality;
 pub mod rfc3339;
+pub mod tagged;
 pub mod time;
 
 pub use actor::{Actor, Role};
