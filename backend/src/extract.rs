@@ -2,22 +2,64 @@
 //! gets the API's JSON error shape and a 400 (413 when too large).
 
 use axum::{
+    body::Bytes,
     extract::{FromRequest, FromRequestParts, Path, Query, Request},
-    http::request::Parts,
+    http::{HeaderMap, StatusCode, header, request::Parts},
 };
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// `Json<T>` with the API's errors.
+/// A JSON request body read into `T`, with the API's errors. Unknown fields
+/// are refused at any depth, naming them: a misspelt optional field (say
+/// `"rules": {"cap_per_municipalty": 3}`) must not be dropped while the rest
+/// takes its defaults. The model's types themselves stay lenient, because the
+/// same types are stored and answered: an older binary reading a setting that
+/// a newer one wrote, or an older widget reading a newer answer, keeps working.
 pub struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
-        Ok(Self(value))
+        if !is_json(req.headers()) {
+            return Err(ApiError::bad_request("send the body as JSON with `Content-Type: application/json`"));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(crate::app::BODY_LIMIT),
+            _ => ApiError::bad_request(e.body_text()),
+        })?;
+        parse_strict(&bytes).map(Self)
+    }
+}
+
+/// `application/json` or any `application/…+json`, as axum's `Json` accepts.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(mime) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let essence = mime.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn parse_strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let invalid = |e: serde_json::Error| match e.classify() {
+        serde_json::error::Category::Data => {
+            ApiError::bad_request(format!("Failed to deserialize the JSON body into the target type: {e}"))
+        }
+        _ => ApiError::bad_request(format!("Failed to parse the request body as JSON: {e}")),
+    };
+    let mut unknown = Vec::new();
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // serde_ignored writes an `Option`'s inside as `?`: people do not need it.
+    let value = serde_ignored::deserialize(&mut de, |path| unknown.push(format!("`{path}`").replace(".?", "")))
+        .map_err(invalid)?;
+    de.end().map_err(invalid)?;
+    match unknown.as_slice() {
+        [] => Ok(value),
+        [one] => Err(ApiError::bad_request(format!("unknown field {one}: check its spelling in the API description"))),
+        many => Err(ApiError::bad_request(format!(
+            "unknown fields {}: check their spelling in the API description",
+            many.join(", ")
+        ))),
     }
 }
 
@@ -70,5 +112,74 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParam {
         let Path(value) =
             Path::<String>::from_request_parts(parts, state).await.map_err(|r| ApiError::BadRequest(r.body_text()))?;
         Ok(Self(value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dk2020_model::{allocation::PlanParams, enrolment::StatusChangeRequest, schedule::Availability};
+
+    use super::*;
+
+    fn message(e: ApiError) -> String {
+        match e {
+            ApiError::BadRequest(m) => m,
+            other => panic!("expected a 400, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_misspelt_field_at_any_depth_is_refused_and_named() {
+        for (typo, path) in [
+            (r#"{"rule": {"cap_per_municipality": 5}}"#, "`rule`"),
+            (r#"{"rules": {"cap_per_municipalty": 5}}"#, "`rules.cap_per_municipalty`"),
+            (r#"{"rules": {"travel": {"speed_kmph": 90}}}"#, "`rules.travel.speed_kmph`"),
+            (r#"{"weekly": {"mondag": null}}"#, "`weekly.mondag`"),
+            (
+                r#"{"weekly": {"monday": {"start": "08:00", "end": "16:00", "lunch": "12:00"}}}"#,
+                "`weekly.monday.lunch`",
+            ),
+            (r#"{"closed_days": {"christmas": false}}"#, "`closed_days.christmas`"),
+            (r#"{"exceptions": [{"date": "2026-08-03", "hour": null}]}"#, "`exceptions.0.hour`"),
+        ] {
+            let err = message(parse_strict::<Availability>(typo.as_bytes()).map(|_| ()).unwrap_err());
+            assert!(err.contains("unknown field") && err.contains(path), "{typo}: {err}");
+        }
+        let err = message(parse_strict::<PlanParams>(br#"{"total": 600000, "yeers": 9}"#).unwrap_err());
+        assert!(err.contains("unknown field `yeers`"), "{err}");
+        let change = br#"{"status": "declined", "notes": "x"}"#;
+        let err = message(parse_strict::<StatusChangeRequest>(change).unwrap_err());
+        assert!(err.contains("unknown field `notes`"), "{err}");
+    }
+
+    #[test]
+    fn known_fields_and_missing_ones_with_defaults_are_accepted() {
+        let a: Availability = parse_strict(br#"{"rules": {"buffer_minutes": 20}}"#).unwrap();
+        assert_eq!(a.rules.buffer_minutes, 20);
+        let p: PlanParams = parse_strict(br#"{"total": 600000, "key": "hybrid", "equal_percent": 20}"#).unwrap();
+        assert_eq!(p.total, 600_000);
+    }
+
+    #[test]
+    fn broken_json_and_trailing_garbage_are_refused() {
+        for body in [&b"{"[..], b"{} x", b"[1, 2]", b"\"nested\"", b"{\"rules\": 5}"] {
+            let err = message(parse_strict::<Availability>(body).map(|_| ()).unwrap_err());
+            assert!(err.starts_with("Failed to"), "{err}");
+        }
+    }
+
+    #[test]
+    fn json_content_types_are_recognised() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
+            is_json(&headers)
+        };
+        assert!(with("application/json"));
+        assert!(with("Application/JSON; charset=utf-8"));
+        assert!(with("application/merge-patch+json"));
+        assert!(!with("text/plain"));
+        assert!(!with("application/jsonx"));
+        assert!(!is_json(&HeaderMap::new()));
     }
 }

@@ -948,6 +948,11 @@ async fn every_endpoint_answers_as_documented() {
     h.req("PUT", STATUS, "/api/enrolment/779").token(&sec).json(enrolled.clone()).expect(422).await;
     h.req("PUT", STATUS, "/api/enrolment/779").token(&sec).invalid(json!({"status": "enrolled"})).expect(400).await;
     h.req("PUT", STATUS, "/api/enrolment/779").token(&sec).invalid(json!({"status": "joined"})).expect(400).await;
+    h.req("PUT", STATUS, "/api/enrolment/779")
+        .token(&sec)
+        .invalid(json!({"status": "declined", "notes": "typo"}))
+        .expect(400)
+        .await;
     h.req("PUT", STATUS, "/api/enrolment/779").token(&sec).raw("status=enrolled").expect(400).await;
     h.req("PUT", STATUS, "/api/enrolment/779").json(enrolled.clone()).expect(401).await;
     h.req("PUT", STATUS, "/api/enrolment/779").token(&skive).json(enrolled.clone()).expect(403).await;
@@ -990,6 +995,7 @@ async fn every_endpoint_answers_as_documented() {
     h.req("PUT", PARAMS, "/api/budget/params").token(&sec).invalid(json!({"key": "hybrid"})).expect(400).await;
     h.req("PUT", PARAMS, "/api/budget/params").token(&sec).invalid(json!({"total": -1})).expect(400).await;
     h.req("PUT", PARAMS, "/api/budget/params").token(&sec).invalid(json!({"exclude": [101]})).expect(400).await;
+    h.req("PUT", PARAMS, "/api/budget/params").token(&sec).invalid(json!({"yeers": 9})).expect(400).await;
     h.req("PUT", PARAMS, "/api/budget/params").json(hybrid.clone()).expect(401).await;
     h.req("PUT", PARAMS, "/api/budget/params").token(&coord).json(hybrid.clone()).expect(403).await;
     h.req("PUT", PARAMS, "/api/budget/params").token(&sec).raw(huge()).expect(413).await;
@@ -1016,6 +1022,13 @@ async fn every_endpoint_answers_as_documented() {
         .invalid(json!({"weekly": {"monday": {"start": "16:00"}}}))
         .expect(400)
         .await;
+    for typo in [
+        json!({"rules": {"cap_per_municipalty": 5}}),
+        json!({"weekly": {"monday": {"start": "08:00", "end": "16:00", "lunch": "12:00"}}}),
+        json!({"exceptions": [{"date": "2026-12-28", "hour": null}]}),
+    ] {
+        h.req("PUT", AVAIL, "/api/coordinator/availability").token(&coord).invalid(typo).expect(400).await;
+    }
     h.req("PUT", AVAIL, "/api/coordinator/availability")
         .token(&coord)
         .raw("{\"weekly\": {\"monday\": {\"start\": \"16:00\", \"end\": \"08:00\"}}}")

@@ -368,11 +368,34 @@ impl From<EnrolmentStatus> for StatusRepr {
 /// Body of `PUT /api/enrolment/{code}`:
 /// `{"status": "enrolled", "round": 1, "decided_on": "2020-10-20", "note": "…"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StatusChangeRepr")]
 pub struct StatusChangeRequest {
     #[serde(flatten)]
     pub status: EnrolmentStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// [`StatusChangeRequest`] read field by field rather than through
+/// `#[serde(flatten)]`, so the API's check for unknown fields in request
+/// bodies sees a misspelt `"notes"`.
+#[derive(Deserialize)]
+struct StatusChangeRepr {
+    status: StatusKind,
+    #[serde(default)]
+    round: Option<RoundNumber>,
+    #[serde(default)]
+    decided_on: Option<Date>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+impl TryFrom<StatusChangeRepr> for StatusChangeRequest {
+    type Error = String;
+    fn try_from(repr: StatusChangeRepr) -> Result<Self, Self::Error> {
+        let status = EnrolmentStatus::from_parts(repr.status, repr.round, repr.decided_on)?;
+        Ok(Self { status, note: repr.note })
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -141,3 +141,39 @@ fn token_for_a_municipality_without_one_fails_clearly() {
     fails_cleanly(&["token", "--role", "coordinator", "--municipality", "779"]);
     fails_cleanly(&["token", "--role", "coordinator", "--days", "0"]);
 }
+
+/// One process owns a database file (the server keeps settings and bookings
+/// in memory): a second `serve` on the same file stops at once and says why,
+/// instead of serving what the first one no longer shows.
+#[test]
+fn a_second_server_on_the_same_database_refuses_to_start_and_says_why() {
+    let server = dk2020_e2e::TestServer::start();
+    let mut second = std::process::Command::new(dk2020_e2e::api_binary())
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(server.db_path())
+        .env("DK2020_JWT_SECRET", dk2020_e2e::TEST_SECRET)
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .env_remove("DK2020_STORE")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting a second dk2020-api serve");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = second.try_wait().expect("waiting for the second server") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second server on the same database kept running");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let out = second.wait_with_output().expect("its output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!status.success());
+    assert!(stderr.contains("in use by another dk2020-api process"), "{stderr}");
+    // The first one is unharmed.
+    server.get("/api/health").send().expect_status(200);
+}

@@ -2,9 +2,9 @@
 //! from the model's serde shapes (`dk2020_model`). Response schemas list every
 //! field the API always sends as `required` but leave additional properties
 //! open (fields may be added); request schemas require what the handler
-//! requires and close the object where the type refuses unknown fields
-//! (`#[serde(deny_unknown_fields)]`). Where serde fills in defaults, the input
-//! schema (`…Input`) requires nothing the handler would default.
+//! requires and are closed, because every request body refuses unknown fields
+//! (`extract::JsonBody`). Where serde fills in defaults, the input schema
+//! (`…Input`) requires nothing the handler would default.
 
 use dk2020_model::{
     MunicipalityCode,
@@ -35,7 +35,7 @@ fn object(description: &str, required: &[&str], properties: Value) -> Value {
     Value::Object(o)
 }
 
-/// The same object closed to unknown fields (`deny_unknown_fields`).
+/// The same object closed to unknown fields (request bodies: `JsonBody`).
 fn closed(mut schema: Value) -> Value {
     schema["additionalProperties"] = json!(false);
     schema
@@ -224,20 +224,20 @@ pub fn schemas() -> Value {
     add(
         "StatusChangeRequest",
         json!({
-            "description": "The new status of a municipality. `enrolled` needs `round` and `decided_on` (not after today); the other statuses take neither (a `null` is accepted). Unknown fields are ignored.",
+            "description": "The new status of a municipality. `enrolled` needs `round` and `decided_on` (not after today); the other statuses take neither (a `null` is accepted). Unknown fields are refused (400).",
             "oneOf": [
-                object("", &["status", "round", "decided_on"], json!({
+                closed(object("", &["status", "round", "decided_on"], json!({
                     "status": { "const": "enrolled" },
                     "round": r("RoundNumber"),
                     "decided_on": date("The date of the council's decision, not after today."),
                     "note": note,
-                })),
-                object("", &["status"], json!({
+                }))),
+                closed(object("", &["status"], json!({
                     "status": { "enum": not_enrolled },
                     "round": { "type": "null" },
                     "decided_on": { "type": "null" },
                     "note": note,
-                })),
+                }))),
             ],
             "examples": [
                 { "status": "enrolled", "round": 1, "decided_on": "2020-10-20", "note": "Byrådets beslutning" },
@@ -397,7 +397,8 @@ pub fn schemas() -> Value {
         "PlanParamsInput",
         json!({
             "type": "object",
-            "description": "Cost-sharing parameters; a missing field takes its default (3000000 kr. over 3 years, per capita, no frame, nobody excluded). The `hybrid` key needs `equal_percent`; the per-capita key takes none (or 0). Parameters that cannot make a plan (years outside 1-50, a total above 2^53-1, everyone excluded) are refused with 422. Unknown fields are ignored.",
+            "description": "Cost-sharing parameters; a missing field takes its default (3000000 kr. over 3 years, per capita, no frame, nobody excluded). The `hybrid` key needs `equal_percent`; the per-capita key takes none (or 0). Parameters that cannot make a plan (years outside 1-50, a total above 2^53-1, everyone excluded) are refused with 422. Unknown fields are refused (400).",
+            "additionalProperties": false,
             "properties": {
                 "total": total,
                 "years": { "type": "integer", "minimum": 1, "maximum": MAX_YEARS, "description": "Number of years." },
@@ -710,6 +711,11 @@ fn availability_schemas(input: bool) -> Vec<(String, Value)> {
     let suffix = if input { "Input" } else { "" };
     let name = |base: &str| format!("{base}{suffix}");
     let req = |fields: &'static [&'static str]| if input { &[][..] } else { fields };
+    // Requests refuse unknown fields (`JsonBody`); answers may gain fields.
+    let object = |description: &str, required: &[&str], properties: Value| {
+        let o = object(description, required, properties);
+        if input { closed(o) } else { o }
+    };
     let hours_pattern = if input {
         // jiff's time parser; seconds must be zero.
         "^\\s*([01][0-9]|2[0-3]):[0-5][0-9](:00(\\.0+)?)?\\s*$"

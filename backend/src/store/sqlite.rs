@@ -5,8 +5,8 @@
 //! with the one connection held behind an async mutex. Writes that must not
 //! race (a booking and the check that its time is still free) run in a single
 //! `BEGIN IMMEDIATE` transaction: the connection, and SQLite's write lock, stay
-//! held while the check runs, so no other writer — in this process or in
-//! another one on the same file — can slip in between the check and the write.
+//! held while the check runs, so nothing can slip in between the check and
+//! the write.
 //!
 //! Layout:
 //! - `settings(key, json)`: rounds, budget parameters and availability as JSON.
@@ -21,12 +21,13 @@
 //! Settings, populations, the enrolment history and the confirmed bookings
 //! are read on nearly every request and change far less often: the store keeps
 //! them in memory ([`Caches`]), filled on first read and updated by its own
-//! writes. So one server process must own a database file; a second process
-//! writing the same file would not be seen until restart (no part of this
-//! product does that). Booking checks never use the copy: they read the file
-//! inside their write transaction.
+//! writes. So one process owns a database file: `open` takes an exclusive lock
+//! on `<file>.lock` (released by the kernel even on `kill -9`) and refuses to
+//! open a file another process holds. Booking checks never use the copy: they
+//! read the file inside their write transaction.
 
 use std::{
+    fs::{File, TryLockError},
     ops::{Deref, DerefMut},
     path::{Path, PathBuf},
     sync::Arc,
@@ -115,6 +116,8 @@ pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     caches: Arc<Caches>,
     path: Option<PathBuf>,
+    /// The open `<file>.lock`, locked while any clone of the store lives.
+    _owner: Option<Arc<File>>,
 }
 
 /// The in-memory copies (see the module documentation). Each is filled and
@@ -145,10 +148,12 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create the directory {}", dir.display()))?;
         }
+        let owner = lock_owner(path)?;
         let conn =
             Connection::open(path).with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
-        Self::setup(conn, Some(path.to_path_buf()))
-            .with_context(|| format!("cannot prepare the SQLite database {}", path.display()))
+        let store = Self::setup(conn, Some(path.to_path_buf()))
+            .with_context(|| format!("cannot prepare the SQLite database {}", path.display()))?;
+        Ok(Self { _owner: owner.map(Arc::new), ..store })
     }
 
     /// A private in-memory database with the same schema and seed, for tests.
@@ -174,7 +179,7 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
         seed(&mut conn)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)), caches: Arc::default(), path })
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), caches: Arc::default(), path, _owner: None })
     }
 
     async fn lock(&self) -> Locked {
@@ -241,6 +246,33 @@ impl SqliteStore {
             Ok(result)
         })
         .await
+    }
+}
+
+/// Takes the exclusive lock that makes this process the file's only user (see
+/// the module documentation). A file system without locks only gets a warning.
+fn lock_owner(db: &Path) -> anyhow::Result<Option<File>> {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot create the lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(TryLockError::WouldBlock) => anyhow::bail!(
+            "the database {} is in use by another dk2020-api process (it holds {}): stop that one, \
+             or give this one a database of its own (--db or DK2020_DB)",
+            db.display(),
+            path.display()
+        ),
+        Err(TryLockError::Error(e)) => {
+            tracing::warn!(lock = %path.display(), error = %e, "cannot lock the database file; make sure no other dk2020-api uses it");
+            Ok(None)
+        }
     }
 }
 
@@ -711,10 +743,11 @@ impl Store for SqliteStore {
 
     async fn set_availability(&self, availability: &Availability) -> StoreResult<()> {
         let availability = availability.clone();
-        let write =
-            move |conn: &mut Connection| write_setting(conn, AVAILABILITY, &availability).map(|()| availability);
-        self.write_cached(|c| &c.availability, write, |written| Some(written.clone())).await?;
-        Ok(())
+        let write = move |conn: &mut Connection| write_setting(conn, AVAILABILITY, &availability);
+        // Read back from the file rather than kept as given: a decimal in the
+        // travel rules may read back a last digit apart, and every later
+        // start must see the same value as this process.
+        self.write_cached(|c| &c.availability, write, |()| None).await
     }
 
     async fn booking(&self, id: &BookingId) -> StoreResult<Booking> {
@@ -906,6 +939,20 @@ mod tests {
         assert_eq!(sync, 2, "FULL");
         let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn a_file_in_use_by_another_store_is_refused_until_that_one_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dk2020.sqlite");
+        let first = SqliteStore::open(&path).unwrap();
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert!(format!("{err:#}").contains("in use by another dk2020-api process"), "{err:#}");
+        let clone = first.clone();
+        drop(first);
+        assert!(SqliteStore::open(&path).is_err(), "a clone still owns the file");
+        drop(clone);
+        SqliteStore::open(&path).unwrap();
     }
 
     #[test]

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 /// JSON: `{"christmas_eve": true, "constitution_day": true, "new_years_eve": true}`;
 /// a missing field is `true`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct ClosedDays {
     /// Juleaftensdag, 24 December.
     pub christmas_eve: bool,

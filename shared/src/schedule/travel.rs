@@ -9,7 +9,7 @@ use crate::municipality::{GeoPoint, TownHall};
 
 /// How driving time is estimated. JSON: `{"road_factor": 1.3, "speed_kmh": 70.0}`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct TravelRules {
     /// Road distance ÷ great-circle distance (roads are not straight), 1.0-3.0.
     pub road_factor: f64,
