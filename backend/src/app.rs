@@ -63,9 +63,37 @@ fn with_common_layers(app: Router, allowed_origins: Vec<HeaderValue>) -> Router 
         (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"),
         (HeaderName::from_static("cross-origin-resource-policy"), "cross-origin"),
     ];
-    let mut app = app.layer(DefaultBodyLimit::max(BODY_LIMIT)).layer(cors).layer(TraceLayer::new_for_http());
+    let mut app = app
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(close_after_refused_body))
+        .layer(cors)
+        .layer(TraceLayer::new_for_http());
     for (name, value) in security_headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
     app
+}
+
+/// A request refused before its body was read (no token, no such booking, too
+/// large) leaves the body in the connection, and hyper then closes it: say so
+/// (`Connection: close`), or a client that sends its next request on the same
+/// connection gets a broken pipe. Any refusal of a request with a body counts:
+/// whether the body was read is not known here, and a reconnect after an
+/// error costs little.
+async fn close_after_refused_body(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let headers = request.headers();
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .is_some_and(|n| n > 0);
+    let mut response = next.run(request).await;
+    if has_body && response.status().is_client_error() {
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }

@@ -5,7 +5,7 @@
 use axum::{
     Json,
     extract::rejection::{JsonRejection, QueryRejection},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use dk2020_model::schedule::{RuleViolation, SlotsError};
@@ -110,14 +110,8 @@ impl IntoResponse for ApiError {
             tracing::error!(error = ?e, "internal error");
         }
         let body = ErrorBody { error: ErrorDetail { code: self.code().to_string(), message: self.to_string() } };
-        let mut response = (self.status(), Json(body)).into_response();
-        if let ApiError::PayloadTooLarge(_) = self {
-            // The rest of the oversized body is left unread in the connection,
-            // which is then closed: say so, or a client that reuses the
-            // connection for its next request gets a broken pipe.
-            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-        }
-        response
+        // (`Connection: close` after a refused body: `app::close_after_refused_body`.)
+        (self.status(), Json(body)).into_response()
     }
 }
 

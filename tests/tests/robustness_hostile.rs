@@ -92,6 +92,30 @@ fn raw_request(server: &TestServer, request: &[u8]) -> (u16, String) {
 // ---------------------------------------------------------------------------
 // Size and shape of the body
 
+/// A body refused before it is read (no token, someone else's booking) is
+/// left in the connection; the answer says the connection closes, so the
+/// client's next request on its pool goes over a new one, not a broken pipe.
+#[test]
+fn a_large_body_refused_unread_closes_the_connection_and_says_so() {
+    let mut server = TestServer::start();
+    let id = skive_booking(&server);
+    let body = format!("{{\"topic\": \"{}\"}}", "x".repeat(60 * 1024));
+    let viborg = municipality_token(VIBORG);
+    for (path, token, status) in
+        [("/api/bookings".to_string(), None, 401), (format!("/api/bookings/{id}/cancel"), Some(viborg.as_str()), 403)]
+    {
+        let what = format!("POST {path} with a 60 KiB body ({status})");
+        let mut call = server.post(&path);
+        if let Some(token) = token {
+            call = call.bearer(token);
+        }
+        let reply = call.body("application/json", body.clone()).send();
+        assert_refused(&reply, &[status], &what);
+        assert_eq!(reply.header("connection"), Some("close"), "{what}");
+        assert_unharmed(&mut server, &what, 1);
+    }
+}
+
 #[test]
 fn a_body_over_64_kib_is_413_on_every_endpoint_that_takes_a_body() {
     let mut server = TestServer::start();
