@@ -9,8 +9,10 @@ use web_sys::{HtmlElement, ShadowRoot};
 
 use crate::{api::Api, components::problem, views};
 
-/// The widget's styles, put into every shadow root (host styles cannot reach in).
-pub const STYLES: &str = include_str!("style.css");
+/// The widget's styles, put into every shadow root (host styles cannot reach
+/// in): `style.css` minified, without the other views' rules in the booking
+/// bundle (see `build.rs`).
+pub const STYLES: &str = include_str!(concat!(env!("OUT_DIR"), "/style.css"));
 
 /// Which view the `view` attribute asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
