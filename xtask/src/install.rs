@@ -14,6 +14,16 @@ pub fn wasm_target() -> Result<(), String> {
     cmd("rustup", &["target", "add", "wasm32-unknown-unknown"])
 }
 
+/// The standard library's source, for the widget's wasm built with its own
+/// copy of `std` (see `widget::SMALL_STD`).
+pub fn rust_src() -> Result<(), String> {
+    let installed = output("rustup", &["component", "list", "--installed"])?;
+    if installed.lines().any(|l| l.trim() == "rust-src") {
+        return Ok(());
+    }
+    cmd("rustup", &["component", "add", "rust-src"])
+}
+
 /// Whether cargo-nextest is on this machine (it is optional: `cargo test` otherwise).
 pub fn has_nextest() -> bool {
     output("cargo", &["nextest", "--version"]).is_ok()
