@@ -75,9 +75,10 @@ pub fn tools_dir() -> PathBuf {
 }
 
 /// npm packages the tasks use, pinned: `wasm-opt` from binaryen (Debian's
-/// binaryen 108 produces a module that fails in Chromium) and axe-core for
-/// the accessibility checks of the browser tests.
-const NPM_TOOLS: [(&str, &str); 2] = [("binaryen", "132.0.0"), ("axe-core", "4.14.1")];
+/// binaryen 108 produces a module that fails in Chromium), axe-core for
+/// the accessibility checks of the browser tests and esbuild to minify the
+/// widget's JavaScript.
+const NPM_TOOLS: [(&str, &str); 3] = [("binaryen", "132.0.0"), ("axe-core", "4.14.1"), ("esbuild", "0.28.2")];
 
 /// Installs the pinned npm tools into `.tools/node_modules` when missing.
 pub fn npm_tools() -> Result<(), String> {
@@ -104,6 +105,11 @@ pub fn npm_tools() -> Result<(), String> {
 /// `wasm-opt` of the local binaryen.
 pub fn wasm_opt() -> PathBuf {
     tools_dir().join("node_modules/.bin/wasm-opt")
+}
+
+/// `esbuild` of the local npm tools (minifies the widget's JavaScript).
+pub fn esbuild() -> PathBuf {
+    tools_dir().join("node_modules/.bin/esbuild")
 }
 
 /// axe-core's browser bundle.
