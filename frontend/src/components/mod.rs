@@ -1,10 +1,12 @@
 //! Small building blocks shared by the views: messages (loading, errors,
 //! a live status area), labelled form fields with their error text, file
-//! downloads and the clean print window.
+//! downloads, the clean print window and the box that cancels a booking.
 
+mod cancel_box;
 mod field;
 mod files;
 
+pub use cancel_box::{CancelTexts, cancel_box};
 pub use field::{FieldState, field_error_da, text_field};
 pub use files::{print_clean, save_file};
 

@@ -4,7 +4,7 @@
 
 use dk2020_model::{
     Booking, BookingStatus, ContactName, Email, MunicipalityCode, SessionKind, Topic,
-    api::{BookingRequest, BookingsResponse, CancelRequest, SlotsResponse},
+    api::{BookingRequest, BookingsResponse, SlotsResponse},
     format, rfc3339,
     schedule::Slot,
 };
@@ -14,7 +14,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api::{Api, ApiError},
-    components::{FieldState, Notice, load_error, loading, notice_area, text_field},
+    components::{CancelTexts, FieldState, Notice, cancel_box, load_error, loading, notice_area, text_field},
     week,
 };
 
@@ -371,36 +371,22 @@ fn booking_item(api: Api, b: Booking, signals: Signals) -> impl IntoView {
             }
         });
     };
-    let reason = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let cancel_id = id.clone();
     let label = when(b.start, b.end);
-    let cancelled_label = label.clone();
-    let do_cancel = move |_| {
-        let api = api.clone();
-        let id = cancel_id.clone();
-        let text = reason.get_untracked().trim().to_string();
-        let label = cancelled_label.clone();
-        busy.set(true);
-        spawn_local(async move {
-            let body = CancelRequest { reason: (!text.is_empty()).then_some(text) };
-            match api.send::<_, Booking>(Method::POST, &format!("/api/bookings/{id}/cancel"), &body, None).await {
-                Ok(_) => {
-                    notice.set(Some(Notice::ok(format!("Sessionen {label} er aflyst."))));
-                    if confirmation.with_untracked(|c| c.as_ref().is_some_and(|c| c.id.as_str() == id)) {
-                        confirmation.set(None);
-                    }
-                    cancelling.set(None);
-                    refresh.update(|n| *n += 1);
-                }
-                Err(e) => notice.set(Some(Notice::api(&e))),
+    let (cancelled_label, cancelled_id) = (label.clone(), id.clone());
+    let done = move |answer: Result<Booking, ApiError>| match answer {
+        Ok(_) => {
+            notice.set(Some(Notice::ok(format!("Sessionen {cancelled_label} er aflyst."))));
+            if confirmation.with_untracked(|c| c.as_ref().is_some_and(|c| c.id.as_str() == cancelled_id)) {
+                confirmation.set(None);
             }
-            busy.set(false);
-        });
+            cancelling.set(None);
+            refresh.update(|n| *n += 1);
+        }
+        Err(e) => notice.set(Some(Notice::api(&e))),
     };
     let open_id = id.clone();
     let is_open = move || cancelling.get().as_deref() == Some(open_id.as_str());
-    let reason_id = format!("reason-{id}");
+    let box_id = id.clone();
     view! {
         <li class="booking-item" class:cancelled=!confirmed data-id=id.clone()>
             <p class="when">
@@ -442,37 +428,9 @@ fn booking_item(api: Api, b: Booking, signals: Signals) -> impl IntoView {
                 move || {
                     is_open()
                         .then(|| {
-                            let do_cancel = do_cancel.clone();
-                            let reason_id = reason_id.clone();
-                            view! {
-                                <div class="cancel-box">
-                                    <label for=reason_id.clone()>"Begrundelse (valgfri)"</label>
-                                    <input
-                                        id=reason_id
-                                        type="text"
-                                        maxlength="500"
-                                        prop:value=move || reason.get()
-                                        on:input=move |ev| reason.set(event_target_value(&ev))
-                                    />
-                                    <div class="actions">
-                                        <button
-                                            type="button"
-                                            class="danger confirm-cancel"
-                                            disabled=move || busy.get()
-                                            on:click=do_cancel
-                                        >
-                                            "Ja, aflys sessionen"
-                                        </button>
-                                        <button
-                                            type="button"
-                                            class="secondary"
-                                            on:click=move |_| cancelling.set(None)
-                                        >
-                                            "Behold"
-                                        </button>
-                                    </div>
-                                </div>
-                            }
+                            let texts =
+                                CancelTexts { reason_label: "Begrundelse (valgfri)", confirm: "Ja, aflys sessionen" };
+                            cancel_box(api.clone(), box_id.clone(), texts, move || cancelling.set(None), done.clone())
                         })
                 }
             }

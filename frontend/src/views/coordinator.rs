@@ -6,17 +6,16 @@ mod availability;
 
 use dk2020_model::{
     Booking, SessionKind,
-    api::{AgendaDay, AgendaResponse, CancelRequest},
+    api::{AgendaDay, AgendaResponse},
     format,
     schedule::{Leg, Stop},
 };
-use gloo_net::http::Method;
 use jiff::civil::Date;
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 use crate::{
-    api::Api,
-    components::{Notice, load_error, loading, notice_area},
+    api::{Api, ApiError},
+    components::{CancelTexts, Notice, cancel_box, load_error, loading, notice_area},
     views::booking::when,
     week,
 };
@@ -145,30 +144,16 @@ fn agenda_day(api: Api, day: AgendaDay, notice: RwSignal<Option<Notice>>, refres
 
 fn agenda_item(api: Api, b: Booking, notice: RwSignal<Option<Notice>>, refresh: RwSignal<u32>) -> impl IntoView {
     let open = RwSignal::new(false);
-    let reason = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
     let id = b.id.to_string();
     let label = when(b.start, b.end);
     let who = format!("{} Kommune", b.municipality.name());
-    let done = format!("{label}, {who}");
-    let reason_id = format!("reason-{id}");
-    let cancel = move |_| {
-        let api = api.clone();
-        let id = id.clone();
-        let done = done.clone();
-        let text = reason.get_untracked().trim().to_string();
-        busy.set(true);
-        spawn_local(async move {
-            let body = CancelRequest { reason: (!text.is_empty()).then_some(text) };
-            match api.send::<_, Booking>(Method::POST, &format!("/api/bookings/{id}/cancel"), &body, None).await {
-                Ok(_) => {
-                    notice.set(Some(Notice::ok(format!("Sessionen {done} er aflyst."))));
-                    refresh.update(|n| *n += 1);
-                }
-                Err(e) => notice.set(Some(Notice::api(&e))),
-            }
-            busy.set(false);
-        });
+    let cancelled = format!("{label}, {who}");
+    let done = move |answer: Result<Booking, ApiError>| match answer {
+        Ok(_) => {
+            notice.set(Some(Notice::ok(format!("Sessionen {cancelled} er aflyst."))));
+            refresh.update(|n| *n += 1);
+        }
+        Err(e) => notice.set(Some(Notice::api(&e))),
     };
     let place = match b.kind {
         SessionKind::Onsite => format!("Besøg på {} Rådhus", b.municipality.name()),
@@ -188,29 +173,8 @@ fn agenda_item(api: Api, b: Booking, notice: RwSignal<Option<Notice>>, refresh: 
             </p>
             {move || {
                 if open.get() {
-                    let cancel = cancel.clone();
-                    let reason_id = reason_id.clone();
-                    view! {
-                        <div class="cancel-box">
-                            <label for=reason_id.clone()>"Begrundelse til kommunen"</label>
-                            <input
-                                id=reason_id
-                                type="text"
-                                maxlength="500"
-                                prop:value=move || reason.get()
-                                on:input=move |ev| reason.set(event_target_value(&ev))
-                            />
-                            <div class="actions">
-                                <button type="button" class="danger" disabled=move || busy.get() on:click=cancel>
-                                    "Aflys sessionen"
-                                </button>
-                                <button type="button" class="secondary" on:click=move |_| open.set(false)>
-                                    "Behold"
-                                </button>
-                            </div>
-                        </div>
-                    }
-                        .into_any()
+                    let texts = CancelTexts { reason_label: "Begrundelse til kommunen", confirm: "Aflys sessionen" };
+                    cancel_box(api.clone(), id.clone(), texts, move || open.set(false), done.clone()).into_any()
                 } else {
                     view! {
                         <div class="actions">
