@@ -4,7 +4,7 @@
 
 use axum::{
     Json,
-    extract::rejection::{JsonRejection, QueryRejection},
+    extract::rejection::QueryRejection,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -123,20 +123,6 @@ impl From<StoreError> for ApiError {
             StoreError::Rejected(v) => ApiError::Rule(v),
             StoreError::Unavailable(why) => ApiError::Unavailable(why),
             StoreError::Internal(e) => ApiError::Internal(e),
-        }
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> Self {
-        match r {
-            JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::PayloadTooLarge(crate::app::BODY_LIMIT)
-            }
-            JsonRejection::MissingJsonContentType(_) => {
-                ApiError::BadRequest("send the body as JSON with `Content-Type: application/json`".into())
-            }
-            other => ApiError::BadRequest(other.body_text()),
         }
     }
 }
