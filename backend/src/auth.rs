@@ -4,6 +4,7 @@
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 use dk2020_model::{Actor, MunicipalityCode, Role};
+use jiff::Timestamp;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,9 @@ impl Claims {
     }
 }
 
+/// Clock skew forgiven on `exp`, as `jsonwebtoken`'s own default leeway does.
+const LEEWAY_SECONDS: i64 = 30;
+
 /// Signs and checks tokens with one shared secret.
 #[derive(Clone)]
 pub struct TokenKeys {
@@ -68,20 +72,20 @@ impl TokenKeys {
             .expect("HS256 signing of plain claims cannot fail")
     }
 
-    /// The actor of a valid, unexpired token.
-    pub fn verify(&self, token: &str) -> Result<Actor, ApiError> {
+    /// The actor of a valid token that has not expired at `now`.
+    ///
+    /// Expiry is judged here against the app's clock, not by `jsonwebtoken`
+    /// (which reads the machine's clock): a pinned clock (`DK2020_NOW`) must pin
+    /// every time decision, or tokens issued from it expire with the calendar.
+    pub fn verify(&self, token: &str, now: Timestamp) -> Result<Actor, ApiError> {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 30;
+        validation.validate_exp = false;
         validation.set_required_spec_claims(&["exp"]);
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind;
-            match e.kind() {
-                ErrorKind::ExpiredSignature => {
-                    ApiError::Unauthorized("the token has expired: ask for a new one".into())
-                }
-                _ => ApiError::Unauthorized("the token is not valid".into()),
-            }
-        })?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|_| ApiError::Unauthorized("the token is not valid".into()))?;
+        if data.claims.exp.saturating_add(LEEWAY_SECONDS) < now.as_second() {
+            return Err(ApiError::Unauthorized("the token has expired: ask for a new one".into()));
+        }
         data.claims.actor().map_err(ApiError::Unauthorized)
     }
 }
@@ -105,7 +109,7 @@ impl FromRequestParts<AppState> for Auth {
             .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
-        state.keys.verify(token).map(Auth)
+        state.keys.verify(token, state.now()).map(Auth)
     }
 }
 
@@ -143,19 +147,31 @@ mod tests {
     fn a_municipality_token_names_its_municipality() {
         let keys = TokenKeys::new(SECRET).unwrap();
         let skive = Actor::Municipality { municipality: MunicipalityCode::new(779).unwrap() };
-        let now = jiff::Timestamp::now().as_second();
-        assert_eq!(keys.verify(&keys.issue(skive, 1, now)).unwrap(), skive);
+        let now: Timestamp = "2030-06-01T12:00:00Z".parse().unwrap();
+        assert_eq!(keys.verify(&keys.issue(skive, 1, now.as_second()), now).unwrap(), skive);
     }
 
     #[test]
     fn expired_and_foreign_tokens_are_refused() {
         let keys = TokenKeys::new(SECRET).unwrap();
-        let now = jiff::Timestamp::now().as_second();
-        let expired = keys.issue(Actor::Coordinator, 1, now - 3 * 86_400);
-        assert!(matches!(keys.verify(&expired), Err(ApiError::Unauthorized(m)) if m.contains("expired")));
+        let now: Timestamp = "2030-06-01T12:00:00Z".parse().unwrap();
+        let expired = keys.issue(Actor::Coordinator, 1, now.as_second() - 3 * 86_400);
+        assert!(matches!(keys.verify(&expired, now), Err(ApiError::Unauthorized(m)) if m.contains("expired")));
         let other = TokenKeys::new("another-secret-that-is-long-enough-for-hs256").unwrap();
-        assert!(keys.verify(&other.issue(Actor::Coordinator, 1, now)).is_err());
-        assert!(keys.verify("not.a.token").is_err());
+        assert!(keys.verify(&other.issue(Actor::Coordinator, 1, now.as_second()), now).is_err());
+        assert!(keys.verify("not.a.token", now).is_err());
+    }
+
+    #[test]
+    fn expiry_is_judged_by_the_apps_clock_not_the_machines() {
+        let keys = TokenKeys::new(SECRET).unwrap();
+        // A clock pinned far from the machine's: a token issued from it is
+        // valid on that clock for its day, and expired the day after.
+        let pinned: Timestamp = "2001-03-05T08:00:00Z".parse().unwrap();
+        let token = keys.issue(Actor::Coordinator, 1, pinned.as_second());
+        assert_eq!(keys.verify(&token, pinned).unwrap(), Actor::Coordinator);
+        let next_day = pinned + jiff::SignedDuration::from_hours(25);
+        assert!(matches!(keys.verify(&token, next_day), Err(ApiError::Unauthorized(m)) if m.contains("expired")));
     }
 
     #[test]

@@ -124,6 +124,8 @@ pub fn allocate(args: &AllocateArgs) -> anyhow::Result<()> {
 pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
     let actor = args.actor().map_err(anyhow::Error::msg)?;
     let keys = config::token_keys(Some(local_dir(&args.db)))?;
-    println!("{}", keys.issue(actor, args.days, jiff::Timestamp::now().as_second()));
+    // From the app's clock: with `DK2020_NOW` set, a token valid on the pinned day.
+    let now = config::clock().map_err(anyhow::Error::msg)?.now();
+    println!("{}", keys.issue(actor, args.days, now.as_second()));
     Ok(())
 }

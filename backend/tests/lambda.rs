@@ -66,6 +66,10 @@ const SECRET: &str = "lambda-fixture-test-secret-0123456789abcdef";
 const ORIGIN: &str = "https://intranet.skive.dk";
 /// "Now" for the slots and the booking rules (`DK2020_NOW`).
 const NOW: &str = "2026-11-30T08:00:00+01:00";
+
+fn now() -> Timestamp {
+    NOW.parse().expect("an RFC 3339 time")
+}
 /// The start the booking fixtures book (Thursday, 3 days after [`NOW`]).
 const BOOKED_START: &str = "2026-12-03T10:30:00+01:00";
 const BOOKED_END: &str = "2026-12-03T12:00:00+01:00";
@@ -100,18 +104,18 @@ impl Lambda {
         let config = LambdaConfig {
             store: Arc::new(store),
             keys: keys.clone(),
-            clock: Clock::Fixed(NOW.parse().expect("an RFC 3339 time")),
+            clock: Clock::Fixed(now()),
             allowed_origins: config::parse_origins(ORIGIN).expect("an origin"),
         };
         Self { handler: lambda::handler(lambda::router_from_config(config)), keys, _dir: dir }
     }
 
     /// The fixture's text with `__TOKEN__` replaced by a valid token for Skive.
-    /// (JWT expiry is checked against the real clock, so it is minted now.)
+    /// (JWT expiry is checked against the app's pinned clock, so it is minted from it.)
     fn fixture(&self, name: &str) -> String {
         let text = std::fs::read_to_string(fixture_dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let skive = Actor::Municipality { municipality: MunicipalityCode::new(SKIVE).unwrap() };
-        text.replace("__TOKEN__", &self.keys.issue(skive, 1, Timestamp::now().as_second()))
+        text.replace("__TOKEN__", &self.keys.issue(skive, 1, now().as_second()))
     }
 
     /// Runs the fixture through `lambda_http::Adapter` as `lambda_http::run`
@@ -257,7 +261,7 @@ fn every_fixture_reads_with_lambda_http() {
         if text.contains("Bearer ") && !name.contains("bad_token") {
             let header = request.headers()["authorization"].to_str().unwrap();
             let token = header.strip_prefix("Bearer ").unwrap();
-            assert!(lambda.keys.verify(token).is_ok(), "{name}: the substituted token is valid");
+            assert!(lambda.keys.verify(token, now()).is_ok(), "{name}: the substituted token is valid");
         }
     }
 }

@@ -146,6 +146,8 @@ pub fn run_cli(args: &[&str]) -> CliOutput {
     let out = Command::new(api_binary())
         .args(args)
         .env("DK2020_JWT_SECRET", TEST_SECRET)
+        // The CLI's clock is the test servers' clock (a token it prints is valid on it).
+        .env("DK2020_NOW", TEST_NOW)
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .stdin(Stdio::null())
         .output()
@@ -665,8 +667,10 @@ impl Reply {
 // ---------------------------------------------------------------------------
 // Tokens
 
-fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs() as i64
+/// "Now" of the test servers ([`TEST_NOW`]) in Unix seconds: tokens are judged
+/// by the server's clock, so they are issued from it, never from the machine's.
+pub fn unix_now() -> i64 {
+    TEST_NOW.parse::<jiff::Timestamp>().expect("TEST_NOW is RFC 3339").as_second()
 }
 
 /// Signs `claims` with HS256 and `secret`.

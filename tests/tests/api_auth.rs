@@ -2,17 +2,13 @@
 
 use dk2020_e2e::{
     Method, SKIVE, TEST_SECRET, TestServer, coordinator_token, expired_token, municipality_token, run_cli,
-    secretariat_token, sign, token,
+    secretariat_token, sign, token, unix_now,
 };
 use serde_json::json;
 
 /// An endpoint every signed-in role may at least reach (the coordinator's
 /// availability: 200 for the coordinator, 403 for the others).
 const PROTECTED: &str = "/api/coordinator/availability";
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
 
 #[test]
 fn a_missing_token_is_401_with_a_hint() {

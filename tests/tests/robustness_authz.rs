@@ -31,7 +31,7 @@ use std::collections::BTreeSet;
 
 use dk2020_e2e::{
     Method, Reply, SKIVE, TEST_SECRET, TestServer, VIBORG, coordinator_token, expired_token, municipality_token,
-    schedule::set_rules, secretariat_token, sign,
+    schedule::set_rules, secretariat_token, sign, unix_now,
 };
 use serde_json::{Value, json};
 
@@ -98,10 +98,6 @@ impl Caller {
             _ => None,
         }
     }
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs() as i64
 }
 
 fn coordinator_claims() -> Value {

@@ -129,3 +129,18 @@ pub fn chromium() -> Result<(), String> {
     cmd("apt-get", &["update"])?;
     cmd("apt-get", &["install", "-y", "chromium", "chromium-driver"])
 }
+
+/// Debian's libfaketime, for the tests with the clock ahead (`clock.rs`):
+/// the library's path, installed with apt when missing.
+pub fn faketime() -> Result<PathBuf, String> {
+    let find = || {
+        let lib = Path::new("/usr/lib");
+        std::fs::read_dir(lib).ok()?.flatten().map(|e| e.path().join("faketime/libfaketime.so.1")).find(|p| p.is_file())
+    };
+    if let Some(path) = find() {
+        return Ok(path);
+    }
+    cmd("apt-get", &["update"])?;
+    cmd("apt-get", &["install", "-y", "libfaketime"])?;
+    find().ok_or_else(|| "apt installed libfaketime, but no /usr/lib/*/faketime/libfaketime.so.1 is there".into())
+}

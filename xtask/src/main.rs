@@ -4,6 +4,7 @@
 
 mod bench;
 mod cdn;
+mod clock;
 mod dynamo;
 mod fuzz;
 mod install;

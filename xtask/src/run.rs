@@ -6,7 +6,7 @@ use std::{
     time::Instant,
 };
 
-use crate::{dynamo, fuzz, install, lambda, widget};
+use crate::{clock, dynamo, fuzz, install, lambda, widget};
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
@@ -95,6 +95,10 @@ pub fn test(_args: &[String]) -> Result<(), String> {
         }
     })?;
     step("HTTP API tests on DynamoDB", || dynamo::http_suite_on_dynamodb(&dynamo, &[]))?;
+    let clock_env = dynamo.test_env();
+    step(&format!("model, API and HTTP tests with the clock {} (faketime)", clock::AHEAD), || {
+        clock::run_ahead(&clock_env)
+    })?;
     eprintln!("xtask: all checks passed in {:.0?}", started.elapsed());
     Ok(())
 }

@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
 async fn feed(State(state): State<AppState>, query: QueryPairs) -> Result<Response, ApiError> {
     query.only(&["token"])?;
     let token = query.get("token").ok_or_else(|| ApiError::Unauthorized("add ?token=<coordinator token>".into()))?;
-    Auth(state.keys.verify(token)?).require(&[Role::Coordinator])?;
+    Auth(state.keys.verify(token, state.now())?).require(&[Role::Coordinator])?;
     // The last 90 days and everything ahead.
     let since = state.now().checked_sub(SignedDuration::from_hours(90 * 24)).unwrap_or(state.now());
     let filter = BookingFilter { ends_after: Some(since), ..BookingFilter::default() };
