@@ -8,7 +8,10 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use dk2020_model::schedule::{RuleViolation, SlotsError};
+use dk2020_model::{
+    lifecycle::Refusal,
+    schedule::{RuleViolation, SlotsError},
+};
 use serde::Serialize;
 
 use crate::store::StoreError;
@@ -120,9 +123,23 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::NotFound(what),
             StoreError::Conflict(why) => ApiError::Conflict(why),
-            StoreError::Rejected(v) => ApiError::Rule(v),
+            StoreError::Refused(refusal) => refusal.into(),
             StoreError::Unavailable(why) => ApiError::Unavailable(why),
             StoreError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+/// The model's refusal of a booking change: a rule's own code (409 or 422),
+/// 409 for a state that does not allow the change, 403 for someone else's
+/// booking, 422 for a session that has begun.
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Rule(v) => ApiError::Rule(v),
+            Refusal::AlreadyCancelled | Refusal::CancelledCannotMove => ApiError::Conflict(refusal.to_string()),
+            Refusal::NotYours => ApiError::Forbidden(refusal.to_string()),
+            Refusal::AlreadyStarted => ApiError::Unprocessable(refusal.to_string()),
         }
     }
 }

@@ -25,12 +25,32 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         if !is_json(req.headers()) {
             return Err(ApiError::bad_request("send the body as JSON with `Content-Type: application/json`"));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(crate::app::BODY_LIMIT),
-            _ => ApiError::bad_request(e.body_text()),
-        })?;
+        parse_strict(&body_bytes(req, state).await?).map(Self)
+    }
+}
+
+/// A JSON body that may be left out (empty or only white space: `T`'s
+/// default), read as strictly as [`JsonBody`] when given. For
+/// `POST /api/bookings/{id}/cancel`, whose reason is optional.
+pub struct OptionalJsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = body_bytes(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(T::default()));
+        }
         parse_strict(&bytes).map(Self)
     }
+}
+
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(crate::app::BODY_LIMIT),
+        _ => ApiError::bad_request(e.body_text()),
+    })
 }
 
 /// `application/json` or any `application/…+json`, as axum's `Json` accepts.

@@ -36,6 +36,37 @@ use tower::ServiceExt;
 #[path = "support/dynamodb.rs"]
 mod support;
 
+#[path = "support/calendar.rs"]
+mod calendar;
+
+/// The test calendar with an hour's notice (bookings from 1 December at 09:00).
+async fn use_test_calendar(store: &DynamoStore) {
+    store.set_availability(&calendar::test_calendar(1)).await.unwrap();
+}
+
+/// Staff of `b`'s municipality ask the store to book `b` at `now`.
+async fn book(
+    store: &DynamoStore,
+    b: &Booking,
+    key: Option<&str>,
+    now: Timestamp,
+) -> Result<dk2020_api::store::Created, StoreError> {
+    let request = dk2020_model::api::BookingRequest {
+        municipality: b.municipality,
+        kind: b.kind,
+        start: b.start,
+        topic: b.topic.clone(),
+        contact_name: b.contact_name.clone(),
+        contact_email: b.contact_email.clone(),
+    };
+    store.create_booking(&request, b.id.clone(), Actor::Municipality { municipality: b.municipality }, key, now).await
+}
+
+fn slot_taken(err: &StoreError) -> bool {
+    use dk2020_model::{lifecycle::Refusal, schedule::RuleViolation};
+    matches!(err, StoreError::Refused(Refusal::Rule(RuleViolation::SlotTaken { .. })))
+}
+
 const SECRET: &str = "dk2020-dynamo-test-secret-that-is-long-enough";
 const NOW: &str = "2026-11-30T08:00:00+01:00";
 
@@ -328,18 +359,18 @@ async fn the_schedule_item_sheds_cancelled_and_long_ended_bookings() {
         ids.sort();
         ids
     };
-    let accept = |_: &[Booking]| Ok(());
+    use_test_calendar(&store).await;
     for (id, start) in [("ended", "2026-12-01T08:00:00Z"), ("dropped", "2026-12-02T08:00:00Z")] {
-        store.create_booking(&booking(id, start), None, now(), &accept).await.unwrap();
+        book(&store, &booking(id, start), None, now()).await.unwrap();
     }
     assert_eq!(open_ids().await, ["dropped", "ended"]);
     store.cancel_booking(&BookingId::parse("dropped").unwrap(), Actor::Coordinator, None, now()).await.unwrap();
     assert_eq!(open_ids().await, ["ended"]);
     // Less than a week after "ended" ended it stays; more than a week after, the next write drops it.
     let later = |days: i64| now() + jiff::SignedDuration::from_hours(24 * days);
-    store.create_booking(&booking("b", "2026-12-20T08:00:00Z"), None, later(7), &accept).await.unwrap();
+    book(&store, &booking("b", "2026-12-20T08:00:00Z"), None, later(7)).await.unwrap();
     assert_eq!(open_ids().await, ["b", "ended"]);
-    store.create_booking(&booking("c", "2026-12-21T08:00:00Z"), None, later(9), &accept).await.unwrap();
+    book(&store, &booking("c", "2026-12-21T08:00:00Z"), None, later(9)).await.unwrap();
     assert_eq!(open_ids().await, ["b", "c"]);
     // The booking itself is kept, of course.
     assert!(store.booking(&BookingId::parse("ended").unwrap()).await.unwrap().is_confirmed());
@@ -351,36 +382,31 @@ async fn the_schedule_item_sheds_cancelled_and_long_ended_bookings() {
 /// slots at once (all succeed: a lost race is read, checked and tried again).
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
 async fn contention_one_slot_and_many_slots() {
-    use dk2020_model::schedule::RuleViolation;
     let Some(endpoint) = support::endpoint() else { return };
     for (same_slot, tasks_n) in [(true, 32), (false, 19)] {
         let store = support::fresh_store(&endpoint).await;
         let _drop = support::DropTable(store.clone());
+        use_test_calendar(&store).await;
         let before = store.request_counts();
         let barrier = Arc::new(tokio::sync::Barrier::new(tasks_n));
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..tasks_n {
             let (store, barrier) = (store.clone(), barrier.clone());
-            let hours = if same_slot { 0 } else { 2 * i as i64 };
-            let start = "2026-12-02T08:00:00Z".parse::<Timestamp>().unwrap() + jiff::SignedDuration::from_hours(hours);
+            // One slot, or 09:00 on 19 different days.
+            let days = if same_slot { 0 } else { i as i64 };
+            let start =
+                "2026-12-02T08:00:00Z".parse::<Timestamp>().unwrap() + jiff::SignedDuration::from_hours(24 * days);
             let b = booking_of(&format!("task-{i}"), MunicipalityCode::all()[i % 19], start);
             tasks.spawn(async move {
-                let check = |existing: &[Booking]| {
-                    if existing.iter().any(|e| e.overlaps(b.start, b.end)) {
-                        Err(RuleViolation::SlotTaken { buffer: 0 })
-                    } else {
-                        Ok(())
-                    }
-                };
                 barrier.wait().await;
-                store.create_booking(&b, None, now(), &check).await
+                book(&store, &b, None, now()).await
             });
         }
         let (mut won, mut taken) = (0, 0);
         while let Some(result) = tasks.join_next().await {
             match result.unwrap() {
                 Ok(_) => won += 1,
-                Err(StoreError::Rejected(RuleViolation::SlotTaken { .. })) => taken += 1,
+                Err(e) if slot_taken(&e) => taken += 1,
                 Err(other) => panic!("unexpected {other:?}"),
             }
         }
@@ -412,7 +438,7 @@ async fn a_bare_unseeded_table_works_like_a_seeded_one() {
     use dk2020_model::{
         Municipalities,
         enrolment::{EnrolmentStatus, StatusChange},
-        schedule::{Availability, RuleViolation},
+        schedule::Availability,
     };
     let Some(endpoint) = support::endpoint() else { return };
     let store = support::fresh_store(&endpoint).await;
@@ -434,16 +460,6 @@ async fn a_bare_unseeded_table_works_like_a_seeded_one() {
     assert_eq!(store.availability().await.unwrap(), Availability::default());
     assert!(store.status_changes().await.unwrap().is_empty());
 
-    let free = |b: &Booking| {
-        let (start, end) = (b.start, b.end);
-        move |existing: &[Booking]| {
-            if existing.iter().any(|e| e.overlaps(start, end)) {
-                Err(RuleViolation::SlotTaken { buffer: 0 })
-            } else {
-                Ok(())
-            }
-        }
-    };
     // A cancellation before any booking ever made the schedule.
     let lonely = booking("lonely", "2026-12-01T08:00:00Z");
     store
@@ -479,20 +495,23 @@ async fn a_bare_unseeded_table_works_like_a_seeded_one() {
         .unwrap();
     assert_eq!(store.booking(&lonely.id).await.unwrap(), lonely);
     let cancelled = store.cancel_booking(&lonely.id, Actor::Coordinator, None, now()).await.unwrap();
-    assert!(!cancelled.is_confirmed());
+    assert!(!cancelled.booking().is_confirmed());
 
     // The first booking creates the schedule, the second finds it.
+    // The settings item was stripped too: writing the test calendar makes it.
+    use_test_calendar(&store).await;
     let first = booking("first", "2026-12-02T08:00:00Z");
-    assert!(store.create_booking(&first, Some("k1"), now(), &free(&first)).await.unwrap().created);
+    assert!(book(&store, &first, Some("k1"), now()).await.unwrap().is_new());
     let clash = booking("clash", "2026-12-02T08:30:00Z");
-    let err = store.create_booking(&clash, None, now(), &free(&clash)).await.unwrap_err();
-    assert!(matches!(err, StoreError::Rejected(_)), "{err:?}");
+    let err = book(&store, &clash, None, now()).await.unwrap_err();
+    assert!(slot_taken(&err), "{err:?}");
     let second = booking("second", "2026-12-03T08:00:00Z");
-    assert!(store.create_booking(&second, None, now(), &free(&second)).await.unwrap().created);
+    assert!(book(&store, &second, None, now()).await.unwrap().is_new());
     let again = booking("again", "2026-12-02T08:00:00Z");
-    let replay = store.create_booking(&again, Some("k1"), now(), &free(&first)).await.unwrap();
-    assert_eq!((replay.booking, replay.created), (first.clone(), false));
-    let moved = store.reschedule_booking(&first.id, clash.start, clash.end, now(), &free(&clash)).await.unwrap();
+    let replay = book(&store, &again, Some("k1"), now()).await.unwrap();
+    assert_eq!((replay.booking, replay.event), (first.clone(), None));
+    let moved = store.reschedule_booking(&first.id, clash.start, Actor::Coordinator, now()).await.unwrap();
+    let moved = moved.booking().clone();
     assert_eq!(moved.start, clash.start);
     store.cancel_booking(&second.id, Actor::Coordinator, None, now()).await.unwrap();
     let confirmed = store.bookings(&Default::default()).await.unwrap();

@@ -30,11 +30,12 @@ use dk2020_api::{
     openapi,
     routes::ROUTES,
     state::{AppState, Clock},
-    store::{BookingCheck, BookingFilter, Created, SqliteStore, Store, StoreError, StoreResult},
+    store::{BookingFilter, Created, SqliteStore, Store, StoreError, StoreResult},
 };
 use dk2020_model::{
-    Actor, Booking, BookingId, LocalTime, Municipalities, MunicipalityCode, Population,
+    Actor, Booking, BookingId, Event, LocalTime, Municipalities, MunicipalityCode, Population,
     allocation::PlanParams,
+    api::BookingRequest,
     enrolment::{Rounds, StatusChange},
     schedule::Availability,
 };
@@ -242,34 +243,34 @@ impl Store for FaultyStore {
     }
     async fn create_booking(
         &self,
-        booking: &Booking,
+        request: &BookingRequest,
+        id: BookingId,
+        by: Actor,
         idempotency_key: Option<&str>,
         now: Timestamp,
-        check: BookingCheck<'_>,
     ) -> StoreResult<Created> {
         self.check()?;
-        self.inner.create_booking(booking, idempotency_key, now, check).await
+        self.inner.create_booking(request, id, by, idempotency_key, now).await
     }
     async fn cancel_booking(
         &self,
         id: &BookingId,
         by: Actor,
         reason: Option<String>,
-        at: Timestamp,
-    ) -> StoreResult<Booking> {
+        now: Timestamp,
+    ) -> StoreResult<Event> {
         self.check()?;
-        self.inner.cancel_booking(id, by, reason, at).await
+        self.inner.cancel_booking(id, by, reason, now).await
     }
     async fn reschedule_booking(
         &self,
         id: &BookingId,
         start: LocalTime,
-        end: LocalTime,
-        at: Timestamp,
-        check: BookingCheck<'_>,
-    ) -> StoreResult<Booking> {
+        by: Actor,
+        now: Timestamp,
+    ) -> StoreResult<Event> {
         self.check()?;
-        self.inner.reschedule_booking(id, start, end, at, check).await
+        self.inner.reschedule_booking(id, start, by, now).await
     }
 }
 

@@ -15,8 +15,10 @@ use dk2020_model::{
     Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
     Population, SessionKind, Topic,
     allocation::{Key, PlanParams},
+    api::BookingRequest,
     enrolment::{Enrolment, EnrolmentStatus, PILOT_MUNICIPALITIES, RoundNumber, Rounds, StatusChange},
-    schedule::{Availability, DateException, RuleViolation, check_booking},
+    lifecycle::Refusal,
+    schedule::{Availability, DateException, RuleViolation},
 };
 use jiff::{
     Timestamp,
@@ -63,11 +65,14 @@ macro_rules! conformance_suite {
             #[allow(unused_imports)]
             use super::*;
 
-            conformance_suite!(@tests $fixture;
+            conformance_suite!(@fresh $fixture;
                 health_answers,
                 new_store_has_the_19_municipalities_with_their_2020_populations,
                 new_store_has_no_status_changes_and_replays_to_the_known_enrolment,
                 new_store_has_the_default_rounds_budget_params_and_availability,
+            );
+
+            conformance_suite!(@tests $fixture;
                 population_update_is_kept_for_that_municipality_only,
                 settings_round_trip_and_the_last_write_wins,
                 status_changes_are_appended_in_order_and_replay,
@@ -82,7 +87,7 @@ macro_rules! conformance_suite {
                 bookings_filter_by_starts_before_exclusively,
                 bookings_list_hides_cancelled_unless_asked,
                 bookings_filters_combine,
-                check_sees_only_confirmed_bookings_ending_after_now,
+                the_rules_see_only_confirmed_bookings_ending_after_now,
                 rejected_booking_writes_nothing,
                 rejected_booking_does_not_use_up_its_idempotency_key,
                 booking_with_an_existing_id_is_a_conflict,
@@ -90,7 +95,7 @@ macro_rules! conformance_suite {
                 cancelling_twice_is_a_conflict,
                 cancelling_an_unknown_booking_is_not_found,
                 cancelled_time_can_be_booked_again,
-                reschedule_moves_the_booking_and_the_check_does_not_see_it,
+                reschedule_moves_the_booking_and_its_old_time_does_not_block_it,
                 failed_reschedule_leaves_the_booking_untouched,
                 rescheduling_a_cancelled_booking_is_a_conflict,
                 rescheduling_an_unknown_booking_is_not_found,
@@ -107,11 +112,24 @@ macro_rules! conformance_suite {
             );
         }
     };
+    // A store as it is created, seed only.
+    (@fresh $fixture:expr; $($test:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $test() {
+                if let Some(fx) = crate::MaybeFixture::into_fixture($fixture.await) {
+                    crate::behaviours::$test(fx).await;
+                }
+            }
+        )*
+    };
+    // A store with the test calendar (see `test_calendar`).
     (@tests $fixture:expr; $($test:ident),* $(,)?) => {
         $(
             #[tokio::test]
             async fn $test() {
                 if let Some(fx) = crate::MaybeFixture::into_fixture($fixture.await) {
+                    crate::use_test_calendar(&fx).await;
                     crate::behaviours::$test(fx).await;
                 }
             }
@@ -122,6 +140,7 @@ macro_rules! conformance_suite {
             #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
             async fn $test() {
                 if let Some(fx) = crate::MaybeFixture::into_fixture($fixture.await) {
+                    crate::use_test_calendar(&fx).await;
                     crate::behaviours::$test(fx).await;
                 }
             }
@@ -217,29 +236,54 @@ fn id(s: &str) -> BookingId {
     BookingId::parse(s).expect("booking id")
 }
 
-fn accept_all(_: &[Booking]) -> Result<(), RuleViolation> {
-    Ok(())
+#[path = "support/calendar.rs"]
+mod calendar;
+
+/// The calendar of the booking tests, with the default 48 hours' notice.
+fn test_calendar() -> Availability {
+    calendar::test_calendar(48)
 }
 
-fn reject_all(_: &[Booking]) -> Result<(), RuleViolation> {
-    Err(RuleViolation::SlotTaken { buffer: 15 })
+async fn use_test_calendar(fx: &Fixture) {
+    fx.store.set_availability(&test_calendar()).await.expect("set the test calendar");
 }
 
-/// A simple check: the time must not overlap a booking the store shows it.
-fn free(start: LocalTime, end: LocalTime) -> impl Fn(&[Booking]) -> Result<(), RuleViolation> + Send + Sync {
-    move |existing| {
-        if existing.iter().any(|b| b.overlaps(start, end)) {
-            Err(RuleViolation::SlotTaken { buffer: 0 })
-        } else {
-            Ok(())
-        }
+/// What a municipality sends to book `b` (the fields the store does not make).
+fn request(b: &Booking) -> BookingRequest {
+    BookingRequest {
+        municipality: b.municipality,
+        kind: b.kind,
+        start: b.start,
+        topic: b.topic.clone(),
+        contact_name: b.contact_name.clone(),
+        contact_email: b.contact_email.clone(),
     }
 }
 
+/// Staff of `b`'s municipality.
+fn staff(b: &Booking) -> Actor {
+    Actor::Municipality { municipality: b.municipality }
+}
+
+/// Asks the store to book `b` (as `b.id`, by its municipality) at `now`.
+async fn book(store: &dyn Store, b: &Booking, key: Option<&str>, now: Timestamp) -> Result<Created, StoreError> {
+    store.create_booking(&request(b), b.id.clone(), staff(b), key, now).await
+}
+
+/// Books `b` at [`created`] ("now" with nanoseconds): the booking made is `b`.
 async fn create(store: &dyn Store, b: &Booking) -> Booking {
-    let made = store.create_booking(b, None, now(), &accept_all).await.expect("create booking");
-    assert!(made.created);
+    let made = book(store, b, None, created()).await.expect("create booking");
+    assert!(made.is_new());
+    assert_eq!(&made.booking, b, "the store made the booking as asked");
     made.booking
+}
+
+fn is_rule(err: &StoreError, rule: fn(&RuleViolation) -> bool) -> bool {
+    matches!(err, StoreError::Refused(Refusal::Rule(v)) if rule(v))
+}
+
+fn slot_taken(v: &RuleViolation) -> bool {
+    matches!(v, RuleViolation::SlotTaken { .. })
 }
 
 fn change(municipality: u16, from: EnrolmentStatus, to: EnrolmentStatus, at: &str) -> StatusChange {
@@ -419,13 +463,14 @@ mod behaviours {
         let first = create(store.as_ref(), &booking("first", SKIVE, dec(2, 9, 0), 60)).await;
         assert_eq!(ids(&store.bookings(&confirmed).await.unwrap()), ["first"]);
         let (start, end) = (dec(3, 9, 0), dec(3, 10, 0));
-        store.reschedule_booking(&first.id, start, end, now(), &accept_all).await.unwrap();
+        let moved = store.reschedule_booking(&first.id, start, Actor::Coordinator, now()).await.unwrap();
+        assert_eq!(moved.booking().end, end);
         assert_eq!(store.bookings(&confirmed).await.unwrap()[0].start, start);
         store.cancel_booking(&first.id, Actor::Coordinator, None, now()).await.unwrap();
         assert!(store.bookings(&confirmed).await.unwrap().is_empty());
-        // A refused booking leaves the listing as it was.
-        let refused = booking("refused", SKIVE, dec(4, 9, 0), 60);
-        store.create_booking(&refused, None, now(), &reject_all).await.unwrap_err();
+        // A refused booking (off the slot grid) leaves the listing as it was.
+        let refused = booking("refused", SKIVE, dec(4, 9, 7), 60);
+        book(store.as_ref(), &refused, None, now()).await.unwrap_err();
         assert!(store.bookings(&confirmed).await.unwrap().is_empty());
     }
 
@@ -457,12 +502,14 @@ mod behaviours {
     }
 
     pub async fn created_booking_reads_back_exactly(fx: Fixture) {
-        let mut b = booking("b-1", SKIVE, dec(1, 9, 0), 90);
+        let mut b = booking("b-1", SKIVE, dec(1, 10, 0), 90);
         b.kind = SessionKind::Onsite;
-        b.start = LocalTime::new("2026-12-01T08:00:00.25Z".parse().unwrap());
-        let made = fx.store.create_booking(&b, None, now(), &accept_all).await.unwrap();
-        assert!(made.created);
+        // Made at an instant with nanoseconds (`created`): kept exactly.
+        let made = book(&*fx.store, &b, None, created()).await.unwrap();
+        assert!(made.is_new());
         assert_eq!(made.booking, b);
+        let Some(dk2020_model::Event::Booked { booking, by, at }) = made.event else { panic!("{:?}", made.event) };
+        assert_eq!((booking, by, at), (b.clone(), staff(&b), created()));
         assert_eq!(fx.store.booking(&b.id).await.unwrap(), b);
         assert_eq!(fx.store.bookings(&BookingFilter::default()).await.unwrap(), vec![b]);
     }
@@ -542,51 +589,55 @@ mod behaviours {
         assert_eq!(ids(&fx.store.bookings(&filter).await.unwrap()), ["s2", "s3"]);
     }
 
-    pub async fn check_sees_only_confirmed_bookings_ending_after_now(fx: Fixture) {
-        // Ended before "now" (23 Nov 08:00), still running at "now", cancelled, future.
+    pub async fn the_rules_see_only_confirmed_bookings_ending_after_now(fx: Fixture) {
+        // Ended before "now" (23 Nov 08:00), begun at "now", cancelled, future:
+        // each booked when it was still ahead.
         let past = booking("past", SKIVE, LocalTime::from_local(date(2026, 11, 20).at(9, 0, 0, 0)), 60);
         let running = booking("running", VIBORG, LocalTime::from_local(date(2026, 11, 23).at(7, 30, 0, 0)), 60);
         let cancelled = booking("cancelled", SKIVE, dec(2, 9, 0), 60);
         let future = booking("future", AARHUS, dec(3, 9, 0), 60);
+        let earlier = LocalTime::from_local(date(2026, 11, 10).at(8, 0, 0, 0)).timestamp();
         for b in [&past, &running, &cancelled, &future] {
-            create(&*fx.store, b).await;
+            assert!(book(&*fx.store, b, None, earlier).await.unwrap().is_new());
         }
         fx.store.cancel_booking(&cancelled.id, Actor::Coordinator, None, now()).await.unwrap();
+        let mut availability = test_calendar();
+        availability.rules.cap_per_municipality = 1;
+        fx.store.set_availability(&availability).await.unwrap();
 
-        let seen = std::sync::Mutex::new(Vec::new());
-        let spy = |existing: &[Booking]| {
-            seen.lock().unwrap().extend(existing.iter().map(|b| b.id.to_string()));
-            Ok(())
-        };
-        let new = booking("new", SKIVE, dec(8, 9, 0), 60);
-        fx.store.create_booking(&new, None, now(), &spy).await.unwrap();
-        let mut seen = seen.into_inner().unwrap();
-        seen.sort();
-        assert_eq!(seen, ["future", "running"]);
+        // Skive's ended and cancelled sessions do not count against its cap of one...
+        book(&*fx.store, &booking("new", SKIVE, dec(8, 9, 0), 60), None, now()).await.unwrap();
+        let err = book(&*fx.store, &booking("one-more", SKIVE, dec(9, 9, 0), 60), None, now()).await.unwrap_err();
+        assert!(is_rule(&err, |v| matches!(v, RuleViolation::CapReached { cap: 1, booked: 1 })), "{err:?}");
+        // ...the future booking blocks its time, the cancelled one does not.
+        let err = book(&*fx.store, &booking("clash", VIBORG, future.start, 60), None, now()).await.unwrap_err();
+        assert!(is_rule(&err, slot_taken), "{err:?}");
+        book(&*fx.store, &booking("freed", VIBORG, cancelled.start, 60), None, now()).await.unwrap();
     }
 
     pub async fn rejected_booking_writes_nothing(fx: Fixture) {
-        let b = booking("b-1", SKIVE, dec(1, 9, 0), 60);
-        let err = fx.store.create_booking(&b, None, now(), &reject_all).await.unwrap_err();
-        assert!(matches!(err, StoreError::Rejected(RuleViolation::SlotTaken { buffer: 15 })), "{err:?}");
+        // Seven minutes past the slot grid.
+        let b = booking("b-1", SKIVE, dec(1, 9, 7), 60);
+        let err = book(&*fx.store, &b, None, now()).await.unwrap_err();
+        assert!(is_rule(&err, |v| matches!(v, RuleViolation::NotOnSlotGrid { step: 30, .. })), "{err:?}");
         assert!(matches!(fx.store.booking(&b.id).await, Err(StoreError::NotFound(_))));
         assert!(fx.store.bookings(&all_bookings()).await.unwrap().is_empty());
         // The store is usable afterwards (nothing left locked or half-done).
-        create(&*fx.store, &b).await;
+        create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
     }
 
     pub async fn rejected_booking_does_not_use_up_its_idempotency_key(fx: Fixture) {
-        let b = booking("b-1", SKIVE, dec(1, 9, 0), 60);
-        let err = fx.store.create_booking(&b, Some("key-1"), now(), &reject_all).await.unwrap_err();
-        assert!(matches!(err, StoreError::Rejected(_)), "{err:?}");
-        let made = fx.store.create_booking(&b, Some("key-1"), now(), &accept_all).await.unwrap();
-        assert!(made.created);
+        let off_grid = booking("b-1", SKIVE, dec(1, 9, 7), 60);
+        let err = book(&*fx.store, &off_grid, Some("key-1"), now()).await.unwrap_err();
+        assert!(matches!(err, StoreError::Refused(_)), "{err:?}");
+        let made = book(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60), Some("key-1"), now()).await.unwrap();
+        assert!(made.is_new());
     }
 
     pub async fn booking_with_an_existing_id_is_a_conflict(fx: Fixture) {
         let first = create(&*fx.store, &booking("same", SKIVE, dec(1, 9, 0), 60)).await;
         let again = booking("same", VIBORG, dec(2, 9, 0), 60);
-        let err = fx.store.create_booking(&again, None, now(), &accept_all).await.unwrap_err();
+        let err = book(&*fx.store, &again, None, now()).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
         assert_eq!(fx.store.booking(&first.id).await.unwrap(), first);
     }
@@ -595,8 +646,10 @@ mod behaviours {
         let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
         let at: Timestamp = "2026-11-24T12:00:00.987Z".parse().unwrap();
         let by = Actor::Municipality { municipality: code(SKIVE) };
-        let cancelled =
+        let event =
             fx.store.cancel_booking(&b.id, by, Some("Byrådet har flyttet mødet".to_string()), at).await.unwrap();
+        let cancelled = event.booking().clone();
+        assert_eq!(event, dk2020_model::Event::Cancelled { booking: cancelled.clone(), by, at });
         let expected = Booking {
             status: BookingStatus::Cancelled { by, reason: Some("Byrådet har flyttet mødet".to_string()) },
             changed_at: at,
@@ -610,9 +663,9 @@ mod behaviours {
         let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
         let first = fx.store.cancel_booking(&b.id, Actor::Coordinator, None, now()).await.unwrap();
         let err = fx.store.cancel_booking(&b.id, Actor::Coordinator, Some("igen".into()), now()).await.unwrap_err();
-        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        assert!(matches!(err, StoreError::Refused(Refusal::AlreadyCancelled)), "{err:?}");
         // The first cancellation stands.
-        assert_eq!(fx.store.booking(&b.id).await.unwrap(), first);
+        assert_eq!(&fx.store.booking(&b.id).await.unwrap(), first.booking());
     }
 
     pub async fn cancelling_an_unknown_booking_is_not_found(fx: Fixture) {
@@ -621,32 +674,31 @@ mod behaviours {
     }
 
     pub async fn cancelled_time_can_be_booked_again(fx: Fixture) {
-        let (start, end) = (dec(1, 9, 0), dec(1, 10, 0));
-        let first = booking("first", SKIVE, start, 60);
-        fx.store.create_booking(&first, None, now(), &free(start, end)).await.unwrap();
+        let start = dec(1, 9, 0);
+        let first = create(&*fx.store, &booking("first", SKIVE, start, 60)).await;
         let second = booking("second", VIBORG, start, 60);
-        let err = fx.store.create_booking(&second, None, now(), &free(start, end)).await.unwrap_err();
-        assert!(matches!(err, StoreError::Rejected(RuleViolation::SlotTaken { .. })), "{err:?}");
+        let err = book(&*fx.store, &second, None, now()).await.unwrap_err();
+        assert!(is_rule(&err, slot_taken), "{err:?}");
         fx.store.cancel_booking(&first.id, Actor::Coordinator, None, now()).await.unwrap();
-        let made = fx.store.create_booking(&second, None, now(), &free(start, end)).await.unwrap();
-        assert!(made.created);
+        let made = book(&*fx.store, &second, None, now()).await.unwrap();
+        assert!(made.is_new());
     }
 
-    pub async fn reschedule_moves_the_booking_and_the_check_does_not_see_it(fx: Fixture) {
+    pub async fn reschedule_moves_the_booking_and_its_old_time_does_not_block_it(fx: Fixture) {
         let b = create(&*fx.store, &booking("moving", SKIVE, dec(1, 9, 0), 60)).await;
-        let other = create(&*fx.store, &booking("other", VIBORG, dec(1, 13, 0), 60)).await;
+        let other = create(&*fx.store, &booking("other", VIBORG, dec(1, 11, 30), 60)).await;
         let at: Timestamp = "2026-11-24T12:00:00Z".parse().unwrap();
-        let seen = std::sync::Mutex::new(Vec::new());
-        // Moving by half an hour overlaps the old time: the check must not see it.
+        // Moving by half an hour overlaps the old time, which the move frees.
         let (start, end) = (dec(1, 9, 30), dec(1, 10, 30));
-        let check = |existing: &[Booking]| {
-            seen.lock().unwrap().extend(existing.iter().map(|b| b.id.to_string()));
-            free(start, end)(existing)
+        let moved = fx.store.reschedule_booking(&b.id, start, staff(&b), at).await.unwrap();
+        let expected = Booking { start, end, changed_at: at, ..b.clone() };
+        let dk2020_model::Event::Rescheduled { booking, from, from_end, by, at: when } = moved else {
+            panic!("{moved:?}")
         };
-        let moved = fx.store.reschedule_booking(&b.id, start, end, at, &check).await.unwrap();
-        assert_eq!(seen.into_inner().unwrap(), [other.id.to_string()]);
-        let expected = Booking { start, end, changed_at: at, ..b };
-        assert_eq!(moved, expected);
+        assert_eq!((booking.clone(), from, from_end, by, when), (expected.clone(), b.start, b.end, staff(&b), at));
+        // The other booking still blocks its own time (and its buffer).
+        let err = fx.store.reschedule_booking(&b.id, dec(1, 11, 0), staff(&b), at).await.unwrap_err();
+        assert!(is_rule(&err, slot_taken), "{err:?} (other: {other:?})");
         assert_eq!(fx.store.booking(&expected.id).await.unwrap(), expected);
         assert_eq!(ids(&fx.store.bookings(&all_bookings()).await.unwrap()), ["moving", "other"]);
     }
@@ -654,67 +706,55 @@ mod behaviours {
     pub async fn failed_reschedule_leaves_the_booking_untouched(fx: Fixture) {
         let b = create(&*fx.store, &booking("moving", SKIVE, dec(1, 9, 0), 60)).await;
         create(&*fx.store, &booking("blocker", VIBORG, dec(2, 9, 0), 60)).await;
-        let (start, end) = (dec(2, 9, 30), dec(2, 10, 30));
-        let err = fx.store.reschedule_booking(&b.id, start, end, now(), &free(start, end)).await.unwrap_err();
-        assert!(matches!(err, StoreError::Rejected(RuleViolation::SlotTaken { .. })), "{err:?}");
+        let err = fx.store.reschedule_booking(&b.id, dec(2, 9, 30), staff(&b), now()).await.unwrap_err();
+        assert!(is_rule(&err, slot_taken), "{err:?}");
         let still = fx.store.booking(&b.id).await.unwrap();
         assert_eq!(still, b);
         assert!(still.is_confirmed());
         // And its old time is still taken.
-        let (old_start, old_end) = (b.start, b.end);
-        let err = fx
-            .store
-            .create_booking(&booking("x", AARHUS, old_start, 60), None, now(), &free(old_start, old_end))
-            .await
-            .unwrap_err();
-        assert!(matches!(err, StoreError::Rejected(_)), "{err:?}");
+        let err = book(&*fx.store, &booking("x", AARHUS, b.start, 60), None, now()).await.unwrap_err();
+        assert!(is_rule(&err, slot_taken), "{err:?}");
     }
 
     pub async fn rescheduling_a_cancelled_booking_is_a_conflict(fx: Fixture) {
         let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
         let cancelled = fx.store.cancel_booking(&b.id, Actor::Coordinator, None, now()).await.unwrap();
-        let err =
-            fx.store.reschedule_booking(&b.id, dec(2, 9, 0), dec(2, 10, 0), now(), &accept_all).await.unwrap_err();
-        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
-        assert_eq!(fx.store.booking(&b.id).await.unwrap(), cancelled);
+        let err = fx.store.reschedule_booking(&b.id, dec(2, 9, 0), Actor::Coordinator, now()).await.unwrap_err();
+        assert!(matches!(err, StoreError::Refused(Refusal::CancelledCannotMove)), "{err:?}");
+        assert_eq!(&fx.store.booking(&b.id).await.unwrap(), cancelled.booking());
     }
 
     pub async fn rescheduling_an_unknown_booking_is_not_found(fx: Fixture) {
-        let err = fx
-            .store
-            .reschedule_booking(&id("nope"), dec(2, 9, 0), dec(2, 10, 0), now(), &accept_all)
-            .await
-            .unwrap_err();
+        let err = fx.store.reschedule_booking(&id("nope"), dec(2, 9, 0), Actor::Coordinator, now()).await.unwrap_err();
         assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
     }
 
     pub async fn idempotency_key_returns_the_first_booking_without_a_second_row(fx: Fixture) {
-        let (start, end) = (dec(1, 9, 0), dec(1, 10, 0));
+        let start = dec(1, 9, 0);
         let first = booking("first", SKIVE, start, 60);
-        let made = fx.store.create_booking(&first, Some("retry-me"), now(), &free(start, end)).await.unwrap();
-        assert!(made.created);
+        let made = book(&*fx.store, &first, Some("retry-me"), created()).await.unwrap();
+        assert!(made.is_new());
         // The retry carries a new id (the API makes one per request) and would
-        // fail the check against the first booking: it still gets the first.
+        // fail the rules against the first booking: it still gets the first.
         let retry = booking("second", SKIVE, start, 60);
-        let Created { booking: again, created } =
-            fx.store.create_booking(&retry, Some("retry-me"), now(), &free(start, end)).await.unwrap();
-        assert!(!created);
+        let Created { booking: again, event } = book(&*fx.store, &retry, Some("retry-me"), now()).await.unwrap();
+        assert!(event.is_none(), "a replay is no new event");
         assert_eq!(again, first);
         assert_eq!(ids(&fx.store.bookings(&all_bookings()).await.unwrap()), ["first"]);
         assert!(matches!(fx.store.booking(&retry.id).await, Err(StoreError::NotFound(_))));
         // A different key is a different request.
         let other = booking("third", SKIVE, dec(2, 9, 0), 60);
-        let made = fx.store.create_booking(&other, Some("another"), now(), &accept_all).await.unwrap();
-        assert!(made.created);
+        let made = book(&*fx.store, &other, Some("another"), created()).await.unwrap();
+        assert!(made.is_new());
         assert_eq!(made.booking, other);
     }
 
     pub async fn idempotency_key_is_per_municipality(fx: Fixture) {
         let skive = booking("skive", SKIVE, dec(1, 9, 0), 60);
         let viborg = booking("viborg", VIBORG, dec(2, 9, 0), 60);
-        assert!(fx.store.create_booking(&skive, Some("k"), now(), &accept_all).await.unwrap().created);
-        let made = fx.store.create_booking(&viborg, Some("k"), now(), &accept_all).await.unwrap();
-        assert!(made.created);
+        assert!(book(&*fx.store, &skive, Some("k"), created()).await.unwrap().is_new());
+        let made = book(&*fx.store, &viborg, Some("k"), created()).await.unwrap();
+        assert!(made.is_new());
         assert_eq!(made.booking, viborg);
         assert_eq!(ids(&fx.store.bookings(&all_bookings()).await.unwrap()), ["skive", "viborg"]);
     }
@@ -735,13 +775,11 @@ mod behaviours {
         let mut availability = Availability::default();
         availability.rules.cap_per_municipality = 3;
         store.set_availability(&availability).await.unwrap();
-        let kept = store
-            .create_booking(&booking("kept", SKIVE, dec(1, 9, 0), 60), Some("k"), now(), &accept_all)
-            .await
-            .unwrap()
-            .booking;
+        let kept =
+            book(&*store, &booking("kept", SKIVE, dec(1, 9, 0), 60), Some("k"), created()).await.unwrap().booking;
         create(&*store, &booking("dropped", VIBORG, dec(2, 9, 0), 60)).await;
-        let dropped = store.cancel_booking(&id("dropped"), Actor::Coordinator, None, now()).await.unwrap();
+        let dropped =
+            store.cancel_booking(&id("dropped"), Actor::Coordinator, None, now()).await.unwrap().booking().clone();
         drop(store);
 
         let store = (fx.reopen)().await;
@@ -753,11 +791,8 @@ mod behaviours {
         assert_eq!(store.availability().await.unwrap(), availability);
         assert_eq!(store.bookings(&all_bookings()).await.unwrap(), vec![kept.clone(), dropped]);
         // The idempotency key is remembered too.
-        let retry = store
-            .create_booking(&booking("retry", SKIVE, dec(1, 9, 0), 60), Some("k"), now(), &accept_all)
-            .await
-            .unwrap();
-        assert!(!retry.created);
+        let retry = book(&*store, &booking("retry", SKIVE, dec(1, 9, 0), 60), Some("k"), now()).await.unwrap();
+        assert!(!retry.is_new());
         assert_eq!(retry.booking, kept);
     }
 
@@ -769,45 +804,28 @@ mod behaviours {
     /// each with the model's real check: exactly one wins, the rest are told
     /// the slot is taken, and the store holds one booking.
     pub async fn concurrent_bookings_of_one_slot_let_exactly_one_win(fx: Fixture) {
-        let municipalities = Arc::new(fx.store.municipalities().await.unwrap());
-        let availability = Arc::new(fx.store.availability().await.unwrap());
         let codes = MunicipalityCode::all();
         // Tuesday 1 December 2026, 09:00: open, on the grid, with notice.
         let start = dec(1, 9, 0);
-        let slot = check_booking(&availability, &municipalities, codes[0], SessionKind::Online, start, &[], now())
-            .expect("the slot is open on an empty calendar");
         let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..TASKS {
-            let (store, municipalities, availability, barrier) =
-                (fx.store.clone(), municipalities.clone(), availability.clone(), barrier.clone());
+            let (store, barrier) = (fx.store.clone(), barrier.clone());
             let municipality = codes[i % codes.len()];
             tasks.spawn(async move {
-                let b = Booking { end: slot.end, ..booking(&format!("task-{i}"), municipality.get(), start, 60) };
-                let check = move |existing: &[Booking]| {
-                    check_booking(
-                        &availability,
-                        &municipalities,
-                        municipality,
-                        SessionKind::Online,
-                        start,
-                        existing,
-                        now(),
-                    )
-                    .map(|_| ())
-                };
+                let b = booking(&format!("task-{i}"), municipality.get(), start, 60);
                 barrier.wait().await;
-                store.create_booking(&b, None, now(), &check).await
+                book(&*store, &b, None, now()).await
             });
         }
         let (mut won, mut taken) = (0, 0);
         while let Some(result) = tasks.join_next().await {
             match result.expect("task") {
                 Ok(made) => {
-                    assert!(made.created);
+                    assert!(made.is_new());
                     won += 1;
                 }
-                Err(StoreError::Rejected(RuleViolation::SlotTaken { .. })) => taken += 1,
+                Err(e) if is_rule(&e, slot_taken) => taken += 1,
                 Err(other) => panic!("unexpected {other:?}"),
             }
         }
@@ -824,17 +842,16 @@ mod behaviours {
         for i in 0..TASKS {
             let (store, barrier) = (fx.store.clone(), barrier.clone());
             tasks.spawn(async move {
-                let (start, end) = (dec(1, 9, 0), dec(1, 10, 0));
-                let b = booking(&format!("try-{i}"), SKIVE, start, 60);
+                let b = booking(&format!("try-{i}"), SKIVE, dec(1, 9, 0), 60);
                 barrier.wait().await;
-                store.create_booking(&b, Some("one-request"), now(), &free(start, end)).await
+                book(&*store, &b, Some("one-request"), now()).await
             });
         }
         let mut results = Vec::new();
         while let Some(result) = tasks.join_next().await {
             results.push(result.expect("task").expect("every retry succeeds"));
         }
-        let created: Vec<_> = results.iter().filter(|r| r.created).collect();
+        let created: Vec<_> = results.iter().filter(|r| r.is_new()).collect();
         assert_eq!(created.len(), 1);
         let winner = &created[0].booking;
         assert!(results.iter().all(|r| r.booking == *winner));
@@ -881,17 +898,17 @@ mod behaviours {
         let barrier = Arc::new(tokio::sync::Barrier::new(MOVERS));
         let mut tasks = tokio::task::JoinSet::new();
         for b in &originals {
-            let (store, barrier, id) = (fx.store.clone(), barrier.clone(), b.id.clone());
+            let (store, barrier, id, by) = (fx.store.clone(), barrier.clone(), b.id.clone(), staff(b));
             tasks.spawn(async move {
                 barrier.wait().await;
-                store.reschedule_booking(&id, start, end, now(), &free(start, end)).await
+                store.reschedule_booking(&id, start, by, now()).await
             });
         }
         let mut won = Vec::new();
         while let Some(result) = tasks.join_next().await {
             match result.expect("task") {
-                Ok(moved) => won.push(moved),
-                Err(StoreError::Rejected(RuleViolation::SlotTaken { .. })) => {}
+                Ok(moved) => won.push(moved.booking().clone()),
+                Err(e) if is_rule(&e, slot_taken) => {}
                 Err(other) => panic!("unexpected {other:?}"),
             }
         }

@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    booking::{Booking, SessionKind},
+    booking::{Booking, CancelReason, ContactName, Email, SessionKind, Topic},
     enrolment::StatusChange,
     municipality::{Municipalities, MunicipalityCode},
     schedule::{Leg, Slot},
@@ -65,16 +65,18 @@ pub struct SlotsResponse {
 }
 
 /// `POST /api/bookings` (contract). The end follows from the kind's duration.
-/// Text fields are checked by the API (trimmed, lengths, e-mail shape).
+/// The text fields are the domain's own types (trimmed, lengths, e-mail
+/// shape), so a request that deserialises is valid, in the API and in the
+/// widget alike. [`crate::lifecycle::book`] takes it as it is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BookingRequest {
     pub municipality: MunicipalityCode,
     pub kind: SessionKind,
     pub start: LocalTime,
-    pub topic: String,
-    pub contact_name: String,
-    pub contact_email: String,
+    pub topic: Topic,
+    pub contact_name: ContactName,
+    pub contact_email: Email,
 }
 
 /// A time the coordinator is busy with another municipality: all a
@@ -94,16 +96,24 @@ pub struct BookingsResponse {
     pub busy: Vec<BusyTime>,
 }
 
-/// `POST /api/bookings/{id}/cancel`.
+/// `POST /api/bookings/{id}/cancel`; the body is optional. A blank reason is
+/// no reason.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
-    #[serde(default)]
-    pub reason: Option<String>,
+    #[serde(default, deserialize_with = "blank_is_none")]
+    pub reason: Option<CancelReason>,
 }
 
 /// The longest cancellation reason kept, in characters.
-pub const MAX_REASON_CHARS: usize = 500;
+pub const MAX_REASON_CHARS: usize = CancelReason::MAX_CHARS;
+
+fn blank_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<CancelReason>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        Some(text) if !text.trim().is_empty() => CancelReason::parse(&text).map(Some).map_err(serde::de::Error::custom),
+        _ => Ok(None),
+    }
+}
 
 /// `POST /api/bookings/{id}/reschedule`: the start of another open slot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -125,6 +125,10 @@ text_field!(
     /// The municipality's contact person, trimmed, 1-100 characters.
     ContactName, "contact_name", 100
 );
+text_field!(
+    /// Why a session was cancelled, trimmed, 1-500 characters.
+    CancelReason, "reason", 500
+);
 
 /// A plausible e-mail address (one `@`, a dotted domain, no spaces), at most 254 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -132,13 +136,16 @@ text_field!(
 pub struct Email(String);
 
 impl Email {
+    /// The longest address RFC 5321 allows.
+    pub const MAX_CHARS: usize = 254;
+
     pub fn parse(value: &str) -> Result<Self, FieldError> {
         let value = value.trim();
         let bad = || FieldError::Email(value.to_string());
         if value.is_empty() {
             return Err(FieldError::Empty { field: "contact_email" });
         }
-        if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if value.len() > Self::MAX_CHARS || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());
         }
         let (local, domain) = value.split_once('@').ok_or_else(bad)?;
@@ -219,6 +226,17 @@ impl fmt::Display for BookingId {
 pub enum BookingStatus {
     Confirmed,
     Cancelled { by: Actor, reason: Option<String> },
+}
+
+impl BookingStatus {
+    /// `confirmed` or `cancelled`: the `state` of the JSON, and what the
+    /// stores index bookings by.
+    pub fn state(&self) -> &'static str {
+        match self {
+            BookingStatus::Confirmed => "confirmed",
+            BookingStatus::Cancelled { .. } => "cancelled",
+        }
+    }
 }
 
 /// In the wasm: read by hand, without serde's buffering (see [`crate::tagged`]).

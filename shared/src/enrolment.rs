@@ -448,7 +448,10 @@ pub enum TransitionError {
         .municipality.name()
     )]
     BeforeLastChange { municipality: MunicipalityCode, at: Timestamp, last: Timestamp },
-    #[error("the recorded change starts from \"{from}\" but {} is {current}; the history is out of step", .municipality.name())]
+    #[error(
+        "the status of {} was changed meanwhile: it is now \"{current}\", not \"{from}\"; reload and try again",
+        .municipality.name()
+    )]
     StaleFrom { municipality: MunicipalityCode, from: EnrolmentStatus, current: EnrolmentStatus },
 }
 
@@ -618,26 +621,40 @@ impl Enrolment {
     /// history made under other rounds still loads.
     pub fn record(&mut self, change: StatusChange) -> Result<(), TransitionError> {
         let entry = self.get_mut(change.municipality);
-        if change.from != entry.status {
-            return Err(TransitionError::StaleFrom {
-                municipality: change.municipality,
-                from: change.from,
-                current: entry.status,
-            });
-        }
-        if let Some(last) = entry.history.last()
-            && change.at < last.at
-        {
-            return Err(TransitionError::BeforeLastChange {
-                municipality: change.municipality,
-                at: change.at,
-                last: last.at,
-            });
-        }
+        follows(&change, entry.status, entry.history.last())?;
         entry.status = change.to;
         entry.history.push(change);
         Ok(())
     }
+}
+
+/// Whether `change` may be appended to a stored history whose last change of
+/// that municipality is `last` (`None` before its first: the initial state
+/// applies), by the rules of [`Enrolment::record`]. Stores call this inside
+/// their write, so that a concurrent change makes it fail.
+pub fn may_follow(change: &StatusChange, last: Option<&StatusChange>) -> Result<(), TransitionError> {
+    let current = last.map_or_else(|| Enrolment::initial_state().status(change.municipality), |l| l.to);
+    follows(change, current, last)
+}
+
+fn follows(
+    change: &StatusChange,
+    current: EnrolmentStatus,
+    last: Option<&StatusChange>,
+) -> Result<(), TransitionError> {
+    if change.from != current {
+        return Err(TransitionError::StaleFrom { municipality: change.municipality, from: change.from, current });
+    }
+    if let Some(last) = last
+        && change.at < last.at
+    {
+        return Err(TransitionError::BeforeLastChange {
+            municipality: change.municipality,
+            at: change.at,
+            last: last.at,
+        });
+    }
+    Ok(())
 }
 
 impl Default for Enrolment {

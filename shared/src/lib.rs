@@ -11,7 +11,9 @@ pub mod tagged;
 pub mod time;
 
 pub use actor::{Actor, Role};
-pub use booking::{Booking, BookingId, BookingStatus, ContactName, Email, FieldError, SessionKind, Topic};
+pub use booking::{
+    Booking, BookingId, BookingStatus, CancelReason, ContactName, Email, FieldError, SessionKind, Topic,
+};
 pub use municipality::{GeoPoint, Municipalities, Municipality, MunicipalityCode, Population, TownHall};
 pub use time::{COPENHAGEN, LocalTime};
 
@@ -19,6 +21,7 @@ pub mod allocation;
 pub mod api;
 pub mod enrolment;
 pub mod ical;
+pub mod lifecycle;
 pub mod schedule;
 pub use allocation::{
     AllocationError, Key, KeyKind, Kroner, Percent, Plan, PlanParams, PlanRow, PlanTotals, Share, YearSummary,
@@ -29,6 +32,7 @@ pub use enrolment::{
     StatusKind, TransitionError, overview,
 };
 pub use ical::{CalendarInfo, Organizer, booking_to_ics, calendar_feed};
+pub use lifecycle::{Event, Refusal, Snapshot};
 pub use schedule::{
     Availability, ClosedDays, DateException, DayStatus, InvalidAvailability, Leg, RuleViolation, Rules, Slot,
     SlotQuery, SlotsError, Stop, TravelRules, WeeklyHours, WorkingHours, check_booking, day_route, open_slots,

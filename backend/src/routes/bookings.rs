@@ -4,27 +4,26 @@
 
 use axum::{
     Json, Router,
-    body::Bytes,
-    extract::{State, rejection::BytesRejection},
+    extract::{FromRequest, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 use dk2020_model::{
-    Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, MunicipalityCode, Role, Topic,
-    api::{BookingRequest, BookingsResponse, BusyTime, CancelRequest, MAX_REASON_CHARS, RescheduleRequest},
+    Actor, Booking, BookingId, MunicipalityCode, Role,
+    api::{BookingRequest, BookingsResponse, BusyTime, CancelRequest, RescheduleRequest},
     ical::{CalendarInfo, booking_to_ics},
-    schedule::check_booking,
+    lifecycle::may_change,
 };
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use crate::{
     auth::Auth,
     error::ApiError,
-    extract::{JsonBody, PathParam, QueryPairs},
+    extract::{JsonBody, OptionalJsonBody, PathParam, QueryPairs},
     routes::slots::parse_date,
     state::AppState,
-    store::{BookingFilter, StoreError},
+    store::BookingFilter,
 };
 
 pub fn router() -> Router<AppState> {
@@ -67,14 +66,6 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_string()))
 }
 
-fn end_of(start: LocalTime, minutes: u32) -> Result<LocalTime, ApiError> {
-    start
-        .timestamp()
-        .checked_add(SignedDuration::from_mins(i64::from(minutes)))
-        .map(LocalTime::new)
-        .map_err(|_| ApiError::bad_request("start is out of range"))
-}
-
 async fn create(
     auth: Auth,
     State(state): State<AppState>,
@@ -82,36 +73,13 @@ async fn create(
     JsonBody(request): JsonBody<BookingRequest>,
 ) -> Result<Response, ApiError> {
     auth.require(&[Role::Municipality])?;
-    auth.may_act_for(request.municipality)?;
+    let by = auth.may_act_for(request.municipality)?;
     let key = idempotency_key(&headers)?;
-    let topic = Topic::parse(&request.topic).map_err(ApiError::bad_request)?;
-    let contact_name = ContactName::parse(&request.contact_name).map_err(ApiError::bad_request)?;
-    let contact_email = Email::parse(&request.contact_email).map_err(ApiError::bad_request)?;
     let now = state.now();
-    let availability = state.store.availability().await?;
-    let municipalities = state.store.municipalities().await?;
-    let end = end_of(request.start, availability.rules.duration_minutes(request.kind))?;
-    let booking = Booking {
-        id: new_booking_id(now),
-        municipality: request.municipality,
-        kind: request.kind,
-        start: request.start,
-        end,
-        topic,
-        contact_name,
-        contact_email,
-        status: BookingStatus::Confirmed,
-        created_at: now,
-        changed_at: now,
-    };
-    let check = |existing: &[Booking]| {
-        check_booking(&availability, &municipalities, booking.municipality, booking.kind, booking.start, existing, now)
-            .map(drop)
-    };
-    let created = state.store.create_booking(&booking, key.as_deref(), now, &check).await?;
-    tracing::info!(id = %created.booking.id, municipality = %created.booking.municipality, replay = !created.created, "booking created");
+    let created = state.store.create_booking(&request, new_booking_id(now), by, key.as_deref(), now).await?;
+    tracing::info!(id = %created.booking.id, municipality = %created.booking.municipality, replay = !created.is_new(), "booking created");
     let mut response = (StatusCode::CREATED, Json(created.booking)).into_response();
-    if !created.created {
+    if created.event.is_none() {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
@@ -169,51 +137,26 @@ async fn list(
     }
 }
 
-/// The booking, if the caller may see and change it: its municipality or the coordinator.
-async fn owned_booking(auth: Auth, state: &AppState, raw_id: &str) -> Result<(Actor, Booking), ApiError> {
-    let actor = auth.require(&[Role::Municipality, Role::Coordinator])?;
-    let id = BookingId::parse(raw_id).map_err(|_| ApiError::not_found(format!("booking {raw_id:?}")))?;
-    let booking = state.store.booking(&id).await?;
-    if let Actor::Municipality { municipality } = actor
-        && municipality != booking.municipality
-    {
-        return Err(ApiError::Forbidden("this booking belongs to another municipality".into()));
-    }
-    Ok((actor, booking))
+/// A booking id from the path; one that cannot exist is simply not found.
+fn booking_id(raw: &str) -> Result<BookingId, ApiError> {
+    BookingId::parse(raw).map_err(|_| ApiError::not_found(format!("booking {raw:?}")))
 }
 
 async fn cancel(
     auth: Auth,
     State(state): State<AppState>,
     PathParam(id): PathParam,
-    body: Result<Bytes, BytesRejection>,
+    body: Request,
 ) -> Result<Json<Booking>, ApiError> {
-    // The body is optional, hence raw bytes; its rejections still get the API's JSON errors.
-    let body = body.map_err(|r| match r.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(crate::app::BODY_LIMIT),
-        _ => ApiError::bad_request(r.body_text()),
-    })?;
-    let (actor, booking) = owned_booking(auth, &state, &id).await?;
-    let request: CancelRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        CancelRequest::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request(format!("the body must be {{\"reason\": \"…\"}}: {e}")))?
-    };
-    let reason = request.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
-    if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
-        return Err(ApiError::bad_request(format!("the reason is too long: at most {MAX_REASON_CHARS} characters")));
-    }
-    let now = state.now();
-    if matches!(actor, Actor::Municipality { .. }) && booking.start.timestamp() <= now {
-        return Err(ApiError::Unprocessable("the session has already started; ask the coordinator".into()));
-    }
-    let cancelled = state.store.cancel_booking(&booking.id, actor, reason, now).await.map_err(|e| match e {
-        StoreError::Conflict(_) => ApiError::Conflict("the booking is already cancelled".into()),
-        other => other.into(),
-    })?;
-    tracing::info!(id = %cancelled.id, by = %actor.role(), "booking cancelled");
-    Ok(Json(cancelled))
+    let by = auth.require(&[Role::Municipality, Role::Coordinator])?;
+    let id = booking_id(&id)?;
+    // Whether the caller may cancel it is known before the (optional) body
+    // is read, so a refused body stays unread (and the connection closes).
+    may_change(by, &state.store.booking(&id).await?)?;
+    let OptionalJsonBody(request) = OptionalJsonBody::<CancelRequest>::from_request(body, &state).await?;
+    let event = state.store.cancel_booking(&id, by, request.reason.map(String::from), state.now()).await?;
+    tracing::info!(id = %event.booking().id, by = %by.role(), "booking cancelled");
+    Ok(Json(event.booking().clone()))
 }
 
 async fn reschedule(
@@ -222,25 +165,16 @@ async fn reschedule(
     PathParam(id): PathParam,
     JsonBody(request): JsonBody<RescheduleRequest>,
 ) -> Result<Json<Booking>, ApiError> {
-    let (_, booking) = owned_booking(auth, &state, &id).await?;
-    if !booking.is_confirmed() {
-        return Err(ApiError::Conflict("a cancelled booking cannot be moved; book a new time".into()));
-    }
-    let now = state.now();
-    let availability = state.store.availability().await?;
-    let municipalities = state.store.municipalities().await?;
-    let end = end_of(request.start, availability.rules.duration_minutes(booking.kind))?;
-    let check = |others: &[Booking]| {
-        check_booking(&availability, &municipalities, booking.municipality, booking.kind, request.start, others, now)
-            .map(drop)
-    };
-    let moved = state.store.reschedule_booking(&booking.id, request.start, end, now, &check).await?;
-    tracing::info!(id = %moved.id, "booking rescheduled");
-    Ok(Json(moved))
+    let by = auth.require(&[Role::Municipality, Role::Coordinator])?;
+    let event = state.store.reschedule_booking(&booking_id(&id)?, request.start, by, state.now()).await?;
+    tracing::info!(id = %event.booking().id, "booking rescheduled");
+    Ok(Json(event.booking().clone()))
 }
 
 async fn ics(auth: Auth, State(state): State<AppState>, PathParam(id): PathParam) -> Result<Response, ApiError> {
-    let (_, booking) = owned_booking(auth, &state, &id).await?;
+    let by = auth.require(&[Role::Municipality, Role::Coordinator])?;
+    let booking = state.store.booking(&booking_id(&id)?).await?;
+    may_change(by, &booking)?;
     let municipalities = state.store.municipalities().await?;
     let body = booking_to_ics(&booking, &municipalities, &CalendarInfo::default());
     Ok(crate::downloads::attachment(body.into_bytes(), crate::downloads::ICS, &format!("dk2020-{}.ics", booking.id)))

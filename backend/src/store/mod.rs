@@ -10,8 +10,10 @@ use async_trait::async_trait;
 use dk2020_model::{
     Actor, Booking, BookingId, LocalTime, Municipalities, MunicipalityCode, Population,
     allocation::PlanParams,
+    api::BookingRequest,
     enrolment::{Rounds, StatusChange},
-    schedule::{Availability, RuleViolation},
+    lifecycle::{Event, Refusal},
+    schedule::Availability,
 };
 use jiff::Timestamp;
 
@@ -25,9 +27,9 @@ pub enum StoreError {
     /// A concurrent change won, or the change conflicts with the stored state.
     #[error("{0}")]
     Conflict(String),
-    /// The booking check refused the booking inside the store's transaction.
+    /// The model refused the booking change inside the store's transaction.
     #[error("{0}")]
-    Rejected(RuleViolation),
+    Refused(Refusal),
     /// The store cannot be reached (network, throttling after retries).
     #[error("the database cannot be reached right now, try again in a moment: {0}")]
     Unavailable(String),
@@ -37,9 +39,12 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Checks a booking against the confirmed bookings that end after "now", inside
-/// the store's write transaction, so the check and the write cannot race.
-pub type BookingCheck<'a> = &'a (dyn Fn(&[Booking]) -> Result<(), RuleViolation> + Send + Sync);
+impl StoreError {
+    /// Stored data that cannot be read back: never a panic, an internal error.
+    pub(crate) fn corrupt(what: impl std::fmt::Display, e: impl std::fmt::Display) -> Self {
+        StoreError::Internal(anyhow::anyhow!("unreadable {what} in the database: {e}"))
+    }
+}
 
 /// Which bookings to list.
 #[derive(Debug, Clone, Default)]
@@ -63,12 +68,19 @@ impl BookingFilter {
     }
 }
 
-/// The result of creating a booking: `created` is false when an earlier request
-/// with the same idempotency key already made it.
+/// The result of creating a booking: `event` is `None` when an earlier request
+/// with the same idempotency key already made it (nothing happened now).
 #[derive(Debug, Clone)]
 pub struct Created {
     pub booking: Booking,
-    pub created: bool,
+    pub event: Option<Event>,
+}
+
+impl Created {
+    /// Whether this request made the booking (not a replay).
+    pub fn is_new(&self) -> bool {
+        self.event.is_some()
+    }
 }
 
 #[async_trait]
@@ -100,62 +112,44 @@ pub trait Store: Send + Sync + 'static {
     /// Ordered by start.
     async fn bookings(&self, filter: &BookingFilter) -> StoreResult<Vec<Booking>>;
 
-    /// Writes `booking` if `check` accepts it against the confirmed bookings
-    /// ending after `now`, atomically. With an idempotency key that was seen
-    /// before (for the same municipality), returns the booking made then.
+    /// Books `draft` as booking `id` if the model's [`dk2020_model::lifecycle::book`]
+    /// accepts it against the settings and the confirmed bookings read under
+    /// the same guard as the write. With an idempotency key seen before (for
+    /// the same municipality), returns the booking made then, and no event.
     async fn create_booking(
         &self,
-        booking: &Booking,
+        draft: &BookingRequest,
+        id: BookingId,
+        by: Actor,
         idempotency_key: Option<&str>,
         now: Timestamp,
-        check: BookingCheck<'_>,
     ) -> StoreResult<Created>;
 
-    /// Marks a confirmed booking cancelled.
+    /// Cancels a booking as [`dk2020_model::lifecycle::cancel`] decides.
     async fn cancel_booking(
         &self,
         id: &BookingId,
         by: Actor,
         reason: Option<String>,
-        at: Timestamp,
-    ) -> StoreResult<Booking>;
+        now: Timestamp,
+    ) -> StoreResult<Event>;
 
-    /// Moves a confirmed booking in one atomic step: `check` sees the other
-    /// confirmed bookings (without this one); the old time is freed only if the
+    /// Moves a booking to `start` in one atomic step, as
+    /// [`dk2020_model::lifecycle::reschedule`] decides: the old time is freed only if the
     /// new one is written.
     async fn reschedule_booking(
         &self,
         id: &BookingId,
         start: LocalTime,
-        end: LocalTime,
-        at: Timestamp,
-        check: BookingCheck<'_>,
-    ) -> StoreResult<Booking>;
+        by: Actor,
+        now: Timestamp,
+    ) -> StoreResult<Event>;
 }
 
-/// Whether `change` may follow `last` (the municipality's last recorded change,
-/// `None` before the first): it must start from the current status and not be
-/// dated before `last`, so the stored history always replays. Both stores call
-/// this inside their write, so a concurrent change is a `Conflict`.
+/// Whether `change` may follow `last` (the municipality's last recorded
+/// change), by the model's own rule ([`dk2020_model::enrolment::may_follow`]):
+/// both stores call this inside their write, so a concurrent change is a
+/// `Conflict`.
 pub(crate) fn check_appendable(change: &StatusChange, last: Option<&StatusChange>) -> StoreResult<()> {
-    let name = change.municipality.name();
-    let current = match last {
-        Some(last) => last.to,
-        None => dk2020_model::enrolment::Enrolment::initial_state().status(change.municipality),
-    };
-    if current != change.from {
-        return Err(StoreError::Conflict(format!(
-            "the status of {name} was changed meanwhile: it is now \"{current}\", not \"{}\"; reload and try again",
-            change.from
-        )));
-    }
-    if let Some(last) = last
-        && change.at < last.at
-    {
-        return Err(StoreError::Conflict(format!(
-            "the change of {name} is dated {}, before its last recorded change at {}",
-            change.at, last.at
-        )));
-    }
-    Ok(())
+    dk2020_model::enrolment::may_follow(change, last).map_err(|e| StoreError::Conflict(e.to_string()))
 }

@@ -2,11 +2,11 @@
 //! migrations versioned in code and tracked with `PRAGMA user_version`.
 //!
 //! rusqlite is synchronous, so every operation runs on tokio's blocking pool
-//! with the one connection held behind an async mutex. Writes that must not
-//! race (a booking and the check that its time is still free) run in a single
-//! `BEGIN IMMEDIATE` transaction: the connection, and SQLite's write lock, stay
-//! held while the check runs, so nothing can slip in between the check and
-//! the write.
+//! with the one connection held behind an async mutex. A booking change runs
+//! in a single `BEGIN IMMEDIATE` transaction: it reads the settings and the
+//! bookings the rules look at, lets the model decide
+//! ([`dk2020_model::lifecycle`]) and writes the result, all with SQLite's write
+//! lock held, so nothing can slip in between the check and the write.
 //!
 //! Layout:
 //! - `settings(key, json)`: rounds, budget parameters and availability as JSON.
@@ -40,7 +40,9 @@ use dk2020_model::{
     Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
     Population, SessionKind, Topic,
     allocation::PlanParams,
+    api::BookingRequest,
     enrolment::{Rounds, StatusChange},
+    lifecycle::{self, Event, Snapshot},
     schedule::Availability,
 };
 use jiff::{Timestamp, civil::Date};
@@ -48,7 +50,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 use serde::{Serialize, de::DeserializeOwned};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use super::{BookingCheck, BookingFilter, Created, Store, StoreError, StoreResult, cache::Cached};
+use super::{BookingFilter, Created, Store, StoreError, StoreResult, cache::Cached};
 
 /// How long a statement waits for another connection's lock before giving up
 /// with `SQLITE_BUSY` (reported as [`StoreError::Unavailable`]).
@@ -353,11 +355,6 @@ impl<T> Db<T> for rusqlite::Result<T> {
     }
 }
 
-/// Stored data that cannot be read back: never a panic, an internal error.
-fn corrupt(what: impl std::fmt::Display, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Internal(anyhow::anyhow!("unreadable {what} in the database: {e}"))
-}
-
 fn begin_immediate(conn: &Connection) -> StoreResult<()> {
     conn.execute_batch("BEGIN IMMEDIATE").db()
 }
@@ -416,7 +413,7 @@ fn read_setting<T: DeserializeOwned + Default>(conn: &Connection, key: &str) -> 
     let json: Option<String> =
         conn.query_row("SELECT json FROM settings WHERE key = ?1", [key], |row| row.get(0)).optional().db()?;
     match json {
-        Some(json) => serde_json::from_str(&json).map_err(|e| corrupt(format_args!("setting {key:?}"), e)),
+        Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::corrupt(format_args!("setting {key:?}"), e)),
         // Seeded on open; a row that went missing reads as the default.
         None => Ok(T::default()),
     }
@@ -450,9 +447,9 @@ fn read_municipalities(conn: &Connection) -> StoreResult<Municipalities> {
         let code = u16::try_from(code)
             .ok()
             .and_then(|c| MunicipalityCode::new(c).ok())
-            .ok_or_else(|| corrupt(&what, "not a municipality of the region"))?;
-        let inhabitants = u32::try_from(inhabitants).map_err(|e| corrupt(&what, e))?;
-        let as_of = as_of.parse::<Date>().map_err(|e| corrupt(&what, e))?;
+            .ok_or_else(|| StoreError::corrupt(&what, "not a municipality of the region"))?;
+        let inhabitants = u32::try_from(inhabitants).map_err(|e| StoreError::corrupt(&what, e))?;
+        let as_of = as_of.parse::<Date>().map_err(|e| StoreError::corrupt(&what, e))?;
         updates.push((code, Population { inhabitants, as_of }));
     }
     Ok(Municipalities::builtin().with_populations(updates))
@@ -469,7 +466,7 @@ fn read_status_changes(conn: &Connection) -> StoreResult<Vec<StatusChange>> {
 }
 
 fn parse_change(seq: i64, json: &str) -> StoreResult<StatusChange> {
-    serde_json::from_str(json).map_err(|e| corrupt(format_args!("status change #{seq}"), e))
+    serde_json::from_str(json).map_err(|e| StoreError::corrupt(format_args!("status change #{seq}"), e))
 }
 
 fn last_change(conn: &Connection, municipality: MunicipalityCode) -> StoreResult<Option<StatusChange>> {
@@ -537,7 +534,7 @@ impl BookingRow {
 
     fn into_booking(self) -> StoreResult<Booking> {
         let what = format!("booking {:?}", self.id);
-        let bad = |e: &dyn std::fmt::Display| corrupt(&what, e);
+        let bad = |e: &dyn std::fmt::Display| StoreError::corrupt(&what, e);
         let instant = |(s, ns): (i64, i64)| -> StoreResult<Timestamp> {
             let ns = i32::try_from(ns).map_err(|e| bad(&e))?;
             Timestamp::new(s, ns).map_err(|e| bad(&e))
@@ -564,13 +561,6 @@ impl BookingRow {
 fn split(t: LocalTime) -> (i64, i32) {
     let ts = t.timestamp();
     (ts.as_second(), ts.subsec_nanosecond())
-}
-
-fn state_of(status: &BookingStatus) -> &'static str {
-    match status {
-        BookingStatus::Confirmed => "confirmed",
-        BookingStatus::Cancelled { .. } => "cancelled",
-    }
 }
 
 fn status_json(status: &BookingStatus) -> StoreResult<String> {
@@ -650,7 +640,7 @@ fn insert_booking(conn: &Connection, b: &Booking) -> StoreResult<()> {
             status_json(&b.status)?,
             b.created_at.to_string(),
             b.changed_at.to_string(),
-            state_of(&b.status),
+            b.status.state(),
         ],
     );
     match result {
@@ -660,14 +650,6 @@ fn insert_booking(conn: &Connection, b: &Booking) -> StoreResult<()> {
         }
         Err(e) => Err(db_err(e)),
     }
-}
-
-/// What the first half of a create finds.
-enum Existing {
-    /// The idempotency key was used before: the booking made then.
-    Replay(Booking),
-    /// The confirmed bookings the check must see.
-    Check(Vec<Booking>),
 }
 
 // ---------------------------------------------------------------------------
@@ -768,52 +750,33 @@ impl Store for SqliteStore {
 
     async fn create_booking(
         &self,
-        booking: &Booking,
+        draft: &BookingRequest,
+        id: BookingId,
+        by: Actor,
         idempotency_key: Option<&str>,
         now: Timestamp,
-        check: BookingCheck<'_>,
     ) -> StoreResult<Created> {
-        let municipality = booking.municipality.get();
+        let draft = draft.clone();
         let key = idempotency_key.map(str::to_string);
-
-        // One transaction from here to the commit: read what the check needs...
-        let locked = self.lock().await;
-        // Dropped while the connection is held, so no listing can refill it
-        // before this write is committed or rolled back.
-        self.caches.confirmed.clear();
-        let (locked, existing) = blocking(locked, {
-            let key = key.clone();
-            move |conn| {
-                begin_immediate(conn)?;
-                if let Some(key) = key {
-                    let earlier: Option<String> = conn
-                        .query_row(
-                            "SELECT booking_id FROM idempotency_keys WHERE municipality = ?1 AND key = ?2",
-                            params![municipality, key],
-                            |row| row.get(0),
-                        )
-                        .optional()
-                        .db()?;
-                    if let Some(id) = earlier {
-                        return Ok(Existing::Replay(require_booking(conn, &id)?));
-                    }
+        self.booking_write(move |conn| {
+            let municipality = draft.municipality.get();
+            if let Some(key) = &key {
+                let earlier: Option<String> = conn
+                    .query_row(
+                        "SELECT booking_id FROM idempotency_keys WHERE municipality = ?1 AND key = ?2",
+                        params![municipality, key],
+                        |row| row.get(0),
+                    )
+                    .optional()
+                    .db()?;
+                if let Some(earlier) = earlier {
+                    return Ok(Created { booking: require_booking(conn, &earlier)?, event: None });
                 }
-                Ok(Existing::Check(confirmed_ending_after(conn, now, None)?))
             }
-        })
-        .await?;
-        let confirmed = match existing {
-            // `locked` is dropped: the read-only transaction is rolled back.
-            Existing::Replay(booking) => return Ok(Created { booking, created: false }),
-            Existing::Check(confirmed) => confirmed,
-        };
-
-        // ...check, with the write lock still held (a refusal rolls back)...
-        check(&confirmed).map_err(StoreError::Rejected)?;
-
-        // ...and write.
-        let booking = booking.clone();
-        let (_, booking) = blocking(locked, move |conn| {
+            let (availability, municipalities, confirmed) = snapshot(conn, now)?;
+            let snapshot =
+                Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
+            let (booking, event) = lifecycle::book(snapshot, draft, id, by, now).map_err(StoreError::Refused)?;
             insert_booking(conn, &booking)?;
             if let Some(key) = key {
                 conn.execute(
@@ -822,11 +785,9 @@ impl Store for SqliteStore {
                 )
                 .db()?;
             }
-            commit(conn)?;
-            Ok(booking)
+            Ok(Created { booking, event: Some(event) })
         })
-        .await?;
-        Ok(Created { booking, created: true })
+        .await
     }
 
     async fn cancel_booking(
@@ -834,26 +795,14 @@ impl Store for SqliteStore {
         id: &BookingId,
         by: Actor,
         reason: Option<String>,
-        at: Timestamp,
-    ) -> StoreResult<Booking> {
+        now: Timestamp,
+    ) -> StoreResult<Event> {
         let id = id.clone();
-        let caches = self.caches.clone();
-        self.run(move |conn| {
-            caches.confirmed.clear();
-            begin_immediate(conn)?;
-            let mut booking = require_booking(conn, id.as_str())?;
-            if !booking.is_confirmed() {
-                return Err(StoreError::Conflict(format!("booking {id} is already cancelled")));
-            }
-            booking.status = BookingStatus::Cancelled { by, reason };
-            booking.changed_at = at;
-            conn.execute(
-                "UPDATE bookings SET state = ?2, status = ?3, changed_at = ?4 WHERE id = ?1",
-                params![id.as_str(), state_of(&booking.status), status_json(&booking.status)?, at.to_string()],
-            )
-            .db()?;
-            commit(conn)?;
-            Ok(booking)
+        self.booking_write(move |conn| {
+            let booking = require_booking(conn, id.as_str())?;
+            let (cancelled, event) = lifecycle::cancel(&booking, by, reason, now).map_err(StoreError::Refused)?;
+            update_booking(conn, &cancelled)?;
+            Ok(event)
         })
         .await
     }
@@ -862,51 +811,73 @@ impl Store for SqliteStore {
         &self,
         id: &BookingId,
         start: LocalTime,
-        end: LocalTime,
-        at: Timestamp,
-        check: BookingCheck<'_>,
-    ) -> StoreResult<Booking> {
-        // One transaction: load the booking and the others...
-        let locked = self.lock().await;
-        self.caches.confirmed.clear();
-        let (locked, (mut booking, others)) = blocking(locked, {
-            let id = id.clone();
-            move |conn| {
-                begin_immediate(conn)?;
-                let booking = require_booking(conn, id.as_str())?;
-                if !booking.is_confirmed() {
-                    return Err(StoreError::Conflict(format!(
-                        "booking {id} is cancelled and cannot be moved; make a new booking"
-                    )));
-                }
-                let others = confirmed_ending_after(conn, at, Some(id.as_str()))?;
-                Ok((booking, others))
-            }
+        by: Actor,
+        now: Timestamp,
+    ) -> StoreResult<Event> {
+        let id = id.clone();
+        self.booking_write(move |conn| {
+            let booking = require_booking(conn, id.as_str())?;
+            let (availability, municipalities, confirmed) = snapshot(conn, now)?;
+            let snapshot =
+                Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
+            let (moved, event) =
+                lifecycle::reschedule(snapshot, &booking, start, by, now).map_err(StoreError::Refused)?;
+            update_booking(conn, &moved)?;
+            Ok(event)
         })
-        .await?;
+        .await
+    }
+}
 
-        // ...check the new time against the others (a refusal rolls back and
-        // leaves the booking as it was)...
-        check(&others).map_err(StoreError::Rejected)?;
+/// What the booking rules look at, read inside the write transaction: the
+/// settings as they are now, and the confirmed bookings that can conflict.
+fn snapshot(conn: &Connection, now: Timestamp) -> StoreResult<(Availability, Municipalities, Vec<Booking>)> {
+    Ok((read_setting(conn, AVAILABILITY)?, read_municipalities(conn)?, confirmed_ending_after(conn, now, None)?))
+}
 
-        // ...and move it.
-        booking.start = start;
-        booking.end = end;
-        booking.changed_at = at;
-        let (_, booking) = blocking(locked, move |conn| {
-            let (start_s, start_ns) = split(booking.start);
-            let (end_s, end_ns) = split(booking.end);
-            conn.execute(
-                "UPDATE bookings SET start_s = ?2, start_ns = ?3, end_s = ?4, end_ns = ?5, changed_at = ?6
-                 WHERE id = ?1",
-                params![booking.id.as_str(), start_s, start_ns, end_s, end_ns, booking.changed_at.to_string()],
-            )
-            .db()?;
+/// Writes a changed booking's state and times (its id, municipality, kind
+/// and contact never change).
+fn update_booking(conn: &Connection, b: &Booking) -> StoreResult<()> {
+    let (start_s, start_ns) = split(b.start);
+    let (end_s, end_ns) = split(b.end);
+    conn.execute(
+        "UPDATE bookings SET start_s = ?2, start_ns = ?3, end_s = ?4, end_ns = ?5, state = ?6, status = ?7,
+         changed_at = ?8 WHERE id = ?1",
+        params![
+            b.id.as_str(),
+            start_s,
+            start_ns,
+            end_s,
+            end_ns,
+            b.status.state(),
+            status_json(&b.status)?,
+            b.changed_at.to_string()
+        ],
+    )
+    .db()?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Runs one booking change in a single `BEGIN IMMEDIATE` transaction: the
+    /// reads of `f`, the model's decision and the writes happen with SQLite's
+    /// write lock held, so no other write slips in between. A refusal rolls
+    /// back. The copy of the confirmed bookings is dropped first, with the
+    /// connection held, so no listing can refill it before the commit.
+    async fn booking_write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let caches = self.caches.clone();
+        self.run(move |conn| {
+            caches.confirmed.clear();
+            begin_immediate(conn)?;
+            let result = f(conn)?;
             commit(conn)?;
-            Ok(booking)
+            Ok(result)
         })
-        .await?;
-        Ok(booking)
+        .await
     }
 }
 

@@ -1,7 +1,7 @@
 //! Cancelling a booking with an optional reason: the municipality's booking
 //! list and the coordinator's agenda ask the same way.
 
-use dk2020_model::{Booking, api::CancelRequest};
+use dk2020_model::{Booking, CancelReason, api::CancelRequest};
 use gloo_net::http::Method;
 use leptos::{prelude::*, task::spawn_local};
 
@@ -30,7 +30,9 @@ pub fn cancel_box(
         let text = reason.get_untracked().trim().to_string();
         busy.set(true);
         spawn_local(async move {
-            let body = CancelRequest { reason: (!text.is_empty()).then_some(text) };
+            // The field holds at most `CancelReason::MAX_CHARS` characters of one
+            // line, so a reason typed there always parses; blank is no reason.
+            let body = CancelRequest { reason: CancelReason::parse(&text).ok() };
             done(api.send(Method::POST, &format!("/api/bookings/{id}/cancel"), &body, None).await);
             busy.set(false);
         });
@@ -41,7 +43,7 @@ pub fn cancel_box(
             <input
                 id=reason_id
                 type="text"
-                maxlength="500"
+                maxlength=CancelReason::MAX_CHARS
                 prop:value=move || reason.get()
                 on:input=move |ev| reason.set(event_target_value(&ev))
             />

@@ -248,9 +248,9 @@ fn booking_form(
             municipality,
             kind: slot.kind,
             start: slot.start,
-            topic: t.to_string(),
-            contact_name: n.to_string(),
-            contact_email: e.to_string(),
+            topic: t,
+            contact_name: n,
+            contact_email: e,
         };
         let api = api.clone();
         busy.set(true);
@@ -290,7 +290,7 @@ fn booking_form(
                     </p>
                     {text_field("topic", "Emne for sessionen", "text", "off", Topic::MAX_CHARS, topic)}
                     {text_field("contact-name", "Kontaktperson", "text", "name", ContactName::MAX_CHARS, name)}
-                    {text_field("contact-email", "E-mail", "email", "email", 254, email)}
+                    {text_field("contact-email", "E-mail", "email", "email", Email::MAX_CHARS, email)}
                     <div class="actions">
                         <button type="submit" class="primary" disabled=move || busy.get()>
                             {move || if busy.get() { "Booker …" } else { "Book tiden" }}

@@ -77,15 +77,63 @@ where
 /// Why a `TransactWriteItems` did not happen.
 #[derive(Debug)]
 pub enum TxError {
-    /// DynamoDB cancelled it: one code per item, in order (`None` for the
-    /// items that were fine, `ConditionalCheckFailed`, `TransactionConflict`,
-    /// `ThrottlingError`, ...).
-    Cancelled(Vec<Option<String>>),
+    /// DynamoDB cancelled it: see [`Cancelled`].
+    Cancelled(Cancelled),
     Other(StoreError),
 }
 
+/// The cancellation reasons of a transaction, one per item, each with the
+/// name the item was given when the transaction was built ([`Tx`]), so a
+/// failed condition is told by what it guards, not by its position.
+#[derive(Debug)]
+pub struct Cancelled(Vec<(&'static str, Option<String>)>);
+
+impl Cancelled {
+    /// Whether the item named `name` failed its condition.
+    pub fn failed(&self, name: &str) -> bool {
+        self.0.iter().any(|(n, r)| *n == name && r.as_deref() == Some("ConditionalCheckFailed"))
+    }
+
+    /// Whether the transaction may succeed when tried again as it is
+    /// (another transaction held an item, or DynamoDB throttled it).
+    pub fn transient(&self) -> bool {
+        self.0
+            .iter()
+            .filter_map(|(_, r)| r.as_deref())
+            .any(|r| matches!(r, "TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded"))
+    }
+
+    /// A cancellation that nothing here explains: a validation error (e.g. an
+    /// item grown past 400 KB) is our fault.
+    pub fn unexplained(&self, operation: &str) -> StoreError {
+        StoreError::Internal(anyhow::anyhow!("DynamoDB cancelled the {operation} transaction: {:?}", self.0))
+    }
+}
+
+/// The items of one `TransactWriteItems`, each with a name for its
+/// cancellation reason.
+#[derive(Default)]
+pub struct Tx {
+    names: Vec<&'static str>,
+    items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+}
+
+impl Tx {
+    pub fn with(mut self, name: &'static str, item: aws_sdk_dynamodb::types::TransactWriteItem) -> Self {
+        self.names.push(name);
+        self.items.push(item);
+        self
+    }
+
+    pub fn into_items(self) -> (Vec<&'static str>, Vec<aws_sdk_dynamodb::types::TransactWriteItem>) {
+        (self.names, self.items)
+    }
+}
+
 impl TxError {
-    pub fn from_sdk<R>(err: SdkError<TransactWriteItemsError, R>) -> Self
+    /// The SDK's error, with the cancellation reasons named after `names`
+    /// (the items in the order they were sent).
+    pub fn from_sdk<R>(err: SdkError<TransactWriteItemsError, R>, names: &[&'static str]) -> Self
     where
         R: std::fmt::Debug + Send + Sync + 'static,
     {
@@ -93,30 +141,9 @@ impl TxError {
             let reasons = cancelled
                 .cancellation_reasons()
                 .iter()
-                .map(|r| r.code().filter(|c| !c.is_empty() && *c != "None").map(str::to_string))
-                .collect();
-            return TxError::Cancelled(reasons);
+                .map(|r| r.code().filter(|c| !c.is_empty() && *c != "None").map(str::to_string));
+            return TxError::Cancelled(Cancelled(names.iter().copied().zip(reasons).collect()));
         }
         TxError::Other(sdk_error("TransactWriteItems", err))
     }
-}
-
-/// Whether item `index` of a cancelled transaction failed its condition.
-pub fn failed_condition(reasons: &[Option<String>], index: usize) -> bool {
-    reasons.get(index).is_some_and(|r| r.as_deref() == Some("ConditionalCheckFailed"))
-}
-
-/// Whether a cancelled transaction may succeed when tried again as it is
-/// (another transaction held an item, or DynamoDB throttled it).
-pub fn transient(reasons: &[Option<String>]) -> bool {
-    reasons
-        .iter()
-        .flatten()
-        .any(|r| matches!(r.as_str(), "TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded"))
-}
-
-/// A cancelled transaction that nothing here explains: a validation error
-/// (e.g. an item grown past 400 KB) is our fault.
-pub fn unexplained(operation: &str, reasons: &[Option<String>]) -> StoreError {
-    StoreError::Internal(anyhow::anyhow!("DynamoDB cancelled the {operation} transaction: {reasons:?}"))
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use dk2020_model::{
-    Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, MunicipalityCode, Population, SessionKind, Topic,
+    Booking, BookingId, ContactName, Email, LocalTime, MunicipalityCode, Population, SessionKind, Topic,
     enrolment::StatusChange,
 };
 use jiff::{Timestamp, civil::Date};
@@ -119,16 +119,11 @@ pub fn ends_after_bound(t: Timestamp) -> String {
 
 // -- Reading attributes ------------------------------------------------------
 
-/// Stored data that cannot be read back: never a panic, an internal error.
-pub fn corrupt(what: impl std::fmt::Display, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Internal(anyhow::anyhow!("unreadable {what} in DynamoDB: {e}"))
-}
-
 pub fn get_s<'a>(item: &'a Item, name: &str, what: &str) -> StoreResult<&'a str> {
     match item.get(name) {
         Some(AttributeValue::S(v)) => Ok(v),
-        Some(_) => Err(corrupt(what, format_args!("attribute {name} is not a string"))),
-        None => Err(corrupt(what, format_args!("attribute {name} is missing"))),
+        Some(_) => Err(StoreError::corrupt(what, format_args!("attribute {name} is not a string"))),
+        None => Err(StoreError::corrupt(what, format_args!("attribute {name} is missing"))),
     }
 }
 
@@ -137,9 +132,11 @@ where
     T::Err: std::fmt::Display,
 {
     match item.get(name) {
-        Some(AttributeValue::N(v)) => v.parse().map_err(|e| corrupt(what, format_args!("attribute {name}: {e}"))),
-        Some(_) => Err(corrupt(what, format_args!("attribute {name} is not a number"))),
-        None => Err(corrupt(what, format_args!("attribute {name} is missing"))),
+        Some(AttributeValue::N(v)) => {
+            v.parse().map_err(|e| StoreError::corrupt(what, format_args!("attribute {name}: {e}")))
+        }
+        Some(_) => Err(StoreError::corrupt(what, format_args!("attribute {name} is not a number"))),
+        None => Err(StoreError::corrupt(what, format_args!("attribute {name} is missing"))),
     }
 }
 
@@ -154,7 +151,7 @@ pub fn get_n_opt(item: &Item, name: &str, what: &str) -> StoreResult<Option<u64>
 pub fn get_map<'a>(item: &'a Item, name: &str, what: &str) -> StoreResult<Option<&'a Item>> {
     match item.get(name) {
         Some(AttributeValue::M(m)) => Ok(Some(m)),
-        Some(_) => Err(corrupt(what, format_args!("attribute {name} is not a map"))),
+        Some(_) => Err(StoreError::corrupt(what, format_args!("attribute {name} is not a map"))),
         None => Ok(None),
     }
 }
@@ -164,17 +161,10 @@ pub fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
 }
 
 pub fn from_json<T: DeserializeOwned>(json: &str, what: &str) -> StoreResult<T> {
-    serde_json::from_str(json).map_err(|e| corrupt(what, e))
+    serde_json::from_str(json).map_err(|e| StoreError::corrupt(what, e))
 }
 
 // -- Bookings ----------------------------------------------------------------
-
-fn state_of(status: &BookingStatus) -> &'static str {
-    match status {
-        BookingStatus::Confirmed => "confirmed",
-        BookingStatus::Cancelled { .. } => "cancelled",
-    }
-}
 
 /// The attributes of a booking itself: what the booking item and an entry of
 /// the schedule's `open` map both carry. Instants are RFC 3339 in UTC with
@@ -189,7 +179,7 @@ pub fn booking_attributes(b: &Booking) -> StoreResult<Item> {
         ("topic".to_string(), s(b.topic.as_str())),
         ("contact_name".to_string(), s(b.contact_name.as_str())),
         ("contact_email".to_string(), s(b.contact_email.as_str())),
-        ("state".to_string(), s(state_of(&b.status))),
+        ("state".to_string(), s(b.status.state())),
         ("status".to_string(), s(to_json(&b.status)?)),
         ("created_at".to_string(), s(b.created_at.to_string())),
         ("changed_at".to_string(), s(b.changed_at.to_string())),
@@ -213,7 +203,7 @@ pub fn booking_item(b: &Booking, rev: u64) -> StoreResult<Item> {
 pub fn parse_booking(item: &Item) -> StoreResult<Booking> {
     let id = get_s(item, "id", "a booking")?;
     let what = format!("booking {id:?}");
-    let bad = |e: &dyn std::fmt::Display| corrupt(&what, e);
+    let bad = |e: &dyn std::fmt::Display| StoreError::corrupt(&what, e);
     let text = |name: &str| get_s(item, name, &what);
     let instant = |name: &str| text(name)?.parse::<Timestamp>().map_err(|e| bad(&e));
     let code: u16 = get_n(item, "municipality", &what)?;
@@ -259,7 +249,7 @@ pub fn parse_schedule(item: Option<&Item>) -> StoreResult<Schedule> {
             let mut bookings = Vec::with_capacity(map.len());
             for (id, entry) in map {
                 let AttributeValue::M(entry) = entry else {
-                    return Err(corrupt(what, format_args!("the open entry {id:?} is not a map")));
+                    return Err(StoreError::corrupt(what, format_args!("the open entry {id:?} is not a map")));
                 };
                 bookings.push(parse_booking(entry)?);
             }
@@ -316,9 +306,9 @@ pub fn parse_enrolment_head(item: Option<&Item>) -> StoreResult<EnrolmentHead> {
         head.has_last = true;
         for (code, change) in map {
             let AttributeValue::S(json) = change else {
-                return Err(corrupt(what, format_args!("the last change of {code} is not a string")));
+                return Err(StoreError::corrupt(what, format_args!("the last change of {code} is not a string")));
             };
-            let code: u16 = code.parse().map_err(|e| corrupt(what, e))?;
+            let code: u16 = code.parse().map_err(|e| StoreError::corrupt(what, e))?;
             head.last.insert(code, from_json(json, what)?);
         }
     }
@@ -355,10 +345,22 @@ pub fn population_item(code: MunicipalityCode, p: Population) -> Item {
 pub fn parse_population(item: &Item) -> StoreResult<(MunicipalityCode, Population)> {
     let code: u16 = get_n(item, "code", "a population")?;
     let what = format!("population of municipality {code}");
-    let code = MunicipalityCode::new(code).map_err(|e| corrupt(&what, e))?;
+    let code = MunicipalityCode::new(code).map_err(|e| StoreError::corrupt(&what, e))?;
     let inhabitants: u32 = get_n(item, "inhabitants", &what)?;
-    let as_of = get_s(item, "as_of", &what)?.parse::<Date>().map_err(|e| corrupt(&what, e))?;
+    let as_of = get_s(item, "as_of", &what)?.parse::<Date>().map_err(|e| StoreError::corrupt(&what, e))?;
     Ok((code, Population { inhabitants, as_of }))
+}
+
+/// A setting from its item (read with others in one request); a missing
+/// item reads as the default, as it does on its own ([`setting_key`]).
+pub fn parse_setting<T: DeserializeOwned + Default>(item: Option<&Item>, name: &str) -> StoreResult<T> {
+    match item {
+        Some(item) => {
+            let what = format!("setting {name:?}");
+            from_json(get_s(item, "json", &what)?, &what)
+        }
+        None => Ok(T::default()),
+    }
 }
 
 pub fn setting_item<T: Serialize>(name: &str, value: &T) -> StoreResult<Item> {

@@ -34,12 +34,14 @@ use aws_sdk_dynamodb::{
     config::{ConfigBag, Credentials, Intercept, RuntimeComponents, interceptors::BeforeTransmitInterceptorContextRef},
     error::{BoxError, BuildError},
     operation::query::builders::QueryFluentBuilder,
-    types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update},
+    types::{AttributeValue, ConditionCheck, KeysAndAttributes, Put, TransactWriteItem, Update},
 };
 use dk2020_model::{
-    Actor, Booking, BookingId, BookingStatus, LocalTime, Municipalities, MunicipalityCode, Population,
+    Actor, Booking, BookingId, LocalTime, Municipalities, MunicipalityCode, Population,
     allocation::PlanParams,
+    api::BookingRequest,
     enrolment::{Rounds, StatusChange},
+    lifecycle::{self, Event, Snapshot},
     schedule::Availability,
 };
 use jiff::{SignedDuration, Timestamp};
@@ -47,10 +49,10 @@ use serde::{Serialize, de::DeserializeOwned};
 
 pub use self::table::{IndexDefinition, TABLE, TableDefinition};
 use self::{
-    errors::{TxError, failed_condition, sdk_error, transient, unexplained},
+    errors::{Tx, TxError, sdk_error},
     items::{Item, n, s},
 };
-use super::{BookingCheck, BookingFilter, Created, Store, StoreError, StoreResult};
+use super::{BookingFilter, Created, Store, StoreError, StoreResult};
 
 /// Attempts the SDK makes for one request (standard retry mode: exponential
 /// backoff with jitter, throttling and transient errors only).
@@ -440,9 +442,33 @@ impl DynamoStore {
         Ok(())
     }
 
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TxError> {
-        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map_err(TxError::from_sdk)?;
+    async fn transact(&self, tx: Tx) -> Result<(), TxError> {
+        let (names, items) = tx.into_items();
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(|e| TxError::from_sdk(e, &names))?;
         Ok(())
+    }
+
+    /// A condition that the setting `name` is still as `read` (the item read
+    /// for the check, `None` when there was none): a change of the
+    /// coordinator's settings between the read and the write fails the
+    /// transaction, which is then read and decided again.
+    fn tx_unchanged_setting(&self, name: &str, read: Option<&Item>) -> StoreResult<TransactWriteItem> {
+        let mut check = ConditionCheck::builder().table_name(&*self.table).set_key(Some(items::setting_key(name)));
+        check = match read.and_then(|item| item.get("json")) {
+            Some(json) => check
+                .condition_expression("#json = :seen")
+                .expression_attribute_names("#json", "json")
+                .expression_attribute_values(":seen", json.clone()),
+            None => {
+                check.condition_expression("attribute_not_exists(#pk)").expression_attribute_names("#pk", items::PK)
+            }
+        };
+        Ok(TransactWriteItem::builder().condition_check(check.build().map_err(build_err)?).build())
     }
 
     fn tx_put(&self, item: Item, condition: Option<(&str, &str)>) -> StoreResult<TransactWriteItem> {
@@ -469,14 +495,8 @@ impl DynamoStore {
     // -- Pieces of the operations ------------------------------------------
 
     async fn read_setting<T: DeserializeOwned + Default>(&self, name: &str) -> StoreResult<T> {
-        match self.get(items::setting_key(name)).await? {
-            Some(item) => {
-                let what = format!("setting {name:?}");
-                items::from_json(items::get_s(&item, "json", &what)?, &what)
-            }
-            // Seeded on create; an item that is missing reads as the default.
-            None => Ok(T::default()),
-        }
+        // Seeded on create; an item that is missing reads as the default.
+        items::parse_setting(self.get(items::setting_key(name)).await?.as_ref(), name)
     }
 
     async fn write_setting<T: Serialize>(&self, name: &str, value: &T) -> StoreResult<()> {
@@ -617,15 +637,15 @@ impl Store for DynamoStore {
                 }
                 None => "attribute_not_exists(#seq)".into(),
             });
-            let tx = vec![
-                self.tx_update(items::enrolment_head_key(), e)?,
+            let tx = Tx::default().with("head", self.tx_update(items::enrolment_head_key(), e)?).with(
+                "change",
                 self.tx_put(items::change_item(seq, change)?, Some(("attribute_not_exists(#pk)", "#pk")))?,
-            ];
+            );
             match self.transact(tx).await {
                 Ok(()) => return Ok(()),
                 // Another change was recorded meanwhile: read again.
-                Err(TxError::Cancelled(r)) if failed_condition(&r, 0) || failed_condition(&r, 1) || transient(&r) => {}
-                Err(TxError::Cancelled(r)) => return Err(unexplained("status change", &r)),
+                Err(TxError::Cancelled(c)) if c.failed("head") || c.failed("change") || c.transient() => {}
+                Err(TxError::Cancelled(c)) => return Err(c.unexplained("status change")),
                 Err(TxError::Other(e)) => return Err(e),
             }
         }
@@ -696,57 +716,69 @@ impl Store for DynamoStore {
 
     async fn create_booking(
         &self,
-        booking: &Booking,
+        draft: &BookingRequest,
+        id: BookingId,
+        by: Actor,
         idempotency_key: Option<&str>,
         now: Timestamp,
-        check: BookingCheck<'_>,
     ) -> StoreResult<Created> {
-        let key_item = idempotency_key.map(|k| items::idempotency_key(booking.municipality, k));
+        let key_item = idempotency_key.map(|k| items::idempotency_key(draft.municipality, k));
+        let municipalities = self.municipalities().await?;
         for attempt in 0..RACE_ATTEMPTS {
             if attempt > 0 {
                 race_backoff(attempt).await;
             }
-            // One read: the schedule (and the idempotency key, if any).
-            let (schedule, earlier) = match &key_item {
-                Some(key_item) => {
-                    let mut found = self.get_many(vec![items::schedule_key(), key_item.clone()]).await?.into_iter();
-                    (found.next().flatten(), found.next().flatten())
-                }
-                None => (self.get(items::schedule_key()).await?, None),
-            };
+            // One read: the schedule, the settings (and the idempotency key, if any).
+            let mut keys = vec![items::schedule_key(), items::setting_key(items::AVAILABILITY)];
+            keys.extend(key_item.clone());
+            let mut found = self.get_many(keys).await?.into_iter();
+            let (schedule, settings, earlier) =
+                (found.next().flatten(), found.next().flatten(), found.next().flatten());
             if let Some(earlier) = earlier {
                 let id = items::get_s(&earlier, "booking_id", "an idempotency key")?;
-                let id = BookingId::parse(id).map_err(|e| items::corrupt("an idempotency key", e))?;
-                return Ok(Created { booking: self.booking(&id).await?, created: false });
+                let id = BookingId::parse(id).map_err(|e| StoreError::corrupt("an idempotency key", e))?;
+                return Ok(Created { booking: self.booking(&id).await?, event: None });
             }
             let schedule = items::parse_schedule(schedule.as_ref())?;
+            let availability = items::parse_setting::<Availability>(settings.as_ref(), items::AVAILABILITY)?;
+            let confirmed = schedule.confirmed_ending_after(now, None);
+            let snapshot =
+                Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
+            let (booking, event) =
+                lifecycle::book(snapshot, draft.clone(), id.clone(), by, now).map_err(StoreError::Refused)?;
 
-            check(&schedule.confirmed_ending_after(now, None)).map_err(StoreError::Rejected)?;
-
-            let mut tx = vec![
-                self.tx_put(items::booking_item(booking, 0)?, Some(("attribute_not_exists(#pk)", "#pk")))?,
-                self.tx_update(items::schedule_key(), Self::schedule_put_entry(&schedule, booking, now)?)?,
-            ];
+            let mut tx = Tx::default()
+                .with(
+                    "booking",
+                    self.tx_put(items::booking_item(&booking, 0)?, Some(("attribute_not_exists(#pk)", "#pk")))?,
+                )
+                .with(
+                    "schedule",
+                    self.tx_update(items::schedule_key(), Self::schedule_put_entry(&schedule, &booking, now)?)?,
+                )
+                .with("settings", self.tx_unchanged_setting(items::AVAILABILITY, settings.as_ref())?);
             if let Some(key_item) = &key_item {
                 let mut item = key_item.clone();
                 item.insert("type".into(), s("idempotency"));
                 item.insert("booking_id".into(), s(booking.id.as_str()));
                 item.insert("created_at".into(), s(now.to_string()));
-                tx.push(self.tx_put(item, Some(("attribute_not_exists(#pk)", "#pk")))?);
+                tx = tx.with("idempotency key", self.tx_put(item, Some(("attribute_not_exists(#pk)", "#pk")))?);
             }
             match self.transact(tx).await {
-                Ok(()) => return Ok(Created { booking: booking.clone(), created: true }),
-                Err(TxError::Cancelled(r)) if failed_condition(&r, 0) => {
+                Ok(()) => return Ok(Created { booking, event: Some(event) }),
+                Err(TxError::Cancelled(c)) if c.failed("booking") => {
                     return Err(StoreError::Conflict(format!(
                         "a booking with id {:?} already exists",
                         booking.id.as_str()
                     )));
                 }
                 // The same key won meanwhile (a concurrent retry): the next
-                // read finds it and returns that booking. The schedule
-                // changed: read and check again.
-                Err(TxError::Cancelled(r)) if failed_condition(&r, 2) || failed_condition(&r, 1) || transient(&r) => {}
-                Err(TxError::Cancelled(r)) => return Err(unexplained("booking", &r)),
+                // read finds it and returns that booking. The schedule or the
+                // settings changed: read and decide again.
+                Err(TxError::Cancelled(c))
+                    if c.failed("idempotency key") || c.failed("schedule") || c.failed("settings") || c.transient() => {
+                }
+                Err(TxError::Cancelled(c)) => return Err(c.unexplained("booking")),
                 Err(TxError::Other(e)) => return Err(e),
             }
         }
@@ -758,45 +790,39 @@ impl Store for DynamoStore {
         id: &BookingId,
         by: Actor,
         reason: Option<String>,
-        at: Timestamp,
-    ) -> StoreResult<Booking> {
+        now: Timestamp,
+    ) -> StoreResult<Event> {
         for attempt in 0..RACE_ATTEMPTS {
             if attempt > 0 {
                 race_backoff(attempt).await;
             }
             let item = self.get(items::booking_key(id.as_str())).await?;
-            let (mut booking, rev) = Self::require_booking(item, id)?;
-            if !booking.is_confirmed() {
-                return Err(StoreError::Conflict(format!("booking {id} is already cancelled")));
-            }
-            booking.status = BookingStatus::Cancelled { by, reason: reason.clone() };
-            booking.changed_at = at;
+            let (booking, rev) = Self::require_booking(item, id)?;
+            let (cancelled, event) =
+                lifecycle::cancel(&booking, by, reason.clone(), now).map_err(StoreError::Refused)?;
             // Freeing time needs no version check: a booking checked against
             // a calendar that still showed this one was checked against more.
             let mut free = Expr::default();
             free.name("#o", "open").name("#id", id.as_str());
             free.remove.push("#o.#id".into());
             free.condition = Some("attribute_exists(#o)".into());
-            let tx = vec![
-                self.tx_update(items::booking_key(id.as_str()), Self::booking_update(&booking, rev)?)?,
-                self.tx_update(items::schedule_key(), free)?,
-            ];
+            let update = || self.tx_update(items::booking_key(id.as_str()), Self::booking_update(&cancelled, rev)?);
+            let tx =
+                Tx::default().with("booking", update()?).with("schedule", self.tx_update(items::schedule_key(), free)?);
             match self.transact(tx).await {
-                Ok(()) => return Ok(booking),
+                Ok(()) => return Ok(event),
                 // Changed meanwhile (cancelled or moved): look again.
-                Err(TxError::Cancelled(r)) if failed_condition(&r, 0) || transient(&r) => {}
+                Err(TxError::Cancelled(c)) if c.failed("booking") || c.transient() => {}
                 // No open map at all: nothing to free, cancel the booking alone.
-                Err(TxError::Cancelled(r)) if failed_condition(&r, 1) => {
-                    let tx =
-                        vec![self.tx_update(items::booking_key(id.as_str()), Self::booking_update(&booking, rev)?)?];
-                    match self.transact(tx).await {
-                        Ok(()) => return Ok(booking),
-                        Err(TxError::Cancelled(r)) if failed_condition(&r, 0) || transient(&r) => {}
-                        Err(TxError::Cancelled(r)) => return Err(unexplained("cancellation", &r)),
+                Err(TxError::Cancelled(c)) if c.failed("schedule") => {
+                    match self.transact(Tx::default().with("booking", update()?)).await {
+                        Ok(()) => return Ok(event),
+                        Err(TxError::Cancelled(c)) if c.failed("booking") || c.transient() => {}
+                        Err(TxError::Cancelled(c)) => return Err(c.unexplained("cancellation")),
                         Err(TxError::Other(e)) => return Err(e),
                     }
                 }
-                Err(TxError::Cancelled(r)) => return Err(unexplained("cancellation", &r)),
+                Err(TxError::Cancelled(c)) => return Err(c.unexplained("cancellation")),
                 Err(TxError::Other(e)) => return Err(e),
             }
         }
@@ -807,41 +833,41 @@ impl Store for DynamoStore {
         &self,
         id: &BookingId,
         start: LocalTime,
-        end: LocalTime,
-        at: Timestamp,
-        check: BookingCheck<'_>,
-    ) -> StoreResult<Booking> {
+        by: Actor,
+        now: Timestamp,
+    ) -> StoreResult<Event> {
+        let municipalities = self.municipalities().await?;
         for attempt in 0..RACE_ATTEMPTS {
             if attempt > 0 {
                 race_backoff(attempt).await;
             }
-            // One read: the booking and the schedule.
-            let mut found =
-                self.get_many(vec![items::booking_key(id.as_str()), items::schedule_key()]).await?.into_iter();
-            let (booking_item, schedule) = (found.next().flatten(), found.next().flatten());
-            let (mut booking, rev) = Self::require_booking(booking_item, id)?;
-            if !booking.is_confirmed() {
-                return Err(StoreError::Conflict(format!(
-                    "booking {id} is cancelled and cannot be moved; make a new booking"
-                )));
-            }
+            // One read: the booking, the schedule and the settings.
+            let keys =
+                vec![items::booking_key(id.as_str()), items::schedule_key(), items::setting_key(items::AVAILABILITY)];
+            let mut found = self.get_many(keys).await?.into_iter();
+            let (booking_item, schedule, settings) =
+                (found.next().flatten(), found.next().flatten(), found.next().flatten());
+            let (booking, rev) = Self::require_booking(booking_item, id)?;
             let schedule = items::parse_schedule(schedule.as_ref())?;
+            let availability = items::parse_setting::<Availability>(settings.as_ref(), items::AVAILABILITY)?;
+            let confirmed = schedule.confirmed_ending_after(now, None);
+            let snapshot =
+                Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
+            let (moved, event) =
+                lifecycle::reschedule(snapshot, &booking, start, by, now).map_err(StoreError::Refused)?;
 
-            // The others, without this booking: moving it by less than its
-            // length overlaps its old time, which is freed by the same write.
-            check(&schedule.confirmed_ending_after(at, Some(id))).map_err(StoreError::Rejected)?;
-
-            booking.start = start;
-            booking.end = end;
-            booking.changed_at = at;
-            let tx = vec![
-                self.tx_update(items::booking_key(id.as_str()), Self::booking_update(&booking, rev)?)?,
-                self.tx_update(items::schedule_key(), Self::schedule_put_entry(&schedule, &booking, at)?)?,
-            ];
+            let tx = Tx::default()
+                .with("booking", self.tx_update(items::booking_key(id.as_str()), Self::booking_update(&moved, rev)?)?)
+                .with(
+                    "schedule",
+                    self.tx_update(items::schedule_key(), Self::schedule_put_entry(&schedule, &moved, now)?)?,
+                )
+                .with("settings", self.tx_unchanged_setting(items::AVAILABILITY, settings.as_ref())?);
             match self.transact(tx).await {
-                Ok(()) => return Ok(booking),
-                Err(TxError::Cancelled(r)) if failed_condition(&r, 0) || failed_condition(&r, 1) || transient(&r) => {}
-                Err(TxError::Cancelled(r)) => return Err(unexplained("reschedule", &r)),
+                Ok(()) => return Ok(event),
+                Err(TxError::Cancelled(c))
+                    if c.failed("booking") || c.failed("schedule") || c.failed("settings") || c.transient() => {}
+                Err(TxError::Cancelled(c)) => return Err(c.unexplained("reschedule")),
                 Err(TxError::Other(e)) => return Err(e),
             }
         }
