@@ -14,6 +14,7 @@ use crate::{
 
 /// One municipality in `GET /api/municipalities`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MunicipalityInfo {
     pub code: MunicipalityCode,
     pub slug: String,
@@ -31,6 +32,7 @@ pub struct MunicipalityInfo {
 
 /// `GET /api/municipalities`: `{"municipalities": [...], "total_population": N}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MunicipalitiesResponse {
     pub municipalities: Vec<MunicipalityInfo>,
     pub total_population: u64,
@@ -60,6 +62,7 @@ impl MunicipalitiesResponse {
 
 /// `GET /api/slots` (contract): `{"slots": [{"start", "end", "kind"}, …]}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SlotsResponse {
     pub slots: Vec<Slot>,
 }
@@ -67,19 +70,24 @@ pub struct SlotsResponse {
 /// `POST /api/bookings` (contract). The end follows from the kind's duration.
 /// Text fields are checked by the API (trimmed, lengths, e-mail shape).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BookingRequest {
     pub municipality: MunicipalityCode,
     pub kind: SessionKind,
     pub start: LocalTime,
+    #[cfg_attr(feature = "openapi", schemars(with = "crate::booking::Topic"))]
     pub topic: String,
+    #[cfg_attr(feature = "openapi", schemars(with = "crate::booking::ContactName"))]
     pub contact_name: String,
+    #[cfg_attr(feature = "openapi", schemars(with = "crate::booking::Email"))]
     pub contact_email: String,
 }
 
 /// A time the coordinator is busy with another municipality: all a
 /// municipality may see of others' bookings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BusyTime {
     pub start: LocalTime,
     pub end: LocalTime,
@@ -88,6 +96,7 @@ pub struct BusyTime {
 /// `GET /api/bookings`: the caller's bookings (all for the coordinator), and
 /// for a municipality the others' confirmed future bookings as busy times.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BookingsResponse {
     pub bookings: Vec<Booking>,
     #[serde(default)]
@@ -96,9 +105,11 @@ pub struct BookingsResponse {
 
 /// `POST /api/bookings/{id}/cancel`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schemars(length(max = MAX_REASON_CHARS)))]
     pub reason: Option<String>,
 }
 
@@ -107,6 +118,7 @@ pub const MAX_REASON_CHARS: usize = 500;
 
 /// `POST /api/bookings/{id}/reschedule`: the start of another open slot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleRequest {
     pub start: LocalTime,
@@ -114,6 +126,7 @@ pub struct RescheduleRequest {
 
 /// `GET /api/enrolment/{code}/history`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct HistoryResponse {
     pub municipality: MunicipalityCode,
     pub name: String,
@@ -123,6 +136,7 @@ pub struct HistoryResponse {
 /// One day of the coordinator's agenda: the confirmed sessions in time order
 /// and the driving legs of the day's on-site visits.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AgendaDay {
     pub date: Date,
     pub bookings: Vec<Booking>,
@@ -133,6 +147,7 @@ pub struct AgendaDay {
 
 /// `GET /api/coordinator/agenda?from=&to=`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AgendaResponse {
     pub from: Date,
     pub to: Date,
@@ -141,6 +156,7 @@ pub struct AgendaResponse {
 
 /// `GET /api/health`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct HealthResponse {
     pub status: String,
     pub store: String,
