@@ -688,14 +688,20 @@ fn the_document_is_structurally_sound() {
 }
 
 /// Every object schema reachable from `schema` (through `$ref`s), with where it is.
-fn object_schemas<'d>(doc: &'d Value, at: String, schema: &'d Value, seen: &mut BTreeSet<String>, out: &mut Vec<(String, &'d Value)>) {
+fn object_schemas<'d>(
+    doc: &'d Value,
+    at: String,
+    schema: &'d Value,
+    seen: &mut BTreeSet<String>,
+    out: &mut Vec<(String, &'d Value)>,
+) {
     match schema {
         Value::Object(map) => {
-            if let Some(r) = map.get("$ref").and_then(Value::as_str) {
-                if seen.insert(r.to_string()) {
-                    let target = r.strip_prefix('#').unwrap();
-                    object_schemas(doc, target.to_string(), doc.pointer(target).unwrap(), seen, out);
-                }
+            if let Some(r) = map.get("$ref").and_then(Value::as_str)
+                && seen.insert(r.to_string())
+            {
+                let target = r.strip_prefix('#').unwrap();
+                object_schemas(doc, target.to_string(), doc.pointer(target).unwrap(), seen, out);
             }
             if map.contains_key("properties") {
                 out.push((at.clone(), schema));
@@ -734,7 +740,13 @@ fn every_request_body_schema_is_closed_to_unknown_fields() {
         let (ptr, body) = resolve(&doc, format!("{op_ptr}/requestBody"), body);
         let schema = &body["content"]["application/json"]["schema"];
         let mut objects = Vec::new();
-        object_schemas(&doc, format!("{ptr}/content/application~1json/schema"), schema, &mut BTreeSet::new(), &mut objects);
+        object_schemas(
+            &doc,
+            format!("{ptr}/content/application~1json/schema"),
+            schema,
+            &mut BTreeSet::new(),
+            &mut objects,
+        );
         assert!(!objects.is_empty(), "{method} {path}: the body is an object");
         for (at, object) in objects {
             assert_eq!(

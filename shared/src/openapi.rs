@@ -141,7 +141,10 @@ schema_by_hand!(WorkingHours, "WorkingHours", |g| {
             "A working window in Copenhagen wall-clock time, whole minutes (`08:30`; `08:30:00` is accepted), ending after it starts (400 otherwise).",
         )
     } else {
-        ("^([01][0-9]|2[0-3]):[0-5][0-9]$", "A working window in Copenhagen wall-clock time (`HH:MM`), ending after it starts.")
+        (
+            "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+            "A working window in Copenhagen wall-clock time (`HH:MM`), ending after it starts.",
+        )
     };
     json!({
         "type": "object",

@@ -163,7 +163,9 @@ pub trait Describe: Sized {
 
     /// A query parameter.
     fn query(self, name: &str, required: bool, schema: Value, description: &str) -> Self {
-        self.param(json!({ "name": name, "in": "query", "required": required, "schema": schema, "description": description }))
+        self.param(
+            json!({ "name": name, "in": "query", "required": required, "schema": schema, "description": description }),
+        )
     }
 
     /// An optional query parameter whose empty value (`?name=`) counts as missing.
