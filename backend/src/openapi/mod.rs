@@ -47,7 +47,9 @@ pub const DOCS_PATH: &str = "/docs";
 
 /// The document's and the reference page's routes, relative to `/api`.
 pub fn router() -> ApiRouter<AppState> {
-    let page = Redoc::new(format!("/api{DOCUMENT_PATH}")).with_title("dk2020-planner API");
+    // Relative: the page is `…/api/docs`, so this is `…/api/openapi.json`
+    // also behind API Gateway's stage prefix (`/prod/api/…`).
+    let page = Redoc::new(DOCUMENT_PATH.trim_start_matches('/')).with_title("dk2020-planner API");
     ApiRouter::new()
         .api_route(
             DOCUMENT_PATH,
