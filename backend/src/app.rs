@@ -25,7 +25,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The API under `/api`, with CORS for `allowed_origins` only.
 pub fn router(state: AppState, allowed_origins: Vec<HeaderValue>) -> Router {
-    let api = routes::router()
+    let api = crate::openapi::into_router(routes::router())
         .fallback(|| async { ApiError::NotFound("no such API endpoint: see /api/openapi.json".into()) })
         .method_not_allowed_fallback(method_not_allowed)
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));

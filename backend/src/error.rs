@@ -93,12 +93,12 @@ impl ApiError {
 }
 
 /// The JSON body of every error response.
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Serialize)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Serialize)]
 pub struct ErrorDetail {
     /// `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
     /// `payload_too_large`, `rule_violated` (or the rule's own code, e.g.

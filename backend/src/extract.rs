@@ -31,18 +31,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
 /// A JSON body that may be left out (empty or only white space: `T`'s
 /// default), read as strictly as [`JsonBody`] when given. For
-/// `POST /api/bookings/{id}/cancel`, whose reason is optional.
-pub struct OptionalJsonBody<T>(pub T);
+/// `POST /api/bookings/{id}/cancel`, whose reason is optional. The extractor
+/// only takes the bytes (413 when too large); [`OptionalJsonBody::parse`]
+/// reads them once the handler knows the caller may send them.
+pub struct OptionalJsonBody<T>(Bytes, std::marker::PhantomData<T>);
 
-impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJsonBody<T> {
+impl<S: Send + Sync, T> FromRequest<S> for OptionalJsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = body_bytes(req, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Self(T::default()));
-        }
-        parse_strict(&bytes).map(Self)
+        Ok(Self(body_bytes(req, state).await?, std::marker::PhantomData))
+    }
+}
+
+impl<T: DeserializeOwned + Default> OptionalJsonBody<T> {
+    pub fn parse(self) -> Result<T, ApiError> {
+        if self.0.iter().all(u8::is_ascii_whitespace) { Ok(T::default()) } else { parse_strict(&self.0) }
     }
 }
 

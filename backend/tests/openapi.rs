@@ -1,17 +1,18 @@
-//! The OpenAPI document (`GET /api/openapi.json`) against the Router and against
-//! real responses:
+//! The generated OpenAPI document (`GET /api/openapi.json`) against the Router
+//! and against real responses:
 //!
-//! - `routes::ROUTES` is exactly the Router's routes: each entry answers (not
-//!   the API's fallback 404, not 405), no other method on those paths does, and
-//!   the `.route(…)` calls in the route modules' sources mount exactly these;
-//! - the document describes exactly `ROUTES`, is structurally sound (every
-//!   `$ref` resolves, every schema is a valid JSON Schema 2020-12, path
-//!   parameters match the templates, operations are complete);
+//! - every documented operation answers (not the API's fallback 404, not
+//!   405), and no other method on those paths does;
+//! - the document is structurally sound (every `$ref` resolves, every schema
+//!   is a valid JSON Schema 2020-12, path parameters match the templates,
+//!   operations are complete) and every request body schema is closed;
 //! - every endpoint, driven through the real Router over a SQLite store into
 //!   every status the document lists for it, answers with a documented status
 //!   and content type and a body that validates against the documented schema
 //!   (formats asserted); the request bodies sent as valid validate against the
-//!   documented request schemas.
+//!   documented request schemas; every documented status was seen, so the
+//!   document lists exactly the operations driven here;
+//! - `/api/docs` is a page whose scripts all come from the API itself.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -28,7 +29,6 @@ use dk2020_api::{
     app,
     auth::TokenKeys,
     openapi,
-    routes::ROUTES,
     state::{AppState, Clock},
     store::{BookingFilter, Created, SqliteStore, Store, StoreError, StoreResult},
 };
@@ -52,10 +52,6 @@ const BASE: &str = "http://dk2020.test/openapi.json";
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-fn routes() -> BTreeSet<(String, String)> {
-    ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect()
-}
 
 /// `/api/bookings/{id}/cancel` with placeholders for the path parameters.
 fn concrete(template: &str) -> String {
@@ -496,7 +492,7 @@ fn error_code(body: &Value) -> &str {
 }
 
 // ---------------------------------------------------------------------------
-// ROUTES against the Router
+// The documented routes against the Router
 // ---------------------------------------------------------------------------
 
 fn probe_router() -> (Router, tempfile::TempDir) {
@@ -522,118 +518,32 @@ fn is_fallback(status: u16, body: &Value) -> bool {
 }
 
 #[tokio::test]
-async fn every_listed_route_is_mounted_and_no_other_method_is() {
+async fn every_documented_route_is_mounted_and_no_other_method_is() {
     let (router, _dir) = probe_router();
     // The check can tell: an unknown path gets the fallback.
     let (status, body) = probe(&router, "GET", "/api/no-such-endpoint").await;
     assert!(is_fallback(status, &body), "the fallback answers unknown paths: {status} {body}");
 
-    let listed = routes();
-    assert_eq!(listed.len(), ROUTES.len(), "ROUTES lists an entry twice");
-    let paths: BTreeSet<&str> = ROUTES.iter().map(|(_, p)| *p).collect();
+    let documented = documented_operations(&openapi::document());
+    assert!(documented.len() >= 21, "the document lists the API's operations: {documented:?}");
+    let paths: BTreeSet<&str> = documented.iter().map(|(_, p)| p.as_str()).collect();
     for path in paths {
         let uri = concrete(path);
         for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
             let (status, body) = probe(&router, method, &uri).await;
-            if listed.contains(&(method.to_string(), path.to_string())) {
-                assert!(!is_fallback(status, &body), "{method} {path} is in ROUTES but the Router does not know it");
-                assert_ne!(status, 405, "{method} {path} is in ROUTES but the Router refuses the method");
+            if documented.contains(&(method.to_string(), path.to_string())) {
+                assert!(!is_fallback(status, &body), "{method} {path} is documented but the Router does not know it");
+                assert_ne!(status, 405, "{method} {path} is documented but the Router refuses the method");
             } else {
-                assert_eq!(status, 405, "{method} {uri} answers {status} but is not in ROUTES: {body}");
+                assert_eq!(status, 405, "{method} {uri} answers {status} but is not documented: {body}");
             }
         }
     }
-}
-
-/// Whether `chain` calls the function `name` (not merely one whose name ends in it).
-fn calls(chain: &str, name: &str) -> bool {
-    let pattern = format!("{name}(");
-    chain
-        .match_indices(&pattern)
-        .any(|(i, _)| chain[..i].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_')))
-}
-
-/// The `.route("…", get(…).put(…))` calls of the API's route modules, as
-/// (METHOD, `/api…`). Everything they mount is nested under `/api` (app.rs).
-fn routes_in_sources() -> BTreeSet<(String, String)> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files: Vec<_> = std::fs::read_dir(root.join("routes"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        // The local server's pages are merged outside `/api` (`router_with_site`).
-        .filter(|p| !p.ends_with("site.rs"))
-        .collect();
-    files.push(root.join("openapi").join("mod.rs"));
-    let mut found = BTreeSet::new();
-    for file in files {
-        let source = std::fs::read_to_string(&file).unwrap();
-        for forbidden in [".nest(", ".nest_service(", ".route_service("] {
-            assert!(!source.contains(forbidden), "{}: {forbidden} mounts routes this check cannot see", file.display());
-        }
-        let mut rest = source.as_str();
-        while let Some(at) = rest.find(".route(\"") {
-            let after = &rest[at + ".route(\"".len()..];
-            let end = after.find('"').unwrap();
-            let path = &after[..end];
-            // The method chain: up to the `)` that closes `.route(`.
-            let mut depth = 1;
-            let mut chain_end = 0;
-            for (i, c) in after.char_indices() {
-                match c {
-                    '(' => depth += 1,
-                    ')' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            chain_end = i;
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            let chain = &after[end..chain_end];
-            let mut methods = 0;
-            for method in ["get", "post", "put", "delete", "patch", "head", "options", "any"] {
-                if calls(chain, method) {
-                    assert!(
-                        found.insert((method.to_ascii_uppercase(), format!("/api{path}"))),
-                        "{}: {method} {path} is mounted twice",
-                        file.display()
-                    );
-                    methods += 1;
-                }
-            }
-            assert!(methods > 0, "{}: no method found for {path}: {chain}", file.display());
-            rest = &after[chain_end..];
-        }
-    }
-    found
-}
-
-#[test]
-fn the_route_modules_mount_exactly_the_listed_routes() {
-    let in_sources = routes_in_sources();
-    let listed = routes();
-    let missing: Vec<_> = in_sources.difference(&listed).collect();
-    let extra: Vec<_> = listed.difference(&in_sources).collect();
-    assert!(missing.is_empty(), "mounted in the sources but not in routes::ROUTES: {missing:?}");
-    assert!(extra.is_empty(), "in routes::ROUTES but not mounted in the sources: {extra:?}");
 }
 
 // ---------------------------------------------------------------------------
 // The document itself
 // ---------------------------------------------------------------------------
-
-#[test]
-fn the_document_describes_exactly_the_listed_routes() {
-    let documented = documented_operations(&openapi::document());
-    let listed = routes();
-    let undocumented: Vec<_> = listed.difference(&documented).collect();
-    let unknown: Vec<_> = documented.difference(&listed).collect();
-    assert!(undocumented.is_empty(), "routes missing from the OpenAPI document: {undocumented:?}");
-    assert!(unknown.is_empty(), "documented operations the Router does not have: {unknown:?}");
-}
 
 fn walk_refs(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
     match value {
@@ -778,6 +688,106 @@ fn the_document_is_structurally_sound() {
     }
 }
 
+/// Every object schema reachable from `schema` (through `$ref`s), with where it is.
+fn object_schemas<'d>(
+    doc: &'d Value,
+    at: String,
+    schema: &'d Value,
+    seen: &mut BTreeSet<String>,
+    out: &mut Vec<(String, &'d Value)>,
+) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(r) = map.get("$ref").and_then(Value::as_str)
+                && seen.insert(r.to_string())
+            {
+                let target = r.strip_prefix('#').unwrap();
+                object_schemas(doc, target.to_string(), doc.pointer(target).unwrap(), seen, out);
+            }
+            if map.contains_key("properties") {
+                out.push((at.clone(), schema));
+            }
+            for (key, value) in map {
+                // Conditions and data, not the shapes of the body.
+                if ["if", "then", "else", "not", "examples", "enum", "const", "default"].contains(&key.as_str()) {
+                    continue;
+                }
+                if key == "properties" {
+                    for (name, property) in value.as_object().into_iter().flatten() {
+                        object_schemas(doc, format!("{at}/properties/{name}"), property, seen, out);
+                    }
+                } else {
+                    object_schemas(doc, format!("{at}/{key}"), value, seen, out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                object_schemas(doc, format!("{at}/{i}"), item, seen, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_request_body_schema_is_closed_to_unknown_fields() {
+    let doc = openapi::document();
+    let mut bodies = 0;
+    for (method, path) in documented_operations(&doc) {
+        let op_ptr = operation_pointer(&method, &path);
+        let Some(body) = doc.pointer(&format!("{op_ptr}/requestBody")) else { continue };
+        bodies += 1;
+        let (ptr, body) = resolve(&doc, format!("{op_ptr}/requestBody"), body);
+        let schema = &body["content"]["application/json"]["schema"];
+        let mut objects = Vec::new();
+        object_schemas(
+            &doc,
+            format!("{ptr}/content/application~1json/schema"),
+            schema,
+            &mut BTreeSet::new(),
+            &mut objects,
+        );
+        assert!(!objects.is_empty(), "{method} {path}: the body is an object");
+        for (at, object) in objects {
+            assert_eq!(
+                object["additionalProperties"],
+                json!(false),
+                "{method} {path}: {at} accepts unknown fields, but the API refuses them"
+            );
+        }
+    }
+    assert_eq!(bodies, 7, "the seven operations with a JSON body");
+}
+
+#[tokio::test]
+async fn the_reference_page_is_html_whose_scripts_all_come_from_the_api() {
+    let (router, _dir) = probe_router();
+    let request = Request::builder().uri("/api/docs").body(Body::empty()).unwrap();
+    let response = router.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers().get(header::CONTENT_TYPE).unwrap().to_str().unwrap().to_string();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let page = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    // Relative to the page (`/api/docs`), so it also works under a stage prefix (`/prod/api/docs`).
+    assert!(page.contains("Redoc.init(\"openapi.json\""), "the page reads the API's own document");
+    let lower = page.to_ascii_lowercase();
+    let mut scripts = 0;
+    for (at, _) in lower.match_indices("<script") {
+        let tag = &lower[at..at + lower[at..].find('>').unwrap()];
+        scripts += 1;
+        if let Some(i) = tag.find("src=") {
+            let src = tag[i + 4..].trim_start_matches(['"', '\'']);
+            assert!(src.starts_with('/') && !src.starts_with("//"), "a script from elsewhere: {tag}");
+        }
+    }
+    assert!(scripts > 0, "the page runs a script");
+    for (at, _) in lower.match_indices("<link") {
+        let tag = &lower[at..at + lower[at..].find('>').unwrap()];
+        assert!(!tag.contains("href=\"http") && !tag.contains("href=\"//"), "a resource from elsewhere: {tag}");
+    }
+}
+
 #[test]
 fn the_schemas_accept_the_documented_shapes_and_refuse_others() {
     let mut v = Validator::new(openapi::document());
@@ -889,6 +899,7 @@ async fn every_endpoint_answers_as_documented() {
     h.req("GET", "/api/health", "/api/health").expect(200).await;
     let served = h.req("GET", "/api/openapi.json", "/api/openapi.json").expect(200).await;
     assert_eq!(served, openapi::document(), "the served document is the document");
+    h.req("GET", "/api/docs", "/api/docs").expect(200).await;
 
     // ---- municipalities -------------------------------------------------------
     let list = h.req("GET", "/api/municipalities", "/api/municipalities").expect(200).await;
@@ -1315,11 +1326,11 @@ async fn every_endpoint_answers_as_documented() {
     // Every route answered with a success, and every documented status was seen.
     let doc = openapi::document();
     let mut unseen = Vec::new();
-    for (method, path) in ROUTES {
-        let responses = doc.pointer(&format!("{}/responses", operation_pointer(method, path))).unwrap();
+    for (method, path) in documented_operations(&doc) {
+        let responses = doc.pointer(&format!("{}/responses", operation_pointer(&method, &path))).unwrap();
         for status in responses.as_object().unwrap().keys() {
             let status: u16 = status.parse().unwrap();
-            if !h.seen.contains(&(method.to_string(), path.to_string(), status)) {
+            if !h.seen.contains(&(method.clone(), path.clone(), status)) {
                 unseen.push(format!("{method} {path} {status}"));
             }
         }

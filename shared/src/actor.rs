@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::municipality::MunicipalityCode;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Municipality,
@@ -47,6 +48,7 @@ impl std::str::FromStr for Role {
 /// JSON: `{"role": "municipality", "municipality": 779}` or `{"role": "coordinator"}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "role", rename_all = "snake_case")]
 pub enum Actor {
     Municipality { municipality: MunicipalityCode },

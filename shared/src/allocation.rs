@@ -216,6 +216,7 @@ impl<'de> Deserialize<'de> for Percent {
 /// The name of a cost-sharing key, as the CLI (`--key`) and the query string
 /// (`key=`) spell it: `per-capita` or `hybrid`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyKind {
     #[default]
@@ -612,6 +613,7 @@ pub fn format_exclude(exclude: &BTreeSet<MunicipalityCode>) -> String {
 /// One year of the plan: what it costs, what KD-Net's frame covers and what
 /// is billed to the municipalities (`amount = frame + shared`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct YearSummary {
     /// 1 for the first year of the plan.
     pub year: u32,
@@ -623,6 +625,7 @@ pub struct YearSummary {
 /// What one municipality pays. The JSON fields are a contract for outside
 /// clients: exactly `code`, `name`, `population`, `years` and `total`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PlanRow {
     pub code: MunicipalityCode,
     pub name: String,
@@ -635,6 +638,7 @@ pub struct PlanRow {
 
 /// The column sums of the plan's rows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PlanTotals {
     /// What all municipalities pay together in each year (each year's `shared`).
     pub years: Vec<Kroner>,
@@ -647,6 +651,7 @@ pub struct PlanTotals {
 
 /// The per-municipality payment table, year by year.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Plan {
     pub params: PlanParams,
     pub years: Vec<YearSummary>,

@@ -14,6 +14,7 @@ use crate::{
 
 /// One municipality in `GET /api/municipalities`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MunicipalityInfo {
     pub code: MunicipalityCode,
     pub slug: String,
@@ -31,6 +32,7 @@ pub struct MunicipalityInfo {
 
 /// `GET /api/municipalities`: `{"municipalities": [...], "total_population": N}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MunicipalitiesResponse {
     pub municipalities: Vec<MunicipalityInfo>,
     pub total_population: u64,
@@ -60,6 +62,7 @@ impl MunicipalitiesResponse {
 
 /// `GET /api/slots` (contract): `{"slots": [{"start", "end", "kind"}, …]}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SlotsResponse {
     pub slots: Vec<Slot>,
 }
@@ -69,6 +72,7 @@ pub struct SlotsResponse {
 /// shape), so a request that deserialises is valid, in the API and in the
 /// widget alike. [`crate::lifecycle::book`] takes it as it is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BookingRequest {
     pub municipality: MunicipalityCode,
@@ -82,6 +86,7 @@ pub struct BookingRequest {
 /// A time the coordinator is busy with another municipality: all a
 /// municipality may see of others' bookings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BusyTime {
     pub start: LocalTime,
     pub end: LocalTime,
@@ -90,6 +95,7 @@ pub struct BusyTime {
 /// `GET /api/bookings`: the caller's bookings (all for the coordinator), and
 /// for a municipality the others' confirmed future bookings as busy times.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BookingsResponse {
     pub bookings: Vec<Booking>,
     #[serde(default)]
@@ -99,9 +105,13 @@ pub struct BookingsResponse {
 /// `POST /api/bookings/{id}/cancel`; the body is optional. A blank reason is
 /// no reason.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
+    /// Why, at most [`MAX_REASON_CHARS`] characters after trimming; blank
+    /// counts as none.
     #[serde(default, deserialize_with = "blank_is_none")]
+    #[cfg_attr(feature = "openapi", schemars(with = "Option<String>", length(max = MAX_REASON_CHARS)))]
     pub reason: Option<CancelReason>,
 }
 
@@ -117,6 +127,7 @@ fn blank_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cancel
 
 /// `POST /api/bookings/{id}/reschedule`: the start of another open slot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleRequest {
     pub start: LocalTime,
@@ -124,6 +135,7 @@ pub struct RescheduleRequest {
 
 /// `GET /api/enrolment/{code}/history`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct HistoryResponse {
     pub municipality: MunicipalityCode,
     pub name: String,
@@ -133,6 +145,7 @@ pub struct HistoryResponse {
 /// One day of the coordinator's agenda: the confirmed sessions in time order
 /// and the driving legs of the day's on-site visits.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AgendaDay {
     pub date: Date,
     pub bookings: Vec<Booking>,
@@ -143,6 +156,7 @@ pub struct AgendaDay {
 
 /// `GET /api/coordinator/agenda?from=&to=`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AgendaResponse {
     pub from: Date,
     pub to: Date,
@@ -151,6 +165,7 @@ pub struct AgendaResponse {
 
 /// `GET /api/health`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct HealthResponse {
     pub status: String,
     pub store: String,

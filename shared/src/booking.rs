@@ -10,6 +10,7 @@ use crate::{actor::Actor, municipality::MunicipalityCode, time::LocalTime};
 
 /// On site at the municipality's town hall, or online.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SessionKind {
     Onsite,
@@ -222,6 +223,7 @@ impl fmt::Display for BookingId {
 /// JSON: `{"state": "confirmed"}` or `{"state": "cancelled", "by": {...}, "reason": "…"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum BookingStatus {
     Confirmed,
@@ -248,6 +250,7 @@ impl<'de> Deserialize<'de> for BookingStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Booking {
     pub id: BookingId,
     pub municipality: MunicipalityCode,

@@ -183,6 +183,7 @@ impl From<Rounds> for Vec<Round> {
 
 /// The status without its data; the `"status"` value of the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StatusKind {
     Undecided,
@@ -404,6 +405,7 @@ impl TryFrom<StatusChangeRepr> for StatusChangeRequest {
 
 /// One recorded change of a municipality's status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct StatusChange {
     pub municipality: MunicipalityCode,
     pub from: EnrolmentStatus,
@@ -746,6 +748,7 @@ fn checked_note(note: Option<String>) -> Result<Option<String>, TransitionError>
 
 /// How a round's count compares with the expected range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExpectedRange {
     Below,
@@ -755,6 +758,7 @@ pub enum ExpectedRange {
 
 /// One municipality of the overview table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OverviewRow {
     pub code: MunicipalityCode,
     pub name: String,
@@ -776,6 +780,7 @@ impl OverviewRow {
 
 /// A municipality as a member of a group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct GroupMember {
     pub code: MunicipalityCode,
     pub name: String,
@@ -784,11 +789,13 @@ pub struct GroupMember {
 
 /// A set of municipalities with their count and the population they cover.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Group {
     pub count: usize,
     /// Inhabitants of the members.
     pub population: u64,
     /// The members' share of the region's population, in percent (0-100).
+    #[cfg_attr(feature = "openapi", schemars(range(min = 0.0, max = 100.0)))]
     pub share_of_region: f64,
     /// Ordered like the overview's rows.
     pub municipalities: Vec<GroupMember>,
@@ -796,6 +803,7 @@ pub struct Group {
 
 /// The municipalities enrolled in one round, against the expected range.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RoundSummary {
     pub number: RoundNumber,
     pub deadline: Date,
@@ -808,6 +816,7 @@ pub struct RoundSummary {
 
 /// The enrolment overview for the KKR (`GET /api/enrolment`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct EnrolmentOverview {
     /// Statuses as they were at the end of this (Copenhagen) date.
     pub as_of: Date,

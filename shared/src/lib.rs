@@ -10,6 +10,9 @@ pub mod rfc3339;
 pub mod tagged;
 pub mod time;
 
+#[cfg(feature = "openapi")]
+mod openapi;
+
 pub use actor::{Actor, Role};
 pub use booking::{
     Booking, BookingId, BookingStatus, CancelReason, ContactName, Email, FieldError, SessionKind, Topic,

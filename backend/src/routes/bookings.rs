@@ -2,12 +2,18 @@
 //! the .ics file. A municipality sees only its own bookings; of the others it
 //! sees busy times.
 
+use aide::{
+    axum::{
+        ApiRouter,
+        routing::{get_with, post_with},
+    },
+    transform::TransformOperation,
+};
 use axum::{
-    Json, Router,
-    extract::{FromRequest, Request, State},
+    Json,
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post},
 };
 use dk2020_model::{
     Actor, Booking, BookingId, MunicipalityCode, Role,
@@ -21,17 +27,111 @@ use crate::{
     auth::Auth,
     error::ApiError,
     extract::{JsonBody, OptionalJsonBody, PathParam, QueryPairs},
+    openapi::docs::{Describe, calendar_response, date_schema, municipality_param_schema},
     routes::slots::parse_date,
     state::AppState,
     store::BookingFilter,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/bookings", post(create).get(list))
-        .route("/bookings/{id}/cancel", post(cancel))
-        .route("/bookings/{id}/reschedule", post(reschedule))
-        .route("/bookings/{id}/ics", get(ics))
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route("/bookings", post_with(create, create_docs).get_with(list, list_docs))
+        .api_route("/bookings/{id}/cancel", post_with(cancel, cancel_docs))
+        .api_route("/bookings/{id}/reschedule", post_with(reschedule, reschedule_docs))
+        .api_route("/bookings/{id}/ics", get_with(ics, ics_docs))
+}
+
+fn create_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "createBooking",
+        "bookings",
+        "Book a session",
+        "Books the start of an open slot for the token's own municipality. The check of the scheduling rules and the write happen in one transaction: 409 (`slot_taken`) when another booking got the time first, 422 with the broken rule's code otherwise (e.g. `too_short_notice`, `not_on_slot_grid`, `cap_reached`). With an `Idempotency-Key`, repeating the request returns the booking made the first time (201 with `Idempotent-Replayed: true`).",
+    )
+    .roles(&[Role::Municipality], false)
+    .param(serde_json::json!({
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": false,
+        "schema": { "type": "string", "pattern": "^[!-~]{1,100}$" },
+        "description": "1-100 visible ASCII characters naming this booking attempt, per municipality.",
+    }))
+    .json_response::<Booking>(
+        201,
+        "The booking.",
+        serde_json::json!({
+            "Idempotent-Replayed": {
+                "description": "`true` when an earlier request with the same `Idempotency-Key` made this booking.",
+                "schema": { "type": "string", "enum": ["true"] },
+            },
+        }),
+    )
+    .errors(&[409, 422, 503])
+}
+
+fn list_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "listBookings",
+        "bookings",
+        "List bookings",
+        "A municipality gets its own bookings, and of the others only the busy times of their confirmed upcoming sessions; the coordinator gets every booking (and no busy times). In start order.",
+    )
+    .roles(&[Role::Municipality, Role::Coordinator], false)
+    .query("from", false, date_schema(), "Only bookings ending after the start of this Copenhagen date.")
+    .query("to", false, date_schema(), "Only bookings starting before the end of this Copenhagen date.")
+    .query(
+        "municipality",
+        false,
+        municipality_param_schema(),
+        "Only this municipality's bookings (the coordinator); a municipality may name only itself (403 otherwise).",
+    )
+    .query(
+        "include_cancelled",
+        false,
+        serde_json::json!({ "type": "boolean", "default": true }),
+        "`false` leaves cancelled bookings out.",
+    )
+    .ok("The bookings.")
+    .errors(&[503])
+}
+
+fn cancel_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "cancelBooking",
+        "bookings",
+        "Cancel a booking",
+        "Cancels a confirmed booking, with an optional reason (the body may be empty). 409 when it is already cancelled; a municipality cannot cancel a session that has started (422: ask the coordinator).",
+    )
+    .roles(&[Role::Municipality, Role::Coordinator], true)
+    .path_parameter("BookingIdPath")
+    .ok("The cancelled booking.")
+    .errors(&[400, 409, 413, 422, 503])
+}
+
+fn reschedule_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "rescheduleBooking",
+        "bookings",
+        "Move a booking to another open slot",
+        "Moves a confirmed booking in one atomic step: the old time is freed only if the new one is booked, so a refused move leaves the booking as it was. 409 when the booking is cancelled or the new time was just taken (`slot_taken`), 422 with the broken rule's code otherwise.",
+    )
+    .roles(&[Role::Municipality, Role::Coordinator], true)
+    .path_parameter("BookingIdPath")
+    .ok("The moved booking.")
+    .errors(&[409, 422, 503])
+}
+
+fn ics_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "getBookingIcs",
+        "bookings",
+        "A booking as an iCalendar file",
+        "The booking as a one-event `.ics` download (a cancelled booking as a cancelled event).",
+    )
+    .roles(&[Role::Municipality, Role::Coordinator], true)
+    .path_parameter("BookingIdPath")
+    .answer(200, calendar_response("The iCalendar file.", "dk2020-b01jbc2x3y4ab12cd34ef56g.ics"))
+    .errors(&[503])
 }
 
 /// Confirmed bookings of everyone that end after `now`: what the rules check against.
@@ -146,16 +246,16 @@ async fn cancel(
     auth: Auth,
     State(state): State<AppState>,
     PathParam(id): PathParam,
-    body: Request,
+    body: OptionalJsonBody<CancelRequest>,
 ) -> Result<Json<Booking>, ApiError> {
     let by = auth.require(&[Role::Municipality, Role::Coordinator])?;
     let id = booking_id(&id)?;
-    // Whether the caller may cancel it is known before the (optional) body
-    // is read, so a refused body stays unread (and the connection closes).
+    // Whether the caller may cancel it is known before the (optional) body is
+    // parsed: someone else's reason is not looked at.
     may_change(by, &state.store.booking(&id).await?)?;
-    let OptionalJsonBody(request) = OptionalJsonBody::<CancelRequest>::from_request(body, &state).await?;
-    let event = state.store.cancel_booking(&id, by, request.reason.map(String::from), state.now()).await?;
-    tracing::info!(id = %event.booking().id, by = %by.role(), "booking cancelled");
+    let reason = body.parse()?.reason.map(String::from);
+    let event = state.store.cancel_booking(&id, by, reason, state.now()).await?;
+    tracing::info!(id = %id, by = %by.role(), "booking cancelled");
     Ok(Json(event.booking().clone()))
 }
 

@@ -1,11 +1,14 @@
 //! The cost-sharing plan (anyone; JSON, CSV, XLSX) and its stored default
 //! parameters (secretariat).
 
+use aide::{
+    axum::{ApiRouter, routing::get_with},
+    transform::TransformOperation,
+};
 use axum::{
-    Json, Router,
+    Json,
     extract::State,
     response::{IntoResponse, Response},
-    routing::get,
 };
 use dk2020_model::{
     Role,
@@ -17,11 +20,94 @@ use crate::{
     downloads::{self, DownloadFormat},
     error::ApiError,
     extract::{JsonBody, QueryPairs},
+    openapi::docs::{Describe, download_response, format_parameter, municipality_param_schema},
     state::AppState,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/budget/allocation", get(allocation)).route("/budget/params", get(get_params).put(set_params))
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route("/budget/allocation", get_with(allocation, allocation_docs))
+        .api_route("/budget/params", get_with(get_params, get_params_docs).put_with(set_params, set_params_docs))
+}
+
+fn allocation_docs(o: TransformOperation) -> TransformOperation {
+    let kroner = |maximum: u64| serde_json::json!({ "type": "integer", "minimum": 0, "maximum": maximum });
+    o.op(
+        "getBudgetAllocation",
+        "budget",
+        "The cost-sharing plan per municipality and year (JSON, CSV or XLSX)",
+        "Splits the total over the years (odd kroner to the earliest years) and each year between the participating municipalities by the key, in whole kroner that add up exactly. Every parameter given overrides the stored default (`GET /api/budget/params`); an empty value counts as not given, except `exclude=`, which excludes nobody. Unparsable values are a 400; values that cannot make a plan (years outside 1-50, a total above 2^53-1, everyone excluded) a 422.",
+    )
+    .roles(&[], false)
+    .query_empty_ok(
+        "total",
+        kroner(dk2020_model::allocation::MAX_TOTAL),
+        "The whole amount over all years, in kroner (digits only); above 2^53-1 the plan is refused (422).",
+    )
+    .query_empty_ok(
+        "years",
+        serde_json::json!({ "type": "integer", "minimum": 1, "maximum": dk2020_model::allocation::MAX_YEARS }),
+        "Number of years.",
+    )
+    .query_empty_ok(
+        "key",
+        serde_json::json!({ "type": "string", "enum": ["per-capita", "hybrid"] }),
+        "The cost-sharing key: `per-capita` (also `per_capita`, `percapita`, any case) or `hybrid` (needs `equal_percent`).",
+    )
+    .query_empty_ok(
+        "equal_percent",
+        serde_json::json!({ "type": "number", "minimum": 0, "maximum": 100 }),
+        "The part split equally under the hybrid key, 0-100 with at most two decimals (`12.5`, `12,5` and `12.5%` are accepted). Only 0 with the per-capita key.",
+    )
+    .query_empty_ok(
+        "frame_per_year",
+        kroner(u64::MAX),
+        "What KD-Net's own budget frame covers of each year, in kroner (at most the year's amount is used).",
+    )
+    .param(serde_json::json!({
+        "name": "exclude",
+        "in": "query",
+        "required": false,
+        "allowEmptyValue": true,
+        "style": "form",
+        "explode": false,
+        "schema": { "type": "array", "items": municipality_param_schema(), "examples": [["741", "lemvig"]] },
+        "description": "Municipalities that opted out, as codes or slugs separated by commas (`exclude=741,lemvig`; semicolons and spaces also separate). An empty `exclude=` excludes nobody (overriding a stored opt-out list). The total stays the same; excluding all is refused (422).",
+    }))
+    .param(format_parameter("the plan"))
+    .answer(
+        200,
+        download_response::<dk2020_model::Plan>(
+            "The plan.",
+            "Header `code,name,population,year_1,…,year_N,total`, one row per participating municipality; amounts in whole kroner without separators.",
+            "dk2020-fordeling-3000000-kr-3-aar",
+        ),
+    )
+    .errors(&[422, 503])
+}
+
+fn get_params_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "getBudgetParams",
+        "budget",
+        "The stored default cost-sharing parameters",
+        "The parameters `GET /api/budget/allocation` starts from.",
+    )
+    .roles(&[], false)
+    .ok("The parameters.")
+    .errors(&[503])
+}
+
+fn set_params_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "setBudgetParams",
+        "budget",
+        "Replace the default cost-sharing parameters",
+        "Stores new defaults after checking that they make a plan (422 otherwise).",
+    )
+    .roles(&[Role::Secretariat], false)
+    .ok("The stored parameters.")
+    .errors(&[422, 503])
 }
 
 const PARAMS: [&str; 6] = ["total", "years", "key", "equal_percent", "frame_per_year", "exclude"];

@@ -2,12 +2,14 @@
 //! confirmed bookings. Calendar clients cannot send headers, hence the token in
 //! the query string (a coordinator token; make a long-lived one for this).
 
+use aide::{
+    axum::{ApiRouter, routing::get_with},
+    transform::TransformOperation,
+};
 use axum::{
-    Router,
     extract::State,
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
-    routing::get,
 };
 use dk2020_model::{
     Role,
@@ -15,10 +17,31 @@ use dk2020_model::{
 };
 use jiff::SignedDuration;
 
-use crate::{auth::Auth, error::ApiError, extract::QueryPairs, state::AppState, store::BookingFilter};
+use crate::{
+    auth::Auth,
+    error::ApiError,
+    extract::QueryPairs,
+    openapi::docs::{Describe, calendar_response},
+    state::AppState,
+    store::BookingFilter,
+};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/calendar.ics", get(feed))
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/calendar.ics", get_with(feed, feed_docs))
+}
+
+fn feed_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "getCalendarFeed",
+        "bookings",
+        "The coordinator's subscribable calendar feed",
+        "Every confirmed booking ending in the last 90 days or later, as one iCalendar feed for calendar clients. They cannot send headers, so the coordinator's token goes in the query string (`?token=`); make a long-lived one for the subscription.",
+    )
+    .roles(&[Role::Coordinator], false)
+    .security("calendarToken")
+    .query("token", true, serde_json::json!({ "type": "string" }), "A coordinator token (401 when missing or invalid, 403 for another role).")
+    .answer(200, calendar_response("The feed (served inline).", "dk2020-koordinator.ics"))
+    .errors(&[401, 403, 503])
 }
 
 async fn feed(State(state): State<AppState>, query: QueryPairs) -> Result<Response, ApiError> {

@@ -1,7 +1,11 @@
 //! The coordinator's own endpoints: availability (working hours, exceptions,
 //! rules) and the agenda with driving time between visits.
 
-use axum::{Json, Router, extract::State, routing::get};
+use aide::{
+    axum::{ApiRouter, routing::get_with},
+    transform::TransformOperation,
+};
+use axum::{Json, extract::State};
 use dk2020_model::{
     COPENHAGEN, Role,
     api::{AgendaDay, AgendaResponse},
@@ -13,15 +17,57 @@ use crate::{
     auth::Auth,
     error::ApiError,
     extract::{JsonBody, QueryPairs},
+    openapi::docs::{Describe, date_schema},
     routes::slots::parse_date,
     state::AppState,
     store::BookingFilter,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/coordinator/availability", get(get_availability).put(set_availability))
-        .route("/coordinator/agenda", get(agenda))
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route(
+            "/coordinator/availability",
+            get_with(get_availability, get_availability_docs).put_with(set_availability, set_availability_docs),
+        )
+        .api_route("/coordinator/agenda", get_with(agenda, agenda_docs))
+}
+
+fn get_availability_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "getAvailability",
+        "coordinator",
+        "The coordinator's working hours, exceptions and rules",
+        "The settings open slots are computed from.",
+    )
+    .roles(&[Role::Coordinator], false)
+    .ok("The settings.")
+    .errors(&[503])
+}
+
+fn set_availability_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "setAvailability",
+        "coordinator",
+        "Replace the coordinator's working hours, exceptions and rules",
+        "Validates and stores the settings; existing bookings stay (they are the coordinator's to cancel), new slots follow the new settings. A missing field takes its default. 422 lists every problem at once (ranges, duplicate or overlong exceptions, hours on a holiday, no working day at all).",
+    )
+    .roles(&[Role::Coordinator], false)
+    .ok("The stored settings.")
+    .errors(&[422, 503])
+}
+
+fn agenda_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "getAgenda",
+        "coordinator",
+        "The coordinator's agenda with driving",
+        "The confirmed sessions of each day in the range (days without sessions are left out) and the drives between the office in Aarhus and the day's on-site visits. At most 92 days at a time; `to` may not be before `from` (400).",
+    )
+    .roles(&[Role::Coordinator], false)
+    .query("from", false, date_schema(), "First Copenhagen date (default today).")
+    .query("to", false, date_schema(), "Last Copenhagen date, inclusive (default `from` + 6 days).")
+    .ok("The agenda.")
+    .errors(&[503])
 }
 
 async fn get_availability(auth: Auth, State(state): State<AppState>) -> Result<Json<Availability>, ApiError> {

@@ -1,11 +1,17 @@
 //! The enrolment overview (anyone; JSON, CSV, XLSX) and status changes with
 //! history (secretariat).
 
+use aide::{
+    axum::{
+        ApiRouter,
+        routing::{get_with, put_with},
+    },
+    transform::TransformOperation,
+};
 use axum::{
-    Json, Router,
+    Json,
     extract::State,
     response::{IntoResponse, Response},
-    routing::{get, put},
 };
 use dk2020_model::{
     COPENHAGEN, Role,
@@ -19,16 +25,64 @@ use crate::{
     downloads::{self, DownloadFormat},
     error::ApiError,
     extract::{JsonBody, PathParam, QueryPairs},
+    openapi::docs::{Describe, date_schema, download_response, format_parameter},
     routes::municipalities::parse_code,
     state::AppState,
     store::StoreError,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/enrolment", get(get_overview))
-        .route("/enrolment/{code}", put(set_status))
-        .route("/enrolment/{code}/history", get(history))
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route("/enrolment", get_with(get_overview, overview_docs))
+        .api_route("/enrolment/{code}", put_with(set_status, set_status_docs))
+        .api_route("/enrolment/{code}/history", get_with(history, history_docs))
+}
+
+fn overview_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "getEnrolmentOverview",
+        "enrolment",
+        "The KKR enrolment overview (JSON, CSV or XLSX)",
+        "Every municipality's DK2020 status as of a date, with the groups the KKR reads (already in from the pilot, per round against the expected range, in DK2020 overall, considering, undecided, declined), their counts, populations and shares of the region.",
+    )
+    .roles(&[], false)
+    .query_empty_ok("as_of", date_schema(), "Statuses as they were at the end of this Copenhagen date (default today).")
+    .param(format_parameter("the overview"))
+    .answer(
+        200,
+        download_response::<EnrolmentOverview>(
+            "The overview.",
+            "Header `code,name,population,status,round,decided_on`, one row per municipality; `round` and `decided_on` empty unless enrolled.",
+            "dk2020-tilmelding-2020-11-13",
+        ),
+    )
+    .errors(&[503])
+}
+
+fn set_status_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "setEnrolmentStatus",
+        "enrolment",
+        "Set a municipality's status (kept in history)",
+        "Records a status change at the current time. Impossible changes are refused with 422 (an undefined round, a decision date in the future, the same status again, a pilot municipality enrolling in a round, an overlong note); 409 when someone else changed the status at the same moment. Answers with the municipality's history.",
+    )
+    .roles(&[Role::Secretariat], false)
+    .path_parameter("MunicipalityPath")
+    .ok("The municipality's history including the new change.")
+    .errors(&[409, 422, 503])
+}
+
+fn history_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "getEnrolmentHistory",
+        "enrolment",
+        "A municipality's status history",
+        "Every recorded status change of the municipality, oldest first, with who made it and when.",
+    )
+    .roles(&[Role::Secretariat], false)
+    .path_parameter("MunicipalityPath")
+    .ok("The history.")
+    .errors(&[503])
 }
 
 async fn current_enrolment(state: &AppState) -> Result<Enrolment, ApiError> {

@@ -11,42 +11,15 @@ pub mod municipalities;
 pub mod site;
 pub mod slots;
 
-use axum::Router;
+use aide::axum::ApiRouter;
 
 use crate::state::AppState;
 
-/// Every route of [`router`] as `(method, path)`, with the `/api` prefix it is
-/// mounted under. axum cannot list a `Router`'s routes, so this list is kept by
-/// hand; `tests/openapi.rs` checks it against the `Router` (each entry answers,
-/// no other method does, and the `.route(…)` calls in the sources match it) and
-/// against the OpenAPI document (`crate::openapi`), which must describe exactly
-/// these operations.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/health"),
-    ("GET", "/api/municipalities"),
-    ("PUT", "/api/municipalities/{code}/population"),
-    ("GET", "/api/enrolment"),
-    ("PUT", "/api/enrolment/{code}"),
-    ("GET", "/api/enrolment/{code}/history"),
-    ("GET", "/api/budget/allocation"),
-    ("GET", "/api/budget/params"),
-    ("PUT", "/api/budget/params"),
-    ("GET", "/api/slots"),
-    ("GET", "/api/bookings"),
-    ("POST", "/api/bookings"),
-    ("POST", "/api/bookings/{id}/cancel"),
-    ("POST", "/api/bookings/{id}/reschedule"),
-    ("GET", "/api/bookings/{id}/ics"),
-    ("GET", "/api/calendar.ics"),
-    ("GET", "/api/coordinator/availability"),
-    ("PUT", "/api/coordinator/availability"),
-    ("GET", "/api/coordinator/agenda"),
-    ("GET", "/api/openapi.json"),
-];
-
-/// Every API route, relative to `/api`.
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// Every API route, relative to `/api`, each described where it is mounted
+/// (`aide`: the OpenAPI document is generated from this router, see
+/// `crate::openapi`).
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
         .merge(health::router())
         .merge(municipalities::router())
         .merge(enrolment::router())

@@ -1,10 +1,13 @@
 //! `GET /api/municipalities` (anyone) and population updates (secretariat).
 
-use axum::{
-    Json, Router,
-    extract::State,
-    routing::{get, put},
+use aide::{
+    axum::{
+        ApiRouter,
+        routing::{get_with, put_with},
+    },
+    transform::TransformOperation,
 };
+use axum::{Json, extract::State};
 use dk2020_model::{MunicipalityCode, Population, Role, api::MunicipalitiesResponse};
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -13,11 +16,39 @@ use crate::{
     auth::Auth,
     error::ApiError,
     extract::{JsonBody, PathParam},
+    openapi::docs::Describe,
     state::AppState,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/municipalities", get(list)).route("/municipalities/{code}/population", put(set_population))
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route("/municipalities", get_with(list, list_docs))
+        .api_route("/municipalities/{code}/population", put_with(set_population, set_population_docs))
+}
+
+fn list_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "listMunicipalities",
+        "municipalities",
+        "The 19 municipalities with their populations",
+        "The municipalities of Region Midtjylland ordered by code, with the current population (and the date it refers to), the town hall's town and position and the ferry minutes to get there, plus the region's total population.",
+    )
+    .roles(&[], false)
+    .ok("The municipalities.")
+    .errors(&[503])
+}
+
+fn set_population_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "setPopulation",
+        "municipalities",
+        "Update a municipality's population",
+        "Sets the inhabitants of one municipality and the date the figure refers to (not in the future). The cost-sharing plans use the new figure from now on. Answers with all 19 municipalities.",
+    )
+    .roles(&[Role::Secretariat], false)
+    .path_parameter("MunicipalityPath")
+    .ok("The municipalities with the new figure.")
+    .errors(&[422, 503])
 }
 
 async fn list(State(state): State<AppState>) -> Result<Json<MunicipalitiesResponse>, ApiError> {
@@ -26,10 +57,15 @@ async fn list(State(state): State<AppState>) -> Result<Json<MunicipalitiesRespon
 }
 
 /// Body of `PUT /api/municipalities/{code}/population`.
-#[derive(Debug, Deserialize)]
+/// A new population figure. `inhabitants` must be above 0 and `as_of` not
+/// in the future (422 otherwise).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PopulationUpdate {
+    /// Inhabitants, more than 0.
+    #[schemars(range(min = 1))]
     inhabitants: u32,
+    /// The date the figure refers to; not after today.
     as_of: Date,
 }
 

@@ -1,7 +1,11 @@
 //! `GET /api/slots?municipality=&kind=&from=&to=`: open slots for one
 //! municipality (its own token, or the coordinator's).
 
-use axum::{Json, Router, extract::State, routing::get};
+use aide::{
+    axum::{ApiRouter, routing::get_with},
+    transform::TransformOperation,
+};
+use axum::{Json, extract::State};
 use dk2020_model::{
     COPENHAGEN, MunicipalityCode, Role, SessionKind,
     api::SlotsResponse,
@@ -9,10 +13,42 @@ use dk2020_model::{
 };
 use jiff::{ToSpan, civil::Date};
 
-use crate::{auth::Auth, error::ApiError, extract::QueryPairs, routes::bookings::confirmed_from, state::AppState};
+use crate::{
+    auth::Auth,
+    error::ApiError,
+    extract::QueryPairs,
+    openapi::docs::{Describe, date_schema, municipality_param_schema},
+    routes::bookings::confirmed_from,
+    state::AppState,
+};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/slots", get(slots))
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route("/slots", get_with(slots, slots_docs))
+}
+
+fn slots_docs(o: TransformOperation) -> TransformOperation {
+    let description = format!(
+        "The starts a municipality could book now, in time order, each with its end and kind. Times are RFC 3339 with the Copenhagen offset of that date. At most {} days at a time (400 beyond, or when `to` is before `from`). When the municipality already holds as many upcoming sessions as allowed, 422 (`cap_reached`) says so instead of an empty list. A municipality may ask for itself only.",
+        dk2020_model::schedule::MAX_RANGE_DAYS
+    );
+    o.op("listSlots", "bookings", "Open slots for a municipality", &description)
+        .roles(&[Role::Municipality, Role::Coordinator], false)
+        .query(
+            "municipality",
+            false,
+            municipality_param_schema(),
+            "Whose slots; defaults to the token's municipality, required for the coordinator.",
+        )
+        .query(
+            "kind",
+            false,
+            serde_json::json!({ "type": "string", "enum": ["onsite", "online"], "default": "onsite" }),
+            "The kind of session (default `onsite`).",
+        )
+        .query("from", false, date_schema(), "First Copenhagen date (default today).")
+        .query("to", false, date_schema(), "Last Copenhagen date, inclusive (default `from` + 27 days).")
+        .ok("The open slots.")
+        .errors(&[422, 503])
 }
 
 /// The first date the API works with (date parameters, council decisions,

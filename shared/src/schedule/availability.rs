@@ -116,6 +116,7 @@ impl From<WorkingHours> for RawHours {
 /// Working hours per weekday; `null` means not working that day.
 /// JSON: `{"monday": {"start": "08:30", "end": "16:00"}, …, "saturday": null, "sunday": null}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct WeeklyHours {
     pub monday: Option<WorkingHours>,
@@ -175,11 +176,13 @@ impl Default for WeeklyHours {
 /// missing, e.g. leave) or special hours (which may also open a weekend day).
 /// JSON: `{"date": "2026-07-06", "hours": null, "note": "Sommerferie"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DateException {
     pub date: Date,
     #[serde(default)]
     pub hours: Option<WorkingHours>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::exception_note"))]
     pub note: Option<String>,
 }
 
@@ -189,28 +192,37 @@ pub struct DateException {
 /// and refused in API requests, so a misspelt rule is an error there instead
 /// of silently the default.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct Rules {
     /// Length of an on-site session, 15-480 minutes (default 90).
+    #[cfg_attr(feature = "openapi", schemars(range(min = 15, max = 480)))]
     pub onsite_minutes: u32,
     /// Length of an online session, 15-480 minutes (default 60).
+    #[cfg_attr(feature = "openapi", schemars(range(min = 15, max = 480)))]
     pub online_minutes: u32,
     /// A session must start at least this many hours after the booking is
     /// made, 0-720 (default 48).
+    #[cfg_attr(feature = "openapi", schemars(range(min = 0, max = 720)))]
     pub min_notice_hours: u32,
     /// Sessions can be booked up to and including today + this many days,
     /// 1-366 (default 56 = 8 weeks).
+    #[cfg_attr(feature = "openapi", schemars(range(min = 1, max = 366)))]
     pub horizon_days: u32,
     /// Free minutes after every session before the next session starts or
     /// the coordinator sets off driving, 0-240 (default 15).
+    #[cfg_attr(feature = "openapi", schemars(range(min = 0, max = 240)))]
     pub buffer_minutes: u32,
     /// On-site visits a day at most, 0-10 (default 2; 0 = online only).
+    #[cfg_attr(feature = "openapi", schemars(range(min = 0, max = 10)))]
     pub max_onsite_per_day: u32,
     /// Sessions start every this many minutes from the start of the
     /// working day, 5-240 (default 30).
+    #[cfg_attr(feature = "openapi", schemars(range(min = 5, max = 240)))]
     pub slot_step_minutes: u32,
     /// Confirmed sessions a municipality may have in the future at once,
     /// 1-100 (default 2), so no municipality can crowd out the others.
+    #[cfg_attr(feature = "openapi", schemars(range(min = 1, max = 100)))]
     pub cap_per_municipality: u32,
     pub travel: TravelRules,
 }
@@ -254,9 +266,11 @@ impl Rules {
 ///            "travel": {"road_factor": 1.3, "speed_kmh": 70.0}}}
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct Availability {
     pub weekly: WeeklyHours,
+    #[cfg_attr(feature = "openapi", schemars(length(max = MAX_EXCEPTIONS)))]
     pub exceptions: Vec<DateException>,
     pub closed_days: ClosedDays,
     pub rules: Rules,

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 /// JSON: `{"christmas_eve": true, "constitution_day": true, "new_years_eve": true}`;
 /// a missing field is `true`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct ClosedDays {
     /// Juleaftensdag, 24 December.

@@ -27,6 +27,7 @@ pub const MAX_RANGE_DAYS: i32 = 92;
 /// A bookable time. JSON:
 /// `{"start": "2026-12-01T09:00:00+01:00", "end": "2026-12-01T10:30:00+01:00", "kind": "onsite"}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Slot {
     pub start: LocalTime,
     pub end: LocalTime,
@@ -665,6 +666,7 @@ pub fn check_booking(
 /// Where a leg starts or ends. JSON: `{"type": "office"}` or
 /// `{"type": "visit", "booking": "…", "municipality": 779}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Stop {
     /// The office at Aarhus City Hall, where every day starts and ends.
@@ -677,6 +679,7 @@ pub enum Stop {
 /// be 0 (a visit in Aarhus, or two visits at the same town hall).
 /// JSON: `{"from": {"type": "office"}, "to": {"type": "visit", …}, "minutes": 105}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Leg {
     pub from: Stop,
     pub to: Stop,

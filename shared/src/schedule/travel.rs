@@ -9,11 +9,14 @@ use crate::municipality::{GeoPoint, TownHall};
 
 /// How driving time is estimated. JSON: `{"road_factor": 1.3, "speed_kmh": 70.0}`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct TravelRules {
     /// Road distance ÷ great-circle distance (roads are not straight), 1.0-3.0.
+    #[cfg_attr(feature = "openapi", schemars(range(min = 1.0, max = 3.0)))]
     pub road_factor: f64,
     /// Average speed door to door, km/h, 10-130.
+    #[cfg_attr(feature = "openapi", schemars(range(min = 10.0, max = 130.0)))]
     pub speed_kmh: f64,
 }
 

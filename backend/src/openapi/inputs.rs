@@ -1,0 +1,62 @@
+//! What the API's own extractors and error type add to an operation's
+//! description, so a handler's signature documents itself: a token
+//! ([`Auth`]) means bearer security and 401/403, a JSON body
+//! ([`JsonBody`]) its closed request schema and 400/413, a query string
+//! ([`QueryPairs`]: unknown parameters are refused) 400, a path parameter
+//! naming a municipality or booking ([`PathParam`]) 404.
+
+use aide::{
+    generate::GenContext,
+    openapi::{Operation, SecurityRequirement},
+    operation::{OperationInput, OperationOutput},
+};
+use schemars::JsonSchema;
+
+use super::docs::{add_errors, set_request_body};
+use crate::{
+    auth::Auth,
+    error::ApiError,
+    extract::{JsonBody, OptionalJsonBody, PathParam, QueryPairs},
+};
+
+/// The name of the bearer security scheme in `components.securitySchemes`.
+pub const BEARER: &str = "bearerAuth";
+
+impl OperationInput for Auth {
+    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+        operation.security.push(SecurityRequirement::from_iter([(BEARER.to_string(), Vec::new())]));
+        add_errors(operation, &[401, 403]);
+    }
+}
+
+impl<T: JsonSchema> OperationInput for JsonBody<T> {
+    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+        set_request_body::<T>(operation, true);
+        add_errors(operation, &[400, 413]);
+    }
+}
+
+impl<T: JsonSchema> OperationInput for OptionalJsonBody<T> {
+    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+        set_request_body::<T>(operation, false);
+        add_errors(operation, &[400, 413]);
+    }
+}
+
+impl OperationInput for QueryPairs {
+    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+        add_errors(operation, &[400]);
+    }
+}
+
+impl OperationInput for PathParam {
+    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+        add_errors(operation, &[404]);
+    }
+}
+
+/// The statuses an `ApiError` can take depend on the handler; each
+/// operation lists its own (`docs::Describe::errors`).
+impl OperationOutput for ApiError {
+    type Inner = ();
+}
