@@ -557,6 +557,31 @@ impl PlanParams {
         Ok(params)
     }
 
+    /// These parameters (the stored defaults) with the ones of `given`
+    /// (query parameters of `GET /api/budget/allocation`, names as in
+    /// [`PlanParams::from_pairs`]) taken over one by one. Two rules make a
+    /// scenario say what it means: a `key` given drops the default's
+    /// `equal_percent` (a hybrid default must not force itself onto a
+    /// per-capita request), and an empty `exclude=` clears the default's
+    /// opt-outs (elsewhere an empty value counts as not given).
+    pub fn overridden_by<'a>(
+        &self,
+        given: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, AllocationError> {
+        let given: Vec<(&str, &str)> = given.into_iter().collect();
+        let gives = |name: &str| given.iter().any(|(n, v)| *n == name && (name == "exclude" || !v.trim().is_empty()));
+        let (key_given, exclude_given) = (gives("key"), gives("exclude"));
+        let defaults = self.to_query();
+        let defaults = defaults
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .filter(|(n, _)| !(key_given && *n == "equal_percent"))
+            .filter(|(n, _)| !(exclude_given && *n == "exclude"))
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect::<Vec<_>>();
+        Self::from_pairs(defaults.iter().map(|(n, v)| (n.as_str(), v.as_str())).chain(given))
+    }
+
     /// The query string for `GET /api/budget/allocation`, e.g.
     /// `total=3000000&years=3&key=per-capita&frame_per_year=0`. All values are
     /// digits, names and commas, so nothing needs escaping.
@@ -741,6 +766,28 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn a_scenario_takes_over_the_stored_defaults_one_parameter_at_a_time() {
+        let stored = PlanParams::from_pairs([
+            ("total", "3000000"),
+            ("key", "hybrid"),
+            ("equal_percent", "25"),
+            ("exclude", "741"),
+        ])
+        .unwrap();
+        // Only the total given: the rest stays as stored.
+        let p = stored.overridden_by([("total", "900000")]).unwrap();
+        assert_eq!((p.total, p.key, p.exclude.clone()), (900_000, stored.key, stored.exclude.clone()));
+        // A per-capita key given: the stored hybrid percentage does not follow it.
+        let p = stored.overridden_by([("key", "per-capita")]).unwrap();
+        assert_eq!(p.key, Key::PerCapita);
+        // An empty `exclude=` clears the stored opt-outs; an empty total is "not given".
+        let p = stored.overridden_by([("exclude", ""), ("total", " ")]).unwrap();
+        assert!(p.exclude.is_empty());
+        assert_eq!(p.total, 3_000_000);
+        assert!(stored.overridden_by([("years", "zero")]).is_err());
+    }
     use crate::municipality::Population;
 
     fn code(c: u16) -> MunicipalityCode {

@@ -118,19 +118,9 @@ async fn allocation(State(state): State<AppState>, query: QueryPairs) -> Result<
     known.push("format");
     query.only(&known)?;
     let format = DownloadFormat::parse(query.get("format"))?;
-    let stored = state.store.budget_params().await?;
-    let defaults = stored.to_query();
-    let defaults = defaults.split('&').filter_map(|p| p.split_once('='));
     let given = query.iter().filter(|(n, _)| PARAMS.contains(n));
-    // A hybrid default must not force equal_percent onto a per-capita request,
-    // and `exclude=` (empty) must be able to clear a stored opt-out list
-    // (`from_pairs` skips empty values, so the default would stay).
-    let overrides_key = query.get("key").is_some();
-    let overrides_exclude = query.has("exclude");
-    let defaults = defaults
-        .filter(|(n, _)| !(overrides_key && *n == "equal_percent"))
-        .filter(|(n, _)| !(overrides_exclude && *n == "exclude"));
-    let params = PlanParams::from_pairs(defaults.chain(given)).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let params =
+        state.store.budget_params().await?.overridden_by(given).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let municipalities = state.store.municipalities().await?;
     let plan = plan(&params, &municipalities).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     let name = format!("dk2020-fordeling-{}-kr-{}-aar", params.total, params.years);

@@ -8,8 +8,8 @@ use aide::{
 use axum::{Json, extract::State};
 use dk2020_model::{
     COPENHAGEN, Role,
-    api::{AgendaDay, AgendaResponse},
-    schedule::{Availability, day_route},
+    api::AgendaResponse,
+    schedule::{Availability, agenda_days},
 };
 use jiff::ToSpan;
 
@@ -118,19 +118,6 @@ async fn agenda(
     let bookings = state.store.bookings(&filter).await?;
     let municipalities = state.store.municipalities().await?;
     let travel = state.store.availability().await?.rules.travel;
-    let mut days = Vec::new();
-    let mut date = from;
-    while date <= to {
-        let of_day: Vec<_> = bookings.iter().filter(|b| b.start.date() == date).cloned().collect();
-        if !of_day.is_empty() {
-            let legs = day_route(date, &of_day, &municipalities, &travel);
-            let driving_minutes = legs.iter().map(|l| l.minutes).sum();
-            days.push(AgendaDay { date, bookings: of_day, legs, driving_minutes });
-        }
-        date = match date.tomorrow() {
-            Ok(d) => d,
-            Err(_) => break,
-        };
-    }
+    let days = agenda_days(from, to, &bookings, &municipalities, &travel);
     Ok(Json(AgendaResponse { from, to, days }))
 }

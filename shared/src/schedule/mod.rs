@@ -42,11 +42,13 @@
 //! [`RuleViolation`] names the broken rule; `SlotTaken` maps to HTTP 409,
 //! the others to 422 ([`RuleViolation::http_status`]).
 
+mod agenda;
 mod availability;
 mod holidays;
 mod slots;
 mod travel;
 
+pub use agenda::agenda_days;
 pub use availability::{
     Availability, DateException, DayStatus, HoursError, InvalidAvailability, MAX_EXCEPTIONS, MAX_NOTE_CHARS, Rules,
     SESSION_MINUTES, WeeklyHours, WorkingHours,
