@@ -138,3 +138,9 @@ fn run_one(test: &TestBinary, library: &Path, api: &Path, env: &[(&str, String)]
         .map_err(|e| format!("could not start {}: {e}", test.path.display()))?;
     Ok(status.success())
 }
+
+/// `cargo xtask clock`: the step on its own, with its own local DynamoDB server.
+pub fn run() -> Result<(), String> {
+    let dynamo = crate::dynamo::LocalDynamo::start(None)?;
+    run_ahead(&dynamo.test_env())
+}

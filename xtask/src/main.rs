@@ -26,6 +26,8 @@ tasks:
   lambda   package the API for AWS Lambda (linux arm64; --x86_64 for x86_64) as
            target/lambda/dk2020-api/bootstrap.zip and print its size (infra/README.md)
   cdn      lay the built widget out for S3 and CloudFront in target/cdn/ (infra/README.md)
+  clock    the model, API and HTTP tests with the machine's clock 400 days ahead
+           (libfaketime; also part of `test`)
   infra    check infra/template.yaml with cfn-lint (also part of `test`)
   dynamo   start a local DynamoDB-compatible server (moto) and `dk2020-api serve` on it,
            to try the production store; extra arguments go to `dk2020-api serve`
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         "lambda" => lambda::build(rest),
         "cdn" => cdn::layout(),
         "infra" => lambda::check_template(),
+        "clock" => clock::run(),
         "dynamo" => dynamo::serve(rest),
         "fuzz" => fuzz::run(rest),
         "bench" => bench::run(rest),
