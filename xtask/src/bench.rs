@@ -562,8 +562,10 @@ fn post_all(addr: &str, requests: &[(String, Vec<u8>)]) -> Result<(), String> {
             .send()
             .map_err(|e| format!("POST /api/bookings: {e}"))?;
         let status = response.status().as_u16();
+        // Read to the end: only a finished response gives the connection back to the pool.
+        let answer = response.text().map_err(|e| format!("POST /api/bookings: {e}"))?;
         if status != 201 {
-            return Err(format!("POST /api/bookings: {status} {}", response.text().unwrap_or_default()));
+            return Err(format!("POST /api/bookings: {status} {answer}"));
         }
     }
     Ok(())
