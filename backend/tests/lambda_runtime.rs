@@ -3,16 +3,10 @@
 //! `tests/lambda.rs` drives the Router the way `lambda_http` does, inside the
 //! test process. This test runs the real executable the way Lambda runs
 //! `bootstrap`: a process with `AWS_LAMBDA_RUNTIME_API` and the other variables
-//! Lambda sets, talking HTTP to the runtime API, which here is a small axum
-//! server in the test:
-//!
-//! - `GET /2018-06-01/runtime/invocation/next` hands out the next event (API
-//!   Gateway HTTP API payload 2.0, the checked-in fixtures) with the headers
-//!   Lambda sends (`Lambda-Runtime-Aws-Request-Id`, `-Deadline-Ms`,
-//!   `-Invoked-Function-Arn`, `-Trace-Id`); once the events are used up it
-//!   keeps the request open, as Lambda does until the next invocation;
-//! - `POST /2018-06-01/runtime/invocation/{id}/response` takes the answer;
-//! - `…/{id}/error` and `/2018-06-01/runtime/init/error` take failures.
+//! Lambda sets, talking HTTP to the runtime API, which here is the emulation of
+//! `tests/shared/lambda_runtime_api.rs` (shared with `cargo xtask bench`):
+//! it hands out the checked-in fixtures (API Gateway HTTP API payload 2.0)
+//! with the headers Lambda sends and takes the answers.
 //!
 //! Two invocations: `GET /api/health` on the `$default` stage, then on a named
 //! stage (`/prod/api/health`, the URLs `infra/template.yaml` gives). Both must
@@ -31,105 +25,27 @@
 
 #[path = "support/dynamodb.rs"]
 mod dynamodb_support;
+// Shared with `cargo xtask bench`; this test needs only a part of it.
+#[allow(dead_code)]
+#[path = "../../tests/shared/lambda_runtime_api.rs"]
+mod lambda_runtime_api;
 
 use std::{
-    collections::VecDeque,
     fs::File,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    sync::{Arc, Mutex},
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
-use axum::{
-    Router,
-    body::Bytes,
-    extract::{Path as UrlPath, State},
-    http::StatusCode,
-    response::{IntoResponse, Response},
-    routing::{get, post},
-};
+use lambda_runtime_api::{Report, RuntimeApi, lambda_environment};
 use serde_json::Value;
-use tokio::sync::mpsc;
 
 const FUNCTION_NAME: &str = "dk2020-api-test";
-const FUNCTION_ARN: &str = "arn:aws:lambda:eu-north-1:123456789012:function:dk2020-api-test:live";
-const REGION: &str = "eu-north-1";
 const SECRET: &str = "a-test-secret-that-is-long-enough-for-hs256-0123456789";
 
 /// How long the whole exchange may take before the test gives up (a debug
 /// build starts in well under a second; the bound only stops a hang).
 const DEADLINE: Duration = Duration::from_secs(60);
-
-/// What the emulated runtime API received.
-#[derive(Debug)]
-enum Report {
-    Next,
-    Response { id: String, body: Bytes },
-    Error { id: String, body: Bytes },
-    InitError { body: Bytes },
-}
-
-#[derive(Clone)]
-struct Emulator {
-    events: Arc<Mutex<VecDeque<(String, Value)>>>,
-    reports: mpsc::UnboundedSender<Report>,
-}
-
-async fn next(State(emulator): State<Emulator>) -> Response {
-    let _ = emulator.reports.send(Report::Next);
-    let Some((id, event)) = emulator.events.lock().expect("the event queue").pop_front() else {
-        // No more invocations: Lambda keeps this request open (and freezes the
-        // sandbox) until there is one. The test ends before.
-        return std::future::pending().await;
-    };
-    let deadline = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970") + Duration::from_secs(10);
-    (
-        [
-            ("content-type", "application/json".to_string()),
-            ("lambda-runtime-aws-request-id", id),
-            ("lambda-runtime-deadline-ms", deadline.as_millis().to_string()),
-            ("lambda-runtime-invoked-function-arn", FUNCTION_ARN.to_string()),
-            (
-                "lambda-runtime-trace-id",
-                "Root=1-674a1c2e-3f0b6d2a1c9e8f7a6b5c4d3e;Parent=9a9197af755a6419;Sampled=0".into(),
-            ),
-        ],
-        event.to_string(),
-    )
-        .into_response()
-}
-
-async fn response(State(emulator): State<Emulator>, UrlPath(id): UrlPath<String>, body: Bytes) -> StatusCode {
-    let _ = emulator.reports.send(Report::Response { id, body });
-    StatusCode::ACCEPTED
-}
-
-async fn error(State(emulator): State<Emulator>, UrlPath(id): UrlPath<String>, body: Bytes) -> StatusCode {
-    let _ = emulator.reports.send(Report::Error { id, body });
-    StatusCode::ACCEPTED
-}
-
-async fn init_error(State(emulator): State<Emulator>, body: Bytes) -> StatusCode {
-    let _ = emulator.reports.send(Report::InitError { body });
-    StatusCode::ACCEPTED
-}
-
-/// Starts the emulated runtime API with `events` on a free loopback port.
-async fn start_emulator(events: Vec<(String, Value)>) -> (String, mpsc::UnboundedReceiver<Report>) {
-    let (reports, received) = mpsc::unbounded_channel();
-    let emulator = Emulator { events: Arc::new(Mutex::new(events.into())), reports };
-    let app = Router::new()
-        .route("/2018-06-01/runtime/invocation/next", get(next))
-        .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
-        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
-        .route("/2018-06-01/runtime/init/error", post(init_error))
-        .with_state(emulator);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free loopback port");
-    let address = listener.local_addr().expect("the listener's address").to_string();
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("the emulated runtime API") });
-    (address, received)
-}
 
 fn fixture(name: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lambda").join(name);
@@ -175,19 +91,8 @@ fn start_function(runtime_api: &str, dir: &Path, app_env: &[(&str, String)]) -> 
     command
         .env_clear()
         .current_dir(dir)
-        .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
-        .env("AWS_LAMBDA_FUNCTION_NAME", FUNCTION_NAME)
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{FUNCTION_NAME}"))
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/28/[1]0123456789abcdef0123456789abcdef")
-        .env("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023")
-        .env("AWS_REGION", REGION)
-        .env("AWS_DEFAULT_REGION", REGION)
+        .envs(lambda_environment(runtime_api, FUNCTION_NAME))
         .env("LAMBDA_TASK_ROOT", dir)
-        .env("_HANDLER", "bootstrap")
-        .env("TZ", ":UTC")
         .env("RUST_LOG", "info")
         .env("DK2020_JWT_SECRET", SECRET)
         .env("DK2020_ALLOWED_ORIGINS", "https://intranet.skive.dk")
@@ -208,17 +113,20 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 
 /// Plays the runtime API for the two health invocations; returns the time from
 /// process start to the first request for an event and to the first answer.
-async fn health_invocations(label: &str, app_env: &[(&str, String)]) -> (Duration, Duration) {
-    let events = vec![
-        ("c6af9ac6-7b61-11e6-9a41-93e812345678".to_string(), fixture("v2_get_health.json")),
-        ("d7b0ab07-8c72-11e6-9a41-93e812345679".to_string(), fixture("v2_named_stage_health.json")),
+fn health_invocations(label: &str, app_env: &[(&str, String)]) -> (Duration, Duration) {
+    let events = [
+        ("c6af9ac6-7b61-11e6-9a41-93e812345678", fixture("v2_get_health.json")),
+        ("d7b0ab07-8c72-11e6-9a41-93e812345679", fixture("v2_named_stage_health.json")),
     ];
-    let ids: Vec<String> = events.iter().map(|(id, _)| id.clone()).collect();
-    let (runtime_api, mut reports) = start_emulator(events).await;
+    let ids: Vec<String> = events.iter().map(|(id, _)| id.to_string()).collect();
+    let runtime_api = RuntimeApi::start().expect("the emulated runtime API");
+    for (id, event) in &events {
+        runtime_api.invoke(id, &event.to_string());
+    }
     let dir = tempfile::tempdir().expect("a temporary directory");
 
     let started = Instant::now();
-    let mut function = start_function(&runtime_api, dir.path(), app_env);
+    let mut function = start_function(runtime_api.address(), dir.path(), app_env);
     let mut first_next = None;
     let mut first_answer = None;
     let mut answers = Vec::new();
@@ -226,28 +134,25 @@ async fn health_invocations(label: &str, app_env: &[(&str, String)]) -> (Duratio
         let left = DEADLINE.checked_sub(started.elapsed()).unwrap_or_default();
         assert!(!left.is_zero(), "{label}: no answer within {DEADLINE:?}\n{}", function.logs());
         // Wait for the next report, a little at a time, to notice an exit.
-        let report = match tokio::time::timeout(left.min(Duration::from_millis(250)), reports.recv()).await {
-            Ok(report) => report.expect("the emulator keeps its sender"),
-            Err(_) => {
-                if let Some(status) = function.child.try_wait().expect("the process's status") {
-                    panic!("{label}: the function exited ({status}) before answering\n{}", function.logs());
-                }
-                continue;
+        let Some(report) = runtime_api.next_report(left.min(Duration::from_millis(250))) else {
+            if let Some(status) = function.child.try_wait().expect("the process's status") {
+                panic!("{label}: the function exited ({status}) before answering\n{}", function.logs());
             }
+            continue;
         };
         match report {
-            Report::Next => {
-                first_next.get_or_insert(started.elapsed());
+            Report::Next { at } => {
+                first_next.get_or_insert(at.saturating_duration_since(started));
             }
-            Report::Response { id, body } => {
-                first_answer.get_or_insert(started.elapsed());
+            Report::Response { id, body, at } => {
+                first_answer.get_or_insert(at.saturating_duration_since(started));
                 assert_eq!(id, ids[answers.len()], "{label}: answers come in the order of the invocations");
                 answers.push(body);
             }
-            Report::Error { id, body } => {
+            Report::Error { id, body, .. } => {
                 panic!("{label}: invocation {id} failed: {}\n{}", String::from_utf8_lossy(&body), function.logs())
             }
-            Report::InitError { body } => {
+            Report::InitError { body, .. } => {
                 panic!("{label}: initialisation failed: {}\n{}", String::from_utf8_lossy(&body), function.logs())
             }
         }
@@ -282,11 +187,11 @@ async fn health_invocations(label: &str, app_env: &[(&str, String)]) -> (Duratio
     (first_next, first_answer)
 }
 
-#[tokio::test]
-async fn the_executable_answers_invocations_on_sqlite() {
+#[test]
+fn the_executable_answers_invocations_on_sqlite() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db = dir.path().join("lambda.sqlite").to_string_lossy().into_owned();
-    health_invocations("sqlite", &[("DK2020_STORE", "sqlite".into()), ("DK2020_DB", db)]).await;
+    health_invocations("sqlite", &[("DK2020_STORE", "sqlite".into()), ("DK2020_DB", db)]);
 }
 
 #[tokio::test]
@@ -306,6 +211,5 @@ async fn the_executable_answers_invocations_on_dynamodb() {
             ("AWS_SECRET_ACCESS_KEY", "test".into()),
             ("AWS_SESSION_TOKEN", "test".into()),
         ],
-    )
-    .await;
+    );
 }

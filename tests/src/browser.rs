@@ -1,7 +1,7 @@
 //! The harness of the browser tests: Debian's headless Chromium driven by
-//! ChromeDriver over the W3C WebDriver protocol (plain HTTP with the blocking
-//! `reqwest` client the API tests use), against `dk2020-api serve` with the
-//! built widget (`target/widget`, made by `cargo xtask widget`).
+//! ChromeDriver through the `fantoccini` WebDriver client
+//! ([`crate::webdriver`]), against `dk2020-api serve` with the built widget
+//! (`target/widget`, made by `cargo xtask widget`).
 //!
 //! - [`Tools::find`] locates Chromium, ChromeDriver, axe-core and the built
 //!   widget. Missing tools skip the tests with a message, unless
@@ -24,13 +24,14 @@ use std::{
     time::{Duration, Instant},
 };
 
+use fantoccini::elements::Element;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
-use crate::{TEST_NOW, TEST_SECRET, api_binary};
-
-/// The W3C name of a web element reference in JSON.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+use crate::{
+    TEST_NOW, TEST_SECRET, api_binary,
+    webdriver::{ChromeDriver, Chromium, Session},
+};
 
 /// How long a condition may take to come true in the page.
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -194,11 +195,12 @@ impl Drop for Site {
     }
 }
 
-/// A headless Chromium session through ChromeDriver.
+/// A headless Chromium session through ChromeDriver (see [`crate::webdriver`]).
+/// Every method panics with the WebDriver error: these are test helpers.
 pub struct Browser {
-    driver: Child,
-    endpoint: String,
-    client: Client,
+    // Dropped in this order: the session, then the driver, then the profile.
+    session: Session,
+    _driver: ChromeDriver,
     name: String,
     _profile: tempfile::TempDir,
 }
@@ -206,77 +208,32 @@ pub struct Browser {
 impl Browser {
     /// Starts ChromeDriver and a Chromium session; `name` labels screenshots.
     pub fn start(tools: &Tools, name: &str) -> Browser {
-        let port = free_port();
-        let mut driver = Command::new(&tools.chromedriver)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting chromedriver");
-        let client = Client::builder().no_proxy().timeout(Duration::from_secs(120)).build().expect("an HTTP client");
-        let base = format!("http://127.0.0.1:{port}");
-        wait_for_http(&client, &format!("{base}/status"), &mut driver, "chromedriver");
+        let driver = ChromeDriver::start(&tools.chromedriver, Stdio::null()).unwrap_or_else(|e| panic!("{e}"));
         let profile = tempfile::Builder::new().prefix("dk2020-chromium-").tempdir().expect("a profile directory");
-        let capabilities = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": tools.chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1280,1800", "--lang=da-DK",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            },
-        }}});
-        let response: Value = client
-            .post(format!("{base}/session"))
-            .json(&capabilities)
-            .send()
-            .and_then(|r| r.json())
-            .expect("creating a WebDriver session");
-        let session = response["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no WebDriver session: {response}"))
-            .to_string();
-        let mut browser = Browser {
-            driver,
-            endpoint: format!("{base}/session/{session}"),
-            client,
-            name: name.into(),
-            _profile: profile,
+        let chromium = Chromium {
+            binary: tools.chromium.clone(),
+            profile: profile.path().to_path_buf(),
+            window: (1280, 1800),
+            lang: Some("da-DK".into()),
+            eager: false,
         };
-        browser.call("POST", "/timeouts", json!({"script": 30_000, "pageLoad": 60_000}));
-        browser
-    }
-
-    fn call(&mut self, method: &str, path: &str, body: Value) -> Value {
-        let url = format!("{}{path}", self.endpoint);
-        let request = match method {
-            "GET" => self.client.get(&url),
-            "DELETE" => self.client.delete(&url),
-            _ => self.client.post(&url).json(&body),
-        };
-        let response: Value = request.send().and_then(|r| r.json()).unwrap_or_else(|e| panic!("WebDriver {path}: {e}"));
-        if let Some(error) = response["value"]["error"].as_str() {
-            panic!("WebDriver {path}: {error}: {}", response["value"]["message"]);
-        }
-        response["value"].clone()
+        let session = Session::start(&driver, &chromium).unwrap_or_else(|e| panic!("{e}"));
+        session.set_timeouts(Duration::from_secs(30), Duration::from_secs(60)).unwrap_or_else(|e| panic!("{e}"));
+        Browser { session, _driver: driver, name: name.into(), _profile: profile }
     }
 
     pub fn goto(&mut self, url: &str) {
-        self.call("POST", "/url", json!({ "url": url }));
+        self.session.goto(url).unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) and returns its result.
     pub fn execute(&mut self, script: &str, args: Value) -> Value {
-        self.call("POST", "/execute/sync", json!({ "script": script, "args": args }))
+        self.session.execute(script, arguments(args)).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Runs an asynchronous `script`: it calls `arguments[arguments.length - 1]` with its result.
     pub fn execute_async(&mut self, script: &str, args: Value) -> Value {
-        self.call("POST", "/execute/async", json!({ "script": script, "args": args }))
+        self.session.execute_async(script, arguments(args)).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Runs `body` with `root` bound to the shadow root of the element `host`
@@ -314,36 +271,29 @@ impl Browser {
     }
 
     /// The element matching `css` inside the shadow root of `host`.
-    pub fn widget_element(&mut self, host: &str, css: &str) -> String {
+    pub fn widget_element(&mut self, host: &str, css: &str) -> Element {
         let found = self.execute(
             "const root = document.querySelector(arguments[0])?.shadowRoot; return root ? root.querySelector(arguments[1]) : null;",
             json!([host, css]),
         );
-        found[ELEMENT].as_str().unwrap_or_else(|| panic!("no {css} in {host}")).to_string()
+        self.session.element(&found).unwrap_or_else(|| panic!("no {css} in {host}"))
     }
 
     /// A real click (scrolls into view, hit-tests) on an element of a widget.
     pub fn click(&mut self, host: &str, css: &str) {
-        let id = self.widget_element(host, css);
-        self.call("POST", &format!("/element/{id}/click"), json!({}));
+        let element = self.widget_element(host, css);
+        self.session.click(&element).unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// Types `text` into a field of a widget, as a user would.
     pub fn type_into(&mut self, host: &str, css: &str, text: &str) {
-        let id = self.widget_element(host, css);
-        self.call("POST", &format!("/element/{id}/clear"), json!({}));
-        self.call("POST", &format!("/element/{id}/value"), json!({ "text": text }));
+        let element = self.widget_element(host, css);
+        self.session.type_into(&element, text).unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// Presses keys on whatever has the focus (`\u{E007}` is Enter, `\u{E004}` Tab).
     pub fn press(&mut self, keys: &str) {
-        let mut actions = Vec::new();
-        for key in keys.chars() {
-            actions.push(json!({"type": "keyDown", "value": key.to_string()}));
-            actions.push(json!({"type": "keyUp", "value": key.to_string()}));
-        }
-        self.call("POST", "/actions", json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}));
-        self.call("DELETE", "/actions", Value::Null);
+        self.session.press(keys).unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the widget `host`,
@@ -358,7 +308,7 @@ impl Browser {
             axe.run(host, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})\n\
               .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => JSON.stringify(n.target) + ' ' + n.failureSummary).join(' | '))))\n\
               .catch(e => done(['axe failed: ' + e]));";
-        let result = self.call("POST", "/execute/async", json!({"script": script, "args": [host]}));
+        let result = self.execute_async(script, json!([host]));
         result
             .as_array()
             .map(|a| a.iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect())
@@ -368,10 +318,8 @@ impl Browser {
     /// Saves a screenshot of the widget `host` (all of it, scrolled or not) as
     /// `target/browser-artifacts/<name>-<label>.png`.
     pub fn screenshot_widget(&mut self, host: &str, label: &str) -> PathBuf {
-        let found = self.call("POST", "/element", json!({"using": "css selector", "value": host}));
-        let id = found[ELEMENT].as_str().unwrap_or_else(|| panic!("no {host}")).to_string();
-        let data = self.call("GET", &format!("/element/{id}/screenshot"), Value::Null);
-        let png = base64_decode(data.as_str().unwrap_or_default());
+        let element = self.session.find(host).unwrap_or_else(|e| panic!("no {host}: {e}"));
+        let png = self.session.element_screenshot(&element).unwrap_or_else(|e| panic!("{e}"));
         let file = artifacts_dir().join(format!("{}-{label}.png", self.name));
         std::fs::write(&file, png).expect("writing the screenshot");
         file
@@ -379,73 +327,35 @@ impl Browser {
 
     /// The handles of the open windows (tabs).
     pub fn window_handles(&mut self) -> Vec<String> {
-        let handles = self.call("GET", "/window/handles", Value::Null);
-        handles.as_array().map(|a| a.iter().filter_map(|h| h.as_str().map(String::from)).collect()).unwrap_or_default()
+        self.session.windows().unwrap_or_else(|e| panic!("{e}"))
     }
 
     pub fn switch_to_window(&mut self, handle: &str) {
-        self.call("POST", "/window", json!({ "handle": handle }));
+        self.session.switch_to_window(handle).unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// Prints the current page to an A4 PDF (WebDriver's Print Page) saved as
     /// `target/browser-artifacts/<name>-<label>.pdf`; returns the PDF's bytes.
     pub fn print_pdf(&mut self, label: &str) -> Vec<u8> {
-        let data = self.call(
-            "POST",
-            "/print",
-            json!({"page": {"width": 21.0, "height": 29.7}, "margin": {"top": 1.5, "bottom": 1.5, "left": 1.5, "right": 1.5}, "background": true}),
-        );
-        let pdf = base64_decode(data.as_str().unwrap_or_default());
+        let pdf = self.session.print_a4().unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(artifacts_dir().join(format!("{}-{label}.pdf", self.name)), &pdf).expect("writing the PDF");
         pdf
     }
 
     /// Saves a screenshot of the page as `target/browser-artifacts/<name>-<label>.png`.
     pub fn screenshot(&mut self, label: &str) -> PathBuf {
-        let data = self.call("GET", "/screenshot", Value::Null);
-        let png = base64_decode(data.as_str().unwrap_or_default());
+        let png = self.session.screenshot().unwrap_or_else(|e| panic!("{e}"));
         let file = artifacts_dir().join(format!("{}-{label}.png", self.name));
         std::fs::write(&file, png).expect("writing the screenshot");
         file
     }
 }
 
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.client.delete(&self.endpoint).send();
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
-/// Standard base64 (WebDriver's screenshots).
-fn base64_decode(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut buffer, mut bits) = (0u32, 0);
-    for sextet in text.bytes().filter_map(value) {
-        buffer = (buffer << 6) | u32::from(sextet);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn base64_decodes_what_webdriver_sends() {
-        assert_eq!(super::base64_decode("aGVsbG8="), b"hello");
-        assert_eq!(super::base64_decode("iVBORw0KGgo="), b"\x89PNG\r\n\x1a\n");
+/// A script's arguments: the elements of a JSON array (what the tests pass).
+fn arguments(args: Value) -> Vec<Value> {
+    match args {
+        Value::Array(list) => list,
+        Value::Null => Vec::new(),
+        one => vec![one],
     }
 }

@@ -2,11 +2,13 @@
 //! on a free loopback port with a fresh SQLite database, call it over HTTP, and
 //! mint tokens the way a deployment would.
 //!
-//! - [`api_binary`] finds the binary beside the test executable
-//!   (`<target>/<profile>/dk2020-api`) and brings it up to date with one
-//!   `cargo build -p dk2020-api` per test run (a file lock makes parallel test
-//!   processes, e.g. under cargo-nextest, share that one build). Set
-//!   `DK2020_API_BIN` to use a binary built elsewhere instead.
+//! - [`api_binary`] brings the binary up to date with one
+//!   `cargo build -p dk2020-api` per test run (into the test executable's own
+//!   target directory and profile; a file lock makes parallel test processes,
+//!   e.g. under cargo-nextest, share that one build) and takes its path from
+//!   cargo's JSON messages. Set `DK2020_API_BIN` to use a binary built
+//!   elsewhere instead (the clock step of `cargo xtask test` does, since cargo
+//!   cannot run under libfaketime).
 //! - [`TestServer::start`] starts a server with a fixed clock ([`TEST_NOW`], a
 //!   Monday, so the offered slots are stable) and a fixed token secret
 //!   ([`TEST_SECRET`]); it waits until `GET /api/health` answers and kills the
@@ -16,6 +18,7 @@
 
 pub mod browser;
 pub mod schedule;
+pub mod webdriver;
 
 use std::{
     fs::File,
@@ -57,10 +60,7 @@ pub fn api_binary() -> &'static Path {
             assert!(path.is_file(), "DK2020_API_BIN={} is not a file", path.display());
             return path;
         }
-        let profile_dir = profile_dir();
-        let binary = profile_dir.join(format!("dk2020-api{}", std::env::consts::EXE_SUFFIX));
-        build_once_per_run(&profile_dir, &binary);
-        binary
+        build_once_per_run(&profile_dir())
     })
 }
 
@@ -72,73 +72,42 @@ fn profile_dir() -> PathBuf {
     dir.to_path_buf()
 }
 
-/// Brings the binary up to date: nothing to do when it is newer than every
-/// source it was built from (so after `cargo test --workspace`, which builds
-/// it, no second build runs); otherwise `cargo build -p dk2020-api` for the
-/// profile the tests were built with, once per test run (same
-/// `NEXTEST_RUN_ID`, or same process under `cargo test`).
-fn build_once_per_run(profile_dir: &Path, binary: &Path) {
+/// Brings the binary up to date with `cargo build -p dk2020-api` (through
+/// `escargot`, which reads cargo's JSON messages for the executable's path),
+/// for the profile and target directory the tests were built with; cargo
+/// itself decides whether anything needs rebuilding. Once per test run (same
+/// `NEXTEST_RUN_ID`, or same process under `cargo test`): a file lock makes
+/// parallel test processes wait for the first one's build, and a stamp file
+/// beside it tells the others which binary that build named.
+fn build_once_per_run(profile_dir: &Path) -> PathBuf {
     let run = std::env::var("NEXTEST_RUN_ID").unwrap_or_else(|_| format!("pid-{}", std::process::id()));
     let lock = File::create(profile_dir.join(".dk2020-e2e-build.lock")).expect("creating the build lock file");
     lock.lock().expect("locking the build lock file");
     let stamp = profile_dir.join(".dk2020-e2e-build.stamp");
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace");
-    let built_this_run = binary.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == run);
-    if built_this_run || is_fresh(binary, workspace) {
-        return;
+    if let Ok(text) = std::fs::read_to_string(&stamp)
+        && let Some((stamped_run, path)) = text.split_once('\n')
+        && stamped_run == run
+        && Path::new(path).is_file()
+    {
+        return PathBuf::from(path);
     }
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace");
     let target_dir = profile_dir.parent().expect("the profile directory is inside the target directory");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(workspace).args(["build", "--quiet", "-p", "dk2020-api", "--bin", "dk2020-api"]);
+    let mut build = escargot::CargoBuild::new()
+        .manifest_path(workspace.join("Cargo.toml"))
+        .package("dk2020-api")
+        .bin("dk2020-api")
+        .target_dir(target_dir);
     match profile_dir.file_name().and_then(|n| n.to_str()) {
         Some("debug") | None => {}
-        Some("release") => {
-            cmd.arg("--release");
-        }
-        Some(profile) => {
-            cmd.args(["--profile", profile]);
-        }
+        Some("release") => build = build.release(),
+        Some(profile) => build = build.profile(profile),
     }
-    cmd.env("CARGO_TARGET_DIR", target_dir);
-    let out = cmd.output().expect("running cargo build -p dk2020-api");
-    assert!(
-        out.status.success(),
-        "cargo build -p dk2020-api failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(binary.is_file(), "cargo build did not produce {}", binary.display());
-    // Cargo does not relink when only a manifest or the lock file changed
-    // without touching the binary's build: mark it checked, so the next run
-    // does not ask cargo again.
-    if !is_fresh(binary, workspace) {
-        let _ = File::open(binary).and_then(|f| f.set_modified(SystemTime::now()));
-    }
-    std::fs::write(&stamp, run).expect("writing the build stamp");
-}
-
-/// Whether `binary` is newer than every file its dep-info (`dk2020-api.d`,
-/// written by cargo beside it) lists, and than the manifests and the lock file.
-fn is_fresh(binary: &Path, workspace: &Path) -> bool {
-    let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
-    let Some(built) = modified(binary) else { return false };
-    let Ok(dep_info) = std::fs::read_to_string(binary.with_extension("d")) else { return false };
-    let Some((_, deps)) = dep_info.lines().next().and_then(|l| l.split_once(": ")) else { return false };
-    // Paths are separated by spaces; a space inside a path is escaped as `\ `.
-    let mut inputs: Vec<PathBuf> = Vec::new();
-    let mut current = String::new();
-    let mut chars = deps.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&' ') => current.push(chars.next().unwrap_or(' ')),
-            ' ' => inputs.extend((!current.is_empty()).then(|| PathBuf::from(std::mem::take(&mut current)))),
-            c => current.push(c),
-        }
-    }
-    inputs.extend((!current.is_empty()).then(|| PathBuf::from(current)));
-    inputs.extend(["Cargo.toml", "Cargo.lock", "backend/Cargo.toml", "shared/Cargo.toml"].map(|p| workspace.join(p)));
-    !inputs.is_empty() && inputs.iter().all(|p| modified(p).is_some_and(|t| t <= built))
+    let built = build.run().unwrap_or_else(|e| panic!("cargo build -p dk2020-api failed: {e}"));
+    let binary = built.path().to_path_buf();
+    assert!(binary.is_file(), "cargo build named {}, which is not a file", binary.display());
+    std::fs::write(&stamp, format!("{run}\n{}", binary.display())).expect("writing the build stamp");
+    binary
 }
 
 /// Runs the binary with `args` (no server), e.g. the `allocate` subcommand.

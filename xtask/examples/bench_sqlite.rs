@@ -1,13 +1,16 @@
 //! The baseline of the booking-writes benchmark (`cargo xtask bench`): a
-//! plain loop of single-row inserts into a table shaped like the API's
-//! `bookings` table (same columns and indexes), each in its own transaction,
-//! with the API's durability settings (WAL, `synchronous=FULL`). Prints
-//! `{"rows": N, "seconds": S}`.
+//! plain loop of single-row inserts into the API's own `bookings` table (the
+//! schema from `SqliteStore::MIGRATIONS`, so the baseline cannot drift from
+//! the store's columns and indexes), each in its own transaction, with the
+//! API's durability (WAL, `synchronous=FULL`). The PRAGMAs are set here, not
+//! taken from the store: the baseline must not follow the store's tuning.
+//! Prints `{"rows": N, "seconds": S}`.
 //!
 //! usage: bench_sqlite DB_PATH ROWS
 
 use std::time::Instant;
 
+use dk2020_api::store::SqliteStore;
 use rusqlite::{Connection, params};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -22,26 +25,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     assert!(mode.eq_ignore_ascii_case("wal"), "WAL mode, got {mode}");
     conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.execute_batch(
-        "CREATE TABLE bookings (
-            id            TEXT PRIMARY KEY,
-            municipality  INTEGER NOT NULL,
-            kind          TEXT NOT NULL CHECK (kind IN ('onsite', 'online')),
-            start_s       INTEGER NOT NULL,
-            start_ns      INTEGER NOT NULL DEFAULT 0,
-            end_s         INTEGER NOT NULL,
-            end_ns        INTEGER NOT NULL DEFAULT 0,
-            topic         TEXT NOT NULL,
-            contact_name  TEXT NOT NULL,
-            contact_email TEXT NOT NULL,
-            state         TEXT NOT NULL CHECK (state IN ('confirmed', 'cancelled')),
-            status        TEXT NOT NULL,
-            created_at    TEXT NOT NULL,
-            changed_at    TEXT NOT NULL
-        ) STRICT;
-        CREATE INDEX bookings_by_start ON bookings (start_s);
-        CREATE INDEX bookings_by_municipality_start ON bookings (municipality, start_s);",
-    )?;
+    for step in SqliteStore::MIGRATIONS {
+        conn.execute_batch(step)?;
+    }
     let started = Instant::now();
     for i in 0..rows {
         let start = 1_796_000_000_i64 + i64::from(i) * 900;

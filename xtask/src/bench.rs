@@ -16,7 +16,8 @@
 //!    `xtask/examples/bench_sqlite.rs`.
 //! 4. **Start-up**: process start to the first answered `GET /api/health`
 //!    for `dk2020-api serve` and for the Lambda mode under an emulation of
-//!    the Lambda Runtime API (in this file); baseline: a hello-world axum
+//!    the Lambda Runtime API (`tests/shared/lambda_runtime_api.rs`, the one
+//!    the Lambda test uses); baseline: a hello-world axum
 //!    binary built with the same profile (`xtask/examples/bench_hello.rs`),
 //!    in both modes.
 //! 5. **Widget**: the bytes each view loads (raw, gzip -9, brotli) from
@@ -30,18 +31,29 @@
 //!
 //! usage: cargo xtask bench [--quick] [--only model,api,writes,startup,widget] [--update-readme]
 
+// The Lambda Runtime API emulation and the WebDriver session are the ones
+// the tests use (one copy each, included here by path; the bench needs only
+// a part of each).
+#[allow(dead_code)]
+#[path = "../../tests/shared/lambda_runtime_api.rs"]
+mod lambda_runtime_api;
+#[allow(dead_code)]
+#[path = "../../tests/src/webdriver.rs"]
+mod webdriver;
+
 use std::{
     collections::BTreeMap,
     fs,
-    io::{BufRead, BufReader, Write},
-    net::{TcpListener, TcpStream},
+    net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    sync::{Arc, Condvar, Mutex},
+    sync::OnceLock,
     thread,
     time::{Duration, Instant},
 };
 
+use lambda_runtime_api::{Report, RuntimeApi, lambda_environment};
+use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
 use crate::{
@@ -533,19 +545,27 @@ fn writes(ctx: &Ctx) -> Result<Value, String> {
     }))
 }
 
-/// POSTs each (token, body) to `/api/bookings` over one keep-alive connection; all must be 201.
+/// POSTs each (token, body) to `/api/bookings` over one keep-alive connection
+/// (a client of its own, whose pool reuses the connection); all must be 201.
 fn post_all(addr: &str, requests: &[(String, Vec<u8>)]) -> Result<(), String> {
-    let mut conn = Conn::open(addr)?;
+    let client = Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| format!("an HTTP client: {e}"))?;
     for (token, body) in requests {
-        let auth = format!("Bearer {token}");
-        let (status, answer) = conn.send(
-            "POST",
-            "/api/bookings",
-            &[("authorization", &auth), ("content-type", "application/json")],
-            body,
-        )?;
+        let response = client
+            .post(format!("http://{addr}/api/bookings"))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .map_err(|e| format!("POST /api/bookings: {e}"))?;
+        let status = response.status().as_u16();
+        // Read to the end: only a finished response gives the connection back to the pool.
+        let answer = response.text().map_err(|e| format!("POST /api/bookings: {e}"))?;
         if status != 201 {
-            return Err(format!("POST /api/bookings: {status} {}", String::from_utf8_lossy(&answer)));
+            return Err(format!("POST /api/bookings: {status} {answer}"));
         }
     }
     Ok(())
@@ -651,155 +671,56 @@ const HEALTH_EVENT: &str = r#"{"version":"2.0","routeKey":"$default","rawPath":"
 "userAgent":"bench"},"requestId":"bench","routeKey":"$default","stage":"$default","time":"30/Nov/2026:07:00:00 +0000",
 "timeEpoch":1796022000000},"isBase64Encoded":false}"#;
 
-/// A minimal emulation of the Lambda Runtime API: hands out one event per
-/// armed start (`GET /2018-06-01/runtime/invocation/next`, with the headers
-/// Lambda sends), takes the answer (`POST …/{id}/response`), and holds
-/// further `next` requests open until the next start, as Lambda does.
+/// The Lambda Runtime API emulation with one function process at a time.
 struct Emulator {
-    addr: String,
-    shared: Arc<(Mutex<EmulatorState>, Condvar)>,
-}
-
-#[derive(Default)]
-struct EmulatorState {
-    generation: u64,
-    event: String,
-    handed_out: bool,
-    answer: Option<Result<(Instant, String), String>>,
+    api: RuntimeApi,
+    runs: std::cell::Cell<u64>,
 }
 
 impl Emulator {
     fn start() -> Result<Emulator, String> {
-        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("binding the emulator: {e}"))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?.to_string();
-        let shared = Arc::new((Mutex::new(EmulatorState::default()), Condvar::new()));
-        let state = shared.clone();
-        thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let state = state.clone();
-                thread::spawn(move || emulator_connection(stream, &state));
-            }
-        });
-        Ok(Emulator { addr, shared })
+        Ok(Emulator { api: RuntimeApi::start()?, runs: std::cell::Cell::new(0) })
     }
 
     /// Milliseconds from spawning `command` as a Lambda function to its answer
     /// of the `GET /api/health` event (which must be a 200).
     fn time_to_response(&self, mut command: Command, event: &str) -> Result<f64, String> {
-        let (lock, ready) = &*self.shared;
-        {
-            let mut state = lock.lock().map_err(|_| "emulator state")?;
-            state.generation += 1;
-            state.event = event.to_string();
-            state.handed_out = false;
-            state.answer = None;
-            ready.notify_all();
-        }
-        let function = "dk2020-api-bench";
+        let run = self.runs.get() + 1;
+        self.runs.set(run);
+        let id = format!("bench-{run}");
+        // What the previous process reported after its answer is of no interest.
+        self.api.discard_reports();
+        self.api.invoke(&id, event);
         command
-            .env("AWS_LAMBDA_RUNTIME_API", &self.addr)
-            .env("AWS_LAMBDA_FUNCTION_NAME", function)
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{function}"))
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/30/[1]0123456789abcdef")
-            .env("AWS_REGION", "eu-north-1")
-            .env("AWS_DEFAULT_REGION", "eu-north-1")
-            .env("_HANDLER", "bootstrap")
-            .env("TZ", ":UTC")
+            .envs(lambda_environment(self.api.address(), "dk2020-api-bench"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let started = Instant::now();
         let child = command.spawn().map_err(|e| format!("starting {command:?}: {e}"))?;
         let mut process = Proc(child);
-        let mut state = lock.lock().map_err(|_| "emulator state")?;
         loop {
-            if let Some(answer) = state.answer.take() {
-                let (at, body) = answer?;
-                if !body.contains("\"statusCode\":200") {
-                    return Err(format!("the Lambda answer is not a 200: {body}"));
+            match self.api.next_report(Duration::from_millis(5)) {
+                Some(Report::Response { id: answered, body, at }) if answered == id => {
+                    let body = String::from_utf8_lossy(&body);
+                    if !body.contains("\"statusCode\":200") {
+                        return Err(format!("the Lambda answer is not a 200: {body}"));
+                    }
+                    return Ok(at.saturating_duration_since(started).as_secs_f64() * 1000.0);
                 }
-                return Ok(at.duration_since(started).as_secs_f64() * 1000.0);
-            }
-            if let Ok(Some(status)) = process.0.try_wait() {
-                return Err(format!("{command:?} exited with {status} before answering"));
-            }
-            if started.elapsed() > Duration::from_secs(30) {
-                return Err(format!("{command:?} did not answer the event within 30 s"));
-            }
-            state = ready.wait_timeout(state, Duration::from_millis(5)).map_err(|_| "emulator state")?.0;
-        }
-    }
-}
-
-fn emulator_connection(stream: TcpStream, shared: &(Mutex<EmulatorState>, Condvar)) {
-    let (lock, ready) = shared;
-    let Ok(mut writer) = stream.try_clone() else { return };
-    let mut reader = BufReader::new(stream);
-    while let Ok(Some((method, path, body))) = read_request(&mut reader) {
-        let reply = |writer: &mut TcpStream, status: &str, headers: &[(&str, String)], body: &str| {
-            let mut head = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\n", body.len());
-            for (name, value) in headers {
-                head.push_str(&format!("{name}: {value}\r\n"));
-            }
-            head.push_str("\r\n");
-            writer.write_all(head.as_bytes()).and_then(|()| writer.write_all(body.as_bytes())).is_ok()
-        };
-        let ok = if method == "GET" && path.ends_with("/runtime/invocation/next") {
-            let Ok(mut state) = lock.lock() else { return };
-            if state.handed_out {
-                // No more invocations for this process: hold the request until the next start.
-                let generation = state.generation;
-                while state.generation == generation {
-                    state = match ready.wait(state) {
-                        Ok(s) => s,
-                        Err(_) => return,
-                    };
+                Some(Report::Error { body, .. } | Report::InitError { body, .. }) => {
+                    return Err(format!("the function reported an error: {}", String::from_utf8_lossy(&body)));
                 }
-                return;
+                Some(_) => {}
+                None => {
+                    if let Ok(Some(status)) = process.0.try_wait() {
+                        return Err(format!("{command:?} exited with {status} before answering"));
+                    }
+                    if started.elapsed() > Duration::from_secs(30) {
+                        return Err(format!("{command:?} did not answer the event within 30 s"));
+                    }
+                }
             }
-            state.handed_out = true;
-            let id = format!("bench-{}", state.generation);
-            let event = state.event.clone();
-            drop(state);
-            let deadline = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() + 30_000);
-            reply(
-                &mut writer,
-                "200 OK",
-                &[
-                    ("content-type", "application/json".into()),
-                    ("lambda-runtime-aws-request-id", id),
-                    ("lambda-runtime-deadline-ms", deadline.to_string()),
-                    (
-                        "lambda-runtime-invoked-function-arn",
-                        "arn:aws:lambda:eu-north-1:123456789012:function:bench".into(),
-                    ),
-                    ("lambda-runtime-trace-id", "Root=1-674a1c2e-3f0b6d2a1c9e8f7a6b5c4d3e;Sampled=0".into()),
-                ],
-                &event,
-            )
-        } else if method == "POST" && path.ends_with("/response") {
-            let at = Instant::now();
-            if let Ok(mut state) = lock.lock() {
-                state.answer = Some(Ok((at, String::from_utf8_lossy(&body).into_owned())));
-                ready.notify_all();
-            }
-            reply(&mut writer, "202 Accepted", &[], "{}")
-        } else if method == "POST" && path.ends_with("/error") {
-            if let Ok(mut state) = lock.lock() {
-                state.answer = Some(Err(format!("the function reported an error: {}", String::from_utf8_lossy(&body))));
-                ready.notify_all();
-            }
-            reply(&mut writer, "202 Accepted", &[], "{}")
-        } else {
-            reply(&mut writer, "404 Not Found", &[], "{}")
-        };
-        if !ok {
-            return;
         }
     }
 }
@@ -1022,84 +943,33 @@ const started = Date.now();
 })();
 "#;
 
-/// ChromeDriver on a free port; a new Chromium with a fresh profile per measurement.
+/// ChromeDriver (its log in `dir`); a new Chromium with a fresh profile per measurement.
 struct Driver {
-    addr: String,
-    _process: Proc,
+    driver: webdriver::ChromeDriver,
 }
 
 impl Driver {
     fn start(dir: &Path) -> Result<Driver, String> {
         fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-        let port = free_port()?;
         let log = fs::File::create(dir.join("chromedriver.log")).map_err(|e| e.to_string())?;
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .map_err(|e| format!("starting chromedriver: {e}"))?;
-        let driver = Driver { addr: format!("127.0.0.1:{port}"), _process: Proc(child) };
-        let started = Instant::now();
-        while http_call(&driver.addr, "GET", "/status", None, None).map(|(s, _)| s) != Ok(200) {
-            if started.elapsed() > Duration::from_secs(20) {
-                return Err("chromedriver did not start within 20 s".into());
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-        Ok(driver)
-    }
-
-    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
-        let (status, answer) = http_call(&self.addr, method, path, None, body)?;
-        let value: Value = serde_json::from_slice(&answer).map_err(|e| format!("WebDriver {path}: {e}"))?;
-        if status != 200 {
-            return Err(format!("WebDriver {method} {path}: {status} {value}"));
-        }
-        Ok(value["value"].clone())
+        Ok(Driver { driver: webdriver::ChromeDriver::start(Path::new(CHROMEDRIVER), log.into())? })
     }
 
     /// Opens `url` in a new browser with the profile `profile` and runs `script` (async).
     fn measure(&self, profile: &Path, url: &str, script: &str) -> Result<(f64, bool), String> {
-        let args = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--window-size=1280,900",
-        ];
-        let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        args.push(format!("--user-data-dir={}", profile.display()));
-        let capabilities = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "pageLoadStrategy": "eager",
-            "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
-        }}});
-        let session = self.call("POST", "/session", Some(&capabilities))?;
-        let id = session["sessionId"].as_str().ok_or("no WebDriver session id")?.to_string();
-        let result = (|| {
-            self.call(
-                "POST",
-                &format!("/session/{id}/timeouts"),
-                Some(&json!({"script": 40_000, "pageLoad": 40_000})),
-            )?;
-            self.call("POST", &format!("/session/{id}/url"), Some(&json!({"url": url})))?;
-            let value = self.call(
-                "POST",
-                &format!("/session/{id}/execute/async"),
-                Some(&json!({"script": script, "args": []})),
-            )?;
-            let ms = value[0].as_f64().ok_or_else(|| format!("{url}: nothing rendered within 30 s ({value})"))?;
-            Ok((ms, value[1].as_bool().unwrap_or(false)))
-        })();
-        let _ = self.call("DELETE", &format!("/session/{id}"), None);
-        result
+        let chromium = webdriver::Chromium {
+            binary: CHROMIUM.into(),
+            profile: profile.to_path_buf(),
+            window: (1280, 900),
+            lang: None,
+            eager: true,
+        };
+        let session = webdriver::Session::start(&self.driver, &chromium)?;
+        session.set_timeouts(Duration::from_secs(40), Duration::from_secs(40))?;
+        session.goto(url)?;
+        let value = session.execute_async(script, Vec::new())?;
+        let ms = value[0].as_f64().ok_or_else(|| format!("{url}: nothing rendered within 30 s ({value})"))?;
+        Ok((ms, value[1].as_bool().unwrap_or(false)))
     }
 }
 
@@ -1200,7 +1070,9 @@ fn free_port() -> Result<u16, String> {
     listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
-/// One HTTP/1.1 request on its own connection: (status, body).
+/// One request on a connection of its own (the shared client keeps no idle
+/// connections, so a server started on a reused port is never asked on a
+/// stale one): (status, body).
 fn http_call(
     addr: &str,
     method: &str,
@@ -1208,138 +1080,31 @@ fn http_call(
     token: Option<&str>,
     body: Option<&Value>,
 ) -> Result<(u16, Vec<u8>), String> {
-    let mut conn = Conn::open(addr)?;
-    let auth = token.map(|t| format!("Bearer {t}"));
-    let mut headers: Vec<(&str, &str)> = vec![("connection", "close")];
-    if let Some(auth) = &auth {
-        headers.push(("authorization", auth));
-    }
-    let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-    if !body.is_empty() {
-        headers.push(("content-type", "application/json"));
-    }
-    conn.send(method, path, &headers, &body)
-}
-
-/// A keep-alive HTTP/1.1 client connection.
-struct Conn {
-    host: String,
-    writer: TcpStream,
-    reader: BufReader<TcpStream>,
-}
-
-impl Conn {
-    fn open(addr: &str) -> Result<Conn, String> {
-        let stream = TcpStream::connect(addr).map_err(|e| format!("connecting to {addr}: {e}"))?;
-        stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        stream.set_read_timeout(Some(Duration::from_secs(60))).map_err(|e| e.to_string())?;
-        let reader = BufReader::new(stream.try_clone().map_err(|e| e.to_string())?);
-        Ok(Conn { host: addr.to_string(), writer: stream, reader })
-    }
-
-    fn send(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> Result<(u16, Vec<u8>), String> {
-        let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {}\r\ncontent-length: {}\r\n", self.host, body.len());
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
+    static CLIENT: OnceLock<Client> = OnceLock::new();
+    let client = match CLIENT.get() {
+        Some(client) => client,
+        None => {
+            let client = Client::builder()
+                .no_proxy()
+                .pool_max_idle_per_host(0)
+                .timeout(Duration::from_secs(60))
+                .build()
+                .map_err(|e| format!("an HTTP client: {e}"))?;
+            CLIENT.get_or_init(|| client)
         }
-        head.push_str("\r\n");
-        let mut request = head.into_bytes();
-        request.extend_from_slice(body);
-        self.writer.write_all(&request).map_err(|e| format!("{method} {path}: {e}"))?;
-        let (status_line, headers) =
-            read_head(&mut self.reader)?.ok_or_else(|| format!("{method} {path}: connection closed"))?;
-        let status = status_line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| format!("{method} {path}: bad status line {status_line:?}"))?;
-        let body = read_body(&mut self.reader, &headers, method != "HEAD")?;
-        Ok((status, body))
+    };
+    let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| format!("{method}: {e}"))?;
+    let mut request = client.request(method.clone(), format!("http://{addr}{path}"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
     }
-}
-
-/// A start line and its headers (names lower-cased).
-type Head = (String, Vec<(String, String)>);
-
-/// The start line and the headers; `None` at end of stream.
-fn read_head(reader: &mut impl BufRead) -> Result<Option<Head>, String> {
-    let mut line = String::new();
-    if reader.read_line(&mut line).map_err(|e| format!("reading: {e}"))? == 0 {
-        return Ok(None);
+    if let Some(body) = body {
+        request = request.json(body);
     }
-    let start = line.trim_end().to_string();
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).map_err(|e| format!("reading: {e}"))? == 0 {
-            return Err("the connection closed inside the headers".into());
-        }
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = l.split_once(':') {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
-        }
-    }
-    Ok(Some((start, headers)))
-}
-
-/// A message body by `content-length` or chunked transfer coding (or to
-/// the end of the stream when neither is given and `to_end` is set).
-fn read_body(reader: &mut impl BufRead, headers: &[(String, String)], to_end: bool) -> Result<Vec<u8>, String> {
-    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
-    if header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked")) {
-        let mut body = Vec::new();
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size).map_err(|e| e.to_string())?;
-            let size = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
-                .map_err(|_| format!("bad chunk size {size:?}"))?;
-            if size == 0 {
-                // Trailers, up to the empty line.
-                let mut line = String::new();
-                while reader.read_line(&mut line).map_err(|e| e.to_string())? > 0 && !line.trim().is_empty() {
-                    line.clear();
-                }
-                return Ok(body);
-            }
-            let mut chunk = vec![0; size + 2];
-            reader.read_exact(&mut chunk).map_err(|e| e.to_string())?;
-            chunk.truncate(size);
-            body.extend(chunk);
-        }
-    }
-    match header("content-length") {
-        Some(length) => {
-            let length: usize = length.parse().map_err(|_| format!("bad content-length {length:?}"))?;
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).map_err(|e| e.to_string())?;
-            Ok(body)
-        }
-        None if to_end => {
-            let mut body = Vec::new();
-            reader.read_to_end(&mut body).map_err(|e| e.to_string())?;
-            Ok(body)
-        }
-        None => Ok(Vec::new()),
-    }
-}
-
-/// A request: (method, path, body); `None` at end of stream.
-fn read_request(reader: &mut impl BufRead) -> Result<Option<(String, String, Vec<u8>)>, String> {
-    let Some((start, headers)) = read_head(reader)? else { return Ok(None) };
-    let mut parts = start.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_string();
-    let path = parts.next().unwrap_or_default().to_string();
-    let body = read_body(reader, &headers, false)?;
-    Ok(Some((method, path, body)))
+    let response = request.send().map_err(|e| format!("{method} {path}: {e}"))?;
+    let status = response.status().as_u16();
+    let body = response.bytes().map_err(|e| format!("{method} {path}: {e}"))?;
+    Ok((status, body.to_vec()))
 }
 
 // ---------------------------------------------------------------------------

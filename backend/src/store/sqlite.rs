@@ -143,6 +143,11 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 impl SqliteStore {
+    /// The schema's migration steps, in order (each a batch of SQL), for
+    /// programs that need the same tables without this store, e.g. the
+    /// baseline of `cargo xtask bench` (`xtask/examples/bench_sqlite.rs`).
+    pub const MIGRATIONS: &'static [&'static str] = MIGRATIONS;
+
     /// Opens (creating it and its parent directories if needed) the database
     /// file, applies pending migrations and seeds what is missing.
     pub fn open(path: impl AsRef<Path>) -> anyhow::Result<Self> {
