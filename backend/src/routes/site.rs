@@ -27,10 +27,12 @@ const LOADER: &str = "dk2020-widget.js";
 /// `full/`, `demo/intranet.html`), read when this crate is compiled.
 ///
 /// Embedded in every build, debug ones too (rust-embed's `debug-embed`
-/// feature): without it a debug build reads the folder at run time, relative
-/// to the directory the binary runs in, so a `cargo install --debug` or a
-/// test binary started from another folder would serve nothing. The cost is
-/// the ~2 MB of the widget in each debug build of this crate.
+/// feature). Without it a debug build reads the files at run time from this
+/// clone's `target/widget/` (rust-embed 8 keeps the absolute path): a debug
+/// binary copied elsewhere, or whose clone was cleaned, would serve nothing,
+/// and the tests, which run debug builds, would not exercise what an
+/// installed (release) binary serves. The cost: the ~1.4 MB of the widget in
+/// each debug build of this crate.
 ///
 /// `build.rs` creates the folder when it is missing (a fresh clone), so this
 /// compiles with nothing embedded (the pages then say to build the widget),
