@@ -1,7 +1,6 @@
 //! The one `Router`: every module's routes merged, plus the layers every
-//! response passes through (body limit, CORS, security headers, tracing).
-
-use std::path::Path;
+//! response passes through (body limit, CORS, security headers, tracing), and
+//! for the local server compression.
 
 use axum::{
     Json, Router,
@@ -9,12 +8,17 @@ use axum::{
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
 };
 use tower_http::{
+    compression::{
+        CompressionLayer,
+        predicate::{NotForContentType, Predicate, SizeAbove},
+    },
     cors::{AllowOrigin, CorsLayer},
     set_header::SetResponseHeaderLayer,
     trace::TraceLayer,
 };
 
 use crate::{
+    config::WidgetSource,
     error::{ApiError, ErrorBody, ErrorDetail},
     routes,
     state::AppState,
@@ -42,11 +46,26 @@ async fn method_not_allowed(method: Method) -> (StatusCode, Json<ErrorBody>) {
     )
 }
 
-/// The API plus, for the local server, the landing page, the built widget and
-/// the demo pages (from `widget_dir`, when it exists).
-pub fn router_with_site(state: AppState, allowed_origins: Vec<HeaderValue>, widget_dir: &Path) -> Router {
-    let site = routes::site::router(widget_dir);
-    router(state, allowed_origins).merge(site)
+/// The local server: the API plus the landing page, the built widget and the
+/// demo pages, every answer compressed when the client accepts it.
+pub fn router_with_site(state: AppState, allowed_origins: Vec<HeaderValue>, widget: &WidgetSource) -> Router {
+    let site = routes::site::router(widget);
+    router(state, allowed_origins).merge(site).layer(compression())
+}
+
+/// gzip or brotli, as the request's `Accept-Encoding` prefers (brotli at
+/// quality 4, tower-http's default for answers made on the fly). Not for
+/// bodies under 1 KiB (they fit one packet anyway, and a small JSON error
+/// would barely shrink), nor for what is compressed already (images, the
+/// XLSX downloads, which are ZIP files). Request bodies are never
+/// decompressed, so the 64 KiB limit stays a limit on what is read.
+/// Lambda runs without it: see `lambda::router_from_config`.
+fn compression() -> CompressionLayer<impl Predicate> {
+    let predicate = SizeAbove::new(1024)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::const_new("application/vnd.openxmlformats"))
+        .and(NotForContentType::const_new("application/zip"));
+    CompressionLayer::new().gzip(true).br(true).compress_when(predicate)
 }
 
 fn with_common_layers(app: Router, allowed_origins: Vec<HeaderValue>) -> Router {

@@ -1,6 +1,6 @@
-//! The `dk2020-api` command line: `serve`, `allocate`, `token`.
-
-use std::{net::SocketAddr, path::PathBuf};
+//! The `dk2020-api` command line: `serve` (in `server.rs`), and here
+//! `allocate` and `token`. The settings `serve` and `token` share are the one
+//! [`Config`].
 
 use clap::{Parser, Subcommand, ValueEnum};
 use dk2020_model::{
@@ -9,15 +9,14 @@ use dk2020_model::{
     format,
 };
 
+use crate::config::Config;
+
 #[derive(Debug, Parser)]
 #[command(name = "dk2020-api", version, about = "The DK2020 planner's API for Region Midtjylland's 19 municipalities")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
-
-/// The local database, unless `--db` says otherwise.
-pub const DEFAULT_DB: &str = "data/dk2020.sqlite";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -31,19 +30,16 @@ pub enum Command {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Also read from the environment: RUST_LOG, the log filter (default `info`). \
+Under AWS Lambda (AWS_LAMBDA_RUNTIME_API set) the binary takes no arguments and reads the same \
+configuration from the variables above.")]
 pub struct ServeArgs {
-    #[arg(long, env = "DK2020_ADDR", default_value = "127.0.0.1:8080")]
-    pub addr: SocketAddr,
-    /// The SQLite file (its directory also keeps the local token secret).
-    #[arg(long, env = "DK2020_DB", default_value = DEFAULT_DB)]
-    pub db: PathBuf,
-    /// The built widget files (`cargo xtask widget`), served under /widget/.
-    #[arg(long, env = "DK2020_WIDGET_DIR", default_value = "target/widget")]
-    pub widget_dir: PathBuf,
     /// With `DK2020_STORE=dynamodb`: create the table `DK2020_TABLE` when it
     /// does not exist, and seed what it lacks (like a new SQLite file).
     #[arg(long)]
     pub create_table: bool,
+    #[command(flatten)]
+    pub config: Config,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -160,9 +156,11 @@ pub struct TokenArgs {
     /// Days until the token expires.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub days: u32,
-    /// The SQLite file whose local secret signs the token (when DK2020_JWT_SECRET is unset).
-    #[arg(long, env = "DK2020_DB", default_value = DEFAULT_DB)]
-    pub db: PathBuf,
+    /// The server's configuration: the token is signed with its secret
+    /// (`DK2020_JWT_SECRET`, or the local one beside `--db`) and dated by its
+    /// clock (`DK2020_NOW`), so the server accepts it.
+    #[command(flatten)]
+    pub config: Config,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -187,4 +185,23 @@ impl TokenArgs {
 /// The local default plan, for `allocate` with defaults.
 pub fn builtin_plan(params: &PlanParams) -> Result<Plan, String> {
     dk2020_model::allocation::plan(params, &Municipalities::builtin()).map_err(|e| e.to_string())
+}
+
+/// `dk2020-api allocate`: prints the plan.
+pub fn allocate(args: &AllocateArgs) -> anyhow::Result<()> {
+    let params = args.params().map_err(anyhow::Error::msg)?;
+    let plan = builtin_plan(&params).map_err(anyhow::Error::msg)?;
+    print!("{}", render_plan(&plan, args.format));
+    Ok(())
+}
+
+/// `dk2020-api token`: prints a token the server with the same configuration accepts.
+pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
+    let actor = args.actor().map_err(anyhow::Error::msg)?;
+    let config = args.config.clone().checked()?;
+    let keys = config.token_keys()?;
+    // From the app's clock: with `DK2020_NOW` set, a token valid on the pinned day.
+    let now = config.now.now();
+    println!("{}", keys.issue(actor, args.days, now.as_second()));
+    Ok(())
 }

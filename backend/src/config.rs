@@ -1,19 +1,359 @@
-//! Configuration from the environment, in one place. Every setting has a
-//! `DK2020_*` variable; the CLI flags of `serve` override the local ones.
+//! The configuration, in one place. Every setting the app reads is a field of
+//! [`Config`], with its `DK2020_*` variable and a flag of `serve` (a flag wins
+//! over its variable), so `dk2020-api serve --help` lists them all. `main`
+//! reads it once: from the command line and the environment for `serve` and
+//! `token`, from the environment alone under Lambda ([`Config::from_env`]).
+//! Values are checked while they are read; a bad one stops the program with a
+//! message that names its variable.
 
-use std::path::Path;
+use std::{
+    ffi::OsString,
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
+use anyhow::Context;
+use aws_config::{BehaviorVersion, timeout::TimeoutConfig};
 use axum::http::HeaderValue;
+use clap::Parser;
 use jiff::Timestamp;
 
-use crate::{auth::TokenKeys, state::Clock};
+use crate::{
+    auth::TokenKeys,
+    state::Clock,
+    store::{DynamoStore, SqliteStore, Store, dynamo},
+};
 
-/// Origins allowed to call the API from a browser (`DK2020_ALLOWED_ORIGINS`,
-/// comma separated, e.g. `https://intranet.skive.dk,https://intra.randers.dk`).
-pub fn allowed_origins() -> Result<Vec<HeaderValue>, String> {
-    parse_origins(&std::env::var("DK2020_ALLOWED_ORIGINS").unwrap_or_default())
+/// The local database, unless `--db` or `DK2020_DB` says otherwise.
+pub const DEFAULT_DB: &str = "data/dk2020.sqlite";
+
+/// Every setting of the API. `addr` and `widget_dir` only matter to the local
+/// server; the rest also to Lambda and `token`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Configuration (each flag can be given by its variable instead)")]
+pub struct Config {
+    /// The address the local server listens on.
+    #[arg(long, env = "DK2020_ADDR", default_value = "127.0.0.1:8080", value_parser = parse_addr)]
+    pub addr: SocketAddr,
+
+    /// The SQLite file, created and seeded on first start. One server process owns it; its
+    /// directory also keeps the local token secret (`jwt-secret`).
+    #[arg(long, env = "DK2020_DB", default_value = DEFAULT_DB, value_parser = parse_db)]
+    pub db: PathBuf,
+
+    /// The store: `sqlite` (the file `--db`) or `dynamodb` (the table `--table`).
+    #[arg(long, env = "DK2020_STORE", default_value = "sqlite", value_parser = parse_store)]
+    pub store: StoreKind,
+
+    /// The DynamoDB table (needed with `--store dynamodb`). Region and credentials come from the
+    /// usual AWS chain (`AWS_REGION`, `AWS_PROFILE`, `AWS_ACCESS_KEY_ID`, …).
+    #[arg(long, env = "DK2020_TABLE", value_name = "NAME")]
+    pub table: Option<String>,
+
+    /// Another DynamoDB endpoint, e.g. a local server (`cargo xtask dynamo`).
+    #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    pub aws_endpoint_url: Option<String>,
+
+    /// DynamoDB timeouts: `standard` (connect 2 s, each attempt 2 s, a whole call with retries
+    /// 5 s), or whole seconds (1-600) for each attempt and call, for a slow local server only.
+    #[arg(
+        long,
+        env = "DK2020_DYNAMODB_TIMEOUT_SECS",
+        default_value = "standard",
+        value_name = "SECONDS",
+        value_parser = parse_dynamodb_timeouts
+    )]
+    pub dynamodb_timeout_secs: DynamoTimeouts,
+
+    /// The token signing secret, at least 32 characters. Required under Lambda; the local server
+    /// otherwise makes one and keeps it in `jwt-secret` beside the database. Prefer the variable:
+    /// other users of the machine can read a command line.
+    #[arg(long, env = "DK2020_JWT_SECRET", hide_env_values = true, value_name = "SECRET", value_parser = parse_secret)]
+    pub jwt_secret: Option<Secret>,
+
+    /// Origins allowed to call the API from a browser (CORS), comma separated, e.g.
+    /// `https://intranet.skive.dk,https://intra.randers.dk`. None by default.
+    #[arg(
+        long,
+        env = "DK2020_ALLOWED_ORIGINS",
+        default_value = "",
+        hide_default_value = true,
+        value_name = "ORIGINS",
+        value_parser = parse_allowed_origins
+    )]
+    pub allowed_origins: AllowedOrigins,
+
+    /// "Now" for every time decision (slots, rules, token expiry): `system` (the machine's
+    /// clock) or a fixed RFC 3339 time like `2026-11-30T08:00:00+01:00`, for demos and tests.
+    #[arg(long, env = "DK2020_NOW", default_value = "system", value_name = "TIME", value_parser = parse_clock)]
+    pub now: Clock,
+
+    /// Serve the widget (`/widget/…`) and the demo page (`/demo/…`) from this folder, e.g.
+    /// `target/widget` after `cargo xtask widget`, instead of the copy built into the binary.
+    #[arg(long, env = "DK2020_WIDGET_DIR", value_name = "DIR", value_parser = parse_widget_dir)]
+    pub widget_dir: Option<PathBuf>,
 }
 
+/// Only the [`Config`], parsed from the environment: what Lambda starts with
+/// (its bootstrap gets no arguments).
+#[derive(Debug, Parser)]
+#[command(name = "dk2020-api", no_binary_name = true)]
+struct EnvOnly {
+    #[command(flatten)]
+    config: Config,
+}
+
+impl Config {
+    /// The configuration from the environment alone (Lambda).
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_args(std::iter::empty::<OsString>())
+    }
+
+    /// The configuration from `args` (flags only, no program name) and the
+    /// environment: [`Config::from_env`] with flags, for tests.
+    pub fn from_args<I, T>(args: I) -> anyhow::Result<Self>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        match EnvOnly::try_parse_from(args) {
+            Ok(parsed) => parsed.config.checked(),
+            // clap's own text says which flag or variable and why; its usage
+            // lines and "try --help" are no help in a Lambda log.
+            Err(e) => {
+                let text = e.to_string();
+                let first = text.split("\n\n").next().unwrap_or(&text).trim();
+                anyhow::bail!("{}", first.strip_prefix("error: ").unwrap_or(first))
+            }
+        }
+    }
+
+    /// The configuration, if its settings go together (each one alone was
+    /// checked while parsing): checked before anything is opened or created.
+    pub fn checked(self) -> anyhow::Result<Self> {
+        if self.store == StoreKind::DynamoDb {
+            self.dynamodb_table()?;
+        }
+        if let Some(secret) = &self.jwt_secret {
+            TokenKeys::new(&secret.0).map_err(anyhow::Error::msg)?;
+        }
+        Ok(self)
+    }
+
+    /// The directory beside the database that keeps the local token secret.
+    pub fn local_dir(&self) -> &Path {
+        self.db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+    }
+
+    /// The DynamoDB table, required with `DK2020_STORE=dynamodb`.
+    pub fn dynamodb_table(&self) -> anyhow::Result<&str> {
+        match self.table.as_deref().map(str::trim) {
+            Some(table) if !table.is_empty() => Ok(table),
+            _ => anyhow::bail!("DK2020_STORE=dynamodb needs DK2020_TABLE, the name of the DynamoDB table"),
+        }
+    }
+
+    fn endpoint_url(&self) -> Option<&str> {
+        self.aws_endpoint_url.as_deref().map(str::trim).filter(|u| !u.is_empty())
+    }
+
+    /// The widget files to serve: a folder (`--widget-dir`), or the ones built
+    /// into the binary.
+    pub fn widget_source(&self) -> WidgetSource {
+        match &self.widget_dir {
+            Some(dir) if !dir.as_os_str().is_empty() => WidgetSource::Dir(dir.clone()),
+            _ => WidgetSource::Embedded,
+        }
+    }
+
+    /// The token keys from `DK2020_JWT_SECRET`, or for local use a random
+    /// secret kept in `jwt-secret` beside the database (made on first use), so
+    /// tokens printed by `dk2020-api token` keep working across restarts of
+    /// `serve`.
+    pub fn token_keys(&self) -> anyhow::Result<TokenKeys> {
+        if let Some(secret) = &self.jwt_secret {
+            return TokenKeys::new(&secret.0).map_err(anyhow::Error::msg);
+        }
+        let dir = self.local_dir();
+        let file = dir.join("jwt-secret");
+        let secret = match std::fs::read_to_string(&file) {
+            Ok(s) => s.trim().to_string(),
+            Err(_) => {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                let secret = random_secret();
+                write_private(&file, &secret).with_context(|| format!("writing {}", file.display()))?;
+                secret
+            }
+        };
+        TokenKeys::new(&secret).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+    }
+
+    /// The token keys from `DK2020_JWT_SECRET` only (Lambda has no place to
+    /// keep a secret of its own).
+    pub fn required_token_keys(&self) -> anyhow::Result<TokenKeys> {
+        match &self.jwt_secret {
+            Some(secret) => TokenKeys::new(&secret.0).map_err(anyhow::Error::msg),
+            None => anyhow::bail!("set DK2020_JWT_SECRET (at least 32 characters)"),
+        }
+    }
+
+    /// Opens the store this configuration names: the one place that does.
+    /// Only connects: a DynamoDB table must exist (`serve --create-table`
+    /// creates one, Lambda's is made by the stack).
+    pub async fn open_store(&self) -> anyhow::Result<OpenedStore> {
+        match self.store {
+            StoreKind::Sqlite => {
+                let store = SqliteStore::open(&self.db).with_context(|| format!("opening {}", self.db.display()))?;
+                Ok(OpenedStore::Sqlite(store))
+            }
+            StoreKind::DynamoDb => {
+                let table = self.dynamodb_table()?;
+                let timeouts = self.dynamodb_timeout_secs.timeout_config();
+                let mut sdk = aws_config::defaults(BehaviorVersion::latest())
+                    .retry_config(dynamo::retry_config())
+                    .timeout_config(timeouts.clone());
+                if let Some(url) = self.endpoint_url() {
+                    sdk = sdk.endpoint_url(url);
+                }
+                let store = DynamoStore::from_sdk_config(&sdk.load().await, table, timeouts)?;
+                Ok(OpenedStore::DynamoDb(store))
+            }
+        }
+    }
+
+    /// How to name the store in messages: the file or the table (and where).
+    pub fn store_label(&self) -> String {
+        match self.store {
+            StoreKind::Sqlite => format!("database {}", self.db.display()),
+            StoreKind::DynamoDb => {
+                let table = self.table.as_deref().unwrap_or_default().trim();
+                match self.endpoint_url() {
+                    Some(url) => format!("DynamoDB table {table} at {url}"),
+                    None => format!("DynamoDB table {table}"),
+                }
+            }
+        }
+    }
+}
+
+/// A store [`Config::open_store`] opened, still of its own type (the local
+/// server may have a DynamoDB table created first).
+pub enum OpenedStore {
+    Sqlite(SqliteStore),
+    DynamoDb(DynamoStore),
+}
+
+impl OpenedStore {
+    pub fn shared(self) -> Arc<dyn Store> {
+        match self {
+            OpenedStore::Sqlite(store) => Arc::new(store),
+            OpenedStore::DynamoDb(store) => Arc::new(store),
+        }
+    }
+}
+
+/// Where `/widget/` and `/demo/` come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WidgetSource {
+    /// The files built into the binary (see `routes::site`).
+    Embedded,
+    /// A folder laid out like `target/widget/`.
+    Dir(PathBuf),
+}
+
+/// Which store to run on (`DK2020_STORE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// `sqlite` (the default): the file `DK2020_DB`.
+    Sqlite,
+    /// `dynamodb`: the table `DK2020_TABLE`.
+    DynamoDb,
+}
+
+fn parse_store(s: &str) -> Result<StoreKind, String> {
+    match s.trim() {
+        "" | "sqlite" => Ok(StoreKind::Sqlite),
+        "dynamodb" => Ok(StoreKind::DynamoDb),
+        other => Err(format!("DK2020_STORE={other:?} is not a store this build has: use sqlite or dynamodb")),
+    }
+}
+
+fn parse_db(s: &str) -> Result<PathBuf, String> {
+    match s.trim() {
+        "" => Err("DK2020_DB is empty: name the SQLite file, e.g. data/dk2020.sqlite".into()),
+        _ => Ok(PathBuf::from(s)),
+    }
+}
+
+/// Any folder; an empty value means none (the built-in widget), like an unset variable.
+fn parse_widget_dir(s: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(s.trim()))
+}
+
+fn parse_addr(s: &str) -> Result<SocketAddr, String> {
+    s.trim().parse().map_err(|_| format!("DK2020_ADDR={s:?} is not an address and port like 127.0.0.1:8080"))
+}
+
+/// The DynamoDB client's timeouts (`DK2020_DYNAMODB_TIMEOUT_SECS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DynamoTimeouts {
+    /// [`dynamo::timeouts`]: what production runs with.
+    Standard,
+    /// Each attempt and each call may take this long ([`dynamo::local_timeouts`]):
+    /// a local server such as moto answers one request at a time, so under the
+    /// tests' load a request can wait seconds in its queue.
+    Seconds(u64),
+}
+
+impl DynamoTimeouts {
+    pub fn timeout_config(self) -> TimeoutConfig {
+        match self {
+            DynamoTimeouts::Standard => dynamo::timeouts(),
+            DynamoTimeouts::Seconds(seconds) => dynamo::local_timeouts(seconds),
+        }
+    }
+}
+
+fn parse_dynamodb_timeouts(s: &str) -> Result<DynamoTimeouts, String> {
+    match s.trim() {
+        "" | "standard" => Ok(DynamoTimeouts::Standard),
+        v => v
+            .parse::<u64>()
+            .ok()
+            .filter(|s| (1..=600).contains(s))
+            .map(DynamoTimeouts::Seconds)
+            .ok_or_else(|| format!("DK2020_DYNAMODB_TIMEOUT_SECS={s:?} is not a number of seconds from 1 to 600")),
+    }
+}
+
+/// A secret: never shown, not even in `{:?}` of the [`Config`].
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// Takes any value: its length is checked by [`TokenKeys::new`] when the keys
+/// are made, because clap's message for a refused value would repeat the
+/// value, and a secret must not end up in a terminal or a log.
+fn parse_secret(s: &str) -> Result<Secret, String> {
+    Ok(Secret(s.to_string()))
+}
+
+/// The origins CORS allows (`DK2020_ALLOWED_ORIGINS`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowedOrigins(pub Vec<HeaderValue>);
+
+fn parse_allowed_origins(s: &str) -> Result<AllowedOrigins, String> {
+    parse_origins(s).map(AllowedOrigins)
+}
+
+/// A comma-separated list of origins such as `https://intranet.skive.dk`.
 pub fn parse_origins(list: &str) -> Result<Vec<HeaderValue>, String> {
     list.split(',')
         .map(str::trim)
@@ -28,40 +368,16 @@ pub fn parse_origins(list: &str) -> Result<Vec<HeaderValue>, String> {
         .collect()
 }
 
-/// The clock: the system's, or a fixed instant from `DK2020_NOW` (RFC 3339) for
-/// demos and tests that need stable slots.
-pub fn clock() -> Result<Clock, String> {
-    match std::env::var("DK2020_NOW") {
-        Ok(s) if !s.trim().is_empty() => s
-            .trim()
+/// The clock: the system's, or a fixed instant (RFC 3339) for demos and tests
+/// that need stable slots.
+fn parse_clock(s: &str) -> Result<Clock, String> {
+    match s.trim() {
+        "" | "system" => Ok(Clock::System),
+        t => t
             .parse::<Timestamp>()
             .map(Clock::Fixed)
-            .map_err(|_| format!("DK2020_NOW: {s:?} is not an RFC 3339 time like 2026-11-30T08:00:00+01:00")),
-        _ => Ok(Clock::System),
+            .map_err(|_| format!("DK2020_NOW={s:?} is not an RFC 3339 time like 2026-11-30T08:00:00+01:00")),
     }
-}
-
-/// The token secret: `DK2020_JWT_SECRET`, or for local use a random one kept in
-/// `jwt-secret` beside the database (made on first use), so tokens printed by
-/// `dk2020-api token` keep working across restarts of `serve`.
-pub fn token_keys(local_dir: Option<&Path>) -> anyhow::Result<TokenKeys> {
-    if let Ok(secret) = std::env::var("DK2020_JWT_SECRET") {
-        return TokenKeys::new(&secret).map_err(anyhow::Error::msg);
-    }
-    let Some(dir) = local_dir else {
-        anyhow::bail!("set DK2020_JWT_SECRET (at least 32 characters)");
-    };
-    let file = dir.join("jwt-secret");
-    let secret = match std::fs::read_to_string(&file) {
-        Ok(s) => s.trim().to_string(),
-        Err(_) => {
-            std::fs::create_dir_all(dir)?;
-            let secret = random_secret();
-            write_private(&file, &secret)?;
-            secret
-        }
-    };
-    TokenKeys::new(&secret).map_err(anyhow::Error::msg)
 }
 
 fn random_secret() -> String {
@@ -81,49 +397,10 @@ fn write_private(file: &Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(file, contents)
 }
 
-/// Which store the environment asks for (`DK2020_STORE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreKind {
-    /// `sqlite` (the default): the file `DK2020_DB`.
-    Sqlite,
-    /// `dynamodb`: the table `DK2020_TABLE`, AWS settings from the environment
-    /// (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL` for a local server).
-    DynamoDb,
-}
-
-pub fn store_kind() -> anyhow::Result<StoreKind> {
-    match std::env::var("DK2020_STORE").as_deref().map(str::trim) {
-        Err(_) | Ok("") | Ok("sqlite") => Ok(StoreKind::Sqlite),
-        Ok("dynamodb") => Ok(StoreKind::DynamoDb),
-        Ok(other) => anyhow::bail!("DK2020_STORE={other:?} is not a store this build has: use sqlite or dynamodb"),
-    }
-}
-
-/// The DynamoDB table, `DK2020_TABLE` (required with `DK2020_STORE=dynamodb`).
-pub fn dynamodb_table() -> anyhow::Result<String> {
-    match std::env::var("DK2020_TABLE") {
-        Ok(table) if !table.trim().is_empty() => Ok(table.trim().to_string()),
-        _ => anyhow::bail!("DK2020_STORE=dynamodb needs DK2020_TABLE, the name of the DynamoDB table"),
-    }
-}
-
-/// The store the environment asks for: `DK2020_STORE=sqlite` (default, the file
-/// `DK2020_DB`) or `dynamodb` (the table `DK2020_TABLE`, which must exist).
-pub async fn store_from_env() -> anyhow::Result<std::sync::Arc<dyn crate::store::Store>> {
-    match store_kind()? {
-        StoreKind::Sqlite => {
-            let path = std::env::var("DK2020_DB").unwrap_or_else(|_| crate::cli::DEFAULT_DB.into());
-            Ok(std::sync::Arc::new(crate::store::SqliteStore::open(Path::new(&path))?))
-        }
-        StoreKind::DynamoDb => {
-            let table = dynamodb_table()?;
-            Ok(std::sync::Arc::new(crate::store::DynamoStore::from_env(&table).await?))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -132,5 +409,82 @@ mod tests {
         assert!(parse_origins("a.dk").is_err());
         assert!(parse_origins("https://a.dk/path").is_err());
         assert!(parse_origins("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn flags_are_read_and_empty_values_mean_the_default() {
+        let config = Config::from_args([
+            "--store",
+            "dynamodb",
+            "--table",
+            "t1",
+            "--now",
+            "2026-11-30T08:00:00+01:00",
+            "--allowed-origins",
+            "https://a.dk",
+            "--dynamodb-timeout-secs",
+            "60",
+        ])
+        .unwrap();
+        assert_eq!(config.store, StoreKind::DynamoDb);
+        assert_eq!(config.dynamodb_table().unwrap(), "t1");
+        let pinned: Timestamp = "2026-11-30T07:00:00Z".parse().unwrap();
+        assert!(matches!(config.now, Clock::Fixed(t) if t == pinned), "{:?}", config.now);
+        assert_eq!(config.allowed_origins.0.len(), 1);
+        assert_eq!(config.dynamodb_timeout_secs, DynamoTimeouts::Seconds(60));
+        let timeouts = config.dynamodb_timeout_secs.timeout_config();
+        assert_eq!(timeouts.operation_timeout(), Some(Duration::from_secs(60)));
+
+        let empty = Config::from_args(["--store", "", "--now", "", "--dynamodb-timeout-secs", "", "--table", ""]);
+        let empty = empty.unwrap();
+        assert_eq!(empty.store, StoreKind::Sqlite);
+        assert!(matches!(empty.now, Clock::System));
+        assert_eq!(empty.dynamodb_timeout_secs, DynamoTimeouts::Standard);
+        assert!(empty.dynamodb_table().unwrap_err().to_string().contains("DK2020_TABLE"));
+    }
+
+    #[test]
+    fn a_bad_value_is_refused_with_its_variable_named() {
+        for (args, variable) in [
+            (&["--store", "postgres"][..], "DK2020_STORE"),
+            (&["--now", "tomorrow"], "DK2020_NOW"),
+            (&["--addr", "localhost"], "DK2020_ADDR"),
+            (&["--allowed-origins", "intranet.skive.dk"], "DK2020_ALLOWED_ORIGINS"),
+            (&["--dynamodb-timeout-secs", "0"], "DK2020_DYNAMODB_TIMEOUT_SECS"),
+            (&["--store", "dynamodb", "--table", ""], "DK2020_TABLE"),
+            (&["--db", ""], "DK2020_DB"),
+        ] {
+            let message = Config::from_args(args).unwrap_err().to_string();
+            assert!(message.contains(variable), "{args:?}: {message}");
+            assert!(!message.contains("Usage") && !message.contains("--help"), "{args:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_without_showing_it() {
+        let message = Config::from_args(["--jwt-secret", "short-and-secret"]).unwrap_err().to_string();
+        assert!(message.contains("DK2020_JWT_SECRET") && !message.contains("short-and-secret"), "{message}");
+        let long = "a-secret-that-is-long-enough-for-hs256";
+        let config = Config::from_args(["--jwt-secret", long]).unwrap();
+        assert!(!format!("{config:?}").contains(long), "{config:?}");
+        assert!(config.required_token_keys().is_ok() && config.token_keys().is_ok());
+    }
+
+    #[test]
+    fn lambda_needs_a_secret_of_its_own() {
+        let mut config = Config::from_args(["--db", "/nonexistent/dk2020.sqlite"]).unwrap();
+        // Whatever the environment of this test run says.
+        config.jwt_secret = None;
+        let message = config.required_token_keys().err().expect("no secret").to_string();
+        assert!(message.contains("DK2020_JWT_SECRET"), "{message}");
+    }
+
+    #[test]
+    fn the_widget_comes_from_the_binary_unless_a_folder_is_named() {
+        assert_eq!(Config::from_args(["--widget-dir", ""]).unwrap().widget_source(), WidgetSource::Embedded);
+        assert_eq!(
+            Config::from_args(["--widget-dir", "target/widget"]).unwrap().widget_source(),
+            WidgetSource::Dir("target/widget".into())
+        );
     }
 }

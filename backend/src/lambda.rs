@@ -1,6 +1,7 @@
 //! The Lambda entry point: the same Router as the local server, driven by
 //! `lambda_http` (API Gateway HTTP API v2 and REST events). Configuration from
-//! the environment only.
+//! the environment only: the same [`Config`] as the local server's, read by
+//! [`Config::from_env`].
 //!
 //! The path of a request: `lambda_http::run(handler(router))` deserializes the
 //! event into a `LambdaRequest`, turns it into an `http::Request<Body>`,
@@ -19,7 +20,7 @@ use lambda_http::{RequestExt, request::RequestContext};
 use crate::{
     app,
     auth::TokenKeys,
-    config,
+    config::Config,
     state::{AppState, Clock},
     store::Store,
     telemetry,
@@ -34,27 +35,34 @@ pub struct LambdaConfig {
 }
 
 impl LambdaConfig {
-    /// From the environment: `DK2020_STORE`/`DK2020_DB`, `DK2020_JWT_SECRET`
-    /// (required), `DK2020_NOW`, `DK2020_ALLOWED_ORIGINS`.
-    pub async fn from_env() -> anyhow::Result<Self> {
+    /// From the [`Config`]: its store (`DK2020_STORE`, `DK2020_TABLE`, …),
+    /// `DK2020_JWT_SECRET` (required: Lambda has nowhere to keep a secret of
+    /// its own), `DK2020_NOW`, `DK2020_ALLOWED_ORIGINS`.
+    pub async fn new(config: &Config) -> anyhow::Result<Self> {
+        // The secret first: a missing one is told before anything is opened.
+        let keys = config.required_token_keys()?;
         Ok(Self {
-            store: config::store_from_env().await?,
-            keys: config::token_keys(None)?,
-            clock: config::clock().map_err(anyhow::Error::msg)?,
-            allowed_origins: config::allowed_origins().map_err(anyhow::Error::msg)?,
+            store: config.open_store().await?.shared(),
+            keys,
+            clock: config.now.clone(),
+            allowed_origins: config.allowed_origins.0.clone(),
         })
     }
 }
 
 /// The Router Lambda runs, from explicit configuration (the fixture tests use
-/// this; [`router_from_env`] reads the configuration from the environment).
+/// this; [`run`] builds it from the [`Config`]).
+///
+/// Only the API, and without the local server's response compression
+/// (`app::router_with_site`): `lambda_http` sends a body with
+/// `Content-Encoding` back base64-encoded, which API Gateway decodes again, so
+/// compressing would work, but it turns every JSON and CSV answer into
+/// base64 (a third larger than the compressed bytes, opaque in API
+/// Gateway's logs and the fixture tests, which read the JSON as text) to
+/// save little: the API's answers are small, and the widget, the large
+/// files, comes compressed from CloudFront.
 pub fn router_from_config(config: LambdaConfig) -> Router {
     app::router(AppState::new(config.store, config.keys, config.clock), config.allowed_origins)
-}
-
-/// Builds the Router the way Lambda runs it.
-pub async fn router_from_env() -> anyhow::Result<Router> {
-    Ok(router_from_config(LambdaConfig::from_env().await?))
 }
 
 /// The service `lambda_http::run` drives: the Router, behind [`without_stage`].
@@ -97,8 +105,8 @@ pub fn without_stage(mut request: lambda_http::Request) -> lambda_http::Request 
     request
 }
 
-pub async fn run() -> Result<(), lambda_http::Error> {
+pub async fn run(config: Config) -> Result<(), lambda_http::Error> {
     telemetry::init(true);
-    let router = router_from_env().await.map_err(|e| format!("{e:#}"))?;
-    lambda_http::run(handler(router)).await
+    let parts = LambdaConfig::new(&config).await.map_err(|e| format!("{e:#}"))?;
+    lambda_http::run(handler(router_from_config(parts))).await
 }

@@ -1,6 +1,4 @@
-//! The commands of the binary: the local server, `allocate` and `token`.
-
-use std::{path::Path, sync::Arc};
+//! `dk2020-api serve`: the local server.
 
 use anyhow::Context;
 use dk2020_model::{Actor, MunicipalityCode};
@@ -8,66 +6,67 @@ use tokio::net::TcpListener;
 
 use crate::{
     app,
-    cli::{AllocateArgs, ServeArgs, TokenArgs, builtin_plan, render_plan},
-    config::{self, StoreKind},
+    cli::ServeArgs,
+    config::{Config, OpenedStore, WidgetSource},
+    routes::site,
     state::AppState,
-    store::{DynamoStore, SqliteStore, Store},
+    store::Store,
     telemetry,
 };
 
-/// The directory beside the database that keeps the local token secret.
-fn local_dir(db: &Path) -> &Path {
-    db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
-}
-
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     telemetry::init(false);
-    let (store, store_label) = open_store(&args).await?;
-    let keys = config::token_keys(Some(local_dir(&args.db)))?;
-    let clock = config::clock().map_err(anyhow::Error::msg)?;
-    let origins = config::allowed_origins().map_err(anyhow::Error::msg)?;
-    let state = AppState::new(store, keys.clone(), clock);
+    let config = &args.config.clone().checked()?;
+    let keys = config.token_keys()?;
+    let store = open_store(config, args.create_table).await?;
+    let state = AppState::new(store, keys.clone(), config.now.clone());
     let now = state.now().as_second();
-    let app = app::router_with_site(state, origins, &args.widget_dir);
+    let widget = config.widget_source();
+    match &widget {
+        WidgetSource::Dir(dir) if !dir.is_dir() => {
+            tracing::warn!(dir = %dir.display(), "--widget-dir is not a folder: /widget/ and /demo/ answer 404");
+        }
+        WidgetSource::Embedded if !site::has_embedded_widget() => {
+            tracing::warn!("this binary was built without the widget: run `cargo xtask widget`, then build it again");
+        }
+        _ => {}
+    }
+    let app = app::router_with_site(state, config.allowed_origins.0.clone(), &widget);
 
-    let listener = TcpListener::bind(args.addr).await.with_context(|| format!("listening on {}", args.addr))?;
+    let listener = TcpListener::bind(config.addr).await.with_context(|| format!("listening on {}", config.addr))?;
     let base = format!("http://{}", listener.local_addr()?);
-    print_welcome(&base, &store_label, |actor| keys.issue(actor, 30, now));
+    print_welcome(&base, &config.store_label(), |actor| keys.issue(actor, 30, now));
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// The store `serve` runs on, and how to name it: the SQLite file `--db`,
-/// unless `DK2020_STORE=dynamodb` asks for the DynamoDB table `DK2020_TABLE`
-/// (created and seeded first with `--create-table`).
-async fn open_store(args: &ServeArgs) -> anyhow::Result<(Arc<dyn Store>, String)> {
-    match config::store_kind()? {
-        StoreKind::Sqlite => {
-            if args.create_table {
+/// The store `serve` runs on: the SQLite file `--db`, unless
+/// `DK2020_STORE=dynamodb` asks for the DynamoDB table `DK2020_TABLE`
+/// (created and seeded first with `--create-table`; otherwise it must answer).
+async fn open_store(config: &Config, create_table: bool) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    let store = config.open_store().await?;
+    match &store {
+        OpenedStore::Sqlite(_) => {
+            if create_table {
                 tracing::warn!("--create-table only applies with DK2020_STORE=dynamodb; ignored");
             }
-            let store = SqliteStore::open(&args.db).with_context(|| format!("opening {}", args.db.display()))?;
-            Ok((Arc::new(store), format!("database {}", args.db.display())))
         }
-        StoreKind::DynamoDb => {
-            let table = config::dynamodb_table()?;
-            let store = DynamoStore::from_env(&table).await?;
-            let endpoint = std::env::var("AWS_ENDPOINT_URL").map(|url| format!(" at {url}")).unwrap_or_default();
-            if args.create_table {
-                let created = store
-                    .create_table_if_missing()
-                    .await
-                    .with_context(|| format!("creating the DynamoDB table {table}{endpoint}"))?;
-                tracing::info!(table, created, "DynamoDB table ready and seeded");
+        OpenedStore::DynamoDb(dynamo) => {
+            let label = config.store_label();
+            if create_table {
+                let created =
+                    dynamo.create_table_if_missing().await.with_context(|| format!("creating the {label}"))?;
+                tracing::info!(table = config.table, created, "DynamoDB table ready and seeded");
             } else {
-                store.health().await.with_context(|| {
-                    format!("the DynamoDB table {table}{endpoint} cannot be used; `serve --create-table` creates it")
-                })?;
+                dynamo
+                    .health()
+                    .await
+                    .with_context(|| format!("the {label} cannot be used; `serve --create-table` creates it"))?;
             }
-            Ok((Arc::new(store), format!("DynamoDB table {table}{endpoint}")))
         }
     }
+    Ok(store.shared())
 }
 
 fn print_welcome(base: &str, store_label: &str, token: impl Fn(Actor) -> String) {
@@ -112,20 +111,4 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
-}
-
-pub fn allocate(args: &AllocateArgs) -> anyhow::Result<()> {
-    let params = args.params().map_err(anyhow::Error::msg)?;
-    let plan = builtin_plan(&params).map_err(anyhow::Error::msg)?;
-    print!("{}", render_plan(&plan, args.format));
-    Ok(())
-}
-
-pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
-    let actor = args.actor().map_err(anyhow::Error::msg)?;
-    let keys = config::token_keys(Some(local_dir(&args.db)))?;
-    // From the app's clock: with `DK2020_NOW` set, a token valid on the pinned day.
-    let now = config::clock().map_err(anyhow::Error::msg)?.now();
-    println!("{}", keys.issue(actor, args.days, now.as_second()));
-    Ok(())
 }

@@ -331,7 +331,7 @@ fn the_function_may_do_exactly_what_the_store_does() {
 
 #[test]
 fn the_function_never_manages_the_table() {
-    // The Lambda entry builds its store with `config::store_from_env` and serves;
+    // The Lambda entry builds its store with `Config::open_store` and serves;
     // creating, describing or deleting the table is left to the stack.
     for file in ["backend/src/lambda.rs", "backend/src/config.rs"] {
         let source = std::fs::read_to_string(workspace_root().join(file)).expect("a source file");

@@ -98,7 +98,7 @@ struct Lambda {
 impl Lambda {
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        // What `config::store_from_env` opens for DK2020_STORE=sqlite, DK2020_DB=<file>.
+        // What `Config::open_store` opens for DK2020_STORE=sqlite, DK2020_DB=<file>.
         let store = SqliteStore::open(dir.path().join("dk2020.sqlite")).expect("a new SQLite store");
         let keys = TokenKeys::new(SECRET).expect("a long enough secret");
         let config = LambdaConfig {

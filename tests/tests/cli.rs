@@ -1,7 +1,8 @@
 //! The binary's own commands: `allocate` prints the cost-sharing plan without
-//! a server, `token` prints a bearer token; bad input fails cleanly.
+//! a server, `token` prints a bearer token, `serve --help` documents the whole
+//! configuration; bad input fails cleanly.
 
-use dk2020_e2e::{SAMSOE, run_cli};
+use dk2020_e2e::{SAMSOE, TEST_NOW, TEST_SECRET, api_binary, run_cli};
 use serde_json::Value;
 
 /// CSV records (header first).
@@ -176,4 +177,92 @@ fn a_second_server_on_the_same_database_refuses_to_start_and_says_why() {
     assert!(stderr.contains("in use by another dk2020-api process"), "{stderr}");
     // The first one is unharmed.
     server.get("/api/health").send().expect_status(200);
+}
+
+/// Every variable the API reads, as `serve --help` must show it.
+const VARIABLES: [&str; 10] = [
+    "DK2020_ADDR",
+    "DK2020_DB",
+    "DK2020_STORE",
+    "DK2020_TABLE",
+    "AWS_ENDPOINT_URL",
+    "DK2020_DYNAMODB_TIMEOUT_SECS",
+    "DK2020_JWT_SECRET",
+    "DK2020_ALLOWED_ORIGINS",
+    "DK2020_NOW",
+    "DK2020_WIDGET_DIR",
+];
+
+/// An operator finds every setting in `serve --help`, each with its variable;
+/// the token secret's value is never printed, even when it is set.
+#[test]
+fn serve_help_lists_every_variable_and_never_shows_the_secret() {
+    let help = succeeds(&["serve", "--help"]);
+    for variable in VARIABLES {
+        assert!(help.contains(&format!("[env: {variable}")), "serve --help lists {variable}:\n{help}");
+    }
+    for flag in ["--addr", "--db", "--widget-dir", "--create-table"] {
+        assert!(help.contains(flag), "serve --help lists {flag}:\n{help}");
+    }
+    assert!(help.contains("[default: 127.0.0.1:8080]") && help.contains("[default: data/dk2020.sqlite]"), "{help}");
+    assert!(help.contains("RUST_LOG") && help.contains("AWS_LAMBDA_RUNTIME_API"), "{help}");
+    // run_cli sets DK2020_JWT_SECRET to the test secret.
+    assert!(!help.contains(TEST_SECRET), "the secret's value is hidden:\n{help}");
+}
+
+/// `dk2020-api ARGS` with the variables `env` (and none of the test run's
+/// other `DK2020_*` ones) in the empty folder `cwd`.
+fn run_with_env(args: &[&str], env: &[(&str, &str)], cwd: &std::path::Path) -> std::process::Output {
+    let mut cmd = std::process::Command::new(api_binary());
+    cmd.args(args).current_dir(cwd).env_remove("AWS_LAMBDA_RUNTIME_API").stdin(std::process::Stdio::null());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("DK2020_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.envs(env.iter().copied()).output().expect("running dk2020-api")
+}
+
+/// A bad value in the environment stops the program at once with a message
+/// that names the variable, for `serve`, for `token` and under Lambda, and
+/// no secret is echoed.
+#[test]
+fn a_bad_setting_stops_the_program_with_a_message_naming_its_variable() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let lambda = ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9");
+    for (args, env, variable) in [
+        (&["serve"][..], vec![("DK2020_NOW", "tomorrow")], "DK2020_NOW"),
+        (&["serve"], vec![("DK2020_STORE", "postgres")], "DK2020_STORE"),
+        (&["serve"], vec![("DK2020_ADDR", "localhost")], "DK2020_ADDR"),
+        (&["serve"], vec![("DK2020_ALLOWED_ORIGINS", "intranet.skive.dk")], "DK2020_ALLOWED_ORIGINS"),
+        (&["serve"], vec![("DK2020_DYNAMODB_TIMEOUT_SECS", "forever")], "DK2020_DYNAMODB_TIMEOUT_SECS"),
+        (&["serve"], vec![("DK2020_STORE", "dynamodb")], "DK2020_TABLE"),
+        (&["serve"], vec![("DK2020_JWT_SECRET", "too-short-secret")], "DK2020_JWT_SECRET"),
+        (&["token", "--role", "coordinator"], vec![("DK2020_NOW", "2026-13-01")], "DK2020_NOW"),
+        (&[], vec![lambda, ("DK2020_JWT_SECRET", TEST_SECRET), ("DK2020_NOW", "tomorrow")], "DK2020_NOW"),
+        (&[], vec![lambda], "DK2020_JWT_SECRET"),
+        (&[], vec![lambda, ("DK2020_JWT_SECRET", "too-short-secret")], "DK2020_JWT_SECRET"),
+    ] {
+        let out = run_with_env(args, &env, dir.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && out.status.code().is_some(), "{args:?} {env:?}: exits with an error");
+        assert!(stderr.contains(variable), "{args:?} {env:?}: the message names {variable}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?} {env:?}: {stderr}");
+        assert!(!stderr.contains("too-short-secret"), "{args:?} {env:?}: the secret is not echoed: {stderr}");
+    }
+    assert!(!dir.path().join("data").exists(), "nothing was opened or created before the check");
+}
+
+/// A token printed by `token` is dated by the app's clock (`DK2020_NOW`), so
+/// a server pinned to the same day accepts it whatever the machine's date.
+#[test]
+fn token_is_dated_by_the_apps_clock() {
+    let stdout = succeeds(&["token", "--role", "coordinator", "--days", "2"]);
+    let key = jsonwebtoken::DecodingKey::from_secret(TEST_SECRET.as_bytes());
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.validate_exp = false;
+    let claims =
+        jsonwebtoken::decode::<Value>(stdout.trim(), &key, &validation).expect("a token signed with the secret");
+    let now = TEST_NOW.parse::<jiff::Timestamp>().unwrap().as_second();
+    assert_eq!(claims.claims["exp"], now + 2 * 86_400, "{}", claims.claims);
 }

@@ -74,7 +74,10 @@ fn step(name: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String
 pub fn test(_args: &[String]) -> Result<(), String> {
     let started = Instant::now();
     step("install", install::wasm_target)?;
-    // The browser tests need the built widget, Chromium, ChromeDriver and axe-core.
+    // The widget before any step that compiles dk2020-api: the binary embeds
+    // target/widget/ (backend/build.rs recompiles it when that changes), and
+    // the tests check it serves what was just built. The browser tests also
+    // need Chromium, ChromeDriver and axe-core.
     step("widget", widget::build)?;
     step("browser tools", install::chromium)?;
     step("format", || cmd("cargo", &["fmt", "--all", "--check"]))?;
@@ -105,6 +108,7 @@ pub fn test(_args: &[String]) -> Result<(), String> {
 
 /// `cargo xtask serve`: build and start the local server.
 pub fn serve(args: &[String]) -> Result<(), String> {
+    // First: `cargo run` then compiles the API with this widget built in.
     step("widget", widget::build)?;
     let mut full = vec!["run", "--release", "-p", "dk2020-api", "--", "serve"];
     full.extend(args.iter().map(String::as_str));

@@ -94,34 +94,15 @@ pub fn timeouts() -> TimeoutConfig {
         .build()
 }
 
-/// The environment variable that replaces the attempt and operation timeouts
-/// (whole seconds). For local servers only: moto answers one request at a
-/// time, so under the tests' load a request can wait seconds in its queue.
-pub const TIMEOUT_VAR: &str = "DK2020_DYNAMODB_TIMEOUT_SECS";
-
-/// Generous timeouts for a local server (see [`TIMEOUT_VAR`]).
+/// Generous timeouts for a local server (`DK2020_DYNAMODB_TIMEOUT_SECS`, read
+/// by `config::Config`): moto answers one request at a time, so under the
+/// tests' load a request can wait seconds in its queue.
 pub fn local_timeouts(seconds: u64) -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(2))
         .operation_attempt_timeout(Duration::from_secs(seconds))
         .operation_timeout(Duration::from_secs(seconds))
         .build()
-}
-
-/// [`timeouts`], or those [`TIMEOUT_VAR`] asks for.
-fn timeouts_from_env() -> anyhow::Result<TimeoutConfig> {
-    match std::env::var(TIMEOUT_VAR) {
-        Ok(v) if !v.trim().is_empty() => {
-            let seconds: u64 = v
-                .trim()
-                .parse()
-                .ok()
-                .filter(|s| (1..=600).contains(s))
-                .ok_or_else(|| anyhow::anyhow!("{TIMEOUT_VAR}={v:?} is not a number of seconds from 1 to 600"))?;
-            Ok(local_timeouts(seconds))
-        }
-        _ => Ok(timeouts()),
-    }
 }
 
 /// Counts the requests the SDK puts on the wire (retries included), by
@@ -220,21 +201,9 @@ impl Expr {
 }
 
 impl DynamoStore {
-    /// The store on `table`, configured from the environment the usual AWS
-    /// way (credentials, `AWS_REGION`, `AWS_ENDPOINT_URL` for a local server),
-    /// with this store's retries and timeouts.
-    pub async fn from_env(table: &str) -> anyhow::Result<Self> {
-        let timeouts = timeouts_from_env()?;
-        let sdk = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(retry_config())
-            .timeout_config(timeouts.clone())
-            .load()
-            .await;
-        Self::from_sdk_config(&sdk, table, timeouts)
-    }
-
-    /// The store on `table` with an SDK configuration made elsewhere, with
-    /// this store's retries and the given timeouts.
+    /// The store on `table` with an SDK configuration made elsewhere
+    /// (`config::Config::open_store` loads it the usual AWS way), with this
+    /// store's retries and the given timeouts.
     pub fn from_sdk_config(sdk: &SdkConfig, table: &str, timeouts: TimeoutConfig) -> anyhow::Result<Self> {
         let mut config = aws_sdk_dynamodb::config::Builder::from(sdk);
         if sdk.region().is_none() {
@@ -249,7 +218,7 @@ impl DynamoStore {
 
     /// A store on a local DynamoDB-compatible server (the tests): fixed dummy
     /// credentials and region, no environment needed, and timeouts of 60 s
-    /// (see [`TIMEOUT_VAR`]).
+    /// (see [`local_timeouts`]).
     pub fn local(endpoint: &str, table: &str) -> Self {
         Self::local_with_timeouts(endpoint, table, local_timeouts(60))
     }
