@@ -20,7 +20,7 @@ use dk2020_api::{
     auth::TokenKeys,
     state::{AppState, Clock},
     store::{
-        DynamoStore, Store, StoreError,
+        Bookings, DynamoStore, EnrolmentLog, Settings, Store, StoreError,
         dynamo::{TABLE, timeouts},
     },
 };

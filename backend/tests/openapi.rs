@@ -30,7 +30,7 @@ use dk2020_api::{
     auth::TokenKeys,
     openapi,
     state::{AppState, Clock},
-    store::{BookingFilter, Created, SqliteStore, Store, StoreError, StoreResult},
+    store::{BookingFilter, Bookings, Created, EnrolmentLog, Settings, SqliteStore, Store, StoreError, StoreResult},
 };
 use dk2020_model::{
     Actor, Booking, BookingId, Event, LocalTime, Municipalities, MunicipalityCode, Population,
@@ -186,18 +186,58 @@ impl Store for FaultyStore {
         self.check()?;
         self.inner.health().await
     }
+}
+
+#[async_trait]
+impl Settings for FaultyStore {
     async fn municipalities(&self) -> StoreResult<Municipalities> {
         self.check()?;
         self.inner.municipalities().await
     }
+
     async fn set_population(&self, municipality: MunicipalityCode, population: Population) -> StoreResult<()> {
         self.check()?;
         self.inner.set_population(municipality, population).await
     }
+
+    async fn rounds(&self) -> StoreResult<Rounds> {
+        self.check()?;
+        self.inner.rounds().await
+    }
+
+    async fn set_rounds(&self, rounds: &Rounds) -> StoreResult<()> {
+        self.check()?;
+        self.inner.set_rounds(rounds).await
+    }
+
+    async fn budget_params(&self) -> StoreResult<PlanParams> {
+        self.check()?;
+        self.inner.budget_params().await
+    }
+
+    async fn set_budget_params(&self, params: &PlanParams) -> StoreResult<()> {
+        self.check()?;
+        self.inner.set_budget_params(params).await
+    }
+
+    async fn availability(&self) -> StoreResult<Availability> {
+        self.check()?;
+        self.inner.availability().await
+    }
+
+    async fn set_availability(&self, availability: &Availability) -> StoreResult<()> {
+        self.check()?;
+        self.inner.set_availability(availability).await
+    }
+}
+
+#[async_trait]
+impl EnrolmentLog for FaultyStore {
     async fn status_changes(&self) -> StoreResult<Vec<StatusChange>> {
         self.check()?;
         self.inner.status_changes().await
     }
+
     async fn record_status_change(&self, change: &StatusChange) -> StoreResult<()> {
         self.check()?;
         if *self.fault.lock().unwrap() == Fault::StatusConflict {
@@ -205,38 +245,20 @@ impl Store for FaultyStore {
         }
         self.inner.record_status_change(change).await
     }
-    async fn rounds(&self) -> StoreResult<Rounds> {
-        self.check()?;
-        self.inner.rounds().await
-    }
-    async fn set_rounds(&self, rounds: &Rounds) -> StoreResult<()> {
-        self.check()?;
-        self.inner.set_rounds(rounds).await
-    }
-    async fn budget_params(&self) -> StoreResult<PlanParams> {
-        self.check()?;
-        self.inner.budget_params().await
-    }
-    async fn set_budget_params(&self, params: &PlanParams) -> StoreResult<()> {
-        self.check()?;
-        self.inner.set_budget_params(params).await
-    }
-    async fn availability(&self) -> StoreResult<Availability> {
-        self.check()?;
-        self.inner.availability().await
-    }
-    async fn set_availability(&self, availability: &Availability) -> StoreResult<()> {
-        self.check()?;
-        self.inner.set_availability(availability).await
-    }
+}
+
+#[async_trait]
+impl Bookings for FaultyStore {
     async fn booking(&self, id: &BookingId) -> StoreResult<Booking> {
         self.check()?;
         self.inner.booking(id).await
     }
+
     async fn bookings(&self, filter: &BookingFilter) -> StoreResult<Vec<Booking>> {
         self.check()?;
         self.inner.bookings(filter).await
     }
+
     async fn create_booking(
         &self,
         request: &BookingRequest,
@@ -248,6 +270,7 @@ impl Store for FaultyStore {
         self.check()?;
         self.inner.create_booking(request, id, by, idempotency_key, now).await
     }
+
     async fn cancel_booking(
         &self,
         id: &BookingId,
@@ -258,6 +281,7 @@ impl Store for FaultyStore {
         self.check()?;
         self.inner.cancel_booking(id, by, reason, now).await
     }
+
     async fn reschedule_booking(
         &self,
         id: &BookingId,

@@ -83,19 +83,23 @@ impl Created {
     }
 }
 
+/// Everything the handlers use, in three small parts: the settings, the
+/// enrolment log and the bookings. Both stores implement each part and pass
+/// the same conformance suite (`tests/store_conformance.rs`).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Settings + EnrolmentLog + Bookings + 'static {
     /// Whether the store answers.
     async fn health(&self) -> StoreResult<()>;
+}
 
+/// What the secretariat and the coordinator set: the municipalities'
+/// populations, the rounds, the budget's default parameters, the coordinator's
+/// availability. Each is stored whole; the last write wins.
+#[async_trait]
+pub trait Settings: Send + Sync {
     /// The 19 with their current populations.
     async fn municipalities(&self) -> StoreResult<Municipalities>;
     async fn set_population(&self, municipality: MunicipalityCode, population: Population) -> StoreResult<()>;
-
-    /// Every enrolment status change, oldest first; replay them on the initial state.
-    async fn status_changes(&self) -> StoreResult<Vec<StatusChange>>;
-    /// Appends a change if the municipality's current status is still `change.from`.
-    async fn record_status_change(&self, change: &StatusChange) -> StoreResult<()>;
 
     async fn rounds(&self) -> StoreResult<Rounds>;
     async fn set_rounds(&self, rounds: &Rounds) -> StoreResult<()>;
@@ -107,18 +111,32 @@ pub trait Store: Send + Sync + 'static {
     /// The coordinator's working hours, exceptions and rules.
     async fn availability(&self) -> StoreResult<Availability>;
     async fn set_availability(&self, availability: &Availability) -> StoreResult<()>;
+}
 
+/// The enrolment history: an append-only log of status changes.
+#[async_trait]
+pub trait EnrolmentLog: Send + Sync {
+    /// Every enrolment status change, oldest first; replay them on the initial state.
+    async fn status_changes(&self) -> StoreResult<Vec<StatusChange>>;
+    /// Appends a change if it may follow the municipality's last one
+    /// ([`check_appendable`], inside the store's write).
+    async fn record_status_change(&self, change: &StatusChange) -> StoreResult<()>;
+}
+
+/// The bookings. Every change is decided by the model's lifecycle
+/// ([`dk2020_model::lifecycle`]) on a snapshot read under the store's guard.
+#[async_trait]
+pub trait Bookings: Send + Sync {
     async fn booking(&self, id: &BookingId) -> StoreResult<Booking>;
     /// Ordered by start.
     async fn bookings(&self, filter: &BookingFilter) -> StoreResult<Vec<Booking>>;
 
-    /// Books `draft` as booking `id` if the model's [`dk2020_model::lifecycle::book`]
-    /// accepts it against the settings and the confirmed bookings read under
-    /// the same guard as the write. With an idempotency key seen before (for
-    /// the same municipality), returns the booking made then, and no event.
+    /// Books `request` as booking `id` if [`dk2020_model::lifecycle::book`]
+    /// accepts it. With an idempotency key seen before (for the same
+    /// municipality), returns the booking made then, and no event.
     async fn create_booking(
         &self,
-        draft: &BookingRequest,
+        request: &BookingRequest,
         id: BookingId,
         by: Actor,
         idempotency_key: Option<&str>,
@@ -135,8 +153,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Event>;
 
     /// Moves a booking to `start` in one atomic step, as
-    /// [`dk2020_model::lifecycle::reschedule`] decides: the old time is freed only if the
-    /// new one is written.
+    /// [`dk2020_model::lifecycle::reschedule`] decides: the old time is freed
+    /// only if the new one is written.
     async fn reschedule_booking(
         &self,
         id: &BookingId,

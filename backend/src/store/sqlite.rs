@@ -50,7 +50,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 use serde::{Serialize, de::DeserializeOwned};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use super::{BookingFilter, Created, Store, StoreError, StoreResult, cache::Cached};
+use super::{BookingFilter, Bookings, Created, EnrolmentLog, Settings, Store, StoreError, StoreResult, cache::Cached};
 
 /// How long a statement waits for another connection's lock before giving up
 /// with `SQLITE_BUSY` (reported as [`StoreError::Unavailable`]).
@@ -670,7 +670,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl Settings for SqliteStore {
     async fn municipalities(&self) -> StoreResult<Municipalities> {
         self.read_cached(|c| &c.municipalities, read_municipalities).await
     }
@@ -686,20 +689,6 @@ impl Store for SqliteStore {
             Ok(())
         };
         self.write_cached(|c| &c.municipalities, write, |_| None).await
-    }
-
-    async fn status_changes(&self) -> StoreResult<Vec<StatusChange>> {
-        self.read_cached(|c| &c.status_changes, read_status_changes).await
-    }
-
-    async fn record_status_change(&self, change: &StatusChange) -> StoreResult<()> {
-        let change = change.clone();
-        let write = move |conn: &mut Connection| {
-            begin_immediate(conn)?;
-            append_change(conn, &change)?;
-            commit(conn)
-        };
-        self.write_cached(|c| &c.status_changes, write, |_| None).await
     }
 
     async fn rounds(&self) -> StoreResult<Rounds> {
@@ -736,7 +725,27 @@ impl Store for SqliteStore {
         // start must see the same value as this process.
         self.write_cached(|c| &c.availability, write, |()| None).await
     }
+}
 
+#[async_trait]
+impl EnrolmentLog for SqliteStore {
+    async fn status_changes(&self) -> StoreResult<Vec<StatusChange>> {
+        self.read_cached(|c| &c.status_changes, read_status_changes).await
+    }
+
+    async fn record_status_change(&self, change: &StatusChange) -> StoreResult<()> {
+        let change = change.clone();
+        let write = move |conn: &mut Connection| {
+            begin_immediate(conn)?;
+            append_change(conn, &change)?;
+            commit(conn)
+        };
+        self.write_cached(|c| &c.status_changes, write, |_| None).await
+    }
+}
+
+#[async_trait]
+impl Bookings for SqliteStore {
     async fn booking(&self, id: &BookingId) -> StoreResult<Booking> {
         let id = id.clone();
         self.run(move |conn| require_booking(conn, id.as_str())).await

@@ -52,7 +52,7 @@ use self::{
     errors::{Tx, TxError, sdk_error},
     items::{Item, n, s},
 };
-use super::{BookingFilter, Created, Store, StoreError, StoreResult};
+use super::{BookingFilter, Bookings, Created, EnrolmentLog, Settings, Store, StoreError, StoreResult};
 
 /// Attempts the SDK makes for one request (standard retry mode: exponential
 /// backoff with jitter, throttling and transient errors only).
@@ -557,7 +557,10 @@ impl Store for DynamoStore {
             .map_err(|e| sdk_error("GetItem", e))?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl Settings for DynamoStore {
     async fn municipalities(&self) -> StoreResult<Municipalities> {
         let found = self.query_all(self.query_partition(items::POPULATIONS)).await?;
         let updates = found.iter().map(items::parse_population).collect::<StoreResult<Vec<_>>>()?;
@@ -568,6 +571,33 @@ impl Store for DynamoStore {
         self.put(items::population_item(municipality, population)).await
     }
 
+    async fn rounds(&self) -> StoreResult<Rounds> {
+        self.read_setting(items::ROUNDS).await
+    }
+
+    async fn set_rounds(&self, rounds: &Rounds) -> StoreResult<()> {
+        self.write_setting(items::ROUNDS, rounds).await
+    }
+
+    async fn budget_params(&self) -> StoreResult<PlanParams> {
+        self.read_setting(items::BUDGET_PARAMS).await
+    }
+
+    async fn set_budget_params(&self, params: &PlanParams) -> StoreResult<()> {
+        self.write_setting(items::BUDGET_PARAMS, params).await
+    }
+
+    async fn availability(&self) -> StoreResult<Availability> {
+        self.read_setting(items::AVAILABILITY).await
+    }
+
+    async fn set_availability(&self, availability: &Availability) -> StoreResult<()> {
+        self.write_setting(items::AVAILABILITY, availability).await
+    }
+}
+
+#[async_trait]
+impl EnrolmentLog for DynamoStore {
     async fn status_changes(&self) -> StoreResult<Vec<StatusChange>> {
         let query = self
             .query_partition(items::ENROLMENT)
@@ -620,31 +650,10 @@ impl Store for DynamoStore {
         }
         Err(race_lost("the enrolment history"))
     }
+}
 
-    async fn rounds(&self) -> StoreResult<Rounds> {
-        self.read_setting(items::ROUNDS).await
-    }
-
-    async fn set_rounds(&self, rounds: &Rounds) -> StoreResult<()> {
-        self.write_setting(items::ROUNDS, rounds).await
-    }
-
-    async fn budget_params(&self) -> StoreResult<PlanParams> {
-        self.read_setting(items::BUDGET_PARAMS).await
-    }
-
-    async fn set_budget_params(&self, params: &PlanParams) -> StoreResult<()> {
-        self.write_setting(items::BUDGET_PARAMS, params).await
-    }
-
-    async fn availability(&self) -> StoreResult<Availability> {
-        self.read_setting(items::AVAILABILITY).await
-    }
-
-    async fn set_availability(&self, availability: &Availability) -> StoreResult<()> {
-        self.write_setting(items::AVAILABILITY, availability).await
-    }
-
+#[async_trait]
+impl Bookings for DynamoStore {
     async fn booking(&self, id: &BookingId) -> StoreResult<Booking> {
         let item = self.get(items::booking_key(id.as_str())).await?;
         Ok(Self::require_booking(item, id)?.0)
