@@ -8,6 +8,7 @@ use axum::{
     extract::DefaultBodyLimit,
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
 };
+use dk2020_model::api::{ErrorBody, ErrorCode};
 use tower_http::{
     cors::{AllowOrigin, CorsLayer},
     set_header::SetResponseHeaderLayer,
@@ -15,7 +16,7 @@ use tower_http::{
 };
 
 use crate::{
-    error::{ApiError, ErrorBody, ErrorDetail},
+    error::ApiError,
     routes,
     state::AppState,
 };
@@ -38,7 +39,7 @@ async fn method_not_allowed(method: Method) -> (StatusCode, Json<ErrorBody>) {
     let message = format!("{method} is not supported here: see /api/openapi.json");
     (
         StatusCode::METHOD_NOT_ALLOWED,
-        Json(ErrorBody { error: ErrorDetail { code: "method_not_allowed".into(), message } }),
+        Json(ErrorBody::new(ErrorCode::MethodNotAllowed, message)),
     )
 }
 
