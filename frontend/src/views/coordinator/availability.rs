@@ -447,7 +447,7 @@ fn exception_row(row: ExceptionRow, list: RwSignal<Vec<ExceptionRow>>) -> impl I
                 <input
                     id=format!("ex-note-{id}")
                     type="text"
-                    maxlength="200"
+                    maxlength=dk2020_model::schedule::MAX_NOTE_CHARS
                     prop:value=move || row.note.get()
                     on:input=move |ev| row.note.set(event_target_value(&ev))
                 />
