@@ -15,11 +15,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{
-    error::ApiError,
-    routes,
-    state::AppState,
-};
+use crate::{error::ApiError, routes, state::AppState};
 
 /// Largest request body the API accepts (413 above).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -37,10 +33,7 @@ pub fn router(state: AppState, allowed_origins: Vec<HeaderValue>) -> Router {
 /// 405 in the API's JSON error shape (axum keeps the `Allow` header).
 async fn method_not_allowed(method: Method) -> (StatusCode, Json<ErrorBody>) {
     let message = format!("{method} is not supported here: see /api/openapi.json");
-    (
-        StatusCode::METHOD_NOT_ALLOWED,
-        Json(ErrorBody::new(ErrorCode::MethodNotAllowed, message)),
-    )
+    (StatusCode::METHOD_NOT_ALLOWED, Json(ErrorBody::new(ErrorCode::MethodNotAllowed, message)))
 }
 
 /// The API plus, for the local server, the landing page, the built widget and

@@ -66,9 +66,7 @@ pub fn danish_message(status: u16, code: ErrorCode) -> &'static str {
         ErrorCode::TooShortNotice => "Tiden ligger for tæt på nu: sessioner skal bookes med længere varsel.",
         ErrorCode::BeyondHorizon => "Tiden ligger for langt ude i fremtiden til at kunne bookes endnu.",
         ErrorCode::ClosedDay => "Koordinatoren holder lukket den dag (helligdag eller lukkedag).",
-        ErrorCode::OutsideWorkingHours | ErrorCode::NotOnSlotGrid => {
-            "Tiden ligger uden for koordinatorens arbejdstid."
-        }
+        ErrorCode::OutsideWorkingHours | ErrorCode::NotOnSlotGrid => "Tiden ligger uden for koordinatorens arbejdstid.",
         ErrorCode::TooManyOnsiteVisits => "Koordinatoren har allerede det største antal besøg den dag.",
         ErrorCode::CannotReachInTime => {
             "Koordinatoren kan ikke nå frem og tilbage inden for arbejdsdagen med den tid. Vælg en anden tid."
@@ -202,7 +200,8 @@ mod tests {
         // The cap is told by its code, whatever the English message says.
         let e = error_from_body(422, r#"{"error":{"code":"cap_reached","message":"anything"}}"#);
         assert!(e.is_cap_reached());
-        let e = error_from_body(422, r#"{"error":{"code":"rule_violated","message":"… may hold at most 2 at a time"}}"#);
+        let e =
+            error_from_body(422, r#"{"error":{"code":"rule_violated","message":"… may hold at most 2 at a time"}}"#);
         assert!(!e.is_cap_reached());
         assert!(error_from_body(502, "<html>").danish().contains("serveren"));
         assert!(danish_message(0, ErrorCode::Unknown).contains("kan ikke nås"));
@@ -214,8 +213,20 @@ mod tests {
 
     /// English words the API's messages use; none may reach a person.
     const ENGLISH: [&str; 14] = [
-        " the ", " is ", " not ", " at most", " must ", "error", "invalid", "request", "found", "slot", "booking",
-        "range", "please", "try again",
+        " the ",
+        " is ",
+        " not ",
+        " at most",
+        " must ",
+        "error",
+        "invalid",
+        "request",
+        "found",
+        "slot",
+        "booking",
+        "range",
+        "please",
+        "try again",
     ];
 
     fn assert_danish(text: &str) {

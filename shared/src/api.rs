@@ -374,7 +374,10 @@ mod tests {
 
     #[test]
     fn health_answers_keep_their_shape() {
-        assert_eq!(serde_json::to_value(HealthResponse::ok()).unwrap(), serde_json::json!({"status": "ok", "store": "ok"}));
+        assert_eq!(
+            serde_json::to_value(HealthResponse::ok()).unwrap(),
+            serde_json::json!({"status": "ok", "store": "ok"})
+        );
         assert_eq!(
             serde_json::to_value(HealthResponse::degraded()).unwrap(),
             serde_json::json!({"status": "degraded", "store": "unreachable"})

@@ -52,9 +52,8 @@ pub struct DateBounds {
 impl DateBounds {
     /// Reads both ends; an empty value counts as not given.
     pub fn parse(from: Option<&str>, to: Option<&str>) -> Result<Self, DateError> {
-        let read = |name, value: Option<&str>| {
-            value.filter(|v| !v.trim().is_empty()).map(|v| parse_date(name, v)).transpose()
-        };
+        let read =
+            |name, value: Option<&str>| value.filter(|v| !v.trim().is_empty()).map(|v| parse_date(name, v)).transpose();
         Ok(Self { from: read("from", from)?, to: read("to", to)? })
     }
 
@@ -143,10 +142,7 @@ mod tests {
     #[test]
     fn reversed_and_too_long_ranges_are_refused() {
         let from = date(2026, 12, 1);
-        assert_eq!(
-            DateRange::new(from, date(2026, 11, 30)),
-            Err(DateError::Reversed { from, to: date(2026, 11, 30) })
-        );
+        assert_eq!(DateRange::new(from, date(2026, 11, 30)), Err(DateError::Reversed { from, to: date(2026, 11, 30) }));
         let last = from.checked_add((MAX_RANGE_DAYS - 1).days()).unwrap();
         assert_eq!(DateRange::new(from, last).unwrap().days().count(), MAX_RANGE_DAYS as usize);
         let too_far = last.tomorrow().unwrap();

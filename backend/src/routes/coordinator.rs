@@ -68,7 +68,11 @@ fn agenda_docs(o: TransformOperation) -> TransformOperation {
     .errors(&[503])
 }
 
-async fn get_availability(auth: Auth, State(state): State<AppState>, _: NoQuery) -> Result<Json<Availability>, ApiError> {
+async fn get_availability(
+    auth: Auth,
+    State(state): State<AppState>,
+    _: NoQuery,
+) -> Result<Json<Availability>, ApiError> {
     auth.require(&[Role::Coordinator])?;
     Ok(Json(state.store.availability().await?))
 }

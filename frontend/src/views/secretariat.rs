@@ -10,7 +10,6 @@ use dk2020_model::{
 };
 use gloo_net::http::Method;
 use leptos::{prelude::*, task::spawn_local};
-use serde::Serialize;
 
 use crate::{
     api::Api,
