@@ -48,8 +48,8 @@ mod slots;
 mod travel;
 
 pub use availability::{
-    Availability, DateException, DayStatus, HoursError, InvalidAvailability, MAX_EXCEPTIONS, MAX_NOTE_CHARS, Rules,
-    SESSION_MINUTES, WeeklyHours, WorkingHours,
+    Availability, AvailabilityProblem, DateException, DayStatus, HoursError, InvalidAvailability, MAX_EXCEPTIONS,
+    MAX_NOTE_CHARS, RuleField, Rules, SESSION_MINUTES, WeeklyHours, WorkingHours,
 };
 pub use holidays::{ClosedDays, LAST_STORE_BEDEDAG_YEAR, easter_sunday, holidays, is_closed_day};
 pub use slots::{
