@@ -7,6 +7,7 @@ use axum::{
     extract::DefaultBodyLimit,
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
 };
+use dk2020_model::api::{ErrorBody, ErrorCode};
 use tower_http::{
     compression::{
         CompressionLayer,
@@ -17,12 +18,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{
-    config::WidgetSource,
-    error::{ApiError, ErrorBody, ErrorDetail},
-    routes,
-    state::AppState,
-};
+use crate::{config::WidgetSource, error::ApiError, routes, state::AppState};
 
 /// Largest request body the API accepts (413 above).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -40,10 +36,7 @@ pub fn router(state: AppState, allowed_origins: Vec<HeaderValue>) -> Router {
 /// 405 in the API's JSON error shape (axum keeps the `Allow` header).
 async fn method_not_allowed(method: Method) -> (StatusCode, Json<ErrorBody>) {
     let message = format!("{method} is not supported here: see /api/openapi.json");
-    (
-        StatusCode::METHOD_NOT_ALLOWED,
-        Json(ErrorBody { error: ErrorDetail { code: "method_not_allowed".into(), message } }),
-    )
+    (StatusCode::METHOD_NOT_ALLOWED, Json(ErrorBody::new(ErrorCode::MethodNotAllowed, message)))
 }
 
 /// The local server: the API plus the landing page, the built widget and the

@@ -9,10 +9,11 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use dk2020_model::{
+    api::{ErrorBody, ErrorCode},
+    dates::DateError,
     lifecycle::Refusal,
     schedule::{RuleViolation, SlotsError},
 };
-use serde::Serialize;
 
 use crate::store::StoreError;
 
@@ -61,25 +62,29 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Rule(v) => StatusCode::from_u16(v.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+            // The time was just taken: another booking got there first.
+            ApiError::Rule(RuleViolation::SlotTaken { .. }) => StatusCode::CONFLICT,
+            // Stored settings are validated on every PUT: failing now is our fault.
+            ApiError::Rule(RuleViolation::InvalidAvailability(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// A stable, machine-readable code for clients.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::BadRequest(_) => "bad_request",
-            ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::Conflict(_) => "conflict",
-            ApiError::PayloadTooLarge(_) => "payload_too_large",
-            ApiError::Unprocessable(_) => "rule_violated",
+            ApiError::BadRequest(_) => ErrorCode::BadRequest,
+            ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::Unprocessable(_) => ErrorCode::RuleViolated,
             ApiError::Rule(v) => v.code(),
-            ApiError::Unavailable(_) => "unavailable",
-            ApiError::Internal(_) => "internal",
+            ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -92,27 +97,12 @@ impl ApiError {
     }
 }
 
-/// The JSON body of every error response.
-#[derive(Serialize)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize)]
-pub struct ErrorDetail {
-    /// `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
-    /// `payload_too_large`, `rule_violated` (or the rule's own code, e.g.
-    /// `too_short_notice`, `slot_taken`), `unavailable` or `internal`.
-    pub code: String,
-    pub message: String,
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(e) = &self {
             tracing::error!(error = ?e, "internal error");
         }
-        let body = ErrorBody { error: ErrorDetail { code: self.code().to_string(), message: self.to_string() } };
+        let body = ErrorBody::new(self.code(), self.to_string());
         // (`Connection: close` after a refused body: `app::close_after_refused_body`.)
         (self.status(), Json(body)).into_response()
     }
@@ -156,10 +146,48 @@ impl From<SlotsError> for ApiError {
         if let SlotsError::CapReached { cap, booked } = e {
             return ApiError::Rule(RuleViolation::CapReached { cap, booked });
         }
-        match e.http_status() {
-            400 => ApiError::BadRequest(e.to_string()),
-            422 => ApiError::Unprocessable(e.to_string()),
+        match e {
+            SlotsError::RangeReversed { .. } | SlotsError::RangeTooLong { .. } => ApiError::BadRequest(e.to_string()),
+            // Stored settings are validated on every PUT: failing now is our fault.
             _ => ApiError::Internal(anyhow::anyhow!("{e}")),
         }
+    }
+}
+
+/// A date or `?from=&to=` range the caller gave: 400, whatever the rule.
+impl From<DateError> for ApiError {
+    fn from(e: DateError) -> Self {
+        ApiError::BadRequest(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dk2020_model::schedule::InvalidAvailability;
+    use jiff::civil::date;
+
+    use super::*;
+
+    #[test]
+    fn a_taken_time_is_409_other_rules_422_and_broken_settings_500() {
+        let taken = ApiError::Rule(RuleViolation::SlotTaken { buffer: 15 });
+        assert_eq!((taken.status(), taken.code()), (StatusCode::CONFLICT, ErrorCode::SlotTaken));
+        let closed = ApiError::Rule(RuleViolation::ClosedDay { date: date(2026, 12, 24), name: "Juleaften".into() });
+        assert_eq!((closed.status(), closed.code()), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ClosedDay));
+        let broken = ApiError::Rule(RuleViolation::InvalidAvailability(InvalidAvailability(vec!["x".into()])));
+        assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn slot_list_errors_are_400_for_a_bad_range_and_422_cap_reached_at_the_cap() {
+        let from = date(2026, 12, 1);
+        let reversed = ApiError::from(SlotsError::RangeReversed { from, to: date(2026, 11, 30) });
+        assert_eq!((reversed.status(), reversed.code()), (StatusCode::BAD_REQUEST, ErrorCode::BadRequest));
+        let long = ApiError::from(SlotsError::RangeTooLong { from, to: date(2027, 3, 3), days: 93, max: 92 });
+        assert_eq!(long.status(), StatusCode::BAD_REQUEST);
+        let cap = ApiError::from(SlotsError::CapReached { cap: 2, booked: 2 });
+        assert_eq!((cap.status(), cap.code()), (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CapReached));
+        let broken = ApiError::from(SlotsError::InvalidAvailability(InvalidAvailability(vec!["x".into()])));
+        assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

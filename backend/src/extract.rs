@@ -6,6 +6,7 @@ use axum::{
     extract::{FromRequest, FromRequestParts, Path, Query, Request},
     http::{HeaderMap, StatusCode, header, request::Parts},
 };
+use dk2020_model::dates::DateBounds;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -123,6 +124,39 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Query(pairs) = Query::<Vec<(String, String)>>::from_request_parts(parts, state).await?;
         Ok(Self(pairs))
+    }
+}
+
+/// For an endpoint that takes no query parameters: any parameter is a 400
+/// that names it, so a misspelt or misplaced one is not silently ignored.
+pub struct NoQuery;
+
+impl<S: Send + Sync> FromRequestParts<S> for NoQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let query = QueryPairs::from_request_parts(parts, state).await?;
+        match query.0.first() {
+            Some((name, _)) => {
+                Err(ApiError::bad_request(format!("unknown query parameter {name:?}; this endpoint takes none")))
+            }
+            None => Ok(Self),
+        }
+    }
+}
+
+/// `?from=&to=`, each a `YYYY-MM-DD` date within the service's dates or
+/// left out (the model's [`DateBounds`]: the rules are there, this only
+/// reads the query). The endpoint still lists its parameters with
+/// [`QueryPairs::only`].
+pub struct Dates(pub DateBounds);
+
+impl<S: Send + Sync> FromRequestParts<S> for Dates {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let query = QueryPairs::from_request_parts(parts, state).await?;
+        Ok(Self(DateBounds::parse(query.get("from"), query.get("to"))?))
     }
 }
 

@@ -924,9 +924,14 @@ async fn every_endpoint_answers_as_documented() {
     let served = h.req("GET", "/api/openapi.json", "/api/openapi.json").expect(200).await;
     assert_eq!(served, openapi::document(), "the served document is the document");
     h.req("GET", "/api/docs", "/api/docs").expect(200).await;
+    // An endpoint without parameters refuses any, as those with parameters refuse unknown ones.
+    h.req("GET", "/api/health", "/api/health?verbose=1").expect(400).await;
+    h.req("GET", "/api/openapi.json", "/api/openapi.json?v=2").expect(400).await;
+    h.req("GET", "/api/docs", "/api/docs?theme=dark").expect(400).await;
 
     // ---- municipalities -------------------------------------------------------
     let list = h.req("GET", "/api/municipalities", "/api/municipalities").expect(200).await;
+    h.req("GET", "/api/municipalities", "/api/municipalities?code=779").expect(400).await;
     assert_eq!(list["municipalities"].as_array().unwrap().len(), 19);
     const POP: &str = "/api/municipalities/{code}/population";
     let population = json!({"inhabitants": 46_500, "as_of": "2026-01-01"});
@@ -1005,6 +1010,7 @@ async fn every_endpoint_answers_as_documented() {
     h.req("GET", HISTORY, "/api/enrolment/779/history").expect(401).await;
     h.req("GET", HISTORY, "/api/enrolment/779/history").token(&skive).expect(403).await;
     h.req("GET", HISTORY, "/api/enrolment/0/history").token(&sec).expect(404).await;
+    h.req("GET", HISTORY, "/api/enrolment/779/history?from=2026-01-01").token(&sec).expect(400).await;
 
     // ---- budget ---------------------------------------------------------------
     const ALLOC: &str = "/api/budget/allocation";
@@ -1021,6 +1027,7 @@ async fn every_endpoint_answers_as_documented() {
     h.req("GET", ALLOC, "/api/budget/allocation?total=9007199254740992").expect(422).await;
     const PARAMS: &str = "/api/budget/params";
     h.req("GET", PARAMS, "/api/budget/params").expect(200).await;
+    h.req("GET", PARAMS, "/api/budget/params?years=3").expect(400).await;
     let hybrid = json!({"total": 3_000_000, "years": 3, "key": "hybrid", "equal_percent": 12.5, "frame_per_year": 100_000, "exclude": [741]});
     let stored = h.req("PUT", PARAMS, "/api/budget/params").token(&sec).json(hybrid.clone()).expect(200).await;
     assert_eq!(stored["equal_percent"], 12.5);
@@ -1045,6 +1052,7 @@ async fn every_endpoint_answers_as_documented() {
     const AVAIL: &str = "/api/coordinator/availability";
     let availability = h.req("GET", AVAIL, "/api/coordinator/availability").token(&coord).expect(200).await;
     h.req("GET", AVAIL, "/api/coordinator/availability").expect(401).await;
+    h.req("GET", AVAIL, "/api/coordinator/availability?date=2026-12-01").token(&coord).expect(400).await;
     h.req("GET", AVAIL, "/api/coordinator/availability").token(&skive).expect(403).await;
     let mut with_leave = availability.clone();
     with_leave["exceptions"] = json!([
@@ -1269,6 +1277,7 @@ async fn every_endpoint_answers_as_documented() {
     h.req("GET", ICS, a_uri("ics")).token(&coord).expect(200).await;
     h.req("GET", ICS, a_uri("ics")).expect(401).await;
     h.req("GET", ICS, a_uri("ics")).token(&randers).expect(403).await;
+    h.req("GET", ICS, format!("{}?download=1", a_uri("ics"))).token(&coord).expect(400).await;
     h.req("GET", ICS, "/api/bookings/nosuchbooking/ics").token(&coord).expect(404).await;
 
     const FEED: &str = "/api/calendar.ics";

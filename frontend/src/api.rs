@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use dk2020_model::api::{ErrorBody, ErrorCode};
 use gloo_net::http::{Method, RequestBuilder};
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -15,70 +16,90 @@ pub struct Api {
     token: Option<Arc<str>>,
 }
 
-/// A failed call: the HTTP status (0 when the API could not be reached), the
-/// API's error code and its (English) message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A failed call: the HTTP status (0 when the API could not be reached) and
+/// the API's error code. The API's English message is not kept: people are
+/// told what went wrong in Danish, by the code ([`ApiError::danish`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ApiError {
     pub status: u16,
-    pub code: String,
-    pub message: String,
+    pub code: ErrorCode,
 }
 
 impl ApiError {
-    pub fn new(status: u16, code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { status, code: code.into(), message: message.into() }
+    pub fn new(status: u16, code: ErrorCode) -> Self {
+        Self { status, code }
     }
 
-    /// What went wrong, in Danish, by status and code.
+    /// No answer: the network or the browser refused the call.
+    fn unreachable() -> Self {
+        Self::new(0, ErrorCode::Unknown)
+    }
+
+    /// What went wrong, in Danish, by code (and status, for codes this build does not know).
     pub fn danish(&self) -> String {
-        danish_message(self.status, &self.code)
+        danish_message(self.status, self.code).to_string()
     }
 
     pub fn is_slot_taken(&self) -> bool {
-        self.status == 409
+        self.code == ErrorCode::SlotTaken || (self.status == 409 && self.code == ErrorCode::Unknown)
     }
 
-    /// The municipality holds as many upcoming sessions as allowed (422).
-    /// `GET /api/slots` says so with code `rule_violated` and the cap in the
-    /// message; `POST /api/bookings` with code `cap_reached`.
+    /// The municipality holds as many upcoming sessions as allowed: both
+    /// `GET /api/slots` and `POST /api/bookings` say so with `cap_reached`.
     pub fn is_cap_reached(&self) -> bool {
-        self.status == 422 && (self.code == "cap_reached" || self.message.contains("at most"))
+        self.code == ErrorCode::CapReached
     }
 }
 
-/// The Danish message for an API error.
-pub fn danish_message(status: u16, code: &str) -> String {
-    let text = match (status, code) {
-        (0, _) => "API'et kan ikke nås lige nu. Tjek forbindelsen, og prøv igen om lidt.",
-        (409, "slot_taken") => {
+/// The Danish message for an API error: by its code, and by the status for a
+/// code this build does not know (a newer API) or no answer at all.
+pub fn danish_message(status: u16, code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::SlotTaken => {
             "Tiden er netop blevet booket af en anden. Vælg en anden tid – listen over ledige tider er opdateret."
         }
-        (409, _) => "Nogen har netop ændret det samme. Hent siden igen, og prøv en gang til.",
-        (422, "cap_reached") => {
+        ErrorCode::Conflict => "Nogen har netop ændret det samme. Hent siden igen, og prøv en gang til.",
+        ErrorCode::CapReached => {
             "I har allerede det største antal kommende sessioner, en kommune må have ad gangen, så alle kommuner får \
              en tur. Book igen, når en af dem er afholdt eller aflyst."
         }
-        (422, "too_short_notice") => "Tiden ligger for tæt på nu: sessioner skal bookes med længere varsel.",
-        (422, "beyond_horizon") => "Tiden ligger for langt ude i fremtiden til at kunne bookes endnu.",
-        (422, "closed_day") => "Koordinatoren holder lukket den dag (helligdag eller lukkedag).",
-        (422, "outside_working_hours") | (422, "not_on_slot_grid") => {
-            "Tiden ligger uden for koordinatorens arbejdstid."
-        }
-        (422, "too_many_onsite_visits") => "Koordinatoren har allerede det største antal besøg den dag.",
-        (422, "cannot_reach_in_time") => {
+        ErrorCode::TooShortNotice => "Tiden ligger for tæt på nu: sessioner skal bookes med længere varsel.",
+        ErrorCode::BeyondHorizon => "Tiden ligger for langt ude i fremtiden til at kunne bookes endnu.",
+        ErrorCode::ClosedDay => "Koordinatoren holder lukket den dag (helligdag eller lukkedag).",
+        ErrorCode::OutsideWorkingHours | ErrorCode::NotOnSlotGrid => "Tiden ligger uden for koordinatorens arbejdstid.",
+        ErrorCode::TooManyOnsiteVisits => "Koordinatoren har allerede det største antal besøg den dag.",
+        ErrorCode::CannotReachInTime => {
             "Koordinatoren kan ikke nå frem og tilbage inden for arbejdsdagen med den tid. Vælg en anden tid."
         }
-        (422, _) => "Det kan ikke lade sig gøre efter reglerne.",
-        (400, _) => "Oplysningerne blev afvist som ugyldige.",
-        (401, _) => "Du er ikke logget ind, eller dit log-in er udløbet. Hent et nyt link med adgangstoken.",
-        (403, _) => "Du har ikke adgang til dette.",
-        (404, _) => "Det findes ikke (længere).",
-        (413, _) => "Der blev sendt for meget data på én gang.",
-        (503, _) => "Tjenesten er midlertidigt utilgængelig. Prøv igen om lidt.",
-        (500..=599, _) => "Der opstod en fejl på serveren. Prøv igen om lidt.",
-        _ => "Der opstod en uventet fejl.",
-    };
-    text.to_string()
+        ErrorCode::RuleViolated => "Det kan ikke lade sig gøre efter reglerne.",
+        ErrorCode::InvalidAvailability => {
+            "Koordinatorens indstillinger for arbejdstider og regler er ugyldige. Kontakt koordinatoren."
+        }
+        ErrorCode::BadRange => "Datoperioden er ugyldig: vælg en kortere periode, der slutter efter den begynder.",
+        ErrorCode::BadRequest => "Oplysningerne blev afvist som ugyldige.",
+        ErrorCode::Unauthorized => {
+            "Du er ikke logget ind, eller dit log-in er udløbet. Hent et nyt link med adgangstoken."
+        }
+        ErrorCode::Forbidden => "Du har ikke adgang til dette.",
+        ErrorCode::NotFound => "Det findes ikke (længere).",
+        ErrorCode::MethodNotAllowed => "Widgetten og API'et passer ikke sammen. Hent siden igen.",
+        ErrorCode::PayloadTooLarge => "Der blev sendt for meget data på én gang.",
+        ErrorCode::Unavailable => "Tjenesten er midlertidigt utilgængelig. Prøv igen om lidt.",
+        ErrorCode::Internal => "Der opstod en fejl på serveren. Prøv igen om lidt.",
+        ErrorCode::Unknown => match status {
+            0 => "API'et kan ikke nås lige nu. Tjek forbindelsen, og prøv igen om lidt.",
+            409 => "Nogen har netop ændret det samme. Hent siden igen, og prøv en gang til.",
+            422 => "Det kan ikke lade sig gøre efter reglerne.",
+            400 => "Oplysningerne blev afvist som ugyldige.",
+            401 => "Du er ikke logget ind, eller dit log-in er udløbet. Hent et nyt link med adgangstoken.",
+            403 => "Du har ikke adgang til dette.",
+            404 => "Det findes ikke (længere).",
+            413 => "Der blev sendt for meget data på én gang.",
+            503 => "Tjenesten er midlertidigt utilgængelig. Prøv igen om lidt.",
+            500..=599 => "Der opstod en fejl på serveren. Prøv igen om lidt.",
+            _ => "Der opstod en uventet fejl.",
+        },
+    }
 }
 
 impl Api {
@@ -115,7 +136,7 @@ impl Api {
         body: &B,
         idempotency_key: Option<&str>,
     ) -> Result<T, ApiError> {
-        let json = serde_json::to_string(body).map_err(|e| ApiError::new(400, "bad_request", e.to_string()))?;
+        let json = serde_json::to_string(body).map_err(|_| ApiError::new(400, ErrorCode::BadRequest))?;
         let mut request = self.request(method, path).header("Content-Type", "application/json");
         if let Some(key) = idempotency_key {
             request = request.header("Idempotency-Key", key);
@@ -125,21 +146,20 @@ impl Api {
 
     /// Fetches a file with the bearer token and offers it as a download.
     pub async fn download(&self, path: &str, filename: &str, mime: &str) -> Result<(), ApiError> {
-        let response =
-            self.request(Method::GET, path).send().await.map_err(|e| ApiError::new(0, "network", e.to_string()))?;
+        let response = self.request(Method::GET, path).send().await.map_err(|_| ApiError::unreachable())?;
         if !response.ok() {
             let status = response.status();
             let text = response.text().await.unwrap_or_default();
             return Err(error_from_body(status, &text));
         }
-        let bytes = response.binary().await.map_err(|e| ApiError::new(0, "network", e.to_string()))?;
-        crate::components::save_file(&bytes, filename, mime).map_err(|e| ApiError::new(0, "download", e))
+        let bytes = response.binary().await.map_err(|_| ApiError::unreachable())?;
+        crate::components::save_file(&bytes, filename, mime).map_err(|_| ApiError::unreachable())
     }
 }
 
 /// Sends the request; the body text of a 2xx answer, or the error.
 async fn send(request: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
-    let network = |e: gloo_net::Error| ApiError::new(0, "network", e.to_string());
+    let network = |_: gloo_net::Error| ApiError::unreachable();
     let response = match body {
         Some(body) => request.body(body).map_err(network)?.send().await,
         None => request.send().await,
@@ -151,24 +171,13 @@ async fn send(request: RequestBuilder, body: Option<String>) -> Result<String, A
 }
 
 fn decode<T: DeserializeOwned>(text: String) -> Result<T, ApiError> {
-    serde_json::from_str(&text).map_err(|e| ApiError::new(502, "bad_response", format!("unexpected answer: {e}")))
+    serde_json::from_str(&text).map_err(|_| ApiError::new(502, ErrorCode::Unknown))
 }
 
-/// The API's `{"error": {"code", "message"}}`, or the status alone.
+/// The API's [`ErrorBody`], or the status alone (a proxy's HTML page, say).
 pub fn error_from_body(status: u16, body: &str) -> ApiError {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        error: Detail,
-    }
-    #[derive(serde::Deserialize)]
-    struct Detail {
-        code: String,
-        message: String,
-    }
-    match serde_json::from_str::<Body>(body) {
-        Ok(b) => ApiError::new(status, b.error.code, b.error.message),
-        Err(_) => ApiError::new(status, "http", format!("HTTP {status}")),
-    }
+    let code = serde_json::from_str::<ErrorBody>(body).map_or(ErrorCode::Unknown, |b| b.error.code);
+    ApiError::new(status, code)
 }
 
 /// A fresh key for `Idempotency-Key`.
@@ -185,15 +194,71 @@ mod tests {
     #[test]
     fn error_bodies_become_danish_messages() {
         let e = error_from_body(409, r#"{"error":{"code":"slot_taken","message":"the time is no longer free"}}"#);
-        assert_eq!(e.code, "slot_taken");
+        assert_eq!(e.code, ErrorCode::SlotTaken);
         assert!(e.is_slot_taken());
         assert!(e.danish().contains("netop blevet booket"));
+        // The cap is told by its code, whatever the English message says.
+        let e = error_from_body(422, r#"{"error":{"code":"cap_reached","message":"anything"}}"#);
+        assert!(e.is_cap_reached());
         let e =
             error_from_body(422, r#"{"error":{"code":"rule_violated","message":"… may hold at most 2 at a time"}}"#);
-        assert!(e.is_cap_reached());
+        assert!(!e.is_cap_reached());
         assert!(error_from_body(502, "<html>").danish().contains("serveren"));
-        assert!(danish_message(0, "network").contains("kan ikke nås"));
-        assert!(danish_message(401, "unauthorized").contains("logget ind"));
+        assert!(danish_message(0, ErrorCode::Unknown).contains("kan ikke nås"));
+        assert!(danish_message(401, ErrorCode::Unauthorized).contains("logget ind"));
+        // A code from a newer API falls back on the status.
+        let e = error_from_body(403, r#"{"error":{"code":"quota_exceeded","message":"x"}}"#);
+        assert_eq!((e.code, e.danish().as_str()), (ErrorCode::Unknown, "Du har ikke adgang til dette."));
+    }
+
+    /// English words the API's messages use; none may reach a person.
+    const ENGLISH: [&str; 14] = [
+        " the ",
+        " is ",
+        " not ",
+        " at most",
+        " must ",
+        "error",
+        "invalid",
+        "request",
+        "found",
+        "slot",
+        "booking",
+        "range",
+        "please",
+        "try again",
+    ];
+
+    fn assert_danish(text: &str) {
+        let padded = format!(" {} ", text.to_lowercase());
+        assert!(text.len() > 10 && text.ends_with('.'), "not a sentence: {text:?}");
+        for word in ENGLISH {
+            assert!(!padded.contains(word), "English {word:?} in {text:?}");
+        }
+    }
+
+    #[test]
+    fn every_error_code_has_a_danish_text_of_its_own() {
+        for code in ErrorCode::ALL {
+            assert_danish(danish_message(422, code));
+        }
+        for status in [0, 400, 401, 403, 404, 409, 413, 418, 422, 500, 502, 503] {
+            assert_danish(danish_message(status, ErrorCode::Unknown));
+        }
+        // The rules each say which rule refused (two grid rules share one text).
+        let rules = [
+            ErrorCode::TooShortNotice,
+            ErrorCode::BeyondHorizon,
+            ErrorCode::ClosedDay,
+            ErrorCode::OutsideWorkingHours,
+            ErrorCode::TooManyOnsiteVisits,
+            ErrorCode::CannotReachInTime,
+            ErrorCode::CapReached,
+            ErrorCode::SlotTaken,
+        ];
+        let texts: std::collections::BTreeSet<_> = rules.iter().map(|c| danish_message(422, *c)).collect();
+        assert_eq!(texts.len(), rules.len());
+        assert_ne!(danish_message(422, ErrorCode::TooShortNotice), danish_message(422, ErrorCode::RuleViolated));
     }
 
     #[test]

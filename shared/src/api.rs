@@ -170,3 +170,217 @@ pub struct HealthResponse {
     pub status: String,
     pub store: String,
 }
+
+/// The machine-readable code of every error the API answers, the same on
+/// both sides: the API picks one (and, in `backend/src/error.rs` only, the
+/// HTTP status that goes with it); the widget matches it to say what went
+/// wrong in Danish, never reading the English message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A malformed body, a bad or unknown query parameter.
+    BadRequest,
+    /// No token, an invalid or expired one.
+    Unauthorized,
+    /// A valid token that may not do this.
+    Forbidden,
+    NotFound,
+    /// A method the path does not take.
+    MethodNotAllowed,
+    /// A concurrent change won, or the state does not allow the change.
+    Conflict,
+    PayloadTooLarge,
+    /// Well-formed, but a rule of the domain refuses it.
+    RuleViolated,
+    /// The store cannot be reached right now.
+    Unavailable,
+    /// The API's own fault.
+    Internal,
+    TooShortNotice,
+    BeyondHorizon,
+    ClosedDay,
+    OutsideWorkingHours,
+    NotOnSlotGrid,
+    SlotTaken,
+    TooManyOnsiteVisits,
+    CannotReachInTime,
+    CapReached,
+    InvalidAvailability,
+    BadRange,
+    /// A code this build does not know yet (a newer API): read, never sent.
+    #[serde(other)]
+    #[cfg_attr(feature = "openapi", schemars(skip))]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// Every code the API sends ([`ErrorCode::Unknown`] is only read).
+    pub const ALL: [ErrorCode; 21] = [
+        ErrorCode::BadRequest,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::Conflict,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::RuleViolated,
+        ErrorCode::Unavailable,
+        ErrorCode::Internal,
+        ErrorCode::TooShortNotice,
+        ErrorCode::BeyondHorizon,
+        ErrorCode::ClosedDay,
+        ErrorCode::OutsideWorkingHours,
+        ErrorCode::NotOnSlotGrid,
+        ErrorCode::SlotTaken,
+        ErrorCode::TooManyOnsiteVisits,
+        ErrorCode::CannotReachInTime,
+        ErrorCode::CapReached,
+        ErrorCode::InvalidAvailability,
+        ErrorCode::BadRange,
+    ];
+
+    /// The code as it is written on the wire, e.g. `cap_reached`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::RuleViolated => "rule_violated",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Internal => "internal",
+            ErrorCode::TooShortNotice => "too_short_notice",
+            ErrorCode::BeyondHorizon => "beyond_horizon",
+            ErrorCode::ClosedDay => "closed_day",
+            ErrorCode::OutsideWorkingHours => "outside_working_hours",
+            ErrorCode::NotOnSlotGrid => "not_on_slot_grid",
+            ErrorCode::SlotTaken => "slot_taken",
+            ErrorCode::TooManyOnsiteVisits => "too_many_onsite_visits",
+            ErrorCode::CannotReachInTime => "cannot_reach_in_time",
+            ErrorCode::CapReached => "cap_reached",
+            ErrorCode::InvalidAvailability => "invalid_availability",
+            ErrorCode::BadRange => "bad_range",
+            ErrorCode::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The body of every error answer (contract): `{"error": {"code", "message"}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// The inside of [`ErrorBody`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// For people, in English; may change. The widget says it in Danish by the code.
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { error: ErrorDetail { code, message: message.into() } }
+    }
+}
+
+/// `PUT /api/municipalities/{code}/population`: a new population figure.
+/// `inhabitants` must be above 0 and `as_of` not in the future (422 otherwise).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PopulationUpdate {
+    /// Inhabitants, more than 0.
+    #[cfg_attr(feature = "openapi", schemars(range(min = 1)))]
+    pub inhabitants: u32,
+    /// The date the figure refers to; not after today.
+    pub as_of: Date,
+}
+
+impl HealthResponse {
+    /// The process answers and the store is reachable: `{"status": "ok", "store": "ok"}`.
+    pub fn ok() -> Self {
+        Self { status: "ok".into(), store: "ok".into() }
+    }
+
+    /// The store cannot be reached: `{"status": "degraded", "store": "unreachable"}`.
+    pub fn degraded() -> Self {
+        Self { status: "degraded".into(), store: "unreachable".into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_code_keeps_its_wire_string_and_reads_back() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
+        }
+        let wire: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        for today in [
+            "bad_request",
+            "unauthorized",
+            "forbidden",
+            "not_found",
+            "method_not_allowed",
+            "conflict",
+            "payload_too_large",
+            "rule_violated",
+            "unavailable",
+            "internal",
+            "too_short_notice",
+            "beyond_horizon",
+            "closed_day",
+            "outside_working_hours",
+            "not_on_slot_grid",
+            "slot_taken",
+            "too_many_onsite_visits",
+            "cannot_reach_in_time",
+            "cap_reached",
+            "invalid_availability",
+            "bad_range",
+        ] {
+            assert!(wire.contains(&today), "{today} is missing");
+        }
+    }
+
+    #[test]
+    fn a_code_from_a_newer_api_reads_as_unknown() {
+        let body: ErrorBody = serde_json::from_str(r#"{"error":{"code":"quota_exceeded","message":"x"}}"#).unwrap();
+        assert_eq!(body.error.code, ErrorCode::Unknown);
+        let body = ErrorBody::new(ErrorCode::CapReached, "at the cap");
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            serde_json::json!({"error": {"code": "cap_reached", "message": "at the cap"}})
+        );
+    }
+
+    #[test]
+    fn health_answers_keep_their_shape() {
+        assert_eq!(
+            serde_json::to_value(HealthResponse::ok()).unwrap(),
+            serde_json::json!({"status": "ok", "store": "ok"})
+        );
+        assert_eq!(
+            serde_json::to_value(HealthResponse::degraded()).unwrap(),
+            serde_json::json!({"status": "degraded", "store": "unreachable"})
+        );
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod actor;
 pub mod booking;
+pub mod dates;
 pub mod format;
 pub mod municipality;
 pub mod rfc3339;

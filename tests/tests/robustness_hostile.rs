@@ -659,3 +659,32 @@ fn line_breaks_in_a_topic_cannot_inject_icalendar_properties() {
     }
     assert_unharmed(&mut server, "bookings with line breaks", 2);
 }
+
+/// A misspelt or misplaced query parameter is never silently ignored: every
+/// GET operation of the OpenAPI document, those that take parameters and
+/// those that take none, answers 400 naming it.
+#[test]
+fn an_unknown_query_parameter_is_refused_by_every_get_endpoint() {
+    let server = TestServer::shared();
+    let doc = server.get("/api/openapi.json").send().expect_status(200).json();
+    let coordinator = coordinator_token();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("the document has paths") {
+        if item.get("get").is_none() {
+            continue;
+        }
+        // Path parameters only need to be well-formed: the query is read first.
+        let concrete = path.replace("{code}", "779").replace("{id}", "b0000000000000000");
+        let target = if path == "/api/calendar.ics" {
+            format!("{concrete}?token={coordinator}&tokn=x")
+        } else {
+            format!("{concrete}?tokn=x")
+        };
+        let reply = server.get(&target).bearer(&coordinator).send();
+        let (code, message) = reply.expect_error(400);
+        assert_eq!(code, "bad_request", "GET {path}");
+        assert!(message.contains("\"tokn\""), "GET {path} should name the parameter: {message}");
+        checked += 1;
+    }
+    assert!(checked >= 14, "only {checked} GET operations in the document");
+}

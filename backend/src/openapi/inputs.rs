@@ -2,7 +2,7 @@
 //! description, so a handler's signature documents itself: a token
 //! ([`Auth`]) means bearer security and 401/403, a JSON body
 //! ([`JsonBody`]) its closed request schema and 400/413, a query string
-//! ([`QueryPairs`]: unknown parameters are refused) 400, a path parameter
+//! ([`QueryPairs`], [`NoQuery`], [`Dates`]: unknown parameters are refused) 400, a path parameter
 //! naming a municipality or booking ([`PathParam`]) 404.
 
 use aide::{
@@ -16,7 +16,7 @@ use super::docs::{add_errors, set_request_body};
 use crate::{
     auth::Auth,
     error::ApiError,
-    extract::{JsonBody, OptionalJsonBody, PathParam, QueryPairs},
+    extract::{Dates, JsonBody, NoQuery, OptionalJsonBody, PathParam, QueryPairs},
 };
 
 /// The name of the bearer security scheme in `components.securitySchemes`.
@@ -44,6 +44,21 @@ impl<T: JsonSchema> OperationInput for OptionalJsonBody<T> {
 }
 
 impl OperationInput for QueryPairs {
+    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+        add_errors(operation, &[400]);
+    }
+}
+
+/// Any query parameter is refused: 400.
+impl OperationInput for NoQuery {
+    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+        add_errors(operation, &[400]);
+    }
+}
+
+/// A date outside the service's dates, or a bad range: 400. The parameters
+/// themselves are described by the operation (their defaults differ).
+impl OperationInput for Dates {
     fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
         add_errors(operation, &[400]);
     }

@@ -39,7 +39,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 use self::docs::{Describe, municipality_param_schema};
-use crate::state::AppState;
+use crate::{extract::NoQuery, state::AppState};
 
 /// Where the document and the reference page are served (under `/api`).
 pub const DOCUMENT_PATH: &str = "/openapi.json";
@@ -49,7 +49,7 @@ pub const DOCS_PATH: &str = "/docs";
 pub fn router() -> ApiRouter<AppState> {
     // Relative: the page is `…/api/docs`, so this is `…/api/openapi.json`
     // also behind API Gateway's stage prefix (`/prod/api/…`).
-    let page = Redoc::new(DOCUMENT_PATH.trim_start_matches('/')).with_title("dk2020-planner API");
+    let page = Redoc::new(DOCUMENT_PATH.trim_start_matches('/')).with_title("dk2020-planner API").html();
     ApiRouter::new()
         .api_route(
             DOCUMENT_PATH,
@@ -76,7 +76,7 @@ pub fn router() -> ApiRouter<AppState> {
         )
         .api_route(
             DOCS_PATH,
-            get_with(page.axum_handler(), |o| {
+            get_with(move |_: NoQuery| std::future::ready(axum::response::Html(page.clone())), |o| {
                 o.op(
                     "docs",
                     "system",
@@ -95,7 +95,7 @@ pub fn router() -> ApiRouter<AppState> {
         )
 }
 
-async fn serve() -> Response {
+async fn serve(_: NoQuery) -> Response {
     ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], SERVED.as_str()).into_response()
 }
 
@@ -333,21 +333,9 @@ const RULE_CODES: [&str; 8] = [
     "cap_reached",
 ];
 
-/// `crate::error::ErrorBody`, the body of every error answer.
+/// `dk2020_model::api::ErrorBody`, the body of every error answer.
 fn error_schema() -> Value {
-    let mut codes = vec![
-        "bad_request",
-        "unauthorized",
-        "forbidden",
-        "not_found",
-        "conflict",
-        "payload_too_large",
-        "rule_violated",
-        "unavailable",
-        "internal",
-    ];
-    codes.extend(RULE_CODES);
-    codes.extend(["slot_taken", "invalid_availability"]);
+    let codes: Vec<&str> = dk2020_model::api::ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     json!({
         "type": "object",
         "description": "Every error response of the API.",

@@ -26,9 +26,8 @@ use jiff::Timestamp;
 use crate::{
     auth::Auth,
     error::ApiError,
-    extract::{JsonBody, OptionalJsonBody, PathParam, QueryPairs},
+    extract::{Dates, JsonBody, NoQuery, OptionalJsonBody, PathParam, QueryPairs},
     openapi::docs::{Describe, calendar_response, date_schema, municipality_param_schema},
-    routes::slots::parse_date,
     state::AppState,
     store::BookingFilter,
 };
@@ -169,6 +168,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 async fn create(
     auth: Auth,
     State(state): State<AppState>,
+    _: NoQuery,
     headers: HeaderMap,
     JsonBody(request): JsonBody<BookingRequest>,
 ) -> Result<Response, ApiError> {
@@ -191,6 +191,7 @@ async fn list(
     auth: Auth,
     State(state): State<AppState>,
     query: QueryPairs,
+    Dates(dates): Dates,
 ) -> Result<Json<BookingsResponse>, ApiError> {
     query.only(&["from", "to", "municipality", "include_cancelled"])?;
     let actor = auth.require(&[Role::Municipality, Role::Coordinator])?;
@@ -204,12 +205,12 @@ async fn list(
         },
         ..BookingFilter::default()
     };
-    if let Some(from) = query.get("from") {
-        filter.ends_after =
-            Some(dk2020_model::time::at_local(parse_date("from", from)?.to_datetime(jiff::civil::Time::midnight())));
+    // Each end on its own: a list, not a range, so neither is required.
+    if let Some(from) = dates.from {
+        filter.ends_after = Some(dk2020_model::time::at_local(from.to_datetime(jiff::civil::Time::midnight())));
     }
-    if let Some(to) = query.get("to") {
-        let day_after = parse_date("to", to)?.tomorrow().map_err(|_| ApiError::bad_request("to is out of range"))?;
+    if let Some(to) = dates.to {
+        let day_after = to.tomorrow().map_err(|_| ApiError::bad_request("to is out of range"))?;
         filter.starts_before = Some(dk2020_model::time::at_local(day_after.to_datetime(jiff::civil::Time::midnight())));
     }
     let requested =
@@ -245,6 +246,7 @@ fn booking_id(raw: &str) -> Result<BookingId, ApiError> {
 async fn cancel(
     auth: Auth,
     State(state): State<AppState>,
+    _: NoQuery,
     PathParam(id): PathParam,
     body: OptionalJsonBody<CancelRequest>,
 ) -> Result<Json<Booking>, ApiError> {
@@ -262,6 +264,7 @@ async fn cancel(
 async fn reschedule(
     auth: Auth,
     State(state): State<AppState>,
+    _: NoQuery,
     PathParam(id): PathParam,
     JsonBody(request): JsonBody<RescheduleRequest>,
 ) -> Result<Json<Booking>, ApiError> {
@@ -271,7 +274,12 @@ async fn reschedule(
     Ok(Json(event.booking().clone()))
 }
 
-async fn ics(auth: Auth, State(state): State<AppState>, PathParam(id): PathParam) -> Result<Response, ApiError> {
+async fn ics(
+    auth: Auth,
+    State(state): State<AppState>,
+    _: NoQuery,
+    PathParam(id): PathParam,
+) -> Result<Response, ApiError> {
     let by = auth.require(&[Role::Municipality, Role::Coordinator])?;
     let booking = state.store.booking(&booking_id(&id)?).await?;
     may_change(by, &booking)?;

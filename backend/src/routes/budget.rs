@@ -19,7 +19,7 @@ use crate::{
     auth::Auth,
     downloads::{self, DownloadFormat},
     error::ApiError,
-    extract::{JsonBody, QueryPairs},
+    extract::{JsonBody, NoQuery, QueryPairs},
     openapi::docs::{Describe, download_response, format_parameter, municipality_param_schema},
     state::AppState,
 };
@@ -135,13 +135,14 @@ async fn allocation(State(state): State<AppState>, query: QueryPairs) -> Result<
     })
 }
 
-async fn get_params(State(state): State<AppState>) -> Result<Json<PlanParams>, ApiError> {
+async fn get_params(State(state): State<AppState>, _: NoQuery) -> Result<Json<PlanParams>, ApiError> {
     Ok(Json(state.store.budget_params().await?))
 }
 
 async fn set_params(
     auth: Auth,
     State(state): State<AppState>,
+    _: NoQuery,
     JsonBody(params): JsonBody<PlanParams>,
 ) -> Result<Json<PlanParams>, ApiError> {
     auth.require(&[Role::Secretariat])?;

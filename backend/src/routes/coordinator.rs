@@ -11,14 +11,12 @@ use dk2020_model::{
     api::AgendaResponse,
     schedule::{Availability, agenda_days},
 };
-use jiff::ToSpan;
 
 use crate::{
     auth::Auth,
     error::ApiError,
-    extract::{JsonBody, QueryPairs},
+    extract::{Dates, JsonBody, NoQuery, QueryPairs},
     openapi::docs::{Describe, date_schema},
-    routes::slots::parse_date,
     state::AppState,
     store::BookingFilter,
 };
@@ -70,7 +68,11 @@ fn agenda_docs(o: TransformOperation) -> TransformOperation {
     .errors(&[503])
 }
 
-async fn get_availability(auth: Auth, State(state): State<AppState>) -> Result<Json<Availability>, ApiError> {
+async fn get_availability(
+    auth: Auth,
+    State(state): State<AppState>,
+    _: NoQuery,
+) -> Result<Json<Availability>, ApiError> {
     auth.require(&[Role::Coordinator])?;
     Ok(Json(state.store.availability().await?))
 }
@@ -80,6 +82,7 @@ async fn get_availability(auth: Auth, State(state): State<AppState>) -> Result<J
 async fn set_availability(
     auth: Auth,
     State(state): State<AppState>,
+    _: NoQuery,
     JsonBody(availability): JsonBody<Availability>,
 ) -> Result<Json<Availability>, ApiError> {
     auth.require(&[Role::Coordinator])?;
@@ -93,21 +96,14 @@ async fn agenda(
     auth: Auth,
     State(state): State<AppState>,
     query: QueryPairs,
+    Dates(dates): Dates,
 ) -> Result<Json<AgendaResponse>, ApiError> {
     auth.require(&[Role::Coordinator])?;
     query.only(&["from", "to"])?;
     let today = state.now().to_zoned(COPENHAGEN.clone()).date();
-    let from = query.get("from").map(|v| parse_date("from", v)).transpose()?.unwrap_or(today);
-    let to = match query.get("to") {
-        Some(v) => parse_date("to", v)?,
-        None => from.checked_add(6.days()).map_err(|_| ApiError::bad_request("from is out of range"))?,
-    };
-    if to < from {
-        return Err(ApiError::bad_request("to is before from"));
-    }
-    if from.until(to).map(|s| s.get_days()).unwrap_or(i32::MAX) > 92 {
-        return Err(ApiError::bad_request("ask for at most 92 days at a time"));
-    }
+    // A week from `from` unless told otherwise.
+    let range = dates.or_default(today, 7)?;
+    let (from, to) = (range.from(), range.to());
     let start_of = |d: jiff::civil::Date| dk2020_model::time::at_local(d.to_datetime(jiff::civil::Time::midnight()));
     let filter = BookingFilter {
         ends_after: Some(start_of(from)),

@@ -24,7 +24,7 @@ use crate::{
     auth::Auth,
     downloads::{self, DownloadFormat},
     error::ApiError,
-    extract::{JsonBody, PathParam, QueryPairs},
+    extract::{JsonBody, NoQuery, PathParam, QueryPairs},
     openapi::docs::{Describe, date_schema, download_response, format_parameter},
     routes::municipalities::parse_code,
     state::AppState,
@@ -105,7 +105,7 @@ async fn get_overview(State(state): State<AppState>, query: QueryPairs) -> Resul
         Some(s) => s
             .parse::<Date>()
             .map_err(|_| ApiError::bad_request(format!("as_of {s:?} is not a date like 2020-11-13")))
-            .and_then(|d| crate::routes::slots::check_date("as_of", d).map_err(ApiError::BadRequest))?,
+            .and_then(|d| dk2020_model::dates::check_date("as_of", d).map_err(ApiError::from))?,
         None => state.now().to_zoned(COPENHAGEN.clone()).date(),
     };
     let overview = build_overview(&state, as_of).await?;
@@ -126,13 +126,15 @@ async fn get_overview(State(state): State<AppState>, query: QueryPairs) -> Resul
 async fn set_status(
     auth: Auth,
     State(state): State<AppState>,
+    _: NoQuery,
     PathParam(code): PathParam,
     JsonBody(body): JsonBody<StatusChangeRequest>,
 ) -> Result<Json<HistoryResponse>, ApiError> {
     let by = auth.require(&[Role::Secretariat])?;
     let code = parse_code(&code)?;
     if let Some(decided_on) = body.status.decided_on() {
-        crate::routes::slots::check_date("the council decision date", decided_on).map_err(ApiError::Unprocessable)?;
+        dk2020_model::dates::check_date("the council decision date", decided_on)
+            .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     }
     let mut enrolment = current_enrolment(&state).await?;
     let rounds = state.store.rounds().await?;
@@ -151,6 +153,7 @@ async fn set_status(
 async fn history(
     auth: Auth,
     State(state): State<AppState>,
+    _: NoQuery,
     PathParam(code): PathParam,
 ) -> Result<Json<HistoryResponse>, ApiError> {
     auth.require(&[Role::Secretariat])?;

@@ -3,9 +3,10 @@
 use aide::axum::{ApiRouter, routing::ApiMethodDocs};
 use axum::{Json, extract::State, http::StatusCode, routing::get};
 use dk2020_model::api::HealthResponse;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{
+    extract::NoQuery,
     openapi::docs::{Bare, Describe, response_schema},
     state::AppState,
 };
@@ -27,25 +28,26 @@ fn docs() -> Bare {
             "health",
             "system",
             "Liveness and store reachability",
-            "200 when the process answers and the store is reachable; 503 with `status: degraded` when the store cannot be reached. Takes no parameters.",
+            "200 when the process answers and the store is reachable; 503 with `status: degraded` when the store cannot be reached. Takes no parameters (400 for any).",
         )
         .roles(&[], false)
         .answer(
             200,
             json!({ "description": "The API and its store work.", "content": { "application/json": { "schema": health("ok", "ok") } } }),
         )
+        .errors(&[400])
         .answer(
             503,
             json!({ "description": "The store cannot be reached.", "content": { "application/json": { "schema": health("degraded", "unreachable") } } }),
         )
 }
 
-async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+async fn health(State(state): State<AppState>, _: NoQuery) -> (StatusCode, Json<HealthResponse>) {
     match state.store.health().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ok", "store": "ok"}))),
+        Ok(()) => (StatusCode::OK, Json(HealthResponse::ok())),
         Err(e) => {
             tracing::warn!(error = %e, "health check: store unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "degraded", "store": "unreachable"})))
+            (StatusCode::SERVICE_UNAVAILABLE, Json(HealthResponse::degraded()))
         }
     }
 }

@@ -8,14 +8,16 @@ use aide::{
     transform::TransformOperation,
 };
 use axum::{Json, extract::State};
-use dk2020_model::{MunicipalityCode, Population, Role, api::MunicipalitiesResponse};
-use jiff::civil::Date;
-use serde::Deserialize;
+use dk2020_model::{
+    MunicipalityCode, Population, Role,
+    api::{MunicipalitiesResponse, PopulationUpdate},
+    dates::check_date,
+};
 
 use crate::{
     auth::Auth,
     error::ApiError,
-    extract::{JsonBody, PathParam},
+    extract::{JsonBody, NoQuery, PathParam},
     openapi::docs::Describe,
     state::AppState,
 };
@@ -51,27 +53,15 @@ fn set_population_docs(o: TransformOperation) -> TransformOperation {
     .errors(&[422, 503])
 }
 
-async fn list(State(state): State<AppState>) -> Result<Json<MunicipalitiesResponse>, ApiError> {
+async fn list(State(state): State<AppState>, _: NoQuery) -> Result<Json<MunicipalitiesResponse>, ApiError> {
     let municipalities = state.store.municipalities().await?;
     Ok(Json(MunicipalitiesResponse::new(&municipalities)))
-}
-
-/// Body of `PUT /api/municipalities/{code}/population`.
-/// A new population figure. `inhabitants` must be above 0 and `as_of` not
-/// in the future (422 otherwise).
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct PopulationUpdate {
-    /// Inhabitants, more than 0.
-    #[schemars(range(min = 1))]
-    inhabitants: u32,
-    /// The date the figure refers to; not after today.
-    as_of: Date,
 }
 
 async fn set_population(
     auth: Auth,
     State(state): State<AppState>,
+    _: NoQuery,
     PathParam(code): PathParam,
     JsonBody(body): JsonBody<PopulationUpdate>,
 ) -> Result<Json<MunicipalitiesResponse>, ApiError> {
@@ -83,9 +73,9 @@ async fn set_population(
     if body.as_of > state.now().to_zoned(dk2020_model::COPENHAGEN.clone()).date() {
         return Err(ApiError::Unprocessable("the population figure cannot refer to a future date".into()));
     }
-    crate::routes::slots::check_date("as_of", body.as_of).map_err(ApiError::Unprocessable)?;
+    check_date("as_of", body.as_of).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     state.store.set_population(code, Population { inhabitants: body.inhabitants, as_of: body.as_of }).await?;
-    list(State(state)).await
+    list(State(state), NoQuery).await
 }
 
 /// A municipality code or slug from a path segment.

@@ -11,16 +11,18 @@ use dk2020_model::{
     api::SlotsResponse,
     schedule::{SlotQuery, open_slots},
 };
-use jiff::{ToSpan, civil::Date};
 
 use crate::{
     auth::Auth,
     error::ApiError,
-    extract::QueryPairs,
+    extract::{Dates, QueryPairs},
     openapi::docs::{Describe, date_schema, municipality_param_schema},
     routes::bookings::confirmed_from,
     state::AppState,
 };
+
+/// Days answered when `to` is left out, `from` included.
+const DEFAULT_DAYS: i32 = 28;
 
 pub fn router() -> ApiRouter<AppState> {
     ApiRouter::new().api_route("/slots", get_with(slots, slots_docs))
@@ -51,38 +53,12 @@ fn slots_docs(o: TransformOperation) -> TransformOperation {
         .errors(&[422, 503])
 }
 
-/// The first date the API works with (date parameters, council decisions,
-/// population figures): dates outside [`FIRST_DATE`]..=[`LAST_DATE`] are
-/// refused with a clear message rather than computed with (year 1 or 9999
-/// has no sessions, and its local midnight may not even be an instant jiff
-/// can represent, which made `at_local` panic).
-pub const FIRST_DATE: Date = jiff::civil::date(2000, 1, 1);
-/// The last date the API works with; see [`FIRST_DATE`].
-pub const LAST_DATE: Date = jiff::civil::date(2099, 12, 31);
-
-/// `date` if it is within [`FIRST_DATE`]..=[`LAST_DATE`]; otherwise a
-/// message for people that names the field (`name`) and the dates allowed.
-pub fn check_date(name: &str, date: Date) -> Result<Date, String> {
-    if (FIRST_DATE..=LAST_DATE).contains(&date) {
-        Ok(date)
-    } else {
-        Err(format!(
-            "{name} {date} is outside the dates this service handles: use a date from {FIRST_DATE} to {LAST_DATE}"
-        ))
-    }
-}
-
-/// A date query parameter, within the dates the API handles ([`check_date`]):
-/// a far-off year is a 400, not a panic.
-pub fn parse_date(name: &str, value: &str) -> Result<Date, ApiError> {
-    let date = value
-        .trim()
-        .parse::<Date>()
-        .map_err(|_| ApiError::bad_request(format!("{name} {value:?} is not a date like 2026-12-01")))?;
-    check_date(name, date).map_err(ApiError::BadRequest)
-}
-
-async fn slots(auth: Auth, State(state): State<AppState>, query: QueryPairs) -> Result<Json<SlotsResponse>, ApiError> {
+async fn slots(
+    auth: Auth,
+    State(state): State<AppState>,
+    query: QueryPairs,
+    Dates(dates): Dates,
+) -> Result<Json<SlotsResponse>, ApiError> {
     auth.require(&[Role::Municipality, Role::Coordinator])?;
     query.only(&["municipality", "kind", "from", "to"])?;
     let municipality = match query.get("municipality") {
@@ -96,11 +72,7 @@ async fn slots(auth: Auth, State(state): State<AppState>, query: QueryPairs) -> 
     };
     let now = state.now();
     let today = now.to_zoned(COPENHAGEN.clone()).date();
-    let from = query.get("from").map(|v| parse_date("from", v)).transpose()?.unwrap_or(today);
-    let to = match query.get("to") {
-        Some(v) => parse_date("to", v)?,
-        None => from.checked_add(27.days()).map_err(|_| ApiError::bad_request("from is out of range"))?,
-    };
+    let range = dates.or_default(today, DEFAULT_DAYS)?;
     let availability = state.store.availability().await?;
     let municipalities = state.store.municipalities().await?;
     let existing = confirmed_from(&state, now).await?;
@@ -109,8 +81,8 @@ async fn slots(auth: Auth, State(state): State<AppState>, query: QueryPairs) -> 
         municipalities: &municipalities,
         municipality,
         kind,
-        from,
-        to,
+        from: range.from(),
+        to: range.to(),
         existing: &existing,
         now,
     })?;

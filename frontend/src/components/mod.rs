@@ -19,26 +19,20 @@ use crate::api::ApiError;
 pub struct Notice {
     pub ok: bool,
     pub text: String,
-    pub detail: Option<String>,
 }
 
 impl Notice {
     pub fn ok(text: impl Into<String>) -> Self {
-        Self { ok: true, text: text.into(), detail: None }
+        Self { ok: true, text: text.into() }
     }
 
     pub fn error(text: impl Into<String>) -> Self {
-        Self { ok: false, text: text.into(), detail: None }
+        Self { ok: false, text: text.into() }
     }
 
-    /// The Danish message of an API error, with the API's own words as detail.
+    /// The Danish message of an API error (never the API's English words).
     pub fn api(e: &ApiError) -> Self {
-        Self { ok: false, text: e.danish(), detail: Some(e.message.clone()) }
-    }
-
-    /// An API error with a message that fits the situation.
-    pub fn api_with(text: impl Into<String>, e: &ApiError) -> Self {
-        Self { ok: false, text: text.into(), detail: Some(e.message.clone()) }
+        Self::error(e.danish())
     }
 }
 
@@ -56,7 +50,6 @@ fn notice_box(n: Notice) -> impl IntoView {
     view! {
         <div class=if n.ok { "notice ok" } else { "notice error" }>
             <p>{n.text}</p>
-            {n.detail.map(|d| view! { <p class="detail">"Svar fra API'et: " {d}</p> })}
         </div>
     }
 }
@@ -66,13 +59,11 @@ pub fn loading() -> impl IntoView {
     view! { <p class="loading">"Henter …"</p> }
 }
 
-/// A failed load: the Danish message, the API's words, and a retry button.
+/// A failed load: the Danish message and a retry button.
 pub fn load_error<R: Fn() + 'static>(e: &ApiError, retry: R) -> impl IntoView + use<R> {
-    let detail = e.message.clone();
     view! {
         <div class="notice error" role="alert">
             <p>{e.danish()}</p>
-            <p class="detail">"Svar fra API'et: " {detail}</p>
             <button type="button" class="secondary" on:click=move |_| retry()>
                 "Prøv igen"
             </button>
@@ -102,12 +93,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn notices_carry_the_api_detail() {
-        let e = ApiError::new(503, "unavailable", "store down");
+    fn notices_say_the_api_error_in_danish() {
+        let e = crate::api::error_from_body(503, r#"{"error":{"code":"unavailable","message":"store down"}}"#);
         let n = Notice::api(&e);
         assert!(!n.ok);
-        assert_eq!(n.detail.as_deref(), Some("store down"));
         assert!(n.text.contains("utilgængelig"));
+        assert!(!n.text.contains("store down"));
         assert_eq!(parse_date("2026-12-01").unwrap().to_string(), "2026-12-01");
         assert!(parse_date("1.12.2026").is_none());
     }

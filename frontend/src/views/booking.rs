@@ -76,7 +76,7 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
         match slots.get() {
             Some((key, _)) if key != current => loading().into_any(),
             None => loading().into_any(),
-            Some((_, Err(e))) if e.is_cap_reached() => cap_reached(&e).into_any(),
+            Some((_, Err(e))) if e.is_cap_reached() => cap_reached().into_any(),
             Some((_, Err(e))) => load_error(&e, reload).into_any(),
             Some((_, Ok(response))) => {
                 let monday = shown_week();
@@ -205,15 +205,13 @@ pub fn when(start: dk2020_model::LocalTime, end: dk2020_model::LocalTime) -> Str
     format!("{}–{}", format::date_time(start), format::time(end.datetime().time()))
 }
 
-fn cap_reached(e: &ApiError) -> impl IntoView + use<> {
-    let detail = e.message.clone();
+fn cap_reached() -> impl IntoView {
     view! {
         <div class="notice info">
             <p>
                 "I har allerede det største antal kommende sessioner, en kommune må have ad gangen – "
                 "så alle 19 kommuner får en tur. Book igen, når en af jeres sessioner er afholdt eller aflyst."
             </p>
-            <p class="detail">"Svar fra API'et: " {detail}</p>
         </div>
     }
 }
@@ -265,9 +263,8 @@ fn booking_form(
                     topic.value.set(String::new());
                 }
                 Err(e) if e.is_slot_taken() => {
-                    notice.set(Some(Notice::api_with(
+                    notice.set(Some(Notice::error(
                         "Tiden blev netop booket af en anden kommune. Vælg en anden tid – listen er opdateret.",
-                        &e,
                     )));
                     selected.set(None);
                 }
@@ -367,7 +364,7 @@ fn booking_item(api: Api, b: Booking, signals: Signals) -> impl IntoView {
         spawn_local(async move {
             let path = format!("/api/bookings/{id}/ics");
             if let Err(e) = api.download(&path, &format!("dk2020-{id}.ics"), "text/calendar").await {
-                notice.set(Some(Notice::api_with("Kalenderfilen kunne ikke hentes.", &e)));
+                notice.set(Some(Notice::error(format!("Kalenderfilen kunne ikke hentes. {}", e.danish()))));
             }
         });
     };

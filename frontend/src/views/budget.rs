@@ -125,10 +125,10 @@ pub fn view(api: Api) -> impl IntoView {
             Ok(p) => form.fill(&p),
             Err(e) => {
                 form.fill(&PlanParams::default());
-                notice.set(Some(Notice::api_with(
-                    "De gemte forudsætninger kunne ikke hentes; beregningen bruger KD-Nets beslutning fra 2020.",
-                    &e,
-                )));
+                notice.set(Some(Notice::error(format!(
+                    "De gemte forudsætninger kunne ikke hentes; beregningen bruger KD-Nets beslutning fra 2020. {}",
+                    e.danish()
+                ))));
             }
         }
         ready.set(true);

@@ -4,13 +4,12 @@
 
 use dk2020_model::{
     MunicipalityCode, Role,
-    api::{HistoryResponse, MunicipalitiesResponse, MunicipalityInfo},
+    api::{HistoryResponse, MunicipalitiesResponse, MunicipalityInfo, PopulationUpdate},
     enrolment::{EnrolmentOverview, EnrolmentStatus, RoundNumber, StatusChangeRequest, StatusKind},
     format,
 };
 use gloo_net::http::Method;
 use leptos::{prelude::*, task::spawn_local};
-use serde::Serialize;
 
 use crate::{
     api::Api,
@@ -229,7 +228,7 @@ fn status_editor(api: Api, o: EnrolmentOverview, state: EditorState) -> impl Int
                 <input
                     id="status-note"
                     type="text"
-                    maxlength="500"
+                    maxlength=dk2020_model::enrolment::MAX_NOTE_CHARS
                     prop:value=move || note.get()
                     on:input=move |ev| note.set(event_target_value(&ev))
                     aria-describedby=move || error.with(|e| e.as_ref().map(|_| "status-error"))
@@ -303,12 +302,6 @@ fn status_editor(api: Api, o: EnrolmentOverview, state: EditorState) -> impl Int
             <tbody>{table_rows}</tbody>
         </table>
     }
-}
-
-#[derive(Serialize)]
-struct PopulationUpdate {
-    inhabitants: u32,
-    as_of: jiff::civil::Date,
 }
 
 fn populations(api: Api, notice: RwSignal<Option<Notice>>) -> impl IntoView {

@@ -321,6 +321,136 @@ impl InvalidAvailability {
     }
 }
 
+/// A rule of the settings with a range of allowed values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleField {
+    OnsiteMinutes,
+    OnlineMinutes,
+    MinNoticeHours,
+    HorizonDays,
+    BufferMinutes,
+    MaxOnsitePerDay,
+    SlotStepMinutes,
+    CapPerMunicipality,
+}
+
+impl RuleField {
+    /// The field's name in the JSON.
+    pub fn json_name(self) -> &'static str {
+        match self {
+            RuleField::OnsiteMinutes => "onsite_minutes",
+            RuleField::OnlineMinutes => "online_minutes",
+            RuleField::MinNoticeHours => "min_notice_hours",
+            RuleField::HorizonDays => "horizon_days",
+            RuleField::BufferMinutes => "buffer_minutes",
+            RuleField::MaxOnsitePerDay => "max_onsite_per_day",
+            RuleField::SlotStepMinutes => "slot_step_minutes",
+            RuleField::CapPerMunicipality => "cap_per_municipality",
+        }
+    }
+
+    fn english(self) -> &'static str {
+        match self {
+            RuleField::OnsiteMinutes => "An on-site session's length in minutes",
+            RuleField::OnlineMinutes => "An online session's length in minutes",
+            RuleField::MinNoticeHours => "The minimum notice in hours",
+            RuleField::HorizonDays => "The booking horizon in days",
+            RuleField::BufferMinutes => "The buffer between sessions in minutes",
+            RuleField::MaxOnsitePerDay => "The number of on-site visits a day",
+            RuleField::SlotStepMinutes => "The step between session starts in minutes",
+            RuleField::CapPerMunicipality => "The number of upcoming sessions one municipality may hold",
+        }
+    }
+}
+
+/// One problem of the settings ([`Availability::problems`]); `Display` is
+/// the API's English sentence.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AvailabilityProblem {
+    OutOfRange {
+        field: RuleField,
+        min: u32,
+        max: u32,
+        value: u32,
+    },
+    RoadFactor {
+        value: f64,
+    },
+    Speed {
+        value: f64,
+    },
+    NoticeBeyondHorizon {
+        hours: u32,
+        days: u32,
+    },
+    NoWorkingHours,
+    TooManyExceptions {
+        count: usize,
+    },
+    DuplicateException {
+        date: Date,
+    },
+    NoteTooLong {
+        date: Date,
+    },
+    NoteControlCharacters {
+        date: Date,
+    },
+    /// Special hours on a holiday or closed day; `name` is its Danish name.
+    HoursOnClosedDay {
+        date: Date,
+        name: &'static str,
+        hours: WorkingHours,
+    },
+}
+
+impl std::fmt::Display for AvailabilityProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AvailabilityProblem::OutOfRange { field, min, max, value } => {
+                write!(f, "{} must be between {min} and {max} ({} is {value})", field.english(), field.json_name())
+            }
+            AvailabilityProblem::RoadFactor { value } => {
+                write!(f, "The road factor must be between 1.0 and 3.0 (road_factor is {value})")
+            }
+            AvailabilityProblem::Speed { value } => {
+                write!(f, "The average driving speed must be between 10 and 130 km/h (speed_kmh is {value})")
+            }
+            AvailabilityProblem::NoticeBeyondHorizon { hours, days } => write!(
+                f,
+                "The minimum notice ({hours} hours) is longer than the booking horizon ({days} days), so nothing could ever be booked"
+            ),
+            AvailabilityProblem::NoWorkingHours => {
+                f.write_str("No working hours on any day: give at least one weekday hours")
+            }
+            AvailabilityProblem::TooManyExceptions { count } => {
+                write!(f, "There are {count} date exceptions; at most {MAX_EXCEPTIONS} are kept: remove old ones")
+            }
+            AvailabilityProblem::DuplicateException { date } => {
+                write!(f, "{date} has more than one date exception: keep one")
+            }
+            AvailabilityProblem::NoteTooLong { date } => {
+                write!(f, "The note of {date} is too long: at most {MAX_NOTE_CHARS} characters")
+            }
+            AvailabilityProblem::NoteControlCharacters { date } => {
+                write!(f, "The note of {date} must not contain control characters")
+            }
+            AvailabilityProblem::HoursOnClosedDay { date, name, hours } => {
+                let hint = match *name {
+                    "Juleaftensdag" | "Grundlovsdag" | "Nytårsaftensdag" => {
+                        " unless the office is set to stay open on that day (closed_days)"
+                    }
+                    _ => "",
+                };
+                write!(
+                    f,
+                    "{date} is {name}, a closed day: the special hours {hours} cannot apply{hint}; remove the exception"
+                )
+            }
+        }
+    }
+}
+
 impl Availability {
     /// The exception for `date`, if any (the first, should there be several).
     pub fn exception(&self, date: Date) -> Option<&DateException> {
@@ -356,34 +486,43 @@ impl Availability {
     }
 
     /// Checks every rule and returns all problems at once, each a sentence
-    /// a coordinator can act on. Working hours are valid by construction.
+    /// a coordinator can act on (in English: [`AvailabilityProblem`]'s `Display`).
+    /// Working hours are valid by construction.
     pub fn validate(&self) -> Result<(), InvalidAvailability> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(InvalidAvailability(problems.iter().map(ToString::to_string).collect()))
+        }
+    }
+
+    /// Every problem of the settings, as data, so each client can say it in
+    /// its own language (the widget in Danish).
+    pub fn problems(&self) -> Vec<AvailabilityProblem> {
         let mut out = Vec::new();
         let r = &self.rules;
-        let mut range = |value: u32, range: std::ops::RangeInclusive<u32>, what: &str, field: &str| {
+        let mut range = |value: u32, range: std::ops::RangeInclusive<u32>, field: RuleField| {
             if !range.contains(&value) {
-                out.push(format!("{what} must be between {} and {} ({field} is {value})", range.start(), range.end()));
+                out.push(AvailabilityProblem::OutOfRange { field, min: *range.start(), max: *range.end(), value });
             }
         };
-        range(r.onsite_minutes, SESSION_MINUTES, "An on-site session's length in minutes", "onsite_minutes");
-        range(r.online_minutes, SESSION_MINUTES, "An online session's length in minutes", "online_minutes");
-        range(r.min_notice_hours, 0..=720, "The minimum notice in hours", "min_notice_hours");
-        range(r.horizon_days, 1..=366, "The booking horizon in days", "horizon_days");
-        range(r.buffer_minutes, 0..=240, "The buffer between sessions in minutes", "buffer_minutes");
-        range(r.max_onsite_per_day, 0..=10, "The number of on-site visits a day", "max_onsite_per_day");
-        range(r.slot_step_minutes, 5..=240, "The step between session starts in minutes", "slot_step_minutes");
-        range(
-            r.cap_per_municipality,
-            1..=100,
-            "The number of upcoming sessions one municipality may hold",
-            "cap_per_municipality",
-        );
-        out.extend(r.travel.problems());
+        range(r.onsite_minutes, SESSION_MINUTES, RuleField::OnsiteMinutes);
+        range(r.online_minutes, SESSION_MINUTES, RuleField::OnlineMinutes);
+        range(r.min_notice_hours, 0..=720, RuleField::MinNoticeHours);
+        range(r.horizon_days, 1..=366, RuleField::HorizonDays);
+        range(r.buffer_minutes, 0..=240, RuleField::BufferMinutes);
+        range(r.max_onsite_per_day, 0..=10, RuleField::MaxOnsitePerDay);
+        range(r.slot_step_minutes, 5..=240, RuleField::SlotStepMinutes);
+        range(r.cap_per_municipality, 1..=100, RuleField::CapPerMunicipality);
+        if !TravelRules::ROAD_FACTOR_RANGE.contains(&r.travel.road_factor) {
+            out.push(AvailabilityProblem::RoadFactor { value: r.travel.road_factor });
+        }
+        if !TravelRules::SPEED_KMH_RANGE.contains(&r.travel.speed_kmh) {
+            out.push(AvailabilityProblem::Speed { value: r.travel.speed_kmh });
+        }
         if u64::from(r.min_notice_hours) > u64::from(r.horizon_days) * 24 {
-            out.push(format!(
-                "The minimum notice ({} hours) is longer than the booking horizon ({} days), so nothing could ever be booked",
-                r.min_notice_hours, r.horizon_days
-            ));
+            out.push(AvailabilityProblem::NoticeBeyondHorizon { hours: r.min_notice_hours, days: r.horizon_days });
         }
         if self.weekly.get(Weekday::Monday).is_none()
             && [
@@ -398,14 +537,11 @@ impl Availability {
             .all(|&d| self.weekly.get(d).is_none())
             && self.exceptions.iter().all(|e| e.hours.is_none())
         {
-            out.push("No working hours on any day: give at least one weekday hours".to_string());
+            out.push(AvailabilityProblem::NoWorkingHours);
         }
 
         if self.exceptions.len() > MAX_EXCEPTIONS {
-            out.push(format!(
-                "There are {} date exceptions; at most {MAX_EXCEPTIONS} are kept: remove old ones",
-                self.exceptions.len()
-            ));
+            out.push(AvailabilityProblem::TooManyExceptions { count: self.exceptions.len() });
         } else {
             let mut dates: Vec<Date> = self.exceptions.iter().map(|e| e.date).collect();
             dates.sort();
@@ -413,33 +549,24 @@ impl Availability {
             for pair in dates.windows(2) {
                 if pair[0] == pair[1] && reported != Some(pair[0]) {
                     reported = Some(pair[0]);
-                    out.push(format!("{} has more than one date exception: keep one", pair[0]));
+                    out.push(AvailabilityProblem::DuplicateException { date: pair[0] });
                 }
             }
             for e in &self.exceptions {
                 if let Some(note) = &e.note {
                     if note.chars().count() > MAX_NOTE_CHARS {
-                        out.push(format!("The note of {} is too long: at most {MAX_NOTE_CHARS} characters", e.date));
+                        out.push(AvailabilityProblem::NoteTooLong { date: e.date });
                     }
                     if note.chars().any(char::is_control) {
-                        out.push(format!("The note of {} must not contain control characters", e.date));
+                        out.push(AvailabilityProblem::NoteControlCharacters { date: e.date });
                     }
                 }
                 if let (Some(hours), Some(name)) = (e.hours, is_closed_day(e.date, &self.closed_days)) {
-                    let hint = match name {
-                        "Juleaftensdag" | "Grundlovsdag" | "Nytårsaftensdag" => {
-                            " unless the office is set to stay open on that day (closed_days)"
-                        }
-                        _ => "",
-                    };
-                    out.push(format!(
-                        "{} is {name}, a closed day: the special hours {hours} cannot apply{hint}; remove the exception",
-                        e.date
-                    ));
+                    out.push(AvailabilityProblem::HoursOnClosedDay { date: e.date, name, hours });
                 }
             }
         }
-        if out.is_empty() { Ok(()) } else { Err(InvalidAvailability(out)) }
+        out
     }
 }
 

@@ -12,7 +12,7 @@
 //! 1. **Settings** validate ([`Availability::validate`]).
 //! 2. **Cap**: the municipality has fewer than `cap_per_municipality`
 //!    confirmed bookings that start after now (default 2). At the cap,
-//!    `open_slots` returns [`SlotsError::CapReached`] (HTTP 422) rather than
+//!    `open_slots` returns [`SlotsError::CapReached`] rather than
 //!    an empty list, so the widget can say why.
 //! 3. **Horizon**: its Copenhagen date is at most today + `horizon_days`
 //!    (default 56).
@@ -39,8 +39,8 @@
 //!    are checked, so one old booking that no longer fits does not block the
 //!    whole day.
 //!
-//! [`RuleViolation`] names the broken rule; `SlotTaken` maps to HTTP 409,
-//! the others to 422 ([`RuleViolation::http_status`]).
+//! [`RuleViolation`] names the broken rule ([`RuleViolation::code`]); the
+//! API chooses the HTTP status for each (`backend/src/error.rs`).
 
 mod agenda;
 mod availability;
@@ -50,8 +50,8 @@ mod travel;
 
 pub use agenda::agenda_days;
 pub use availability::{
-    Availability, DateException, DayStatus, HoursError, InvalidAvailability, MAX_EXCEPTIONS, MAX_NOTE_CHARS, Rules,
-    SESSION_MINUTES, WeeklyHours, WorkingHours,
+    Availability, AvailabilityProblem, DateException, DayStatus, HoursError, InvalidAvailability, MAX_EXCEPTIONS,
+    MAX_NOTE_CHARS, RuleField, Rules, SESSION_MINUTES, WeeklyHours, WorkingHours,
 };
 pub use holidays::{ClosedDays, LAST_STORE_BEDEDAG_YEAR, easter_sunday, holidays, is_closed_day};
 pub use slots::{

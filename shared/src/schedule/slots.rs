@@ -15,14 +15,15 @@ use super::{
     travel::{TravelRules, minutes_between, travel_home_minutes, travel_minutes},
 };
 use crate::{
+    api::ErrorCode,
     booking::{Booking, BookingId, SessionKind},
     municipality::{GeoPoint, Municipalities, MunicipalityCode, TownHall},
     time::{COPENHAGEN, LocalTime},
 };
 
 /// The longest date range `open_slots` answers in one go, in days (from and
-/// to included).
-pub const MAX_RANGE_DAYS: i32 = 92;
+/// to included): the API's ranges' own limit.
+pub const MAX_RANGE_DAYS: i32 = crate::dates::MAX_RANGE_DAYS;
 
 /// A bookable time. JSON:
 /// `{"start": "2026-12-01T09:00:00+01:00", "end": "2026-12-01T10:30:00+01:00", "kind": "onsite"}`.
@@ -66,23 +67,13 @@ pub enum SlotsError {
 }
 
 impl SlotsError {
-    /// A short machine-readable code for the API's error JSON.
-    pub fn code(&self) -> &'static str {
+    /// The machine-readable code for the API's error JSON (the API picks the
+    /// HTTP status: `backend/src/error.rs`).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            SlotsError::RangeReversed { .. } | SlotsError::RangeTooLong { .. } => "bad_range",
-            SlotsError::CapReached { .. } => "cap_reached",
-            SlotsError::InvalidAvailability(_) => "invalid_availability",
-        }
-    }
-
-    /// The HTTP status that fits: 400 for a bad range, 422 when the cap is
-    /// reached, 500 for stored settings that do not validate (they are
-    /// validated on every PUT, so this means a server-side problem).
-    pub fn http_status(&self) -> u16 {
-        match self {
-            SlotsError::RangeReversed { .. } | SlotsError::RangeTooLong { .. } => 400,
-            SlotsError::CapReached { .. } => 422,
-            SlotsError::InvalidAvailability(_) => 500,
+            SlotsError::RangeReversed { .. } | SlotsError::RangeTooLong { .. } => ErrorCode::BadRange,
+            SlotsError::CapReached { .. } => ErrorCode::CapReached,
+            SlotsError::InvalidAvailability(_) => ErrorCode::InvalidAvailability,
         }
     }
 }
@@ -117,29 +108,20 @@ pub enum RuleViolation {
 }
 
 impl RuleViolation {
-    /// A short machine-readable code for the API's error JSON.
-    pub fn code(&self) -> &'static str {
+    /// The machine-readable code for the API's error JSON (the API picks the
+    /// HTTP status: `backend/src/error.rs`).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            RuleViolation::TooShortNotice { .. } => "too_short_notice",
-            RuleViolation::BeyondHorizon { .. } => "beyond_horizon",
-            RuleViolation::ClosedDay { .. } => "closed_day",
-            RuleViolation::OutsideWorkingHours { .. } => "outside_working_hours",
-            RuleViolation::NotOnSlotGrid { .. } => "not_on_slot_grid",
-            RuleViolation::SlotTaken { .. } => "slot_taken",
-            RuleViolation::TooManyOnsiteVisits { .. } => "too_many_onsite_visits",
-            RuleViolation::CannotReachInTime { .. } => "cannot_reach_in_time",
-            RuleViolation::CapReached { .. } => "cap_reached",
-            RuleViolation::InvalidAvailability(_) => "invalid_availability",
-        }
-    }
-
-    /// 409 when the time is taken (another booking got there first), 500 for
-    /// stored settings that do not validate, 422 for every other rule.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            RuleViolation::SlotTaken { .. } => 409,
-            RuleViolation::InvalidAvailability(_) => 500,
-            _ => 422,
+            RuleViolation::TooShortNotice { .. } => ErrorCode::TooShortNotice,
+            RuleViolation::BeyondHorizon { .. } => ErrorCode::BeyondHorizon,
+            RuleViolation::ClosedDay { .. } => ErrorCode::ClosedDay,
+            RuleViolation::OutsideWorkingHours { .. } => ErrorCode::OutsideWorkingHours,
+            RuleViolation::NotOnSlotGrid { .. } => ErrorCode::NotOnSlotGrid,
+            RuleViolation::SlotTaken { .. } => ErrorCode::SlotTaken,
+            RuleViolation::TooManyOnsiteVisits { .. } => ErrorCode::TooManyOnsiteVisits,
+            RuleViolation::CannotReachInTime { .. } => ErrorCode::CannotReachInTime,
+            RuleViolation::CapReached { .. } => ErrorCode::CapReached,
+            RuleViolation::InvalidAvailability(_) => ErrorCode::InvalidAvailability,
         }
     }
 }

@@ -2,7 +2,13 @@
 //! special hours), customary closed days and the booking rules. Checked with
 //! the model's own `Availability::validate` before it is sent.
 
-use dk2020_model::schedule::{Availability, ClosedDays, DateException, Rules, WeeklyHours, WorkingHours};
+use dk2020_model::{
+    format,
+    schedule::{
+        Availability, AvailabilityProblem, ClosedDays, DateException, MAX_EXCEPTIONS, MAX_NOTE_CHARS, Rules,
+        WeeklyHours, WorkingHours,
+    },
+};
 use gloo_net::http::Method;
 use jiff::civil::Weekday;
 use leptos::{prelude::*, task::spawn_local};
@@ -107,6 +113,41 @@ fn rule_values(r: &Rules) -> Vec<(&'static str, &'static str, String)> {
     ]
 }
 
+/// A problem the model finds in the settings, in Danish, naming the field as the form does.
+fn problem_da(problem: &AvailabilityProblem) -> String {
+    let label = |name: &str| {
+        rule_values(&Rules::default()).into_iter().find(|(n, _, _)| *n == name).map_or(name.to_string(), |f| f.1.into())
+    };
+    match problem {
+        AvailabilityProblem::OutOfRange { field, min, max, .. } => {
+            format!("{}: skal være mellem {min} og {max}.", label(field.json_name()))
+        }
+        AvailabilityProblem::RoadFactor { .. } => format!("{}: skal være mellem 1,0 og 3,0.", label("road_factor")),
+        AvailabilityProblem::Speed { .. } => format!("{}: skal være mellem 10 og 130.", label("speed_kmh")),
+        AvailabilityProblem::NoticeBeyondHorizon { hours, days } => {
+            format!("Mindste varsel ({hours} timer) er længere end bookingperioden ({days} dage), så intet kan bookes.")
+        }
+        AvailabilityProblem::NoWorkingHours => "Angiv arbejdstider for mindst én ugedag.".into(),
+        AvailabilityProblem::TooManyExceptions { count } => {
+            format!("Der er {count} undtagelser; højst {MAX_EXCEPTIONS} gemmes. Fjern gamle undtagelser.")
+        }
+        AvailabilityProblem::DuplicateException { date } => {
+            format!("{}: der er mere end én undtagelse for datoen. Behold én.", format::date(*date))
+        }
+        AvailabilityProblem::NoteTooLong { date } => {
+            format!("{}: noten må højst være {MAX_NOTE_CHARS} tegn.", format::date(*date))
+        }
+        AvailabilityProblem::NoteControlCharacters { date } => {
+            format!("{}: noten må ikke indeholde kontroltegn.", format::date(*date))
+        }
+        AvailabilityProblem::HoursOnClosedDay { date, name, .. } => format!(
+            "{}: {name} er en lukkedag, så særlige åbningstider gælder ikke. Fjern undtagelsen, eller hold kontoret \
+             åbent den dag under lukkedage.",
+            format::date(*date)
+        ),
+    }
+}
+
 impl Editor {
     fn new(a: Availability) -> Self {
         let exceptions: Vec<ExceptionRow> = a
@@ -199,7 +240,10 @@ impl Editor {
             return Err(problems);
         }
         let a = Availability { weekly, exceptions, closed_days, rules };
-        a.validate().map_err(|e| e.problems().to_vec())?;
+        let problems: Vec<String> = a.problems().iter().map(problem_da).collect();
+        if !problems.is_empty() {
+            return Err(problems);
+        }
         Ok(a)
     }
 }
@@ -447,7 +491,7 @@ fn exception_row(row: ExceptionRow, list: RwSignal<Vec<ExceptionRow>>) -> impl I
                 <input
                     id=format!("ex-note-{id}")
                     type="text"
-                    maxlength="200"
+                    maxlength=dk2020_model::schedule::MAX_NOTE_CHARS
                     prop:value=move || row.note.get()
                     on:input=move |ev| row.note.set(event_target_value(&ev))
                 />
@@ -479,5 +523,45 @@ mod tests {
         assert!(hours_from("08:30", "16:00").is_ok());
         assert!(hours_from("16:00", "08:30").unwrap_err().contains("efter"));
         assert!(hours_from("", "08:30").unwrap_err().contains("tt:mm"));
+    }
+}
+
+#[cfg(test)]
+mod problem_tests {
+    use dk2020_model::schedule::{DateException, RuleField};
+    use jiff::civil::date;
+
+    use super::*;
+
+    #[test]
+    fn every_settings_problem_the_model_finds_is_told_in_danish() {
+        let mut a = Availability::default();
+        a.rules.onsite_minutes = 5;
+        a.rules.min_notice_hours = 700;
+        a.rules.horizon_days = 2;
+        a.rules.travel.road_factor = 9.0;
+        a.rules.travel.speed_kmh = 500.0;
+        let christmas = date(2026, 12, 25);
+        let hours = WorkingHours::new(jiff::civil::time(9, 0, 0, 0), jiff::civil::time(12, 0, 0, 0)).unwrap();
+        let exception = DateException { date: christmas, hours: Some(hours), note: Some("x\u{7}".repeat(150)) };
+        a.exceptions = vec![exception.clone(), exception];
+        let problems = a.problems();
+        assert!(problems.contains(&AvailabilityProblem::OutOfRange {
+            field: RuleField::OnsiteMinutes,
+            min: 15,
+            max: 480,
+            value: 5
+        }));
+        assert!(problems.len() >= 7, "{problems:?}");
+        for p in &problems {
+            let text = problem_da(p);
+            let lower = format!(" {} ", text.to_lowercase());
+            for english in [" the ", " must ", " is ", " note of ", "between", "exception", "closed day", "minutes"] {
+                assert!(!lower.contains(english), "English {english:?} in {text:?}");
+            }
+            assert!(text.ends_with('.'), "{text}");
+        }
+        assert_eq!(problem_da(&problems[0]), "Besøg på rådhuset (minutter): skal være mellem 15 og 480.");
+        assert!(problem_da(&AvailabilityProblem::NoWorkingHours).contains("arbejdstider"));
     }
 }

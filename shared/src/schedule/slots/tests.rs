@@ -4,6 +4,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::{
     actor::Actor,
+    api::ErrorCode,
     booking::{BookingStatus, ContactName, Email, Topic},
     schedule::holidays::ClosedDays,
 };
@@ -226,7 +227,7 @@ fn nothing_is_offered_inside_the_minimum_notice() {
     assert_eq!(starts_on(&list, date(2026, 12, 3)), hhmm_range((10, 0), (15, 0), 30));
     let err = check(&av, "aarhus", SessionKind::Online, at(date(2026, 12, 3), 9, 30), &[], now).unwrap_err();
     assert_eq!(err, RuleViolation::TooShortNotice { hours: 48, earliest: at(date(2026, 12, 3), 10, 0) });
-    assert_eq!(err.http_status(), 422);
+    assert_eq!(err.code(), ErrorCode::TooShortNotice);
     // Times already past are refused the same way.
     assert!(matches!(
         check(&av, "aarhus", SessionKind::Online, at(date(2026, 11, 30), 9, 0), &[], now),
@@ -264,7 +265,7 @@ fn another_municipalitys_session_and_its_buffer_are_not_offered_to_anyone() {
         check(&av, "aarhus", SessionKind::Online, at(TUESDAY, 11, 0), std::slice::from_ref(&randers), november_20())
             .unwrap_err();
     assert_eq!(err, RuleViolation::SlotTaken { buffer: 15 });
-    assert_eq!(err.http_status(), 409);
+    assert_eq!(err.code(), ErrorCode::SlotTaken);
 
     // Without a buffer the neighbouring times open up.
     let mut tight = av.clone();
@@ -311,7 +312,7 @@ fn a_municipality_at_its_cap_is_told_why_instead_of_getting_slots() {
     let err =
         slots(&av, "skive", SessionKind::Online, TUESDAY, date(2026, 12, 31), &existing, november_20()).unwrap_err();
     assert_eq!(err, SlotsError::CapReached { cap: 2, booked: 2 });
-    assert_eq!(err.http_status(), 422);
+    assert_eq!(err.code(), ErrorCode::CapReached);
     assert!(err.to_string().contains("at most 2 at a time"), "{err}");
     assert_eq!(
         check(&av, "skive", SessionKind::Online, at(TUESDAY, 13, 0), &existing, november_20()),
@@ -350,7 +351,7 @@ fn a_lemvig_visit_cannot_be_followed_by_a_samsoe_visit_a_quarter_of_an_hour_late
     // 12:45 is free of the buffer, but Lemvig-Samsø takes about four hours.
     assert_eq!(
         check(&av, "samsoe", SessionKind::Onsite, at(TUESDAY, 12, 45), &lemvig, november_20()).map_err(|e| e.code()),
-        Err("not_on_slot_grid")
+        Err(ErrorCode::NotOnSlotGrid)
     );
     let mut quarter = av.clone();
     quarter.rules.slot_step_minutes = 15;
@@ -496,12 +497,12 @@ fn a_start_off_the_grid_or_outside_the_hours_is_refused_with_the_reason() {
     let av = Availability::default();
     let now = november_20();
     let err = check(&av, "aarhus", SessionKind::Online, at(TUESDAY, 8, 45), &[], now).unwrap_err();
-    assert_eq!(err.code(), "not_on_slot_grid");
+    assert_eq!(err.code(), ErrorCode::NotOnSlotGrid);
     assert_eq!(err.to_string(), "sessions start every 30 minutes from the start of the working day (08:30-16:00)");
     let odd_second = LocalTime::new(ts(TUESDAY, 9, 0) + jiff::SignedDuration::from_millis(500));
     assert_eq!(
         check(&av, "aarhus", SessionKind::Online, odd_second, &[], now).map_err(|e| e.code()),
-        Err("not_on_slot_grid")
+        Err(ErrorCode::NotOnSlotGrid)
     );
     assert_eq!(
         check(&av, "aarhus", SessionKind::Online, at(TUESDAY, 7, 0), &[], now),
@@ -526,7 +527,7 @@ fn reversed_or_overlong_date_ranges_are_refused() {
     );
     let err = slots(&av, "aarhus", SessionKind::Online, TUESDAY, date(2027, 3, 3), &[], now).unwrap_err();
     assert!(matches!(err, SlotsError::RangeTooLong { days: 93, max: 92, .. }), "{err:?}");
-    assert_eq!(err.http_status(), 400);
+    assert_eq!(err.code(), ErrorCode::BadRange);
     assert!(slots(&av, "aarhus", SessionKind::Online, TUESDAY, date(2027, 3, 2), &[], now).is_ok());
     // The far ends of the calendar do not panic.
     assert!(slots(&av, "aarhus", SessionKind::Online, Date::MIN, Date::MIN, &[], now).unwrap().is_empty());
