@@ -20,7 +20,7 @@ use dk2020_api::{
     auth::TokenKeys,
     state::{AppState, Clock},
     store::{
-        Bookings, DynamoStore, EnrolmentLog, Settings, Store, StoreError,
+        Bookings, DynamoStore, EnrolmentLog, NewBooking, Settings, Store, StoreError,
         dynamo::{TABLE, timeouts},
     },
 };
@@ -51,15 +51,9 @@ async fn book(
     key: Option<&str>,
     now: Timestamp,
 ) -> Result<dk2020_api::store::Created, StoreError> {
-    let request = dk2020_model::api::BookingRequest {
-        municipality: b.municipality,
-        kind: b.kind,
-        start: b.start,
-        topic: b.topic.clone(),
-        contact_name: b.contact_name.clone(),
-        contact_email: b.contact_email.clone(),
-    };
-    store.create_booking(&request, b.id.clone(), Actor::Municipality { municipality: b.municipality }, key, now).await
+    let request = dk2020_model::api::BookingRequest::from(b);
+    let by = Actor::Municipality { municipality: b.municipality };
+    store.create_booking(NewBooking { request: &request, id: &b.id, by, idempotency_key: key, now }).await
 }
 
 fn slot_taken(err: &StoreError) -> bool {

@@ -30,12 +30,14 @@ use dk2020_api::{
     auth::TokenKeys,
     openapi,
     state::{AppState, Clock},
-    store::{BookingFilter, Bookings, Created, EnrolmentLog, Settings, SqliteStore, Store, StoreError, StoreResult},
+    store::{
+        BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Settings, SqliteStore, Store, StoreError,
+        StoreResult,
+    },
 };
 use dk2020_model::{
     Actor, Booking, BookingId, Event, LocalTime, Municipalities, MunicipalityCode, Population,
     allocation::PlanParams,
-    api::BookingRequest,
     enrolment::{Rounds, StatusChange},
     schedule::Availability,
 };
@@ -259,16 +261,9 @@ impl Bookings for FaultyStore {
         self.inner.bookings(filter).await
     }
 
-    async fn create_booking(
-        &self,
-        request: &BookingRequest,
-        id: BookingId,
-        by: Actor,
-        idempotency_key: Option<&str>,
-        now: Timestamp,
-    ) -> StoreResult<Created> {
+    async fn create_booking(&self, new: NewBooking<'_>) -> StoreResult<Created> {
         self.check()?;
-        self.inner.create_booking(request, id, by, idempotency_key, now).await
+        self.inner.create_booking(new).await
     }
 
     async fn cancel_booking(

@@ -10,7 +10,7 @@
 
 use std::{any::Any, future::Future, pin::Pin, sync::Arc};
 
-use dk2020_api::store::{BookingFilter, Created, DynamoStore, SqliteStore, Store, StoreError};
+use dk2020_api::store::{BookingFilter, Created, DynamoStore, NewBooking, SqliteStore, Store, StoreError};
 use dk2020_model::{
     Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
     Population, SessionKind, Topic,
@@ -248,18 +248,6 @@ async fn use_test_calendar(fx: &Fixture) {
     fx.store.set_availability(&test_calendar()).await.expect("set the test calendar");
 }
 
-/// What a municipality sends to book `b` (the fields the store does not make).
-fn request(b: &Booking) -> BookingRequest {
-    BookingRequest {
-        municipality: b.municipality,
-        kind: b.kind,
-        start: b.start,
-        topic: b.topic.clone(),
-        contact_name: b.contact_name.clone(),
-        contact_email: b.contact_email.clone(),
-    }
-}
-
 /// Staff of `b`'s municipality.
 fn staff(b: &Booking) -> Actor {
     Actor::Municipality { municipality: b.municipality }
@@ -267,7 +255,8 @@ fn staff(b: &Booking) -> Actor {
 
 /// Asks the store to book `b` (as `b.id`, by its municipality) at `now`.
 async fn book(store: &dyn Store, b: &Booking, key: Option<&str>, now: Timestamp) -> Result<Created, StoreError> {
-    store.create_booking(&request(b), b.id.clone(), staff(b), key, now).await
+    let request = BookingRequest::from(b);
+    store.create_booking(NewBooking { request: &request, id: &b.id, by: staff(b), idempotency_key: key, now }).await
 }
 
 /// Books `b` at [`created`] ("now" with nanoseconds): the booking made is `b`.

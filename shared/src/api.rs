@@ -83,6 +83,21 @@ pub struct BookingRequest {
     pub contact_email: Email,
 }
 
+/// What was asked to make `booking`: its municipality, kind, start and
+/// contact fields (to book the same again, e.g. in tests of the stores).
+impl From<&Booking> for BookingRequest {
+    fn from(booking: &Booking) -> Self {
+        Self {
+            municipality: booking.municipality,
+            kind: booking.kind,
+            start: booking.start,
+            topic: booking.topic.clone(),
+            contact_name: booking.contact_name.clone(),
+            contact_email: booking.contact_email.clone(),
+        }
+    }
+}
+
 /// A time the coordinator is busy with another municipality: all a
 /// municipality may see of others' bookings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

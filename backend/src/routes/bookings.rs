@@ -29,7 +29,7 @@ use crate::{
     extract::{Dates, JsonBody, NoQuery, OptionalJsonBody, PathParam, QueryPairs},
     openapi::docs::{Describe, calendar_response, date_schema, municipality_param_schema},
     state::AppState,
-    store::BookingFilter,
+    store::{BookingFilter, NewBooking},
 };
 
 pub fn router() -> ApiRouter<AppState> {
@@ -176,7 +176,9 @@ async fn create(
     let by = auth.may_act_for(request.municipality)?;
     let key = idempotency_key(&headers)?;
     let now = state.now();
-    let created = state.store.create_booking(&request, new_booking_id(now), by, key.as_deref(), now).await?;
+    let id = new_booking_id(now);
+    let new = NewBooking { request: &request, id: &id, by, idempotency_key: key.as_deref(), now };
+    let created = state.store.create_booking(new).await?;
     tracing::info!(id = %created.booking.id, municipality = %created.booking.municipality, replay = !created.is_new(), "booking created");
     let mut response = (StatusCode::CREATED, Json(created.booking)).into_response();
     if created.event.is_none() {

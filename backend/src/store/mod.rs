@@ -68,6 +68,17 @@ impl BookingFilter {
     }
 }
 
+/// A booking to make: what the municipality asked for, the id the API made
+/// for it, who asks and when, and the key that makes a retry safe.
+#[derive(Debug, Clone, Copy)]
+pub struct NewBooking<'a> {
+    pub request: &'a BookingRequest,
+    pub id: &'a BookingId,
+    pub by: Actor,
+    pub idempotency_key: Option<&'a str>,
+    pub now: Timestamp,
+}
+
 /// The result of creating a booking: `event` is `None` when an earlier request
 /// with the same idempotency key already made it (nothing happened now).
 #[derive(Debug, Clone)]
@@ -131,17 +142,10 @@ pub trait Bookings: Send + Sync {
     /// Ordered by start.
     async fn bookings(&self, filter: &BookingFilter) -> StoreResult<Vec<Booking>>;
 
-    /// Books `request` as booking `id` if [`dk2020_model::lifecycle::book`]
-    /// accepts it. With an idempotency key seen before (for the same
-    /// municipality), returns the booking made then, and no event.
-    async fn create_booking(
-        &self,
-        request: &BookingRequest,
-        id: BookingId,
-        by: Actor,
-        idempotency_key: Option<&str>,
-        now: Timestamp,
-    ) -> StoreResult<Created>;
+    /// Makes `new` if [`dk2020_model::lifecycle::book`] accepts it. With an
+    /// idempotency key seen before (for the same municipality), returns the
+    /// booking made then, and no event.
+    async fn create_booking(&self, new: NewBooking<'_>) -> StoreResult<Created>;
 
     /// Cancels a booking as [`dk2020_model::lifecycle::cancel`] decides.
     async fn cancel_booking(

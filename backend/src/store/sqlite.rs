@@ -40,7 +40,6 @@ use dk2020_model::{
     Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
     Population, SessionKind, Topic,
     allocation::PlanParams,
-    api::BookingRequest,
     enrolment::{Rounds, StatusChange},
     lifecycle::{self, Event, Snapshot},
     schedule::Availability,
@@ -50,7 +49,9 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 use serde::{Serialize, de::DeserializeOwned};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use super::{BookingFilter, Bookings, Created, EnrolmentLog, Settings, Store, StoreError, StoreResult, cache::Cached};
+use super::{
+    BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Settings, Store, StoreError, StoreResult, cache::Cached,
+};
 
 /// How long a statement waits for another connection's lock before giving up
 /// with `SQLITE_BUSY` (reported as [`StoreError::Unavailable`]).
@@ -762,15 +763,9 @@ impl Bookings for SqliteStore {
         Ok(confirmed.iter().filter(|b| filter.admits(b)).cloned().collect())
     }
 
-    async fn create_booking(
-        &self,
-        draft: &BookingRequest,
-        id: BookingId,
-        by: Actor,
-        idempotency_key: Option<&str>,
-        now: Timestamp,
-    ) -> StoreResult<Created> {
-        let draft = draft.clone();
+    async fn create_booking(&self, new: NewBooking<'_>) -> StoreResult<Created> {
+        let NewBooking { request, id, by, idempotency_key, now } = new;
+        let (draft, id) = (request.clone(), id.clone());
         let key = idempotency_key.map(str::to_string);
         self.booking_write(move |conn| {
             let municipality = draft.municipality.get();

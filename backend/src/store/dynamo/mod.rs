@@ -39,7 +39,6 @@ use aws_sdk_dynamodb::{
 use dk2020_model::{
     Actor, Booking, BookingId, LocalTime, Municipalities, MunicipalityCode, Population,
     allocation::PlanParams,
-    api::BookingRequest,
     enrolment::{Rounds, StatusChange},
     lifecycle::{self, Event, Snapshot},
     schedule::Availability,
@@ -52,7 +51,7 @@ use self::{
     errors::{Tx, TxError, sdk_error},
     items::{Item, n, s},
 };
-use super::{BookingFilter, Bookings, Created, EnrolmentLog, Settings, Store, StoreError, StoreResult};
+use super::{BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Settings, Store, StoreError, StoreResult};
 
 /// Attempts the SDK makes for one request (standard retry mode: exponential
 /// backoff with jitter, throttling and transient errors only).
@@ -692,14 +691,8 @@ impl Bookings for DynamoStore {
         Ok(bookings)
     }
 
-    async fn create_booking(
-        &self,
-        draft: &BookingRequest,
-        id: BookingId,
-        by: Actor,
-        idempotency_key: Option<&str>,
-        now: Timestamp,
-    ) -> StoreResult<Created> {
+    async fn create_booking(&self, new: NewBooking<'_>) -> StoreResult<Created> {
+        let NewBooking { request: draft, id, by, idempotency_key, now } = new;
         let key_item = idempotency_key.map(|k| items::idempotency_key(draft.municipality, k));
         let municipalities = self.municipalities().await?;
         for attempt in 0..RACE_ATTEMPTS {
