@@ -53,6 +53,17 @@ fn first_open(availability: &Availability, confirmed: &[Booking], municipality: 
         .start
 }
 
+fn skive_staff() -> Actor {
+    Actor::Municipality { municipality: skive() }
+}
+
+/// Skive's staff book the first open online slot of an empty calendar.
+fn skive_booked(availability: &Availability, municipalities: &Municipalities) -> Booking {
+    let snapshot = Snapshot { availability, municipalities, confirmed: &[] };
+    let start = first_open(availability, &[], skive());
+    book(snapshot, draft(skive(), start), id("b1"), skive_staff(), now()).unwrap().0
+}
+
 #[test]
 fn booking_an_open_slot_confirms_it_with_the_end_from_the_kinds_duration_and_says_who_booked() {
     let availability = Availability::default();
@@ -85,12 +96,8 @@ fn a_taken_slot_is_refused_with_the_rule_that_says_so() {
 
 #[test]
 fn cancelling_keeps_who_and_why_and_a_second_cancel_is_refused() {
-    let availability = Availability::default();
-    let municipalities = Municipalities::builtin();
-    let snapshot = Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &[] };
-    let start = first_open(&availability, &[], skive());
-    let by = Actor::Municipality { municipality: skive() };
-    let (booking, _) = book(snapshot, draft(skive(), start), id("b1"), by, now()).unwrap();
+    let (availability, municipalities) = (Availability::default(), Municipalities::builtin());
+    let booking = skive_booked(&availability, &municipalities);
     let later = now() + jiff::SignedDuration::from_mins(5);
     let (cancelled, event) = cancel(&booking, Actor::Coordinator, Some("Syg".into()), later).unwrap();
     assert_eq!(cancelled.status, BookingStatus::Cancelled { by: Actor::Coordinator, reason: Some("Syg".into()) });
@@ -101,12 +108,9 @@ fn cancelling_keeps_who_and_why_and_a_second_cancel_is_refused() {
 
 #[test]
 fn a_municipality_cannot_cancel_a_session_that_has_begun_but_the_coordinator_can() {
-    let availability = Availability::default();
-    let municipalities = Municipalities::builtin();
-    let snapshot = Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &[] };
-    let start = first_open(&availability, &[], skive());
-    let by = Actor::Municipality { municipality: skive() };
-    let (booking, _) = book(snapshot, draft(skive(), start), id("b1"), by, now()).unwrap();
+    let (availability, municipalities) = (Availability::default(), Municipalities::builtin());
+    let booking = skive_booked(&availability, &municipalities);
+    let (start, by) = (booking.start, skive_staff());
     let during = start.timestamp() + jiff::SignedDuration::from_mins(10);
     assert_eq!(cancel(&booking, by, None, during), Err(Refusal::AlreadyStarted));
     assert!(cancel(&booking, Actor::Coordinator, None, during).is_ok());
@@ -114,12 +118,9 @@ fn a_municipality_cannot_cancel_a_session_that_has_begun_but_the_coordinator_can
 
 #[test]
 fn moving_a_booking_by_less_than_its_length_is_allowed_and_the_event_names_the_old_time() {
-    let availability = Availability::default();
-    let municipalities = Municipalities::builtin();
-    let snapshot = Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &[] };
-    let start = first_open(&availability, &[], skive());
-    let by = Actor::Municipality { municipality: skive() };
-    let (booking, _) = book(snapshot, draft(skive(), start), id("b1"), by, now()).unwrap();
+    let (availability, municipalities) = (Availability::default(), Municipalities::builtin());
+    let booking = skive_booked(&availability, &municipalities);
+    let (start, by) = (booking.start, skive_staff());
     // One slot step later overlaps the old time, which the move frees.
     let step = jiff::SignedDuration::from_mins(i64::from(availability.rules.slot_step_minutes));
     let new_start = LocalTime::new(start.timestamp() + step);
@@ -137,12 +138,10 @@ fn moving_a_booking_by_less_than_its_length_is_allowed_and_the_event_names_the_o
 
 #[test]
 fn only_the_owner_municipality_and_the_coordinator_may_change_a_booking() {
-    let availability = Availability::default();
-    let municipalities = Municipalities::builtin();
+    let (availability, municipalities) = (Availability::default(), Municipalities::builtin());
+    let booking = skive_booked(&availability, &municipalities);
+    let (start, skive_staff) = (booking.start, skive_staff());
     let snapshot = Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &[] };
-    let start = first_open(&availability, &[], skive());
-    let skive_staff = Actor::Municipality { municipality: skive() };
-    let (booking, _) = book(snapshot, draft(skive(), start), id("b1"), skive_staff, now()).unwrap();
     let aarhus_staff = Actor::Municipality { municipality: aarhus() };
     assert_eq!(cancel(&booking, aarhus_staff, None, now()), Err(Refusal::NotYours));
     assert_eq!(cancel(&booking, Actor::Secretariat, None, now()), Err(Refusal::NotYours));
