@@ -97,23 +97,26 @@ schema_by_hand!(BookingId, "BookingId", |_g| json!({
     "examples": ["b01jbc2x3y4ab12cd34ef56g"],
 }));
 
-schema_by_hand!(Topic, "Topic", |g| if is_request(g) {
-    checked_text(
-        Topic::MAX_CHARS,
-        "What the session is about: 1-200 characters after trimming, no control characters but tab and line feed.",
-    )
-} else {
-    json!({ "type": "string", "minLength": 1, "maxLength": Topic::MAX_CHARS, "description": "What the session is about." })
-});
+/// A text field of the model (`Topic`, `ContactName`): as a request it must
+/// pass the model's check, as an answer it is the text as stored.
+fn text_field(generator: &SchemaGenerator, max: usize, what: &str) -> Value {
+    if is_request(generator) {
+        checked_text(
+            max,
+            &format!("{what}: 1-{max} characters after trimming, no control characters but tab and line feed."),
+        )
+    } else {
+        json!({ "type": "string", "minLength": 1, "maxLength": max, "description": format!("{what}.") })
+    }
+}
 
-schema_by_hand!(ContactName, "ContactName", |g| if is_request(g) {
-    checked_text(
-        ContactName::MAX_CHARS,
-        "The municipality's contact person: 1-100 characters after trimming, no control characters but tab and line feed.",
-    )
-} else {
-    json!({ "type": "string", "minLength": 1, "maxLength": ContactName::MAX_CHARS, "description": "The municipality's contact person." })
-});
+schema_by_hand!(Topic, "Topic", |g| text_field(g, Topic::MAX_CHARS, "What the session is about"));
+
+schema_by_hand!(ContactName, "ContactName", |g| text_field(
+    g,
+    ContactName::MAX_CHARS,
+    "The municipality's contact person"
+));
 
 schema_by_hand!(Email, "Email", |g| if is_request(g) {
     json!({
