@@ -54,9 +54,11 @@ impl TokenKeys {
         if secret.len() < 32 {
             return Err("DK2020_JWT_SECRET must be at least 32 characters".into());
         }
+        // The length check above rules out the one refusal (an empty key).
+        let refused = |e: jsonwebtoken::errors::Error| format!("DK2020_JWT_SECRET is not a usable key: {e}");
         Ok(Self {
-            encoding: EncodingKey::from_secret(secret.as_bytes()),
-            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            encoding: EncodingKey::from_secret(secret.as_bytes()).map_err(refused)?,
+            decoding: DecodingKey::from_secret(secret.as_bytes()).map_err(refused)?,
         })
     }
 

@@ -22,6 +22,7 @@ pub struct MunicipalityInfo {
     /// Inhabitants.
     pub population: u32,
     /// The date the population figure refers to.
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::civil_date"))]
     pub population_as_of: Date,
     /// The town the town hall stands in.
     pub town_hall: String,
@@ -162,6 +163,7 @@ pub struct HistoryResponse {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AgendaDay {
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::civil_date"))]
     pub date: Date,
     pub bookings: Vec<Booking>,
     pub legs: Vec<Leg>,
@@ -173,7 +175,9 @@ pub struct AgendaDay {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AgendaResponse {
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::civil_date"))]
     pub from: Date,
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::civil_date"))]
     pub to: Date,
     pub days: Vec<AgendaDay>,
 }
@@ -322,6 +326,7 @@ pub struct PopulationUpdate {
     #[cfg_attr(feature = "openapi", schemars(range(min = 1)))]
     pub inhabitants: u32,
     /// The date the figure refers to; not after today.
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::civil_date"))]
     pub as_of: Date,
 }
 

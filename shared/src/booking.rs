@@ -262,8 +262,10 @@ pub struct Booking {
     pub contact_email: Email,
     pub status: BookingStatus,
     #[serde(deserialize_with = "crate::time::deserialize_timestamp")]
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::timestamp"))]
     pub created_at: Timestamp,
     #[serde(deserialize_with = "crate::time::deserialize_timestamp")]
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::timestamp"))]
     pub changed_at: Timestamp,
 }
 

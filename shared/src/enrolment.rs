@@ -411,6 +411,7 @@ pub struct StatusChange {
     pub from: EnrolmentStatus,
     pub to: EnrolmentStatus,
     pub by: Actor,
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::timestamp"))]
     pub at: Timestamp,
     pub note: Option<String>,
 }
@@ -768,6 +769,7 @@ pub struct OverviewRow {
     /// 1 or 2 when enrolled, otherwise `null`.
     pub round: Option<RoundNumber>,
     /// The council's decision date when enrolled, otherwise `null`.
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::optional_civil_date"))]
     pub decided_on: Option<Date>,
 }
 
@@ -806,6 +808,7 @@ pub struct Group {
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RoundSummary {
     pub number: RoundNumber,
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::civil_date"))]
     pub deadline: Date,
     pub expected_min: u8,
     pub expected_max: u8,
@@ -819,6 +822,7 @@ pub struct RoundSummary {
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct EnrolmentOverview {
     /// Statuses as they were at the end of this (Copenhagen) date.
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::civil_date"))]
     pub as_of: Date,
     /// Inhabitants of the whole region.
     pub region_population: u64,

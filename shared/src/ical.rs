@@ -181,7 +181,7 @@ fn sequence(booking: &Booking) -> i64 {
 }
 
 fn utc(ts: Timestamp) -> String {
-    let dt = ts.to_zoned(TimeZone::UTC).datetime();
+    let dt = ts.to_zoned_datetime(TimeZone::UTC).datetime();
     format!("{}Z", basic(dt))
 }
 
@@ -189,7 +189,7 @@ fn utc(ts: Timestamp) -> String {
 /// rare instant whose local time is ambiguous (the repeated hour in October),
 /// where a local time would name the other instant.
 fn local_property_value(ts: Timestamp) -> String {
-    let dt = ts.to_zoned(crate::time::COPENHAGEN.clone()).datetime();
+    let dt = ts.to_zoned_datetime(crate::time::COPENHAGEN.clone()).datetime();
     if at_local(dt) == ts { format!(";TZID={TZID}:{}", basic(dt)) } else { format!(":{}", utc(ts)) }
 }
 

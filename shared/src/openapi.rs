@@ -160,6 +160,24 @@ schema_by_hand!(WorkingHours, "WorkingHours", |g| {
     })
 });
 
+// schemars implements `JsonSchema` for jiff 0.2 only (its `jiff02` feature),
+// so the model's jiff 1 fields name these two: the same schemas jiff02 gave.
+
+/// A `jiff::civil::Date` field: `YYYY-MM-DD`.
+pub fn civil_date(_g: &mut SchemaGenerator) -> Schema {
+    schema(json!({ "type": "string", "format": "date" }))
+}
+
+/// An `Option<jiff::civil::Date>` field: a date or `null`.
+pub fn optional_civil_date(_g: &mut SchemaGenerator) -> Schema {
+    schema(json!({ "type": ["string", "null"], "format": "date" }))
+}
+
+/// A `jiff::Timestamp` field: RFC 3339 with an offset.
+pub fn timestamp(_g: &mut SchemaGenerator) -> Schema {
+    schema(json!({ "type": "string", "format": "date-time" }))
+}
+
 /// `DateException::note`: at most 200 characters, no control characters.
 pub fn exception_note(_g: &mut SchemaGenerator) -> Schema {
     schema(json!({

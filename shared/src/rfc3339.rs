@@ -335,7 +335,7 @@ mod tests {
         ) {
             let t = Timestamp::new(secs, if secs == Timestamp::MIN.as_second() { 0 } else { nanos }).unwrap();
             let offset = Offset::from_seconds(offset).unwrap();
-            let expected = t.to_zoned(TimeZone::fixed(offset)).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
+            let expected = t.to_zoned_datetime(TimeZone::fixed(offset)).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
             prop_assert_eq!(written(t, offset), expected);
         }
 

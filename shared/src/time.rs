@@ -4,7 +4,7 @@
 use std::{fmt, str::FromStr};
 
 use jiff::{
-    Timestamp, Zoned,
+    Timestamp, ZonedDateTime,
     civil::{Date, DateTime},
     tz::TimeZone,
 };
@@ -14,8 +14,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub static COPENHAGEN: TimeZone = jiff::tz::get!("Europe/Copenhagen");
 
 /// Local Copenhagen wall-clock time of an instant.
-pub fn local(ts: Timestamp) -> Zoned {
-    ts.to_zoned(COPENHAGEN.clone())
+pub fn local(ts: Timestamp) -> ZonedDateTime {
+    ts.to_zoned_datetime(COPENHAGEN.clone())
 }
 
 /// The instant of a Copenhagen wall-clock time. In the spring gap (02:00-03:00
@@ -48,7 +48,7 @@ impl LocalTime {
         self.0
     }
 
-    pub fn zoned(self) -> Zoned {
+    pub fn zoned(self) -> ZonedDateTime {
         local(self.0)
     }
 
@@ -58,7 +58,7 @@ impl LocalTime {
     }
 
     /// The Copenhagen wall-clock time (as `zoned().datetime()`, without
-    /// building a [`Zoned`]).
+    /// building a [`ZonedDateTime`]).
     pub fn datetime(self) -> DateTime {
         COPENHAGEN.to_offset(self.0).to_datetime(self.0)
     }

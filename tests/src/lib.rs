@@ -644,7 +644,7 @@ pub fn unix_now() -> i64 {
 
 /// Signs `claims` with HS256 and `secret`.
 pub fn sign(claims: &Value, secret: &str) -> String {
-    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()).expect("a non-empty test secret");
     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), claims, &key)
         .expect("signing test claims")
 }

@@ -258,7 +258,7 @@ fn a_bad_setting_stops_the_program_with_a_message_naming_its_variable() {
 #[test]
 fn token_is_dated_by_the_apps_clock() {
     let stdout = succeeds(&["token", "--role", "coordinator", "--days", "2"]);
-    let key = jsonwebtoken::DecodingKey::from_secret(TEST_SECRET.as_bytes());
+    let key = jsonwebtoken::DecodingKey::from_secret(TEST_SECRET.as_bytes()).expect("a non-empty test secret");
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.validate_exp = false;
     let claims =

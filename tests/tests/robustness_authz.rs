@@ -432,7 +432,7 @@ fn an_unsigned_alg_none_token_is_refused_even_for_a_municipality_on_its_own_book
         }
     }
     // A token signed with the right secret but another HMAC algorithm is refused too.
-    let key = jsonwebtoken::EncodingKey::from_secret(TEST_SECRET.as_bytes());
+    let key = jsonwebtoken::EncodingKey::from_secret(TEST_SECRET.as_bytes()).expect("a non-empty test secret");
     let hs512 = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS512),
         &json!({"role": "coordinator", "exp": now + 3600}),

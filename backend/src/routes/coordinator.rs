@@ -100,7 +100,7 @@ async fn agenda(
 ) -> Result<Json<AgendaResponse>, ApiError> {
     auth.require(&[Role::Coordinator])?;
     query.only(&["from", "to"])?;
-    let today = state.now().to_zoned(COPENHAGEN.clone()).date();
+    let today = state.now().to_zoned_datetime(COPENHAGEN.clone()).date();
     // A week from `from` unless told otherwise.
     let range = dates.or_default(today, 7)?;
     let (from, to) = (range.from(), range.to());

@@ -106,7 +106,7 @@ async fn get_overview(State(state): State<AppState>, query: QueryPairs) -> Resul
             .parse::<Date>()
             .map_err(|_| ApiError::bad_request(format!("as_of {s:?} is not a date like 2020-11-13")))
             .and_then(|d| dk2020_model::dates::check_date("as_of", d).map_err(ApiError::from))?,
-        None => state.now().to_zoned(COPENHAGEN.clone()).date(),
+        None => state.now().to_zoned_datetime(COPENHAGEN.clone()).date(),
     };
     let overview = build_overview(&state, as_of).await?;
     let name = format!("dk2020-tilmelding-{as_of}");

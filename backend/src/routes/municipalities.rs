@@ -70,7 +70,7 @@ async fn set_population(
     if body.inhabitants == 0 {
         return Err(ApiError::Unprocessable("a municipality has more than 0 inhabitants".into()));
     }
-    if body.as_of > state.now().to_zoned(dk2020_model::COPENHAGEN.clone()).date() {
+    if body.as_of > state.now().to_zoned_datetime(dk2020_model::COPENHAGEN.clone()).date() {
         return Err(ApiError::Unprocessable("the population figure cannot refer to a future date".into()));
     }
     check_date("as_of", body.as_of).map_err(|e| ApiError::Unprocessable(e.to_string()))?;

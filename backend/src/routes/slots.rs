@@ -71,7 +71,7 @@ async fn slots(
         None => SessionKind::Onsite,
     };
     let now = state.now();
-    let today = now.to_zoned(COPENHAGEN.clone()).date();
+    let today = now.to_zoned_datetime(COPENHAGEN.clone()).date();
     let range = dates.or_default(today, DEFAULT_DAYS)?;
     let availability = state.store.availability().await?;
     let municipalities = state.store.municipalities().await?;

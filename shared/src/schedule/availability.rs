@@ -178,6 +178,7 @@ impl Default for WeeklyHours {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DateException {
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::civil_date"))]
     pub date: Date,
     #[serde(default)]
     pub hours: Option<WorkingHours>,
