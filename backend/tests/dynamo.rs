@@ -20,13 +20,13 @@ use dk2020_api::{
     auth::TokenKeys,
     state::{AppState, Clock},
     store::{
-        Bookings, DynamoStore, EnrolmentLog, NewBooking, Settings, Store, StoreError,
+        Bookings, DynamoStore, EnrolmentLog, NewBooking, Settings, SettingsExt, Store, StoreError,
         dynamo::{TABLE, timeouts},
     },
 };
 use dk2020_model::{
-    Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, MunicipalityCode, Population, SessionKind,
-    Topic,
+    Act, Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, MunicipalityCode, Population,
+    SessionKind, Topic, schedule::Availability,
 };
 use http_body_util::BodyExt;
 use jiff::{Timestamp, civil::date};
@@ -41,7 +41,7 @@ mod calendar;
 
 /// The test calendar with an hour's notice (bookings from 1 December at 09:00).
 async fn use_test_calendar(store: &DynamoStore) {
-    store.set_availability(&calendar::test_calendar(1)).await.unwrap();
+    store.set_setting(&calendar::test_calendar(1)).await.unwrap();
 }
 
 /// Staff of `b`'s municipality ask the store to book `b` at `now`.
@@ -141,7 +141,7 @@ async fn an_unreachable_store_is_unavailable_quickly_after_the_sdk_retries() {
     assert_eq!(store.request_counts().get("GetItem"), Some(&u64::from(dk2020_api::store::dynamo::SDK_MAX_ATTEMPTS)));
     for result in [
         store.municipalities().await.map(drop),
-        store.availability().await.map(drop),
+        store.setting::<Availability>().await.map(drop),
         store.bookings(&Default::default()).await.map(drop),
         store
             .set_population(MunicipalityCode::new(779).unwrap(), Population { inhabitants: 1, as_of: date(2026, 1, 1) })
@@ -228,12 +228,12 @@ async fn seeding_again_overwrites_nothing() {
     let skive = MunicipalityCode::new(779).unwrap();
     let figure = Population { inhabitants: 46_500, as_of: date(2024, 1, 1) };
     store.set_population(skive, figure).await.unwrap();
-    let mut availability = store.availability().await.unwrap();
+    let mut availability = store.setting::<Availability>().await.unwrap();
     availability.rules.buffer_minutes = 45;
-    store.set_availability(&availability).await.unwrap();
+    store.set_setting(&availability).await.unwrap();
     store.seed().await.unwrap();
     assert_eq!(store.municipalities().await.unwrap().get(skive).population, figure);
-    assert_eq!(store.availability().await.unwrap(), availability);
+    assert_eq!(store.setting::<Availability>().await.unwrap(), availability);
 }
 
 #[tokio::test]
@@ -358,7 +358,10 @@ async fn the_schedule_item_sheds_cancelled_and_long_ended_bookings() {
         book(&store, &booking(id, start), None, now()).await.unwrap();
     }
     assert_eq!(open_ids().await, ["dropped", "ended"]);
-    store.cancel_booking(&BookingId::parse("dropped").unwrap(), Actor::Coordinator, None, now()).await.unwrap();
+    store
+        .cancel_booking(&BookingId::parse("dropped").unwrap(), None, Act { by: Actor::Coordinator, at: now() })
+        .await
+        .unwrap();
     assert_eq!(open_ids().await, ["ended"]);
     // Less than a week after "ended" ended it stays; more than a week after, the next write drops it.
     let later = |days: i64| now() + jiff::SignedDuration::from_hours(24 * days);
@@ -451,7 +454,7 @@ async fn a_bare_unseeded_table_works_like_a_seeded_one() {
     assert_eq!(empty.count, 0);
 
     assert_eq!(store.municipalities().await.unwrap(), Municipalities::builtin());
-    assert_eq!(store.availability().await.unwrap(), Availability::default());
+    assert_eq!(store.setting::<Availability>().await.unwrap(), Availability::default());
     assert!(store.status_changes().await.unwrap().is_empty());
 
     // A cancellation before any booking ever made the schedule.
@@ -488,7 +491,7 @@ async fn a_bare_unseeded_table_works_like_a_seeded_one() {
         .await
         .unwrap();
     assert_eq!(store.booking(&lonely.id).await.unwrap(), lonely);
-    let cancelled = store.cancel_booking(&lonely.id, Actor::Coordinator, None, now()).await.unwrap();
+    let cancelled = store.cancel_booking(&lonely.id, None, Act { by: Actor::Coordinator, at: now() }).await.unwrap();
     assert!(!cancelled.booking().is_confirmed());
 
     // The first booking creates the schedule, the second finds it.
@@ -504,10 +507,11 @@ async fn a_bare_unseeded_table_works_like_a_seeded_one() {
     let again = booking("again", "2026-12-02T08:00:00Z");
     let replay = book(&store, &again, Some("k1"), now()).await.unwrap();
     assert_eq!((replay.booking, replay.event), (first.clone(), None));
-    let moved = store.reschedule_booking(&first.id, clash.start, Actor::Coordinator, now()).await.unwrap();
+    let moved =
+        store.reschedule_booking(&first.id, clash.start, Act { by: Actor::Coordinator, at: now() }).await.unwrap();
     let moved = moved.booking().clone();
     assert_eq!(moved.start, clash.start);
-    store.cancel_booking(&second.id, Actor::Coordinator, None, now()).await.unwrap();
+    store.cancel_booking(&second.id, None, Act { by: Actor::Coordinator, at: now() }).await.unwrap();
     let confirmed = store.bookings(&Default::default()).await.unwrap();
     assert_eq!(confirmed, vec![moved]);
 

@@ -36,10 +36,8 @@ use dk2020_api::{
     },
 };
 use dk2020_model::{
-    Actor, Booking, BookingId, Event, LocalTime, Municipalities, MunicipalityCode, Population,
-    allocation::PlanParams,
-    enrolment::{Rounds, StatusChange},
-    schedule::Availability,
+    Act, Actor, Booking, BookingId, Event, LocalTime, Municipalities, MunicipalityCode, Population,
+    enrolment::StatusChange,
 };
 use http_body_util::BodyExt;
 use jiff::Timestamp;
@@ -202,34 +200,14 @@ impl Settings for FaultyStore {
         self.inner.set_population(municipality, population).await
     }
 
-    async fn rounds(&self) -> StoreResult<Rounds> {
+    async fn setting_json(&self, key: &'static str) -> StoreResult<Option<String>> {
         self.check()?;
-        self.inner.rounds().await
+        self.inner.setting_json(key).await
     }
 
-    async fn set_rounds(&self, rounds: &Rounds) -> StoreResult<()> {
+    async fn set_setting_json(&self, key: &'static str, json: String) -> StoreResult<()> {
         self.check()?;
-        self.inner.set_rounds(rounds).await
-    }
-
-    async fn budget_params(&self) -> StoreResult<PlanParams> {
-        self.check()?;
-        self.inner.budget_params().await
-    }
-
-    async fn set_budget_params(&self, params: &PlanParams) -> StoreResult<()> {
-        self.check()?;
-        self.inner.set_budget_params(params).await
-    }
-
-    async fn availability(&self) -> StoreResult<Availability> {
-        self.check()?;
-        self.inner.availability().await
-    }
-
-    async fn set_availability(&self, availability: &Availability) -> StoreResult<()> {
-        self.check()?;
-        self.inner.set_availability(availability).await
+        self.inner.set_setting_json(key, json).await
     }
 }
 
@@ -266,26 +244,14 @@ impl Bookings for FaultyStore {
         self.inner.create_booking(new).await
     }
 
-    async fn cancel_booking(
-        &self,
-        id: &BookingId,
-        by: Actor,
-        reason: Option<String>,
-        now: Timestamp,
-    ) -> StoreResult<Event> {
+    async fn cancel_booking(&self, id: &BookingId, reason: Option<String>, act: Act) -> StoreResult<Event> {
         self.check()?;
-        self.inner.cancel_booking(id, by, reason, now).await
+        self.inner.cancel_booking(id, reason, act).await
     }
 
-    async fn reschedule_booking(
-        &self,
-        id: &BookingId,
-        start: LocalTime,
-        by: Actor,
-        now: Timestamp,
-    ) -> StoreResult<Event> {
+    async fn reschedule_booking(&self, id: &BookingId, start: LocalTime, act: Act) -> StoreResult<Event> {
         self.check()?;
-        self.inner.reschedule_booking(id, start, by, now).await
+        self.inner.reschedule_booking(id, start, act).await
     }
 }
 

@@ -10,9 +10,9 @@
 
 use std::{any::Any, future::Future, pin::Pin, sync::Arc};
 
-use dk2020_api::store::{BookingFilter, Created, DynamoStore, NewBooking, SqliteStore, Store, StoreError};
+use dk2020_api::store::{BookingFilter, Created, DynamoStore, NewBooking, SettingsExt, SqliteStore, Store, StoreError};
 use dk2020_model::{
-    Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
+    Act, Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
     Population, SessionKind, Topic,
     allocation::{Key, PlanParams},
     api::BookingRequest,
@@ -245,7 +245,7 @@ fn test_calendar() -> Availability {
 }
 
 async fn use_test_calendar(fx: &Fixture) {
-    fx.store.set_availability(&test_calendar()).await.expect("set the test calendar");
+    fx.store.set_setting(&test_calendar()).await.expect("set the test calendar");
 }
 
 /// Staff of `b`'s municipality.
@@ -328,9 +328,9 @@ mod behaviours {
     }
 
     pub async fn new_store_has_the_default_rounds_budget_params_and_availability(fx: Fixture) {
-        assert_eq!(fx.store.rounds().await.unwrap(), Rounds::default());
-        assert_eq!(fx.store.budget_params().await.unwrap(), PlanParams::default());
-        assert_eq!(fx.store.availability().await.unwrap(), Availability::default());
+        assert_eq!(fx.store.setting::<Rounds>().await.unwrap(), Rounds::default());
+        assert_eq!(fx.store.setting::<PlanParams>().await.unwrap(), PlanParams::default());
+        assert_eq!(fx.store.setting::<Availability>().await.unwrap(), Availability::default());
     }
 
     pub async fn population_update_is_kept_for_that_municipality_only(fx: Fixture) {
@@ -355,8 +355,8 @@ mod behaviours {
         rounds[1].deadline = date(2021, 10, 15);
         rounds[1].expected_max = 9;
         let rounds = Rounds::new(rounds).unwrap();
-        fx.store.set_rounds(&rounds).await.unwrap();
-        assert_eq!(fx.store.rounds().await.unwrap(), rounds);
+        fx.store.set_setting(&rounds).await.unwrap();
+        assert_eq!(fx.store.setting::<Rounds>().await.unwrap(), rounds);
 
         let params = PlanParams {
             total: 4_500_000,
@@ -365,11 +365,11 @@ mod behaviours {
             frame_per_year: 250_000,
             exclude: [code(741), code(SKIVE)].into_iter().collect(),
         };
-        fx.store.set_budget_params(&params).await.unwrap();
-        assert_eq!(fx.store.budget_params().await.unwrap(), params);
+        fx.store.set_setting(&params).await.unwrap();
+        assert_eq!(fx.store.setting::<PlanParams>().await.unwrap(), params);
         let params = PlanParams { total: 5_000_000, ..params };
-        fx.store.set_budget_params(&params).await.unwrap();
-        assert_eq!(fx.store.budget_params().await.unwrap(), params);
+        fx.store.set_setting(&params).await.unwrap();
+        assert_eq!(fx.store.setting::<PlanParams>().await.unwrap(), params);
 
         let mut availability = Availability::default();
         availability.rules.buffer_minutes = 30;
@@ -380,10 +380,10 @@ mod behaviours {
             hours: None,
             note: Some("Kursus i København".to_string()),
         });
-        fx.store.set_availability(&availability).await.unwrap();
-        assert_eq!(fx.store.availability().await.unwrap(), availability);
+        fx.store.set_setting(&availability).await.unwrap();
+        assert_eq!(fx.store.setting::<Availability>().await.unwrap(), availability);
         // Writing one setting leaves the others alone.
-        assert_eq!(fx.store.rounds().await.unwrap(), rounds);
+        assert_eq!(fx.store.setting::<Rounds>().await.unwrap(), rounds);
     }
 
     pub async fn status_changes_are_appended_in_order_and_replay(fx: Fixture) {
@@ -415,9 +415,9 @@ mod behaviours {
         let (_, _, _, _, _) = (
             store.municipalities().await.unwrap(),
             store.status_changes().await.unwrap(),
-            store.rounds().await.unwrap(),
-            store.budget_params().await.unwrap(),
-            store.availability().await.unwrap(),
+            store.setting::<Rounds>().await.unwrap(),
+            store.setting::<PlanParams>().await.unwrap(),
+            store.setting::<Availability>().await.unwrap(),
         );
         let figure = Population { inhabitants: 47_000, as_of: date(2025, 1, 1) };
         store.set_population(code(SKIVE), figure).await.unwrap();
@@ -435,27 +435,28 @@ mod behaviours {
         let mut rounds: Vec<_> = Rounds::default().iter().copied().collect();
         rounds[1].expected_max = 7;
         let rounds = Rounds::new(rounds).unwrap();
-        store.set_rounds(&rounds).await.unwrap();
-        assert_eq!(store.rounds().await.unwrap(), rounds);
+        store.set_setting(&rounds).await.unwrap();
+        assert_eq!(store.setting::<Rounds>().await.unwrap(), rounds);
 
         let params = PlanParams { total: 3_300_000, ..PlanParams::default() };
-        store.set_budget_params(&params).await.unwrap();
-        assert_eq!(store.budget_params().await.unwrap(), params);
+        store.set_setting(&params).await.unwrap();
+        assert_eq!(store.setting::<PlanParams>().await.unwrap(), params);
 
         let mut availability = Availability::default();
         availability.rules.buffer_minutes = 20;
-        store.set_availability(&availability).await.unwrap();
-        assert_eq!(store.availability().await.unwrap(), availability);
+        store.set_setting(&availability).await.unwrap();
+        assert_eq!(store.setting::<Availability>().await.unwrap(), availability);
 
         let confirmed = BookingFilter::default();
         assert!(store.bookings(&confirmed).await.unwrap().is_empty());
         let first = create(store.as_ref(), &booking("first", SKIVE, dec(2, 9, 0), 60)).await;
         assert_eq!(ids(&store.bookings(&confirmed).await.unwrap()), ["first"]);
         let (start, end) = (dec(3, 9, 0), dec(3, 10, 0));
-        let moved = store.reschedule_booking(&first.id, start, Actor::Coordinator, now()).await.unwrap();
+        let moved =
+            store.reschedule_booking(&first.id, start, Act { by: Actor::Coordinator, at: now() }).await.unwrap();
         assert_eq!(moved.booking().end, end);
         assert_eq!(store.bookings(&confirmed).await.unwrap()[0].start, start);
-        store.cancel_booking(&first.id, Actor::Coordinator, None, now()).await.unwrap();
+        store.cancel_booking(&first.id, None, Act { by: Actor::Coordinator, at: now() }).await.unwrap();
         assert!(store.bookings(&confirmed).await.unwrap().is_empty());
         // A refused booking (off the slot grid) leaves the listing as it was.
         let refused = booking("refused", SKIVE, dec(4, 9, 7), 60);
@@ -553,7 +554,7 @@ mod behaviours {
     pub async fn bookings_list_hides_cancelled_unless_asked(fx: Fixture) {
         create(&*fx.store, &booking("kept", SKIVE, dec(1, 9, 0), 60)).await;
         create(&*fx.store, &booking("dropped", SKIVE, dec(1, 11, 0), 60)).await;
-        fx.store.cancel_booking(&id("dropped"), Actor::Coordinator, None, now()).await.unwrap();
+        fx.store.cancel_booking(&id("dropped"), None, Act { by: Actor::Coordinator, at: now() }).await.unwrap();
         assert_eq!(ids(&fx.store.bookings(&BookingFilter::default()).await.unwrap()), ["kept"]);
         let all = fx.store.bookings(&all_bookings()).await.unwrap();
         assert_eq!(ids(&all), ["kept", "dropped"]);
@@ -566,7 +567,7 @@ mod behaviours {
         create(&*fx.store, &booking("s2", SKIVE, dec(3, 9, 0), 60)).await;
         create(&*fx.store, &booking("s3", SKIVE, dec(4, 9, 0), 60)).await;
         create(&*fx.store, &booking("s4", SKIVE, dec(7, 9, 0), 60)).await;
-        fx.store.cancel_booking(&id("s3"), Actor::Coordinator, None, now()).await.unwrap();
+        fx.store.cancel_booking(&id("s3"), None, Act { by: Actor::Coordinator, at: now() }).await.unwrap();
         let mut filter = BookingFilter {
             municipality: Some(code(SKIVE)),
             ends_after: Some(dec(2, 0, 0).timestamp()),
@@ -589,10 +590,10 @@ mod behaviours {
         for b in [&past, &running, &cancelled, &future] {
             assert!(book(&*fx.store, b, None, earlier).await.unwrap().is_new());
         }
-        fx.store.cancel_booking(&cancelled.id, Actor::Coordinator, None, now()).await.unwrap();
+        fx.store.cancel_booking(&cancelled.id, None, Act { by: Actor::Coordinator, at: now() }).await.unwrap();
         let mut availability = test_calendar();
         availability.rules.cap_per_municipality = 1;
-        fx.store.set_availability(&availability).await.unwrap();
+        fx.store.set_setting(&availability).await.unwrap();
 
         // Skive's ended and cancelled sessions do not count against its cap of one...
         book(&*fx.store, &booking("new", SKIVE, dec(8, 9, 0), 60), None, now()).await.unwrap();
@@ -635,8 +636,11 @@ mod behaviours {
         let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
         let at: Timestamp = "2026-11-24T12:00:00.987Z".parse().unwrap();
         let by = Actor::Municipality { municipality: code(SKIVE) };
-        let event =
-            fx.store.cancel_booking(&b.id, by, Some("Byrådet har flyttet mødet".to_string()), at).await.unwrap();
+        let event = fx
+            .store
+            .cancel_booking(&b.id, Some("Byrådet har flyttet mødet".to_string()), Act { by, at })
+            .await
+            .unwrap();
         let cancelled = event.booking().clone();
         assert_eq!(event, dk2020_model::Event::Cancelled { booking: cancelled.clone(), by, at });
         let expected = Booking {
@@ -650,15 +654,20 @@ mod behaviours {
 
     pub async fn cancelling_twice_is_a_conflict(fx: Fixture) {
         let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
-        let first = fx.store.cancel_booking(&b.id, Actor::Coordinator, None, now()).await.unwrap();
-        let err = fx.store.cancel_booking(&b.id, Actor::Coordinator, Some("igen".into()), now()).await.unwrap_err();
+        let first = fx.store.cancel_booking(&b.id, None, Act { by: Actor::Coordinator, at: now() }).await.unwrap();
+        let err = fx
+            .store
+            .cancel_booking(&b.id, Some("igen".into()), Act { by: Actor::Coordinator, at: now() })
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::Refused(Refusal::AlreadyCancelled)), "{err:?}");
         // The first cancellation stands.
         assert_eq!(&fx.store.booking(&b.id).await.unwrap(), first.booking());
     }
 
     pub async fn cancelling_an_unknown_booking_is_not_found(fx: Fixture) {
-        let err = fx.store.cancel_booking(&id("nope"), Actor::Coordinator, None, now()).await.unwrap_err();
+        let err =
+            fx.store.cancel_booking(&id("nope"), None, Act { by: Actor::Coordinator, at: now() }).await.unwrap_err();
         assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
     }
 
@@ -668,7 +677,7 @@ mod behaviours {
         let second = booking("second", VIBORG, start, 60);
         let err = book(&*fx.store, &second, None, now()).await.unwrap_err();
         assert!(is_rule(&err, slot_taken), "{err:?}");
-        fx.store.cancel_booking(&first.id, Actor::Coordinator, None, now()).await.unwrap();
+        fx.store.cancel_booking(&first.id, None, Act { by: Actor::Coordinator, at: now() }).await.unwrap();
         let made = book(&*fx.store, &second, None, now()).await.unwrap();
         assert!(made.is_new());
     }
@@ -679,14 +688,14 @@ mod behaviours {
         let at: Timestamp = "2026-11-24T12:00:00Z".parse().unwrap();
         // Moving by half an hour overlaps the old time, which the move frees.
         let (start, end) = (dec(1, 9, 30), dec(1, 10, 30));
-        let moved = fx.store.reschedule_booking(&b.id, start, staff(&b), at).await.unwrap();
+        let moved = fx.store.reschedule_booking(&b.id, start, Act { by: staff(&b), at }).await.unwrap();
         let expected = Booking { start, end, changed_at: at, ..b.clone() };
         let dk2020_model::Event::Rescheduled { booking, from, from_end, by, at: when } = moved else {
             panic!("{moved:?}")
         };
         assert_eq!((booking.clone(), from, from_end, by, when), (expected.clone(), b.start, b.end, staff(&b), at));
         // The other booking still blocks its own time (and its buffer).
-        let err = fx.store.reschedule_booking(&b.id, dec(1, 11, 0), staff(&b), at).await.unwrap_err();
+        let err = fx.store.reschedule_booking(&b.id, dec(1, 11, 0), Act { by: staff(&b), at }).await.unwrap_err();
         assert!(is_rule(&err, slot_taken), "{err:?} (other: {other:?})");
         assert_eq!(fx.store.booking(&expected.id).await.unwrap(), expected);
         assert_eq!(ids(&fx.store.bookings(&all_bookings()).await.unwrap()), ["moving", "other"]);
@@ -695,7 +704,8 @@ mod behaviours {
     pub async fn failed_reschedule_leaves_the_booking_untouched(fx: Fixture) {
         let b = create(&*fx.store, &booking("moving", SKIVE, dec(1, 9, 0), 60)).await;
         create(&*fx.store, &booking("blocker", VIBORG, dec(2, 9, 0), 60)).await;
-        let err = fx.store.reschedule_booking(&b.id, dec(2, 9, 30), staff(&b), now()).await.unwrap_err();
+        let err =
+            fx.store.reschedule_booking(&b.id, dec(2, 9, 30), Act { by: staff(&b), at: now() }).await.unwrap_err();
         assert!(is_rule(&err, slot_taken), "{err:?}");
         let still = fx.store.booking(&b.id).await.unwrap();
         assert_eq!(still, b);
@@ -707,14 +717,22 @@ mod behaviours {
 
     pub async fn rescheduling_a_cancelled_booking_is_a_conflict(fx: Fixture) {
         let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
-        let cancelled = fx.store.cancel_booking(&b.id, Actor::Coordinator, None, now()).await.unwrap();
-        let err = fx.store.reschedule_booking(&b.id, dec(2, 9, 0), Actor::Coordinator, now()).await.unwrap_err();
+        let cancelled = fx.store.cancel_booking(&b.id, None, Act { by: Actor::Coordinator, at: now() }).await.unwrap();
+        let err = fx
+            .store
+            .reschedule_booking(&b.id, dec(2, 9, 0), Act { by: Actor::Coordinator, at: now() })
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::Refused(Refusal::CancelledCannotMove)), "{err:?}");
         assert_eq!(&fx.store.booking(&b.id).await.unwrap(), cancelled.booking());
     }
 
     pub async fn rescheduling_an_unknown_booking_is_not_found(fx: Fixture) {
-        let err = fx.store.reschedule_booking(&id("nope"), dec(2, 9, 0), Actor::Coordinator, now()).await.unwrap_err();
+        let err = fx
+            .store
+            .reschedule_booking(&id("nope"), dec(2, 9, 0), Act { by: Actor::Coordinator, at: now() })
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
     }
 
@@ -758,26 +776,30 @@ mod behaviours {
         let mut rounds: Vec<_> = Rounds::default().iter().copied().collect();
         rounds[0].expected_min = 6;
         let rounds = Rounds::new(rounds).unwrap();
-        store.set_rounds(&rounds).await.unwrap();
+        store.set_setting(&rounds).await.unwrap();
         let params = PlanParams { total: 1_234_567, ..PlanParams::default() };
-        store.set_budget_params(&params).await.unwrap();
+        store.set_setting(&params).await.unwrap();
         let mut availability = Availability::default();
         availability.rules.cap_per_municipality = 3;
-        store.set_availability(&availability).await.unwrap();
+        store.set_setting(&availability).await.unwrap();
         let kept =
             book(&*store, &booking("kept", SKIVE, dec(1, 9, 0), 60), Some("k"), created()).await.unwrap().booking;
         create(&*store, &booking("dropped", VIBORG, dec(2, 9, 0), 60)).await;
-        let dropped =
-            store.cancel_booking(&id("dropped"), Actor::Coordinator, None, now()).await.unwrap().booking().clone();
+        let dropped = store
+            .cancel_booking(&id("dropped"), None, Act { by: Actor::Coordinator, at: now() })
+            .await
+            .unwrap()
+            .booking()
+            .clone();
         drop(store);
 
         let store = (fx.reopen)().await;
         let all = store.municipalities().await.unwrap();
         assert_eq!(all.get(code(SKIVE)).population, figure);
         assert_eq!(store.status_changes().await.unwrap(), vec![first]);
-        assert_eq!(store.rounds().await.unwrap(), rounds);
-        assert_eq!(store.budget_params().await.unwrap(), params);
-        assert_eq!(store.availability().await.unwrap(), availability);
+        assert_eq!(store.setting::<Rounds>().await.unwrap(), rounds);
+        assert_eq!(store.setting::<PlanParams>().await.unwrap(), params);
+        assert_eq!(store.setting::<Availability>().await.unwrap(), availability);
         assert_eq!(store.bookings(&all_bookings()).await.unwrap(), vec![kept.clone(), dropped]);
         // The idempotency key is remembered too.
         let retry = book(&*store, &booking("retry", SKIVE, dec(1, 9, 0), 60), Some("k"), now()).await.unwrap();
@@ -890,7 +912,7 @@ mod behaviours {
             let (store, barrier, id, by) = (fx.store.clone(), barrier.clone(), b.id.clone(), staff(b));
             tasks.spawn(async move {
                 barrier.wait().await;
-                store.reschedule_booking(&id, start, by, now()).await
+                store.reschedule_booking(&id, start, Act { by, at: now() }).await
             });
         }
         let mut won = Vec::new();

@@ -36,7 +36,7 @@ pub use enrolment::{
     StatusKind, TransitionError, overview,
 };
 pub use ical::{CalendarInfo, Organizer, booking_to_ics, calendar_feed};
-pub use lifecycle::{Event, Refusal, Snapshot};
+pub use lifecycle::{Act, Event, Refusal, Snapshot};
 pub use schedule::{
     Availability, ClosedDays, DateException, DayStatus, InvalidAvailability, Leg, RuleViolation, Rules, Slot,
     SlotQuery, SlotsError, Stop, TravelRules, WeeklyHours, WorkingHours, check_booking, day_route, open_slots,

@@ -27,6 +27,14 @@ pub struct Snapshot<'a> {
     pub confirmed: &'a [Booking],
 }
 
+/// Who changes a booking, and when (the app's clock): what every change to a
+/// booking is stamped with, and what its [`Event`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Act {
+    pub by: Actor,
+    pub at: Timestamp,
+}
+
 /// What happened to a booking, with who and when.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]

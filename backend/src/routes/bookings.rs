@@ -16,7 +16,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use dk2020_model::{
-    Actor, Booking, BookingId, MunicipalityCode, Role,
+    Act, Actor, Booking, BookingId, MunicipalityCode, Role,
     api::{BookingRequest, BookingsResponse, BusyTime, CancelRequest, RescheduleRequest},
     ical::{CalendarInfo, booking_to_ics},
     lifecycle::may_change,
@@ -258,7 +258,7 @@ async fn cancel(
     // parsed: someone else's reason is not looked at.
     may_change(by, &state.store.booking(&id).await?)?;
     let reason = body.parse()?.reason.map(String::from);
-    let event = state.store.cancel_booking(&id, by, reason, state.now()).await?;
+    let event = state.store.cancel_booking(&id, reason, Act { by, at: state.now() }).await?;
     tracing::info!(id = %id, by = %by.role(), "booking cancelled");
     Ok(Json(event.booking().clone()))
 }
@@ -271,7 +271,7 @@ async fn reschedule(
     JsonBody(request): JsonBody<RescheduleRequest>,
 ) -> Result<Json<Booking>, ApiError> {
     let by = auth.require(&[Role::Municipality, Role::Coordinator])?;
-    let event = state.store.reschedule_booking(&booking_id(&id)?, request.start, by, state.now()).await?;
+    let event = state.store.reschedule_booking(&booking_id(&id)?, request.start, Act { by, at: state.now() }).await?;
     tracing::info!(id = %event.booking().id, "booking rescheduled");
     Ok(Json(event.booking().clone()))
 }

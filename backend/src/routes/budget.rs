@@ -22,6 +22,7 @@ use crate::{
     extract::{JsonBody, NoQuery, QueryPairs},
     openapi::docs::{Describe, download_response, format_parameter, municipality_param_schema},
     state::AppState,
+    store::SettingsExt,
 };
 
 pub fn router() -> ApiRouter<AppState> {
@@ -119,8 +120,12 @@ async fn allocation(State(state): State<AppState>, query: QueryPairs) -> Result<
     query.only(&known)?;
     let format = DownloadFormat::parse(query.get("format"))?;
     let given = query.iter().filter(|(n, _)| PARAMS.contains(n));
-    let params =
-        state.store.budget_params().await?.overridden_by(given).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let params = state
+        .store
+        .setting::<PlanParams>()
+        .await?
+        .overridden_by(given)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let municipalities = state.store.municipalities().await?;
     let plan = plan(&params, &municipalities).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     let name = format!("dk2020-fordeling-{}-kr-{}-aar", params.total, params.years);
@@ -136,7 +141,7 @@ async fn allocation(State(state): State<AppState>, query: QueryPairs) -> Result<
 }
 
 async fn get_params(State(state): State<AppState>, _: NoQuery) -> Result<Json<PlanParams>, ApiError> {
-    Ok(Json(state.store.budget_params().await?))
+    Ok(Json(state.store.setting::<PlanParams>().await?))
 }
 
 async fn set_params(
@@ -149,6 +154,6 @@ async fn set_params(
     // Refuse parameters that cannot make a plan, before they become the default.
     let municipalities = state.store.municipalities().await?;
     plan(&params, &municipalities).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
-    state.store.set_budget_params(&params).await?;
+    state.store.set_setting(&params).await?;
     Ok(Json(params))
 }

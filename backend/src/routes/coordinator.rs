@@ -18,7 +18,7 @@ use crate::{
     extract::{Dates, JsonBody, NoQuery, QueryPairs},
     openapi::docs::{Describe, date_schema},
     state::AppState,
-    store::BookingFilter,
+    store::{BookingFilter, SettingsExt},
 };
 
 pub fn router() -> ApiRouter<AppState> {
@@ -74,7 +74,7 @@ async fn get_availability(
     _: NoQuery,
 ) -> Result<Json<Availability>, ApiError> {
     auth.require(&[Role::Coordinator])?;
-    Ok(Json(state.store.availability().await?))
+    Ok(Json(state.store.setting::<Availability>().await?))
 }
 
 /// Replaces the settings; existing bookings stay (they are the coordinator's
@@ -87,7 +87,7 @@ async fn set_availability(
 ) -> Result<Json<Availability>, ApiError> {
     auth.require(&[Role::Coordinator])?;
     availability.validate().map_err(|e| ApiError::Unprocessable(e.problems().join("; ")))?;
-    state.store.set_availability(&availability).await?;
+    state.store.set_setting(&availability).await?;
     Ok(Json(availability))
 }
 
@@ -113,7 +113,7 @@ async fn agenda(
     };
     let bookings = state.store.bookings(&filter).await?;
     let municipalities = state.store.municipalities().await?;
-    let travel = state.store.availability().await?.rules.travel;
+    let travel = state.store.setting::<Availability>().await?.rules.travel;
     let days = agenda_days(from, to, &bookings, &municipalities, &travel);
     Ok(Json(AgendaResponse { from, to, days }))
 }

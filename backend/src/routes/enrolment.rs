@@ -16,7 +16,7 @@ use axum::{
 use dk2020_model::{
     COPENHAGEN, Role,
     api::HistoryResponse,
-    enrolment::{Enrolment, EnrolmentOverview, StatusChangeRequest, overview},
+    enrolment::{Enrolment, EnrolmentOverview, Rounds, StatusChangeRequest, overview},
 };
 use jiff::civil::Date;
 
@@ -28,6 +28,7 @@ use crate::{
     openapi::docs::{Describe, date_schema, download_response, format_parameter},
     routes::municipalities::parse_code,
     state::AppState,
+    store::SettingsExt,
     store::StoreError,
 };
 
@@ -93,7 +94,7 @@ async fn current_enrolment(state: &AppState) -> Result<Enrolment, ApiError> {
 async fn build_overview(state: &AppState, as_of: Date) -> Result<EnrolmentOverview, ApiError> {
     let enrolment = current_enrolment(state).await?;
     let municipalities = state.store.municipalities().await?;
-    let rounds = state.store.rounds().await?;
+    let rounds = state.store.setting::<Rounds>().await?;
     Ok(overview(&enrolment, &municipalities, &rounds, as_of))
 }
 
@@ -137,7 +138,7 @@ async fn set_status(
             .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     }
     let mut enrolment = current_enrolment(&state).await?;
-    let rounds = state.store.rounds().await?;
+    let rounds = state.store.setting::<Rounds>().await?;
     let change = enrolment
         .change(code, body.status, by, state.now(), body.note, &rounds)
         .map_err(|e| ApiError::Unprocessable(e.to_string()))?;

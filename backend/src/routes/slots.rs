@@ -9,7 +9,7 @@ use axum::{Json, extract::State};
 use dk2020_model::{
     COPENHAGEN, MunicipalityCode, Role, SessionKind,
     api::SlotsResponse,
-    schedule::{SlotQuery, open_slots},
+    schedule::{Availability, SlotQuery, open_slots},
 };
 
 use crate::{
@@ -19,6 +19,7 @@ use crate::{
     openapi::docs::{Describe, date_schema, municipality_param_schema},
     routes::bookings::confirmed_from,
     state::AppState,
+    store::SettingsExt,
 };
 
 /// Days answered when `to` is left out, `from` included.
@@ -73,7 +74,7 @@ async fn slots(
     let now = state.now();
     let today = now.to_zoned_datetime(COPENHAGEN.clone()).date();
     let range = dates.or_default(today, DEFAULT_DAYS)?;
-    let availability = state.store.availability().await?;
+    let availability = state.store.setting::<Availability>().await?;
     let municipalities = state.store.municipalities().await?;
     let existing = confirmed_from(&state, now).await?;
     let slots = open_slots(SlotQuery {

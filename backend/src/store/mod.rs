@@ -8,7 +8,7 @@ mod sqlite;
 
 use async_trait::async_trait;
 use dk2020_model::{
-    Actor, Booking, BookingId, LocalTime, Municipalities, MunicipalityCode, Population,
+    Act, Actor, Booking, BookingId, LocalTime, Municipalities, MunicipalityCode, Population,
     allocation::PlanParams,
     api::BookingRequest,
     enrolment::{Rounds, StatusChange},
@@ -16,6 +16,7 @@ use dk2020_model::{
     schedule::Availability,
 };
 use jiff::Timestamp;
+use serde::{Serialize, de::DeserializeOwned};
 
 pub use dynamo::DynamoStore;
 pub use sqlite::SqliteStore;
@@ -104,24 +105,63 @@ pub trait Store: Settings + EnrolmentLog + Bookings + 'static {
 }
 
 /// What the secretariat and the coordinator set: the municipalities'
-/// populations, the rounds, the budget's default parameters, the coordinator's
-/// availability. Each is stored whole; the last write wins.
+/// populations, and the [`Setting`]s (the rounds, the budget's default
+/// parameters, the coordinator's availability), each stored whole as JSON
+/// under its key; the last write wins. Read and write a setting with
+/// [`SettingsExt::setting`] and [`SettingsExt::set_setting`].
 #[async_trait]
 pub trait Settings: Send + Sync {
     /// The 19 with their current populations.
     async fn municipalities(&self) -> StoreResult<Municipalities>;
     async fn set_population(&self, municipality: MunicipalityCode, population: Population) -> StoreResult<()>;
 
-    async fn rounds(&self) -> StoreResult<Rounds>;
-    async fn set_rounds(&self, rounds: &Rounds) -> StoreResult<()>;
+    /// The stored JSON of the setting `key`, `None` if it was never written.
+    async fn setting_json(&self, key: &'static str) -> StoreResult<Option<String>>;
+    /// Replaces the setting `key` with `json`.
+    async fn set_setting_json(&self, key: &'static str, json: String) -> StoreResult<()>;
+}
 
-    /// The default cost-sharing parameters the budget view starts from.
-    async fn budget_params(&self) -> StoreResult<PlanParams>;
-    async fn set_budget_params(&self, params: &PlanParams) -> StoreResult<()>;
+/// A value stored whole under its own key (SQLite: a row of `settings`;
+/// DynamoDB: the item `SETTINGS#<key>`); its `Default` until first written.
+pub trait Setting: Serialize + DeserializeOwned + Default + Send + Sync + 'static {
+    const KEY: &'static str;
+}
 
-    /// The coordinator's working hours, exceptions and rules.
-    async fn availability(&self) -> StoreResult<Availability>;
-    async fn set_availability(&self, availability: &Availability) -> StoreResult<()>;
+impl Setting for Rounds {
+    const KEY: &'static str = "rounds";
+}
+
+impl Setting for PlanParams {
+    const KEY: &'static str = "budget_params";
+}
+
+impl Setting for Availability {
+    const KEY: &'static str = "availability";
+}
+
+/// Typed reads and writes of any [`Setting`], for every [`Settings`] store
+/// (`dyn Store` included: the generic methods live here, not on the trait).
+#[async_trait]
+pub trait SettingsExt: Settings {
+    async fn setting<S: Setting>(&self) -> StoreResult<S> {
+        parse_setting(S::KEY, self.setting_json(S::KEY).await?.as_deref())
+    }
+
+    async fn set_setting<S: Setting>(&self, value: &S) -> StoreResult<()> {
+        let json = serde_json::to_string(value).map_err(|e| StoreError::Internal(e.into()))?;
+        self.set_setting_json(S::KEY, json).await
+    }
+}
+
+impl<T: Settings + ?Sized> SettingsExt for T {}
+
+/// A setting from its stored JSON; a missing one (never written, or a row
+/// that went missing) reads as its default.
+pub(crate) fn parse_setting<S: Setting>(key: &str, json: Option<&str>) -> StoreResult<S> {
+    match json {
+        Some(json) => serde_json::from_str(json).map_err(|e| StoreError::corrupt(format_args!("setting {key:?}"), e)),
+        None => Ok(S::default()),
+    }
 }
 
 /// The enrolment history: an append-only log of status changes.
@@ -148,24 +188,12 @@ pub trait Bookings: Send + Sync {
     async fn create_booking(&self, new: NewBooking<'_>) -> StoreResult<Created>;
 
     /// Cancels a booking as [`dk2020_model::lifecycle::cancel`] decides.
-    async fn cancel_booking(
-        &self,
-        id: &BookingId,
-        by: Actor,
-        reason: Option<String>,
-        now: Timestamp,
-    ) -> StoreResult<Event>;
+    async fn cancel_booking(&self, id: &BookingId, reason: Option<String>, act: Act) -> StoreResult<Event>;
 
     /// Moves a booking to `start` in one atomic step, as
     /// [`dk2020_model::lifecycle::reschedule`] decides: the old time is freed
     /// only if the new one is written.
-    async fn reschedule_booking(
-        &self,
-        id: &BookingId,
-        start: LocalTime,
-        by: Actor,
-        now: Timestamp,
-    ) -> StoreResult<Event>;
+    async fn reschedule_booking(&self, id: &BookingId, start: LocalTime, act: Act) -> StoreResult<Event>;
 }
 
 /// Whether `change` may follow `last` (the municipality's last recorded

@@ -27,6 +27,7 @@
 //! read the file inside their write transaction.
 
 use std::{
+    collections::BTreeMap,
     fs::{File, TryLockError},
     ops::{Deref, DerefMut},
     path::{Path, PathBuf},
@@ -37,7 +38,7 @@ use std::{
 use anyhow::Context as _;
 use async_trait::async_trait;
 use dk2020_model::{
-    Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
+    Act, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
     Population, SessionKind, Topic,
     allocation::PlanParams,
     enrolment::{Rounds, StatusChange},
@@ -46,11 +47,11 @@ use dk2020_model::{
 };
 use jiff::{Timestamp, civil::Date};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
-use serde::{Serialize, de::DeserializeOwned};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{
-    BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Settings, Store, StoreError, StoreResult, cache::Cached,
+    BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Setting, Settings, Store, StoreError, StoreResult,
+    cache::Cached, parse_setting,
 };
 
 /// How long a statement waits for another connection's lock before giving up
@@ -109,10 +110,6 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
-const ROUNDS: &str = "rounds";
-const BUDGET_PARAMS: &str = "budget_params";
-const AVAILABILITY: &str = "availability";
-
 /// The SQLite store. Cheap to clone; clones share the connection and caches.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -129,9 +126,8 @@ pub struct SqliteStore {
 struct Caches {
     municipalities: Cached<Municipalities>,
     status_changes: Cached<Vec<StatusChange>>,
-    rounds: Cached<Rounds>,
-    budget_params: Cached<PlanParams>,
-    availability: Cached<Availability>,
+    /// Every row of `settings` (key to JSON): three small rows, read together.
+    settings: Cached<Arc<BTreeMap<String, String>>>,
     /// Every confirmed booking, in the order of [`list_bookings`]. Dropped by
     /// every booking write and read again on the next listing.
     confirmed: Cached<Arc<Vec<Booking>>>,
@@ -403,9 +399,9 @@ fn seed(conn: &mut Connection) -> anyhow::Result<()> {
             insert.execute(params![m.code.get(), m.population.inhabitants, m.population.as_of.to_string()])?;
         }
         let mut insert = tx.prepare("INSERT OR IGNORE INTO settings (key, json) VALUES (?1, ?2)")?;
-        insert.execute(params![ROUNDS, serde_json::to_string(&Rounds::default())?])?;
-        insert.execute(params![BUDGET_PARAMS, serde_json::to_string(&PlanParams::default())?])?;
-        insert.execute(params![AVAILABILITY, serde_json::to_string(&Availability::default())?])?;
+        insert.execute(params![Rounds::KEY, serde_json::to_string(&Rounds::default())?])?;
+        insert.execute(params![PlanParams::KEY, serde_json::to_string(&PlanParams::default())?])?;
+        insert.execute(params![Availability::KEY, serde_json::to_string(&Availability::default())?])?;
     }
     tx.commit()?;
     Ok(())
@@ -415,18 +411,19 @@ fn seed(conn: &mut Connection) -> anyhow::Result<()> {
 // Settings
 // ---------------------------------------------------------------------------
 
-fn read_setting<T: DeserializeOwned + Default>(conn: &Connection, key: &str) -> StoreResult<T> {
+fn read_setting<S: Setting>(conn: &Connection) -> StoreResult<S> {
     let json: Option<String> =
-        conn.query_row("SELECT json FROM settings WHERE key = ?1", [key], |row| row.get(0)).optional().db()?;
-    match json {
-        Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::corrupt(format_args!("setting {key:?}"), e)),
-        // Seeded on open; a row that went missing reads as the default.
-        None => Ok(T::default()),
-    }
+        conn.query_row("SELECT json FROM settings WHERE key = ?1", [S::KEY], |row| row.get(0)).optional().db()?;
+    parse_setting(S::KEY, json.as_deref())
 }
 
-fn write_setting<T: Serialize>(conn: &Connection, key: &str, value: &T) -> StoreResult<()> {
-    let json = serde_json::to_string(value).map_err(|e| StoreError::Internal(e.into()))?;
+fn read_settings(conn: &Connection) -> StoreResult<Arc<BTreeMap<String, String>>> {
+    let mut stmt = conn.prepare_cached("SELECT key, json FROM settings").db()?;
+    let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).db()?;
+    Ok(Arc::new(rows.collect::<rusqlite::Result<_>>().db()?))
+}
+
+fn write_setting(conn: &Connection, key: &str, json: &str) -> StoreResult<()> {
     conn.execute(
         "INSERT INTO settings (key, json) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET json = excluded.json",
@@ -692,39 +689,15 @@ impl Settings for SqliteStore {
         self.write_cached(|c| &c.municipalities, write, |_| None).await
     }
 
-    async fn rounds(&self) -> StoreResult<Rounds> {
-        self.read_cached(|c| &c.rounds, |conn| read_setting(conn, ROUNDS)).await
+    async fn setting_json(&self, key: &'static str) -> StoreResult<Option<String>> {
+        Ok(self.read_cached(|c| &c.settings, read_settings).await?.get(key).cloned())
     }
 
-    async fn set_rounds(&self, rounds: &Rounds) -> StoreResult<()> {
-        let rounds = rounds.clone();
-        let write = move |conn: &mut Connection| write_setting(conn, ROUNDS, &rounds).map(|()| rounds);
-        self.write_cached(|c| &c.rounds, write, |written| Some(written.clone())).await?;
-        Ok(())
-    }
-
-    async fn budget_params(&self) -> StoreResult<PlanParams> {
-        self.read_cached(|c| &c.budget_params, |conn| read_setting(conn, BUDGET_PARAMS)).await
-    }
-
-    async fn set_budget_params(&self, params: &PlanParams) -> StoreResult<()> {
-        let params = params.clone();
-        let write = move |conn: &mut Connection| write_setting(conn, BUDGET_PARAMS, &params).map(|()| params);
-        self.write_cached(|c| &c.budget_params, write, |written| Some(written.clone())).await?;
-        Ok(())
-    }
-
-    async fn availability(&self) -> StoreResult<Availability> {
-        self.read_cached(|c| &c.availability, |conn| read_setting(conn, AVAILABILITY)).await
-    }
-
-    async fn set_availability(&self, availability: &Availability) -> StoreResult<()> {
-        let availability = availability.clone();
-        let write = move |conn: &mut Connection| write_setting(conn, AVAILABILITY, &availability);
-        // Read back from the file rather than kept as given: a decimal in the
-        // travel rules may read back a last digit apart, and every later
-        // start must see the same value as this process.
-        self.write_cached(|c| &c.availability, write, |()| None).await
+    async fn set_setting_json(&self, key: &'static str, json: String) -> StoreResult<()> {
+        let write = move |conn: &mut Connection| write_setting(conn, key, &json);
+        // Read back from the file on the next read rather than kept as given,
+        // so every read sees what the file holds.
+        self.write_cached(|c| &c.settings, write, |()| None).await
     }
 }
 
@@ -799,13 +772,8 @@ impl Bookings for SqliteStore {
         .await
     }
 
-    async fn cancel_booking(
-        &self,
-        id: &BookingId,
-        by: Actor,
-        reason: Option<String>,
-        now: Timestamp,
-    ) -> StoreResult<Event> {
+    async fn cancel_booking(&self, id: &BookingId, reason: Option<String>, act: Act) -> StoreResult<Event> {
+        let Act { by, at: now } = act;
         let id = id.clone();
         self.booking_write(move |conn| {
             let booking = require_booking(conn, id.as_str())?;
@@ -816,13 +784,8 @@ impl Bookings for SqliteStore {
         .await
     }
 
-    async fn reschedule_booking(
-        &self,
-        id: &BookingId,
-        start: LocalTime,
-        by: Actor,
-        now: Timestamp,
-    ) -> StoreResult<Event> {
+    async fn reschedule_booking(&self, id: &BookingId, start: LocalTime, act: Act) -> StoreResult<Event> {
+        let Act { by, at: now } = act;
         let id = id.clone();
         self.booking_write(move |conn| {
             let booking = require_booking(conn, id.as_str())?;
@@ -841,7 +804,7 @@ impl Bookings for SqliteStore {
 /// What the booking rules look at, read inside the write transaction: the
 /// settings as they are now, and the confirmed bookings that can conflict.
 fn snapshot(conn: &Connection, now: Timestamp) -> StoreResult<(Availability, Municipalities, Vec<Booking>)> {
-    Ok((read_setting(conn, AVAILABILITY)?, read_municipalities(conn)?, confirmed_ending_after(conn, now, None)?))
+    Ok((read_setting::<Availability>(conn)?, read_municipalities(conn)?, confirmed_ending_after(conn, now, None)?))
 }
 
 /// Writes a changed booking's state and times (its id, municipality, kind
@@ -893,6 +856,7 @@ impl SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::SettingsExt;
 
     #[test]
     fn a_new_database_gets_every_migration_and_the_seed() {
@@ -967,7 +931,7 @@ mod tests {
         let id = BookingId::parse("bad").unwrap();
         assert!(matches!(store.booking(&id).await, Err(StoreError::Internal(_))));
         assert!(matches!(store.bookings(&BookingFilter::default()).await, Err(StoreError::Internal(_))));
-        assert!(matches!(store.rounds().await, Err(StoreError::Internal(_))));
+        assert!(matches!(store.setting::<Rounds>().await, Err(StoreError::Internal(_))));
         assert!(matches!(store.status_changes().await, Err(StoreError::Internal(_))));
         // The store still works afterwards.
         store.health().await.unwrap();

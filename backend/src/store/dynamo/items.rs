@@ -12,7 +12,7 @@ use dk2020_model::{
 use jiff::{Timestamp, civil::Date};
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::store::{StoreError, StoreResult};
+use crate::store::{self, Setting, StoreError, StoreResult};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -44,10 +44,6 @@ pub const POPULATIONS: &str = "POPULATIONS";
 pub const SETTINGS: &str = "SETTINGS";
 pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
 pub const HEALTH: &str = "HEALTH";
-
-pub const ROUNDS: &str = "rounds";
-pub const BUDGET_PARAMS: &str = "budget_params";
-pub const AVAILABILITY: &str = "availability";
 
 pub fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -351,23 +347,27 @@ pub fn parse_population(item: &Item) -> StoreResult<(MunicipalityCode, Populatio
     Ok((code, Population { inhabitants, as_of }))
 }
 
-/// A setting from its item (read with others in one request); a missing
-/// item reads as the default, as it does on its own ([`setting_key`]).
-pub fn parse_setting<T: DeserializeOwned + Default>(item: Option<&Item>, name: &str) -> StoreResult<T> {
-    match item {
-        Some(item) => {
-            let what = format!("setting {name:?}");
-            from_json(get_s(item, "json", &what)?, &what)
-        }
-        None => Ok(T::default()),
-    }
+/// The JSON of a setting from its item (read alone or with others in one
+/// request); `None` for a missing item.
+pub fn setting_json(item: Option<&Item>, name: &str) -> StoreResult<Option<String>> {
+    item.map(|item| get_s(item, "json", &format!("setting {name:?}")).map(str::to_owned)).transpose()
 }
 
-pub fn setting_item<T: Serialize>(name: &str, value: &T) -> StoreResult<Item> {
+/// A setting from its item; a missing one reads as the default.
+pub fn parse_setting<S: Setting>(item: Option<&Item>) -> StoreResult<S> {
+    store::parse_setting(S::KEY, setting_json(item, S::KEY)?.as_deref())
+}
+
+pub fn setting_item(name: &str, json: String) -> Item {
     let mut item = setting_key(name);
     item.insert("type".into(), s("setting"));
-    item.insert("json".into(), s(to_json(value)?));
-    Ok(item)
+    item.insert("json".into(), s(json));
+    item
+}
+
+/// The item of a setting's default value, as a new table is seeded with.
+pub fn default_setting_item<S: Setting>() -> StoreResult<Item> {
+    Ok(setting_item(S::KEY, to_json(&S::default())?))
 }
 
 #[cfg(test)]

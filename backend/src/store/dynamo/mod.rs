@@ -37,21 +37,22 @@ use aws_sdk_dynamodb::{
     types::{AttributeValue, ConditionCheck, KeysAndAttributes, Put, TransactWriteItem, Update},
 };
 use dk2020_model::{
-    Actor, Booking, BookingId, LocalTime, Municipalities, MunicipalityCode, Population,
+    Act, Booking, BookingId, LocalTime, Municipalities, MunicipalityCode, Population,
     allocation::PlanParams,
     enrolment::{Rounds, StatusChange},
     lifecycle::{self, Event, Snapshot},
     schedule::Availability,
 };
 use jiff::{SignedDuration, Timestamp};
-use serde::{Serialize, de::DeserializeOwned};
 
 pub use self::table::{IndexDefinition, TABLE, TableDefinition};
 use self::{
     errors::{Tx, TxError, sdk_error},
     items::{Item, n, s},
 };
-use super::{BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Settings, Store, StoreError, StoreResult};
+use super::{
+    BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Setting, Settings, Store, StoreError, StoreResult,
+};
 
 /// Attempts the SDK makes for one request (standard retry mode: exponential
 /// backoff with jitter, throttling and transient errors only).
@@ -280,9 +281,9 @@ impl DynamoStore {
     pub async fn seed(&self) -> StoreResult<()> {
         let mut seed: Vec<Item> =
             Municipalities::builtin().iter().map(|m| items::population_item(m.code, m.population)).collect();
-        seed.push(items::setting_item(items::ROUNDS, &Rounds::default())?);
-        seed.push(items::setting_item(items::BUDGET_PARAMS, &PlanParams::default())?);
-        seed.push(items::setting_item(items::AVAILABILITY, &Availability::default())?);
+        seed.push(items::default_setting_item::<Rounds>()?);
+        seed.push(items::default_setting_item::<PlanParams>()?);
+        seed.push(items::default_setting_item::<Availability>()?);
         let mut schedule = items::schedule_key();
         schedule.insert("type".into(), s("schedule"));
         schedule.insert("version".into(), n(0));
@@ -462,15 +463,6 @@ impl DynamoStore {
 
     // -- Pieces of the operations ------------------------------------------
 
-    async fn read_setting<T: DeserializeOwned + Default>(&self, name: &str) -> StoreResult<T> {
-        // Seeded on create; an item that is missing reads as the default.
-        items::parse_setting(self.get(items::setting_key(name)).await?.as_ref(), name)
-    }
-
-    async fn write_setting<T: Serialize>(&self, name: &str, value: &T) -> StoreResult<()> {
-        self.put(items::setting_item(name, value)?).await
-    }
-
     /// The update of the schedule item that puts `booking` into the open map,
     /// prunes entries ended long ago and bumps the version, conditioned on
     /// the version read before the check.
@@ -570,28 +562,13 @@ impl Settings for DynamoStore {
         self.put(items::population_item(municipality, population)).await
     }
 
-    async fn rounds(&self) -> StoreResult<Rounds> {
-        self.read_setting(items::ROUNDS).await
+    async fn setting_json(&self, key: &'static str) -> StoreResult<Option<String>> {
+        // Seeded on create; a missing item reads as the default.
+        items::setting_json(self.get(items::setting_key(key)).await?.as_ref(), key)
     }
 
-    async fn set_rounds(&self, rounds: &Rounds) -> StoreResult<()> {
-        self.write_setting(items::ROUNDS, rounds).await
-    }
-
-    async fn budget_params(&self) -> StoreResult<PlanParams> {
-        self.read_setting(items::BUDGET_PARAMS).await
-    }
-
-    async fn set_budget_params(&self, params: &PlanParams) -> StoreResult<()> {
-        self.write_setting(items::BUDGET_PARAMS, params).await
-    }
-
-    async fn availability(&self) -> StoreResult<Availability> {
-        self.read_setting(items::AVAILABILITY).await
-    }
-
-    async fn set_availability(&self, availability: &Availability) -> StoreResult<()> {
-        self.write_setting(items::AVAILABILITY, availability).await
+    async fn set_setting_json(&self, key: &'static str, json: String) -> StoreResult<()> {
+        self.put(items::setting_item(key, json)).await
     }
 }
 
@@ -700,7 +677,7 @@ impl Bookings for DynamoStore {
                 race_backoff(attempt).await;
             }
             // One read: the schedule, the settings (and the idempotency key, if any).
-            let mut keys = vec![items::schedule_key(), items::setting_key(items::AVAILABILITY)];
+            let mut keys = vec![items::schedule_key(), items::setting_key(Availability::KEY)];
             keys.extend(key_item.clone());
             let mut found = self.get_many(keys).await?.into_iter();
             let (schedule, settings, earlier) =
@@ -711,7 +688,7 @@ impl Bookings for DynamoStore {
                 return Ok(Created { booking: self.booking(&id).await?, event: None });
             }
             let schedule = items::parse_schedule(schedule.as_ref())?;
-            let availability = items::parse_setting::<Availability>(settings.as_ref(), items::AVAILABILITY)?;
+            let availability = items::parse_setting::<Availability>(settings.as_ref())?;
             let confirmed = schedule.confirmed_ending_after(now, None);
             let snapshot =
                 Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
@@ -727,7 +704,7 @@ impl Bookings for DynamoStore {
                     "schedule",
                     self.tx_update(items::schedule_key(), Self::schedule_put_entry(&schedule, &booking, now)?)?,
                 )
-                .with("settings", self.tx_unchanged_setting(items::AVAILABILITY, settings.as_ref())?);
+                .with("settings", self.tx_unchanged_setting(Availability::KEY, settings.as_ref())?);
             if let Some(key_item) = &key_item {
                 let mut item = key_item.clone();
                 item.insert("type".into(), s("idempotency"));
@@ -756,13 +733,8 @@ impl Bookings for DynamoStore {
         Err(race_lost("the calendar"))
     }
 
-    async fn cancel_booking(
-        &self,
-        id: &BookingId,
-        by: Actor,
-        reason: Option<String>,
-        now: Timestamp,
-    ) -> StoreResult<Event> {
+    async fn cancel_booking(&self, id: &BookingId, reason: Option<String>, act: Act) -> StoreResult<Event> {
+        let Act { by, at: now } = act;
         for attempt in 0..RACE_ATTEMPTS {
             if attempt > 0 {
                 race_backoff(attempt).await;
@@ -800,13 +772,8 @@ impl Bookings for DynamoStore {
         Err(race_lost(&format!("booking {id}")))
     }
 
-    async fn reschedule_booking(
-        &self,
-        id: &BookingId,
-        start: LocalTime,
-        by: Actor,
-        now: Timestamp,
-    ) -> StoreResult<Event> {
+    async fn reschedule_booking(&self, id: &BookingId, start: LocalTime, act: Act) -> StoreResult<Event> {
+        let Act { by, at: now } = act;
         let municipalities = self.municipalities().await?;
         for attempt in 0..RACE_ATTEMPTS {
             if attempt > 0 {
@@ -814,13 +781,13 @@ impl Bookings for DynamoStore {
             }
             // One read: the booking, the schedule and the settings.
             let keys =
-                vec![items::booking_key(id.as_str()), items::schedule_key(), items::setting_key(items::AVAILABILITY)];
+                vec![items::booking_key(id.as_str()), items::schedule_key(), items::setting_key(Availability::KEY)];
             let mut found = self.get_many(keys).await?.into_iter();
             let (booking_item, schedule, settings) =
                 (found.next().flatten(), found.next().flatten(), found.next().flatten());
             let (booking, rev) = Self::require_booking(booking_item, id)?;
             let schedule = items::parse_schedule(schedule.as_ref())?;
-            let availability = items::parse_setting::<Availability>(settings.as_ref(), items::AVAILABILITY)?;
+            let availability = items::parse_setting::<Availability>(settings.as_ref())?;
             let confirmed = schedule.confirmed_ending_after(now, None);
             let snapshot =
                 Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
@@ -833,7 +800,7 @@ impl Bookings for DynamoStore {
                     "schedule",
                     self.tx_update(items::schedule_key(), Self::schedule_put_entry(&schedule, &moved, now)?)?,
                 )
-                .with("settings", self.tx_unchanged_setting(items::AVAILABILITY, settings.as_ref())?);
+                .with("settings", self.tx_unchanged_setting(Availability::KEY, settings.as_ref())?);
             match self.transact(tx).await {
                 Ok(()) => return Ok(event),
                 Err(TxError::Cancelled(c))
