@@ -87,6 +87,7 @@ fn booking_of(id: &str, municipality: MunicipalityCode, start: Timestamp) -> Boo
         status: BookingStatus::Confirmed,
         created_at: now(),
         changed_at: now(),
+        sequence: 0,
     }
 }
 

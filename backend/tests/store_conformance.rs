@@ -229,6 +229,7 @@ fn booking(id: &str, municipality: u16, start: LocalTime, minutes: i64) -> Booki
         status: BookingStatus::Confirmed,
         created_at: created(),
         changed_at: created(),
+        sequence: 0,
     }
 }
 
@@ -646,6 +647,7 @@ mod behaviours {
         let expected = Booking {
             status: BookingStatus::Cancelled { by, reason: Some("Byrådet har flyttet mødet".to_string()) },
             changed_at: at,
+            sequence: 1,
             ..b
         };
         assert_eq!(cancelled, expected);
@@ -689,7 +691,7 @@ mod behaviours {
         // Moving by half an hour overlaps the old time, which the move frees.
         let (start, end) = (dec(1, 9, 30), dec(1, 10, 30));
         let moved = fx.store.reschedule_booking(&b.id, start, Act { by: staff(&b), at }).await.unwrap();
-        let expected = Booking { start, end, changed_at: at, ..b.clone() };
+        let expected = Booking { start, end, changed_at: at, sequence: 1, ..b.clone() };
         let dk2020_model::Event::Rescheduled { booking, from, from_end, by, at: when } = moved else {
             panic!("{moved:?}")
         };

@@ -65,6 +65,7 @@ fn existing_bookings(availability: &Availability, municipalities: &Municipalitie
                     status: BookingStatus::Confirmed,
                     created_at: now(),
                     changed_at: now(),
+                    sequence: 0,
                 });
                 turn += 1;
                 if bookings.len() == 150 {

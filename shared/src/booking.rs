@@ -267,6 +267,12 @@ pub struct Booking {
     #[serde(deserialize_with = "crate::time::deserialize_timestamp")]
     #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::timestamp"))]
     pub changed_at: Timestamp,
+    /// How often the booking changed since it was made: 0 when booked, one
+    /// more for each move and for the cancellation. The iCalendar `SEQUENCE`
+    /// of its invitations, so a calendar applies the latest. (Absent in
+    /// bookings stored before it existed: 0.)
+    #[serde(default)]
+    pub sequence: u32,
 }
 
 impl Booking {

@@ -300,6 +300,7 @@ mod tests {
             status: BookingStatus::Confirmed,
             created_at: created,
             changed_at: created,
+            sequence: 0,
         }
     }
 

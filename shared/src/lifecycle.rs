@@ -110,6 +110,7 @@ pub fn book(
         status: BookingStatus::Confirmed,
         created_at: now,
         changed_at: now,
+        sequence: 0,
     };
     let event = Event::Booked { booking: booking.clone(), by, at: now };
     Ok((booking, event))
@@ -143,6 +144,7 @@ pub fn cancel(
     let mut cancelled = booking.clone();
     cancelled.status = BookingStatus::Cancelled { by, reason };
     cancelled.changed_at = now;
+    cancelled.sequence += 1;
     let event = Event::Cancelled { booking: cancelled.clone(), by, at: now };
     Ok((cancelled, event))
 }
@@ -175,6 +177,7 @@ pub fn reschedule(
     moved.start = slot.start;
     moved.end = slot.end;
     moved.changed_at = now;
+    moved.sequence += 1;
     let event = Event::Rescheduled { booking: moved.clone(), from: booking.start, from_end: booking.end, by, at: now };
     Ok((moved, event))
 }

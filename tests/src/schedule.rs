@@ -132,6 +132,7 @@ fn planned(
         status: BookingStatus::Confirmed,
         created_at: now,
         changed_at: now,
+        sequence: 0,
     }
 }
 

@@ -108,6 +108,10 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (municipality, key)
     ) STRICT;
     "#,
+    // 2: how often each booking changed (its iCalendar SEQUENCE).
+    r#"
+    ALTER TABLE bookings ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The SQLite store. Cheap to clone; clones share the connection and caches.
@@ -501,7 +505,7 @@ fn append_change(conn: &Connection, change: &StatusChange) -> StoreResult<()> {
 // ---------------------------------------------------------------------------
 
 const BOOKING_COLUMNS: &str = "id, municipality, kind, start_s, start_ns, end_s, end_ns, topic, contact_name, \
-     contact_email, status, created_at, changed_at";
+     contact_email, status, created_at, changed_at, sequence";
 
 /// A `bookings` row as stored, before it is checked back into a [`Booking`].
 struct BookingRow {
@@ -516,6 +520,7 @@ struct BookingRow {
     status: String,
     created_at: String,
     changed_at: String,
+    sequence: i64,
 }
 
 impl BookingRow {
@@ -532,6 +537,7 @@ impl BookingRow {
             status: row.get(10)?,
             created_at: row.get(11)?,
             changed_at: row.get(12)?,
+            sequence: row.get(13)?,
         })
     }
 
@@ -557,6 +563,7 @@ impl BookingRow {
             status: serde_json::from_str(&self.status).map_err(|e| bad(&e))?,
             created_at: timestamp(&self.created_at)?,
             changed_at: timestamp(&self.changed_at)?,
+            sequence: u32::try_from(self.sequence).map_err(|e| bad(&e))?,
         })
     }
 }
@@ -628,7 +635,7 @@ fn insert_booking(conn: &Connection, b: &Booking) -> StoreResult<()> {
     let (start_s, start_ns) = split(b.start);
     let (end_s, end_ns) = split(b.end);
     let result = conn.execute(
-        &format!("INSERT INTO bookings ({BOOKING_COLUMNS}, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+        &format!("INSERT INTO bookings ({BOOKING_COLUMNS}, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
         params![
             b.id.as_str(),
             b.municipality.get(),
@@ -643,6 +650,7 @@ fn insert_booking(conn: &Connection, b: &Booking) -> StoreResult<()> {
             status_json(&b.status)?,
             b.created_at.to_string(),
             b.changed_at.to_string(),
+            b.sequence,
             b.status.state(),
         ],
     );
@@ -814,7 +822,7 @@ fn update_booking(conn: &Connection, b: &Booking) -> StoreResult<()> {
     let (end_s, end_ns) = split(b.end);
     conn.execute(
         "UPDATE bookings SET start_s = ?2, start_ns = ?3, end_s = ?4, end_ns = ?5, state = ?6, status = ?7,
-         changed_at = ?8 WHERE id = ?1",
+         changed_at = ?8, sequence = ?9 WHERE id = ?1",
         params![
             b.id.as_str(),
             start_s,
@@ -823,7 +831,8 @@ fn update_booking(conn: &Connection, b: &Booking) -> StoreResult<()> {
             end_ns,
             b.status.state(),
             status_json(&b.status)?,
-            b.changed_at.to_string()
+            b.changed_at.to_string(),
+            b.sequence
         ],
     )
     .db()?;

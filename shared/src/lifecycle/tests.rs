@@ -129,11 +129,27 @@ fn moving_a_booking_by_less_than_its_length_is_allowed_and_the_event_names_the_o
     let (moved, event) = reschedule(snapshot, &booking, new_start, by, now()).unwrap();
     assert_eq!(moved.start, new_start);
     assert_eq!(moved.id, booking.id);
+    assert_eq!(moved.sequence, 1);
     assert!(
         matches!(&event, Event::Rescheduled { from, from_end, .. } if *from == booking.start && *from_end == booking.end)
     );
     let (cancelled, _) = cancel(&booking, Actor::Coordinator, None, now()).unwrap();
     assert_eq!(reschedule(snapshot, &cancelled, new_start, by, now()), Err(Refusal::CancelledCannotMove));
+}
+
+#[test]
+fn every_change_raises_the_sequence_calendars_apply_invitations_by() {
+    let (availability, municipalities) = (Availability::default(), Municipalities::builtin());
+    let booking = skive_booked(&availability, &municipalities);
+    assert_eq!(booking.sequence, 0);
+    let step = jiff::SignedDuration::from_mins(i64::from(availability.rules.slot_step_minutes));
+    let confirmed = [booking.clone()];
+    let snapshot = Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
+    let later = LocalTime::new(booking.start.timestamp() + step);
+    let (moved, _) = reschedule(snapshot, &booking, later, skive_staff(), now()).unwrap();
+    let (cancelled, event) = cancel(&moved, Actor::Coordinator, None, now()).unwrap();
+    assert_eq!((moved.sequence, cancelled.sequence), (1, 2));
+    assert_eq!(event.booking().sequence, 2);
 }
 
 #[test]

@@ -58,6 +58,7 @@ mod tests {
             status: BookingStatus::Confirmed,
             created_at: jiff::Timestamp::UNIX_EPOCH,
             changed_at: jiff::Timestamp::UNIX_EPOCH,
+            sequence: 0,
         }
     }
 

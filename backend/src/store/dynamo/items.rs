@@ -137,7 +137,10 @@ where
 }
 
 /// A number attribute that may be absent (an item written before it existed).
-pub fn get_n_opt(item: &Item, name: &str, what: &str) -> StoreResult<Option<u64>> {
+pub fn get_n_opt<T: std::str::FromStr>(item: &Item, name: &str, what: &str) -> StoreResult<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
     match item.get(name) {
         None => Ok(None),
         Some(_) => get_n(item, name, what).map(Some),
@@ -179,6 +182,7 @@ pub fn booking_attributes(b: &Booking) -> StoreResult<Item> {
         ("status".to_string(), s(to_json(&b.status)?)),
         ("created_at".to_string(), s(b.created_at.to_string())),
         ("changed_at".to_string(), s(b.changed_at.to_string())),
+        ("sequence".to_string(), n(b.sequence)),
     ]))
 }
 
@@ -215,6 +219,8 @@ pub fn parse_booking(item: &Item) -> StoreResult<Booking> {
         status: from_json(text("status")?, &what)?,
         created_at: instant("created_at")?,
         changed_at: instant("changed_at")?,
+        // Items written before the attribute existed: never changed since.
+        sequence: get_n_opt(item, "sequence", &what)?.unwrap_or(0),
     })
 }
 

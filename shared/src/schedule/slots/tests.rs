@@ -38,6 +38,7 @@ fn booking(n: usize, municipality: MunicipalityCode, kind: SessionKind, start: L
         status: BookingStatus::Confirmed,
         created_at: Timestamp::UNIX_EPOCH,
         changed_at: Timestamp::UNIX_EPOCH,
+        sequence: 0,
     }
 }
 
