@@ -31,13 +31,13 @@ use dk2020_api::{
     openapi,
     state::{AppState, Clock},
     store::{
-        BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Settings, SqliteStore, Store, StoreError,
+        BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Outbox, Settings, SqliteStore, Store, StoreError,
         StoreResult,
     },
 };
 use dk2020_model::{
     Act, Actor, Booking, BookingId, Event, LocalTime, Municipalities, MunicipalityCode, Population,
-    enrolment::StatusChange,
+    enrolment::StatusChange, outbox::Message,
 };
 use http_body_util::BodyExt;
 use jiff::Timestamp;
@@ -208,6 +208,29 @@ impl Settings for FaultyStore {
     async fn set_setting_json(&self, key: &'static str, json: String) -> StoreResult<()> {
         self.check()?;
         self.inner.set_setting_json(key, json).await
+    }
+}
+
+#[async_trait]
+impl Outbox for FaultyStore {
+    async fn due_messages(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<Message>> {
+        self.check()?;
+        self.inner.due_messages(now, limit).await
+    }
+
+    async fn failed_messages(&self) -> StoreResult<Vec<Message>> {
+        self.check()?;
+        self.inner.failed_messages().await
+    }
+
+    async fn message(&self, id: &str) -> StoreResult<Message> {
+        self.check()?;
+        self.inner.message(id).await
+    }
+
+    async fn update_message(&self, message: &Message) -> StoreResult<()> {
+        self.check()?;
+        self.inner.update_message(message).await
     }
 }
 

@@ -10,7 +10,9 @@
 
 use std::{any::Any, future::Future, pin::Pin, sync::Arc};
 
-use dk2020_api::store::{BookingFilter, Created, DynamoStore, NewBooking, SettingsExt, SqliteStore, Store, StoreError};
+use dk2020_api::store::{
+    BookingFilter, Created, DynamoStore, NewBooking, Outbox, SettingsExt, SqliteStore, Store, StoreError,
+};
 use dk2020_model::{
     Act, Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
     Population, SessionKind, Topic,
@@ -18,6 +20,7 @@ use dk2020_model::{
     api::BookingRequest,
     enrolment::{Enrolment, EnrolmentStatus, PILOT_MUNICIPALITIES, RoundNumber, Rounds, StatusChange},
     lifecycle::Refusal,
+    outbox::{self, Delivery, Message},
     schedule::{Availability, DateException, RuleViolation},
 };
 use jiff::{
@@ -102,6 +105,10 @@ macro_rules! conformance_suite {
                 idempotency_key_returns_the_first_booking_without_a_second_row,
                 idempotency_key_is_per_municipality,
                 data_survives_reopening,
+                every_booking_change_owes_both_people_a_message_in_the_same_write,
+                a_refused_change_or_a_replay_owes_no_message,
+                due_messages_come_when_their_time_has_come_and_leave_once_sent,
+                failed_messages_are_listed_and_can_be_sent_again,
             );
 
             conformance_suite!(@concurrent $fixture;
@@ -258,6 +265,11 @@ fn staff(b: &Booking) -> Actor {
 async fn book(store: &dyn Store, b: &Booking, key: Option<&str>, now: Timestamp) -> Result<Created, StoreError> {
     let request = BookingRequest::from(b);
     store.create_booking(NewBooking { request: &request, id: &b.id, by: staff(b), idempotency_key: key, now }).await
+}
+
+/// The event of [`create`]: `b` booked by its municipality at [`created`].
+fn lifecycle_booked(b: &Booking) -> dk2020_model::Event {
+    dk2020_model::Event::Booked { booking: b.clone(), by: staff(b), at: created() }
 }
 
 /// Books `b` at [`created`] ("now" with nanoseconds): the booking made is `b`.
@@ -736,6 +748,74 @@ mod behaviours {
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    }
+
+    pub async fn every_booking_change_owes_both_people_a_message_in_the_same_write(fx: Fixture) {
+        let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
+        let moved = fx.store.reschedule_booking(&b.id, dec(2, 9, 0), Act { by: staff(&b), at: now() }).await.unwrap();
+        let cancelled = fx
+            .store
+            .cancel_booking(&b.id, Some("Syg".into()), Act { by: Actor::Coordinator, at: now() })
+            .await
+            .unwrap();
+        let due = fx.store.due_messages(now(), 100).await.unwrap();
+        let mut expected: Vec<Message> =
+            [outbox::owed_by(&lifecycle_booked(&b)), outbox::owed_by(&moved), outbox::owed_by(&cancelled)].concat();
+        expected.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.id.cmp(&b.id)));
+        assert_eq!(due, expected);
+        assert_eq!(due.len(), 6);
+        // Each is found by its id.
+        assert_eq!(fx.store.message(&due[0].id).await.unwrap(), due[0]);
+        assert!(matches!(fx.store.message("nope@dk2020-planner").await, Err(StoreError::NotFound(_))));
+    }
+
+    pub async fn a_refused_change_or_a_replay_owes_no_message(fx: Fixture) {
+        let b = booking("b-1", SKIVE, dec(1, 9, 7), 60);
+        book(&*fx.store, &b, None, now()).await.unwrap_err();
+        assert!(fx.store.due_messages(now(), 100).await.unwrap().is_empty());
+        let first = booking("first", SKIVE, dec(1, 9, 0), 60);
+        book(&*fx.store, &first, Some("k"), created()).await.unwrap();
+        book(&*fx.store, &booking("again", SKIVE, dec(1, 9, 0), 60), Some("k"), now()).await.unwrap();
+        let err = fx
+            .store
+            .reschedule_booking(&first.id, dec(1, 9, 7), Act { by: staff(&first), at: now() })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Refused(_)), "{err:?}");
+        assert_eq!(fx.store.due_messages(now(), 100).await.unwrap().len(), 2, "only the first booking's two");
+    }
+
+    pub async fn due_messages_come_when_their_time_has_come_and_leave_once_sent(fx: Fixture) {
+        let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
+        let before = created() - jiff::SignedDuration::from_nanos(1);
+        assert!(fx.store.due_messages(before, 100).await.unwrap().is_empty(), "not before the booking");
+        let due = fx.store.due_messages(created(), 100).await.unwrap();
+        assert_eq!(due.len(), 2);
+        assert_eq!(fx.store.due_messages(now(), 1).await.unwrap(), due[..1], "at most the limit, earliest first");
+        // One is sent, the other fails once and waits for its retry.
+        let sent = due[0].clone().sent(now());
+        fx.store.update_message(&sent).await.unwrap();
+        let retry = due[1].clone().attempt_failed("451 try later", now());
+        fx.store.update_message(&retry).await.unwrap();
+        assert!(fx.store.due_messages(now(), 100).await.unwrap().is_empty());
+        assert_eq!(fx.store.due_messages(retry.due, 100).await.unwrap(), [retry.clone()]);
+        assert_eq!(fx.store.message(&sent.id).await.unwrap(), sent);
+        assert_eq!(b.sequence, 0);
+    }
+
+    pub async fn failed_messages_are_listed_and_can_be_sent_again(fx: Fixture) {
+        create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
+        let mut message = fx.store.due_messages(now(), 1).await.unwrap().remove(0);
+        while message.delivery == Delivery::Due {
+            message = message.attempt_failed("550 mailbox unavailable", now());
+        }
+        fx.store.update_message(&message).await.unwrap();
+        assert_eq!(fx.store.failed_messages().await.unwrap(), [message.clone()]);
+        let later = now() + jiff::SignedDuration::from_hours(10);
+        let again = message.send_again(later);
+        fx.store.update_message(&again).await.unwrap();
+        assert!(fx.store.failed_messages().await.unwrap().is_empty());
+        assert!(fx.store.due_messages(later, 100).await.unwrap().contains(&again));
     }
 
     pub async fn idempotency_key_returns_the_first_booking_without_a_second_row(fx: Fixture) {

@@ -45,6 +45,13 @@ pub enum Event {
 }
 
 impl Event {
+    /// When it happened.
+    pub fn at(&self) -> Timestamp {
+        match self {
+            Event::Booked { at, .. } | Event::Rescheduled { at, .. } | Event::Cancelled { at, .. } => *at,
+        }
+    }
+
     /// The booking as it is after the event.
     pub fn booking(&self) -> &Booking {
         match self {

@@ -13,6 +13,7 @@ use dk2020_model::{
     api::BookingRequest,
     enrolment::{Rounds, StatusChange},
     lifecycle::{Event, Refusal},
+    outbox::Message,
     schedule::Availability,
 };
 use jiff::Timestamp;
@@ -99,7 +100,7 @@ impl Created {
 /// enrolment log and the bookings. Both stores implement each part and pass
 /// the same conformance suite (`tests/store_conformance.rs`).
 #[async_trait]
-pub trait Store: Settings + EnrolmentLog + Bookings + 'static {
+pub trait Store: Settings + EnrolmentLog + Bookings + Outbox + 'static {
     /// Whether the store answers.
     async fn health(&self) -> StoreResult<()>;
 }
@@ -194,6 +195,20 @@ pub trait Bookings: Send + Sync {
     /// [`dk2020_model::lifecycle::reschedule`] decides: the old time is freed
     /// only if the new one is written.
     async fn reschedule_booking(&self, id: &BookingId, start: LocalTime, act: Act) -> StoreResult<Event>;
+}
+
+/// The messages the booking changes owe (`dk2020_model::outbox`). Each
+/// booking write records its event's messages in the same transaction; the
+/// sender (`crate::mail`) reads what is due and writes back each outcome.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Messages due at `now` (`due <= now`), earliest first, at most `limit`.
+    async fn due_messages(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<Message>>;
+    /// Messages given up on, the latest first (for the coordinator's view).
+    async fn failed_messages(&self) -> StoreResult<Vec<Message>>;
+    async fn message(&self, id: &str) -> StoreResult<Message>;
+    /// Stores a message's new delivery state (after an attempt, or "send again").
+    async fn update_message(&self, message: &Message) -> StoreResult<()>;
 }
 
 /// Whether `change` may follow `last` (the municipality's last recorded

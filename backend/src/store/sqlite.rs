@@ -43,6 +43,7 @@ use dk2020_model::{
     allocation::PlanParams,
     enrolment::{Rounds, StatusChange},
     lifecycle::{self, Event, Snapshot},
+    outbox::{self, Message},
     schedule::Availability,
 };
 use jiff::{Timestamp, civil::Date};
@@ -50,8 +51,8 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{
-    BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Setting, Settings, Store, StoreError, StoreResult,
-    cache::Cached, parse_setting,
+    BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Outbox, Setting, Settings, Store, StoreError,
+    StoreResult, cache::Cached, parse_setting,
 };
 
 /// How long a statement waits for another connection's lock before giving up
@@ -111,6 +112,17 @@ const MIGRATIONS: &[&str] = &[
     // 2: how often each booking changed (its iCalendar SEQUENCE).
     r#"
     ALTER TABLE bookings ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+    "#,
+    // 3: the outbox (`dk2020_model::outbox`): the whole message as JSON, and
+    // its delivery state and due time as columns to find the due ones by.
+    r#"
+    CREATE TABLE outbox (
+        id         TEXT PRIMARY KEY,
+        delivery   TEXT NOT NULL CHECK (delivery IN ('due', 'sent', 'failed')),
+        due_s      INTEGER NOT NULL,
+        json       TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX outbox_by_delivery_due ON outbox (delivery, due_s);
     "#,
 ];
 
@@ -768,6 +780,7 @@ impl Bookings for SqliteStore {
                 Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
             let (booking, event) = lifecycle::book(snapshot, draft, id, by, now).map_err(StoreError::Refused)?;
             insert_booking(conn, &booking)?;
+            record_owed(conn, &event)?;
             if let Some(key) = key {
                 conn.execute(
                     "INSERT INTO idempotency_keys (municipality, key, booking_id) VALUES (?1, ?2, ?3)",
@@ -787,6 +800,7 @@ impl Bookings for SqliteStore {
             let booking = require_booking(conn, id.as_str())?;
             let (cancelled, event) = lifecycle::cancel(&booking, by, reason, now).map_err(StoreError::Refused)?;
             update_booking(conn, &cancelled)?;
+            record_owed(conn, &event)?;
             Ok(event)
         })
         .await
@@ -803,6 +817,7 @@ impl Bookings for SqliteStore {
             let (moved, event) =
                 lifecycle::reschedule(snapshot, &booking, start, by, now).map_err(StoreError::Refused)?;
             update_booking(conn, &moved)?;
+            record_owed(conn, &event)?;
             Ok(event)
         })
         .await
@@ -837,6 +852,81 @@ fn update_booking(conn: &Connection, b: &Booking) -> StoreResult<()> {
     )
     .db()?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// The outbox
+// ---------------------------------------------------------------------------
+
+/// Records the messages `event` owes, in the caller's transaction (the
+/// booking change's own), so they commit or roll back with it.
+fn record_owed(conn: &Connection, event: &Event) -> StoreResult<()> {
+    for message in outbox::owed_by(event) {
+        write_message(conn, &message)?;
+    }
+    Ok(())
+}
+
+fn write_message(conn: &Connection, message: &Message) -> StoreResult<()> {
+    let json = serde_json::to_string(message).map_err(|e| StoreError::Internal(e.into()))?;
+    conn.execute(
+        "INSERT INTO outbox (id, delivery, due_s, json) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET delivery = excluded.delivery, due_s = excluded.due_s, json = excluded.json",
+        params![message.id, message.delivery.as_str(), message.due.as_second(), json],
+    )
+    .db()?;
+    Ok(())
+}
+
+fn read_messages(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> StoreResult<Vec<Message>> {
+    let mut stmt = conn.prepare_cached(sql).db()?;
+    let rows = stmt
+        .query_map(args, |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+        .db()?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .db()?;
+    rows.into_iter()
+        .map(|(id, json)| {
+            serde_json::from_str(&json).map_err(|e| StoreError::corrupt(format_args!("message {id:?}"), e))
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Outbox for SqliteStore {
+    async fn due_messages(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<Message>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.run(move |conn| {
+            let sql = "SELECT id, json FROM outbox WHERE delivery = 'due' AND due_s <= ?1 ORDER BY due_s, id LIMIT ?2";
+            let mut due = read_messages(conn, sql, params![now.as_second(), limit])?;
+            // The column holds whole seconds: the exact instant decides.
+            due.retain(|m| m.due <= now);
+            Ok(due)
+        })
+        .await
+    }
+
+    async fn failed_messages(&self) -> StoreResult<Vec<Message>> {
+        self.run(|conn| {
+            read_messages(conn, "SELECT id, json FROM outbox WHERE delivery = 'failed' ORDER BY due_s DESC, id", [])
+        })
+        .await
+    }
+
+    async fn message(&self, id: &str) -> StoreResult<Message> {
+        let id = id.to_string();
+        self.run(move |conn| {
+            read_messages(conn, "SELECT id, json FROM outbox WHERE id = ?1", [&id])?
+                .pop()
+                .ok_or_else(|| StoreError::NotFound(format!("there is no message with id {id:?}")))
+        })
+        .await
+    }
+
+    async fn update_message(&self, message: &Message) -> StoreResult<()> {
+        let message = message.clone();
+        self.run(move |conn| write_message(conn, &message)).await
+    }
 }
 
 impl SqliteStore {

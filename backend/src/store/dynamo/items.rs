@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use dk2020_model::{
     Booking, BookingId, ContactName, Email, LocalTime, MunicipalityCode, Population, SessionKind, Topic,
     enrolment::StatusChange,
+    outbox::{Delivery, Message},
 };
 use jiff::{Timestamp, civil::Date};
 use serde::{Serialize, de::DeserializeOwned};
@@ -374,6 +375,33 @@ pub fn setting_item(name: &str, json: String) -> Item {
 /// The item of a setting's default value, as a new table is seeded with.
 pub fn default_setting_item<S: Setting>() -> StoreResult<Item> {
     Ok(setting_item(S::KEY, to_json(&S::default())?))
+}
+
+// -- The outbox ----------------------------------------------------------------
+
+/// Every delivery state, each a partition of its own (`OUTBOX#due`, …), so
+/// the sender's query reads the due messages only, not every one ever sent.
+pub const DELIVERIES: [Delivery; 3] = [Delivery::Due, Delivery::Sent, Delivery::Failed];
+
+pub fn outbox_partition(delivery: Delivery) -> String {
+    format!("OUTBOX#{}", delivery.as_str())
+}
+
+pub fn message_key(delivery: Delivery, id: &str) -> Item {
+    key(outbox_partition(delivery), id)
+}
+
+pub fn message_item(message: &Message) -> StoreResult<Item> {
+    let mut item = message_key(message.delivery, &message.id);
+    item.insert("type".into(), s("message"));
+    item.insert("due_s".into(), n(message.due.as_second()));
+    item.insert("json".into(), s(to_json(message)?));
+    Ok(item)
+}
+
+pub fn parse_message(item: &Item) -> StoreResult<Message> {
+    let what = format!("message {:?}", get_s(item, SK, "a message")?);
+    from_json(get_s(item, "json", &what)?, &what)
 }
 
 #[cfg(test)]

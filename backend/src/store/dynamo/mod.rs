@@ -34,13 +34,14 @@ use aws_sdk_dynamodb::{
     config::{ConfigBag, Credentials, Intercept, RuntimeComponents, interceptors::BeforeTransmitInterceptorContextRef},
     error::{BoxError, BuildError},
     operation::query::builders::QueryFluentBuilder,
-    types::{AttributeValue, ConditionCheck, KeysAndAttributes, Put, TransactWriteItem, Update},
+    types::{AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem, Update},
 };
 use dk2020_model::{
     Act, Booking, BookingId, LocalTime, Municipalities, MunicipalityCode, Population,
     allocation::PlanParams,
     enrolment::{Rounds, StatusChange},
     lifecycle::{self, Event, Snapshot},
+    outbox::{self, Delivery, Message, Recipient},
     schedule::Availability,
 };
 use jiff::{SignedDuration, Timestamp};
@@ -51,7 +52,8 @@ use self::{
     items::{Item, n, s},
 };
 use super::{
-    BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Setting, Settings, Store, StoreError, StoreResult,
+    BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Outbox, Setting, Settings, Store, StoreError,
+    StoreResult,
 };
 
 /// Attempts the SDK makes for one request (standard retry mode: exponential
@@ -440,6 +442,19 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().condition_check(check.build().map_err(build_err)?).build())
     }
 
+    /// `tx` with a put of every message `event` owes, so they are written
+    /// with the booking change or not at all.
+    fn with_owed(&self, mut tx: Tx, event: &Event) -> StoreResult<Tx> {
+        for message in outbox::owed_by(event) {
+            let name = match message.recipient {
+                Recipient::Contact => "message to the contact",
+                Recipient::Coordinator => "message to the coordinator",
+            };
+            tx = tx.with(name, self.tx_put(items::message_item(&message)?, None)?);
+        }
+        Ok(tx)
+    }
+
     fn tx_put(&self, item: Item, condition: Option<(&str, &str)>) -> StoreResult<TransactWriteItem> {
         let mut put = Put::builder().table_name(&*self.table).set_item(Some(item));
         if let Some((expression, pk_name)) = condition {
@@ -705,6 +720,7 @@ impl Bookings for DynamoStore {
                     self.tx_update(items::schedule_key(), Self::schedule_put_entry(&schedule, &booking, now)?)?,
                 )
                 .with("settings", self.tx_unchanged_setting(Availability::KEY, settings.as_ref())?);
+            tx = self.with_owed(tx, &event)?;
             if let Some(key_item) = &key_item {
                 let mut item = key_item.clone();
                 item.insert("type".into(), s("idempotency"));
@@ -752,13 +768,13 @@ impl Bookings for DynamoStore {
             let update = || self.tx_update(items::booking_key(id.as_str()), Self::booking_update(&cancelled, rev)?);
             let tx =
                 Tx::default().with("booking", update()?).with("schedule", self.tx_update(items::schedule_key(), free)?);
-            match self.transact(tx).await {
+            match self.transact(self.with_owed(tx, &event)?).await {
                 Ok(()) => return Ok(event),
                 // Changed meanwhile (cancelled or moved): look again.
                 Err(TxError::Cancelled(c)) if c.failed("booking") || c.transient() => {}
                 // No open map at all: nothing to free, cancel the booking alone.
                 Err(TxError::Cancelled(c)) if c.failed("schedule") => {
-                    match self.transact(Tx::default().with("booking", update()?)).await {
+                    match self.transact(self.with_owed(Tx::default().with("booking", update()?), &event)?).await {
                         Ok(()) => return Ok(event),
                         Err(TxError::Cancelled(c)) if c.failed("booking") || c.transient() => {}
                         Err(TxError::Cancelled(c)) => return Err(c.unexplained("cancellation")),
@@ -801,7 +817,7 @@ impl Bookings for DynamoStore {
                     self.tx_update(items::schedule_key(), Self::schedule_put_entry(&schedule, &moved, now)?)?,
                 )
                 .with("settings", self.tx_unchanged_setting(Availability::KEY, settings.as_ref())?);
-            match self.transact(tx).await {
+            match self.transact(self.with_owed(tx, &event)?).await {
                 Ok(()) => return Ok(event),
                 Err(TxError::Cancelled(c))
                     if c.failed("booking") || c.failed("schedule") || c.failed("settings") || c.transient() => {}
@@ -810,5 +826,55 @@ impl Bookings for DynamoStore {
             }
         }
         Err(race_lost("the calendar"))
+    }
+}
+
+#[async_trait]
+impl Outbox for DynamoStore {
+    async fn due_messages(&self, now: Timestamp, limit: usize) -> StoreResult<Vec<Message>> {
+        let query = self
+            .query_partition(&items::outbox_partition(Delivery::Due))
+            .filter_expression("#due <= :now")
+            .expression_attribute_names("#due", "due_s")
+            .expression_attribute_values(":now", n(now.as_second()));
+        let found = self.query_all(query).await?;
+        let mut due = found.iter().map(items::parse_message).collect::<StoreResult<Vec<_>>>()?;
+        due.retain(|m| m.due <= now);
+        due.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.id.cmp(&b.id)));
+        due.truncate(limit);
+        Ok(due)
+    }
+
+    async fn failed_messages(&self) -> StoreResult<Vec<Message>> {
+        let found = self.query_all(self.query_partition(&items::outbox_partition(Delivery::Failed))).await?;
+        let mut failed = found.iter().map(items::parse_message).collect::<StoreResult<Vec<_>>>()?;
+        failed.sort_by(|a, b| b.due.cmp(&a.due).then_with(|| a.id.cmp(&b.id)));
+        Ok(failed)
+    }
+
+    async fn message(&self, id: &str) -> StoreResult<Message> {
+        let keys = items::DELIVERIES.iter().map(|d| items::message_key(*d, id)).collect();
+        match self.get_many(keys).await?.into_iter().flatten().next() {
+            Some(item) => items::parse_message(&item),
+            None => Err(StoreError::NotFound(format!("there is no message with id {id:?}"))),
+        }
+    }
+
+    async fn update_message(&self, message: &Message) -> StoreResult<()> {
+        // Into the partition of its new state, out of the others, at once.
+        let mut tx = Tx::default().with("message", self.tx_put(items::message_item(message)?, None)?);
+        for other in items::DELIVERIES.into_iter().filter(|d| *d != message.delivery) {
+            let delete = Delete::builder()
+                .table_name(&*self.table)
+                .set_key(Some(items::message_key(other, &message.id)))
+                .build()
+                .map_err(build_err)?;
+            tx = tx.with("old state", TransactWriteItem::builder().delete(delete).build());
+        }
+        match self.transact(tx).await {
+            Ok(()) => Ok(()),
+            Err(TxError::Cancelled(c)) => Err(c.unexplained("message update")),
+            Err(TxError::Other(e)) => Err(e),
+        }
     }
 }
