@@ -10,9 +10,7 @@
 
 use std::{any::Any, future::Future, pin::Pin, sync::Arc};
 
-use dk2020_api::store::{
-    BookingFilter, Created, DynamoStore, NewBooking, Outbox, SettingsExt, SqliteStore, Store, StoreError,
-};
+use dk2020_api::store::{BookingFilter, Created, DynamoStore, NewBooking, SettingsExt, SqliteStore, Store, StoreError};
 use dk2020_model::{
     Act, Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
     Population, SessionKind, Topic,
@@ -798,7 +796,7 @@ mod behaviours {
         let retry = due[1].clone().attempt_failed("451 try later", now());
         fx.store.update_message(&retry).await.unwrap();
         assert!(fx.store.due_messages(now(), 100).await.unwrap().is_empty());
-        assert_eq!(fx.store.due_messages(retry.due, 100).await.unwrap(), [retry.clone()]);
+        assert_eq!(fx.store.due_messages(retry.due, 100).await.unwrap(), std::slice::from_ref(&retry));
         assert_eq!(fx.store.message(&sent.id).await.unwrap(), sent);
         assert_eq!(b.sequence, 0);
     }
