@@ -20,8 +20,12 @@ use axum::http::HeaderValue;
 use clap::Parser;
 use jiff::Timestamp;
 
+use dk2020_model::{Email, ical::Organizer};
+use lettre::message::Mailbox;
+
 use crate::{
     auth::TokenKeys,
+    mail::{Sender, Transport},
     state::Clock,
     store::{DynamoStore, SqliteStore, Store, dynamo},
 };
@@ -94,6 +98,41 @@ pub struct Config {
     /// `target/widget` after `cargo xtask widget`, instead of the copy built into the binary.
     #[arg(long, env = "DK2020_WIDGET_DIR", value_name = "DIR", value_parser = parse_widget_dir)]
     pub widget_dir: Option<PathBuf>,
+
+    /// The mail server for the booking mails: `smtp://host:25` (STARTTLS if offered, add
+    /// `?tls=required` to insist), `smtps://host:465` (TLS), user and password in the URL or below.
+    /// Without it the mails are written as `.eml` files to `--outbox-dir`.
+    #[arg(long, env = "DK2020_SMTP_URL", hide_env_values = true, value_name = "URL", value_parser = parse_secret)]
+    pub smtp_url: Option<Secret>,
+
+    /// The SMTP user, when the URL has none.
+    #[arg(long, env = "DK2020_SMTP_USER", value_name = "USER")]
+    pub smtp_user: Option<String>,
+
+    /// The SMTP password, when the URL has none.
+    #[arg(long, env = "DK2020_SMTP_PASSWORD", hide_env_values = true, value_name = "PASSWORD", value_parser = parse_secret)]
+    pub smtp_password: Option<Secret>,
+
+    /// The sender of the booking mails, e.g. `DK2020-sekretariatet <dk2020@kdnet.dk>`.
+    #[arg(long, env = "DK2020_MAIL_FROM", default_value = "DK2020-planner <noreply@dk2020.invalid>", value_name = "MAILBOX", value_parser = parse_mailbox)]
+    pub mail_from: Mailbox,
+
+    /// The coordinator's e-mail address: the organiser of every invitation, and a copy of every mail.
+    #[arg(long, env = "DK2020_COORDINATOR_EMAIL", default_value = "koordinator@dk2020.invalid", value_name = "ADDRESS", value_parser = parse_email)]
+    pub coordinator_email: Email,
+
+    /// The coordinator's name, as the mails and invitations show it.
+    #[arg(long, env = "DK2020_COORDINATOR_NAME", default_value = "DK2020-koordinatoren", value_name = "NAME")]
+    pub coordinator_name: String,
+
+    /// The link of the coordinator's online meetings (Teams, Zoom, …), given in the mails of online sessions.
+    #[arg(long, env = "DK2020_MEETING_LINK", value_name = "URL")]
+    pub meeting_link: Option<String>,
+
+    /// Where the mails are written as `.eml` files without `--smtp-url`; by default the folder
+    /// `outbox` beside the database.
+    #[arg(long, env = "DK2020_OUTBOX_DIR", value_name = "DIR")]
+    pub outbox_dir: Option<PathBuf>,
 }
 
 /// Only the [`Config`], parsed from the environment: what Lambda starts with
@@ -128,6 +167,25 @@ impl Config {
                 anyhow::bail!("{}", first.strip_prefix("error: ").unwrap_or(first))
             }
         }
+    }
+
+    /// The sender of the booking mails: to the SMTP server `smtp_url`, or
+    /// into `.eml` files in `outbox_dir` (by default `outbox/` beside the database).
+    pub fn mail_sender(&self) -> anyhow::Result<Sender> {
+        let transport = match &self.smtp_url {
+            Some(url) => Transport::smtp(
+                &url.0,
+                self.smtp_user.as_deref(),
+                self.smtp_password.as_ref().map(|p| p.0.as_str()),
+            )?,
+            None => Transport::files(self.outbox_dir.clone().unwrap_or_else(|| self.local_dir().join("outbox")))?,
+        };
+        Ok(Sender {
+            transport,
+            from: self.mail_from.clone(),
+            coordinator: Organizer { name: self.coordinator_name.clone(), email: self.coordinator_email.clone() },
+            meeting_link: self.meeting_link.clone(),
+        })
     }
 
     /// The configuration, if its settings go together (each one alone was
@@ -343,6 +401,14 @@ impl fmt::Debug for Secret {
 /// value, and a secret must not end up in a terminal or a log.
 fn parse_secret(s: &str) -> Result<Secret, String> {
     Ok(Secret(s.to_string()))
+}
+
+fn parse_mailbox(s: &str) -> Result<Mailbox, String> {
+    s.trim().parse().map_err(|e| format!("{s:?} is not a sender like `Name <address@domain>`: {e}"))
+}
+
+fn parse_email(s: &str) -> Result<Email, String> {
+    Email::parse(s).map_err(|e| e.to_string())
 }
 
 /// The origins CORS allows (`DK2020_ALLOWED_ORIGINS`).

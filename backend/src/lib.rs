@@ -10,6 +10,7 @@ pub mod downloads;
 pub mod error;
 pub mod extract;
 pub mod lambda;
+pub mod mail;
 pub mod openapi;
 pub mod routes;
 pub mod server;

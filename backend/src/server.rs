@@ -8,6 +8,7 @@ use crate::{
     app,
     cli::ServeArgs,
     config::{Config, OpenedStore, WidgetSource},
+    mail,
     routes::site,
     state::AppState,
     store::Store,
@@ -31,6 +32,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         _ => {}
     }
+    let sender = std::sync::Arc::new(config.mail_sender()?);
+    tracing::info!(transport = %sender.transport.describe(), "booking mails go to");
+    tokio::spawn(mail::run(sender, state.store.clone(), state.clock.clone(), state.mail_wake.clone()));
     let app = app::router_with_site(state, config.allowed_origins.0.clone(), &widget);
 
     let listener = TcpListener::bind(config.addr).await.with_context(|| format!("listening on {}", config.addr))?;

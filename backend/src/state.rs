@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use jiff::Timestamp;
+use tokio::sync::Notify;
 
 use crate::{auth::TokenKeys, store::Store};
 
@@ -28,11 +29,19 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub keys: TokenKeys,
     pub clock: Clock,
+    /// Wakes the mail sender ([`crate::mail::run`]) when a change made mail due.
+    pub mail_wake: Arc<Notify>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, keys: TokenKeys, clock: Clock) -> Self {
-        Self { store, keys, clock }
+        Self { store, keys, clock, mail_wake: Arc::default() }
+    }
+
+    /// A booking change recorded mail in the outbox: send it now, not at the
+    /// sender's next look.
+    pub fn mail_due(&self) {
+        self.mail_wake.notify_one();
     }
 
     pub fn now(&self) -> Timestamp {

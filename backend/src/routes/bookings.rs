@@ -179,6 +179,9 @@ async fn create(
     let id = new_booking_id(now);
     let new = NewBooking { request: &request, id: &id, by, idempotency_key: key.as_deref(), now };
     let created = state.store.create_booking(new).await?;
+    if created.is_new() {
+        state.mail_due();
+    }
     tracing::info!(id = %created.booking.id, municipality = %created.booking.municipality, replay = !created.is_new(), "booking created");
     let mut response = (StatusCode::CREATED, Json(created.booking)).into_response();
     if created.event.is_none() {
@@ -259,6 +262,7 @@ async fn cancel(
     may_change(by, &state.store.booking(&id).await?)?;
     let reason = body.parse()?.reason.map(String::from);
     let event = state.store.cancel_booking(&id, reason, Act { by, at: state.now() }).await?;
+    state.mail_due();
     tracing::info!(id = %id, by = %by.role(), "booking cancelled");
     Ok(Json(event.booking().clone()))
 }
@@ -272,6 +276,7 @@ async fn reschedule(
 ) -> Result<Json<Booking>, ApiError> {
     let by = auth.require(&[Role::Municipality, Role::Coordinator])?;
     let event = state.store.reschedule_booking(&booking_id(&id)?, request.start, Act { by, at: state.now() }).await?;
+    state.mail_due();
     tracing::info!(id = %event.booking().id, "booking rescheduled");
     Ok(Json(event.booking().clone()))
 }

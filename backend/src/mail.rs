@@ -1,0 +1,178 @@
+//! Delivering the outbox (`dk2020_model::outbox`): the sender reads the
+//! messages that are due, composes each mail with the model
+//! (`dk2020_model::mail`), hands it to the transport (an SMTP server through
+//! `lettre`, or `.eml` files in a folder when no server is configured) and
+//! writes the outcome back, as the model decides it (sent, retried later with
+//! a longer wait, or failed after the last attempt).
+//!
+//! The local server runs [`run`] beside the HTTP server; a booking change
+//! wakes it at once ([`crate::state::AppState::mail_due`]). A message is
+//! marked sent only after the transport accepted it, so a crash in between
+//! sends it again after the restart, with the same `Message-ID`.
+//! Nothing personal reaches the logs: they name message ids and counts only.
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use dk2020_model::{
+    Municipalities,
+    ical::Organizer,
+    mail::{self, Mail, MailContext, Method},
+    outbox::{Delivery, Message},
+};
+use jiff::Timestamp;
+use lettre::{
+    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
+    message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType},
+    transport::smtp::authentication::Credentials,
+};
+use tokio::sync::Notify;
+
+use crate::{
+    state::Clock,
+    store::{Store, StoreResult},
+};
+
+/// Messages read per round: a burst larger than this is sent over rounds.
+pub const BATCH: usize = 50;
+
+/// How often the sender looks for due messages when nothing wakes it: for
+/// retries, whose time comes without a booking change.
+pub const POLL: Duration = Duration::from_secs(30);
+
+/// Where the mails go.
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// `.eml` files in a folder: what `cargo xtask serve` does without a server.
+    Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
+}
+
+impl Transport {
+    /// The SMTP server at `url` (`smtp://host:port`, `smtps://host:port`; see
+    /// lettre's `from_url`), with `user` and `password` when the URL has none.
+    pub fn smtp(url: &str, user: Option<&str>, password: Option<&str>) -> anyhow::Result<Self> {
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("DK2020_SMTP_URL is not a usable SMTP address: {e}"))?;
+        if let (Some(user), Some(password)) = (user, password) {
+            builder = builder.credentials(Credentials::new(user.to_string(), password.to_string()));
+        }
+        Ok(Transport::Smtp(builder.timeout(Some(Duration::from_secs(20))).build()))
+    }
+
+    /// Mails as `.eml` files in `dir` (created if missing).
+    pub fn files(dir: PathBuf) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the outbox folder {}", dir.display()))?;
+        Ok(Transport::Files(AsyncFileTransport::new(&dir), dir))
+    }
+
+    /// What the startup line says about it (no credentials).
+    pub fn describe(&self) -> String {
+        match self {
+            Transport::Smtp(_) => "an SMTP server (DK2020_SMTP_URL)".to_string(),
+            Transport::Files(_, dir) => format!(".eml files in {}", dir.display()),
+        }
+    }
+
+    async fn send(&self, message: lettre::Message) -> Result<(), String> {
+        match self {
+            Transport::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| e.to_string()),
+            Transport::Files(files, _) => files.send(message).await.map(drop).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// Who the mails are from and what they say about the coordinator.
+pub struct Sender {
+    pub transport: Transport,
+    pub from: Mailbox,
+    pub coordinator: Organizer,
+    pub meeting_link: Option<String>,
+}
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+impl Sender {
+    /// Sends every message due at `now` (at most [`BATCH`]) and stores each
+    /// outcome.
+    pub async fn deliver_due(&self, store: &dyn Store, now: Timestamp) -> StoreResult<Round> {
+        let municipalities = store.municipalities().await?;
+        let mut round = Round::default();
+        for message in store.due_messages(now, BATCH).await? {
+            let outcome = match self.mail_of(&message, &municipalities) {
+                Ok(mail) => self.transport.send(mail).await,
+                Err(e) => Err(e),
+            };
+            let after = match outcome {
+                Ok(()) => message.sent(now),
+                Err(e) => message.attempt_failed(e, now),
+            };
+            match after.delivery {
+                Delivery::Sent => round.sent += 1,
+                Delivery::Due => round.retried += 1,
+                Delivery::Failed => round.failed += 1,
+            }
+            if after.delivery != Delivery::Sent {
+                tracing::warn!(message = %after.id, attempts = after.attempts, "a mail could not be delivered");
+            }
+            store.update_message(&after).await?;
+        }
+        Ok(round)
+    }
+
+    /// The mail of `message`, composed by the model, as lettre sends it.
+    fn mail_of(&self, message: &Message, municipalities: &Municipalities) -> Result<lettre::Message, String> {
+        let context = MailContext {
+            municipalities,
+            coordinator: &self.coordinator,
+            meeting_link: self.meeting_link.as_deref(),
+            manage_link: None,
+        };
+        let mail = mail::compose(&message.event, message.recipient, &context);
+        self.build(&message.id, mail)
+    }
+
+    fn build(&self, id: &str, mail: Mail) -> Result<lettre::Message, String> {
+        let to = Mailbox::new(Some(mail.to_name.clone()), mail.to.as_str().parse().map_err(|e| format!("{e}"))?);
+        let method = match mail.invitation.method {
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+        };
+        let calendar = ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+            .map_err(|e| format!("{e}"))?;
+        // The text, the HTML and the invitation as alternatives (what Outlook
+        // reads as an invitation), and the invitation again as a file for the
+        // programs that only import attachments.
+        let body = MultiPart::alternative()
+            .singlepart(SinglePart::plain(mail.text))
+            .singlepart(SinglePart::html(mail.html))
+            .singlepart(SinglePart::builder().header(calendar.clone()).body(mail.invitation.ics.clone()));
+        let attachment = Attachment::new("invitation.ics".to_string()).body(mail.invitation.ics, calendar);
+        lettre::Message::builder()
+            .message_id(Some(format!("<{id}>")))
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject)
+            .multipart(MultiPart::mixed().multipart(body).singlepart(attachment))
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The local server's sender: a round whenever a booking change wakes it, and
+/// every [`POLL`] for retries, until the process ends.
+pub async fn run(sender: Arc<Sender>, store: Arc<dyn Store>, clock: Clock, wake: Arc<Notify>) {
+    loop {
+        match sender.deliver_due(store.as_ref(), clock.now()).await {
+            // A full batch: more may be due at once.
+            Ok(round) if round.sent + round.retried + round.failed == BATCH => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "the outbox could not be read; trying again later"),
+        }
+        let _ = tokio::time::timeout(POLL, wake.notified()).await;
+    }
+}
