@@ -444,3 +444,29 @@ fn message_ids_are_stable_and_differ_per_recipient_and_event() {
     }
     assert_eq!(ids[3], "b1.2.rescheduled.contact@dk2020-planner");
 }
+
+proptest::proptest! {
+    #[test]
+    fn no_topic_or_name_changes_the_shape_of_the_invitation_or_the_html(
+        topic in "[a-zæøå<>&\"'\n\t:;,\\\\ =/A-Z]{1,120}",
+        name in "[a-zæø<>&\"'\n\t:;,\\\\ =A-Z]{1,60}",
+    ) {
+        let (Ok(_), Ok(_)) = (Topic::parse(&topic), ContactName::parse(&name)) else { return Ok(()) };
+        let world = World::new();
+        let start = date(2026, 12, 8).at(9, 0, 0, 0);
+        let plain = world.book(SessionKind::Online, start, winter_now(), "Klimaplan", "Ann Jensen");
+        let hostile = world.book(SessionKind::Online, start, winter_now(), &topic, &name);
+        for recipient in [Recipient::Contact, Recipient::Coordinator] {
+            let (a, b) = (compose(&plain, recipient, &world.ctx()), compose(&hostile, recipient, &world.ctx()));
+            // The same properties, in the same order: the text changed values, never lines.
+            let names = |m: &Mail| -> Vec<String> {
+                lines(m).iter().map(|l| l.split([':', ';']).next().unwrap_or_default().to_string()).collect()
+            };
+            proptest::prop_assert_eq!(names(&a), names(&b));
+            // The same elements (but the line breaks of a topic of several lines): the text changed no markup.
+            let tags = |m: &Mail| m.html.replace("<br>", "").matches('<').count();
+            proptest::prop_assert_eq!(tags(&a), tags(&b));
+            proptest::prop_assert!(!b.subject.chars().any(char::is_control) && !b.to_name.chars().any(char::is_control));
+        }
+    }
+}
