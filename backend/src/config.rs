@@ -173,11 +173,9 @@ impl Config {
     /// into `.eml` files in `outbox_dir` (by default `outbox/` beside the database).
     pub fn mail_sender(&self) -> anyhow::Result<Sender> {
         let transport = match &self.smtp_url {
-            Some(url) => Transport::smtp(
-                &url.0,
-                self.smtp_user.as_deref(),
-                self.smtp_password.as_ref().map(|p| p.0.as_str()),
-            )?,
+            Some(url) => {
+                Transport::smtp(&url.0, self.smtp_user.as_deref(), self.smtp_password.as_ref().map(|p| p.0.as_str()))?
+            }
             None => Transport::files(self.outbox_dir.clone().unwrap_or_else(|| self.local_dir().join("outbox")))?,
         };
         Ok(Sender {

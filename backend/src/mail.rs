@@ -17,7 +17,7 @@ use anyhow::Context;
 use dk2020_model::{
     Municipalities,
     ical::Organizer,
-    mail::{self, Mail, MailContext, Method},
+    mail::{self, Mail, MailContext, Recipient},
     outbox::{Delivery, Message},
 };
 use jiff::Timestamp;
@@ -134,17 +134,13 @@ impl Sender {
             manage_link: None,
         };
         let mail = mail::compose(&message.event, message.recipient, &context);
-        self.build(&message.id, mail)
+        self.build(&message.id, message.recipient, mail)
     }
 
-    fn build(&self, id: &str, mail: Mail) -> Result<lettre::Message, String> {
+    fn build(&self, id: &str, recipient: Recipient, mail: Mail) -> Result<lettre::Message, String> {
         let to = Mailbox::new(Some(mail.to_name.clone()), mail.to.as_str().parse().map_err(|e| format!("{e}"))?);
-        let method = match mail.invitation.method {
-            Method::Request => "REQUEST",
-            Method::Cancel => "CANCEL",
-        };
-        let calendar = ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
-            .map_err(|e| format!("{e}"))?;
+        // Outlook applies the invitation only when `method=` matches its METHOD.
+        let calendar = ContentType::parse(&mail.invitation.content_type()).map_err(|e| format!("{e}"))?;
         // The text, the HTML and the invitation as alternatives (what Outlook
         // reads as an invitation), and the invitation again as a file for the
         // programs that only import attachments.
@@ -153,10 +149,13 @@ impl Sender {
             .singlepart(SinglePart::html(mail.html))
             .singlepart(SinglePart::builder().header(calendar.clone()).body(mail.invitation.ics.clone()));
         let attachment = Attachment::new("invitation.ics".to_string()).body(mail.invitation.ics, calendar);
-        lettre::Message::builder()
-            .message_id(Some(format!("<{id}>")))
-            .from(self.from.clone())
-            .to(to)
+        let mut builder = lettre::Message::builder().message_id(Some(format!("<{id}>"))).from(self.from.clone()).to(to);
+        // The contact's mail says "answer this mail": the answer reaches her.
+        if recipient == Recipient::Contact {
+            let coordinator = self.coordinator.email.as_str().parse().map_err(|e| format!("{e}"))?;
+            builder = builder.reply_to(Mailbox::new(Some(self.coordinator.name.clone()), coordinator));
+        }
+        builder
             .subject(mail.subject)
             .multipart(MultiPart::mixed().multipart(body).singlepart(attachment))
             .map_err(|e| e.to_string())

@@ -82,6 +82,17 @@ pub fn date_time(t: LocalTime) -> String {
     format!("{} kl. {}", date_with_weekday(dt.date()), time(dt.time()))
 }
 
+/// `tirsdag 8. december 2026 kl. 09.00–10.00`; a span that ends on another
+/// day names both: `… kl. 23.00 – onsdag 9. december 2026 kl. 01.00`.
+pub fn date_time_span(start: LocalTime, end: LocalTime) -> String {
+    let end_dt = end.datetime();
+    if end_dt.date() == start.date() {
+        format!("{}–{}", date_time(start), time(end_dt.time()))
+    } else {
+        format!("{} – {}", date_time(start), date_time(end))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +112,19 @@ mod tests {
         let t = LocalTime::from_local(civil::date(2020, 11, 3).at(10, 0, 0, 0));
         assert_eq!(date_time(t), "tirsdag 3. november 2020 kl. 10.00");
         assert_eq!(percent(25.93, 1), "25,9 %");
+    }
+
+    #[test]
+    fn a_session_reads_as_its_day_and_its_start_and_end_times() {
+        let at = |d: civil::DateTime| LocalTime::from_local(d);
+        let day = civil::date(2026, 12, 8);
+        assert_eq!(
+            date_time_span(at(day.at(9, 0, 0, 0)), at(day.at(10, 30, 0, 0))),
+            "tirsdag 8. december 2026 kl. 09.00–10.30"
+        );
+        assert_eq!(
+            date_time_span(at(day.at(23, 0, 0, 0)), at(civil::date(2026, 12, 9).at(1, 0, 0, 0))),
+            "tirsdag 8. december 2026 kl. 23.00 – onsdag 9. december 2026 kl. 01.00"
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! iCalendar (RFC 5545) files of bookings that Outlook, Google Calendar and
-//! Apple Calendar import: one booking as a download, and the coordinator's
-//! subscribable feed of all confirmed bookings.
+//! Apple Calendar import: one booking as a download, the coordinator's
+//! subscribable feed of all confirmed bookings, and the invitations (iTIP,
+//! RFC 5546) the booking e-mails carry. All three write a booking's event
+//! through the one [`write_event`], so they describe it alike.
 //!
 //! Times are written as Copenhagen wall-clock times with
 //! `TZID=Europe/Copenhagen` and a matching `VTIMEZONE` (the EU summer-time
@@ -12,7 +14,7 @@ use jiff::{Timestamp, civil::DateTime, tz::TimeZone};
 
 use crate::{
     booking::{Booking, BookingId, BookingStatus, Email, SessionKind},
-    municipality::Municipalities,
+    municipality::{Municipalities, Municipality},
     time::at_local,
 };
 
@@ -47,6 +49,32 @@ impl Default for CalendarInfo {
     }
 }
 
+/// The iTIP method of an invitation (RFC 5546): a request that creates or
+/// updates the event in the recipient's calendar, or its cancellation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Request,
+    Cancel,
+}
+
+impl Method {
+    /// What a calendar should do with `booking`: a confirmed booking is
+    /// requested, a cancelled one cancelled.
+    pub fn of(booking: &Booking) -> Self {
+        if booking.is_confirmed() { Method::Request } else { Method::Cancel }
+    }
+
+    /// `REQUEST` or `CANCEL`: the `METHOD` property, and the `method`
+    /// parameter of the attachment's `text/calendar` content type, which
+    /// Outlook needs to treat the attachment as an invitation.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+        }
+    }
+}
+
 /// The `UID` of a booking's event: `<id>@dk2020-planner`. Stable across
 /// reschedules and cancellation, so calendars update the same event.
 pub fn event_uid(id: &BookingId) -> String {
@@ -58,8 +86,30 @@ pub fn event_uid(id: &BookingId) -> String {
 /// summary, so an imported copy shows the cancellation.
 pub fn booking_to_ics(booking: &Booking, municipalities: &Municipalities, info: &CalendarInfo) -> String {
     let mut w = Writer::default();
-    begin_calendar(&mut w, None);
-    write_event(&mut w, booking, municipalities, info);
+    begin_calendar(&mut w, "PUBLISH", None);
+    write_event(&mut w, booking, municipalities, &EventStyle::Published { organizer: info.organizer.as_ref() });
+    w.line("END:VCALENDAR");
+    w.out
+}
+
+/// The invitation attached to a booking's e-mails: `METHOD:REQUEST` while the
+/// booking is confirmed, `METHOD:CANCEL` (with `STATUS:CANCELLED`) once it is
+/// cancelled ([`Method::of`]). The coordinator is the `ORGANIZER`, the
+/// booking's contact the one `ATTENDEE` (no reply asked: the planner, not
+/// the calendar, is where a booking is changed). `SEQUENCE` is the booking's
+/// [`Booking::sequence`] and `DTSTAMP` its last change, so every mail of the
+/// same state of a booking carries the same invitation and calendars apply
+/// the latest. An online session's `LOCATION` is "Onlinemøde" with the
+/// meeting link, when there is one.
+pub fn invitation(
+    booking: &Booking,
+    municipalities: &Municipalities,
+    organizer: &Organizer,
+    meeting_link: Option<&str>,
+) -> String {
+    let mut w = Writer::default();
+    begin_calendar(&mut w, Method::of(booking).as_str(), None);
+    write_event(&mut w, booking, municipalities, &EventStyle::Invitation { organizer, meeting_link });
     w.line("END:VCALENDAR");
     w.out
 }
@@ -71,20 +121,21 @@ pub fn calendar_feed(bookings: &[Booking], municipalities: &Municipalities, info
     let mut confirmed: Vec<&Booking> = bookings.iter().filter(|b| b.is_confirmed()).collect();
     confirmed.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
     let mut w = Writer::default();
-    begin_calendar(&mut w, Some(&info.name));
+    begin_calendar(&mut w, "PUBLISH", Some(&info.name));
+    let style = EventStyle::Published { organizer: info.organizer.as_ref() };
     for booking in confirmed {
-        write_event(&mut w, booking, municipalities, info);
+        write_event(&mut w, booking, municipalities, &style);
     }
     w.line("END:VCALENDAR");
     w.out
 }
 
-fn begin_calendar(w: &mut Writer, feed_name: Option<&str>) {
+fn begin_calendar(w: &mut Writer, method: &str, feed_name: Option<&str>) {
     w.line("BEGIN:VCALENDAR");
     w.line("VERSION:2.0");
     w.line(&format!("PRODID:{PRODID}"));
     w.line("CALSCALE:GREGORIAN");
-    w.line("METHOD:PUBLISH");
+    w.line(&format!("METHOD:{method}"));
     if let Some(name) = feed_name {
         w.line(&format!("X-WR-CALNAME:{}", escape_text(name)));
         w.line(&format!("X-WR-TIMEZONE:{TZID}"));
@@ -120,18 +171,43 @@ const VTIMEZONE: &[&str] = &[
     "END:VTIMEZONE",
 ];
 
-fn write_event(w: &mut Writer, booking: &Booking, municipalities: &Municipalities, info: &CalendarInfo) {
+/// How [`write_event`] writes a booking: as a published copy (the download
+/// and the feed) or as an iTIP invitation.
+enum EventStyle<'a> {
+    Published {
+        /// `None` leaves `ORGANIZER` out.
+        organizer: Option<&'a Organizer>,
+    },
+    Invitation {
+        organizer: &'a Organizer,
+        meeting_link: Option<&'a str>,
+    },
+}
+
+/// Where an on-site session takes place, as the calendar and the e-mails
+/// name it: `Skive Rådhus, Skive Kommune`.
+pub fn town_hall_label(municipality: &Municipality) -> String {
+    format!("{} Rådhus, {} Kommune", municipality.town_hall.town, municipality.name)
+}
+
+fn write_event(w: &mut Writer, booking: &Booking, municipalities: &Municipalities, style: &EventStyle<'_>) {
     let municipality = municipalities.get(booking.municipality);
     let cancelled = !booking.is_confirmed();
+    let (organizer, invitation_link) = match style {
+        EventStyle::Published { organizer } => (*organizer, None),
+        EventStyle::Invitation { organizer, meeting_link } => (Some(*organizer), Some(*meeting_link)),
+    };
     let kind = match booking.kind {
         SessionKind::Onsite => "besøg på rådhuset",
         SessionKind::Online => "online møde",
     };
     let summary =
         format!("{}DK2020-rådgivning: {} Kommune ({kind})", if cancelled { "AFLYST: " } else { "" }, municipality.name);
-    let location = match booking.kind {
-        SessionKind::Onsite => format!("{} Rådhus, {} Kommune", municipality.town_hall.town, municipality.name),
-        SessionKind::Online => "Online".to_string(),
+    let location = match (booking.kind, invitation_link) {
+        (SessionKind::Onsite, _) => town_hall_label(municipality),
+        (SessionKind::Online, None) => "Online".to_string(),
+        (SessionKind::Online, Some(None)) => "Onlinemøde".to_string(),
+        (SessionKind::Online, Some(Some(link))) => format!("Onlinemøde: {link}"),
     };
     let mut description = format!(
         "Emne: {}\nKontakt: {} <{}>\n{}: {} Kommune\nBooking: {}",
@@ -142,12 +218,18 @@ fn write_event(w: &mut Writer, booking: &Booking, municipalities: &Municipalitie
         municipality.name,
         booking.id
     );
+    if let (SessionKind::Online, Some(Some(link))) = (booking.kind, invitation_link) {
+        description.push_str(&format!("\nMødelink: {link}"));
+    }
     if let BookingStatus::Cancelled { by, reason } = &booking.status {
         description.push_str(&format!("\nAflyst af {by}"));
         if let Some(reason) = reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
             description.push_str(&format!(": {reason}"));
         }
     }
+    // The booking's own count of changes, in the download and the feed as in
+    // the invitations, so a calendar that has seen one applies the other.
+    let sequence = booking.sequence;
 
     w.line("BEGIN:VEVENT");
     w.line(&format!("UID:{}", event_uid(&booking.id)));
@@ -163,21 +245,21 @@ fn write_event(w: &mut Writer, booking: &Booking, municipalities: &Municipalitie
         w.line(&format!("GEO:{:.6};{:.6}", at.lat, at.lon));
     }
     w.line(&format!("DESCRIPTION:{}", escape_text(&description)));
-    if let Some(organizer) = &info.organizer {
+    if let Some(organizer) = organizer {
         w.line(&format!("ORGANIZER;CN={}:mailto:{}", param_value(&organizer.name), organizer.email));
     }
+    if let EventStyle::Invitation { .. } = style {
+        w.line(&format!(
+            "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:{}",
+            param_value(booking.contact_name.as_str()),
+            booking.contact_email
+        ));
+    }
     w.line(if cancelled { "STATUS:CANCELLED" } else { "STATUS:CONFIRMED" });
-    w.line(&format!("SEQUENCE:{}", sequence(booking)));
+    w.line(&format!("SEQUENCE:{sequence}"));
     w.line("TRANSP:OPAQUE");
     w.line("CLASS:PUBLIC");
     w.line("END:VEVENT");
-}
-
-/// Grows with every change: the seconds between creation and the last change
-/// (a booking carries no revision counter; reschedule and cancel both move
-/// `changed_at` forward).
-fn sequence(booking: &Booking) -> i64 {
-    (booking.changed_at.as_second() - booking.created_at.as_second()).clamp(0, i64::from(i32::MAX))
 }
 
 fn utc(ts: Timestamp) -> String {
@@ -434,9 +516,10 @@ mod tests {
         let mut b = booking("b5", 779, SessionKind::Onsite, date(2020, 11, 3).at(10, 0, 0, 0), 90);
         b.status = BookingStatus::Cancelled { by: Actor::Coordinator, reason: Some("Sygdom".into()) };
         b.changed_at = b.created_at + jiff::SignedDuration::from_secs(3600);
+        b.sequence = 1;
         let l = lines(&booking_to_ics(&b, &Municipalities::builtin(), &info()));
         assert!(l.contains(&"STATUS:CANCELLED".to_string()));
-        assert!(l.contains(&"SEQUENCE:3600".to_string()));
+        assert!(l.contains(&"SEQUENCE:1".to_string()));
         assert!(l.iter().any(|x| x.starts_with("SUMMARY:AFLYST: DK2020-rådgivning")));
         assert!(
             l.iter().any(|x| x.starts_with("DESCRIPTION:") && x.ends_with("\\nAflyst af klimakoordinatoren: Sygdom"))

@@ -26,6 +26,7 @@ pub mod api;
 pub mod enrolment;
 pub mod ical;
 pub mod lifecycle;
+pub mod mail;
 pub mod outbox;
 pub mod schedule;
 pub use allocation::{

@@ -7,28 +7,10 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::lifecycle::Event;
-
-/// Who a message is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Recipient {
-    /// The booking's contact person at the municipality.
-    Contact,
-    /// The coordinator.
-    Coordinator,
-}
-
-impl Recipient {
-    pub const ALL: [Recipient; 2] = [Recipient::Contact, Recipient::Coordinator];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Recipient::Contact => "contact",
-            Recipient::Coordinator => "coordinator",
-        }
-    }
-}
+use crate::{
+    lifecycle::Event,
+    mail::{MailKind, Recipient, message_id},
+};
 
 /// Where a message is in its delivery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,7 +47,7 @@ pub const LONGEST_RETRY: SignedDuration = SignedDuration::from_hours(2);
 /// One message owed to one person.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Message {
-    /// Stable for this event and recipient (see [`message_id`]): the mail's
+    /// Stable for this event and recipient ([`message_id`]): the mail's
     /// `Message-ID`, so a resend after a crash is recognisably the same mail.
     pub id: String,
     pub recipient: Recipient,
@@ -80,25 +62,13 @@ pub struct Message {
     pub last_error: Option<String>,
 }
 
-/// The id of the message about `event` for `recipient`:
-/// `<booking>.<sequence>.<event>.<recipient>@dk2020-planner`.
-pub fn message_id(event: &Event, recipient: Recipient) -> String {
-    let booking = event.booking();
-    let what = match event {
-        Event::Booked { .. } => "booked",
-        Event::Rescheduled { .. } => "rescheduled",
-        Event::Cancelled { .. } => "cancelled",
-    };
-    format!("{}.{}.{what}.{}@dk2020-planner", booking.id, booking.sequence, recipient.as_str())
-}
-
 /// The messages `event` owes: one to the contact and one to the coordinator,
 /// due at once.
 pub fn owed_by(event: &Event) -> Vec<Message> {
-    Recipient::ALL
+    [Recipient::Contact, Recipient::Coordinator]
         .into_iter()
         .map(|recipient| Message {
-            id: message_id(event, recipient),
+            id: message_id(event.booking(), MailKind::of(event), recipient),
             recipient,
             event: event.clone(),
             delivery: Delivery::Due,

@@ -41,7 +41,8 @@ use dk2020_model::{
     allocation::PlanParams,
     enrolment::{Rounds, StatusChange},
     lifecycle::{self, Event, Snapshot},
-    outbox::{self, Delivery, Message, Recipient},
+    mail::Recipient,
+    outbox::{self, Delivery, Message},
     schedule::Availability,
 };
 use jiff::{SignedDuration, Timestamp};
