@@ -18,6 +18,7 @@
 
 pub mod browser;
 pub mod schedule;
+pub mod smtp;
 pub mod webdriver;
 
 use std::{
@@ -152,15 +153,22 @@ pub struct ServerConfig {
     /// The store of this server: `Some("sqlite")` or `Some("dynamodb")`;
     /// `None` is the suite's [`store_under_test`].
     pub store: Option<&'static str>,
+    /// More environment variables for the server (e.g. `DK2020_SMTP_URL`).
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { now: Some(TEST_NOW.to_string()), allowed_origins: None, store: None }
+        Self { now: Some(TEST_NOW.to_string()), allowed_origins: None, store: None, env: Vec::new() }
     }
 }
 
 impl ServerConfig {
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_string(), value.to_string()));
+        self
+    }
+
     pub fn allowed_origins(mut self, origins: &str) -> Self {
         self.allowed_origins = Some(origins.to_string());
         self
@@ -269,6 +277,13 @@ impl TestServer {
     /// Whether the server process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Like [`TestServer::restart`], with a changed configuration (e.g. a
+    /// later clock, another mail server).
+    pub fn restart_with(&mut self, change: impl FnOnce(&mut ServerConfig)) {
+        change(&mut self.config);
+        self.restart();
     }
 
     /// Starts the server again (after [`TestServer::kill`], or killing it
@@ -461,6 +476,9 @@ fn spawn_serve(dir: &Path, db: &Path, table: Option<&str>, config: &ServerConfig
         .env_remove("DK2020_ADDR")
         .env_remove("DK2020_DB")
         .env_remove("DK2020_WIDGET_DIR")
+        .env_remove("DK2020_SMTP_URL")
+        .env_remove("DK2020_OUTBOX_DIR")
+        .envs(config.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log_file);
@@ -514,7 +532,7 @@ fn use_dynamodb(cmd: &mut Command, table: &str) {
 }
 
 /// A loopback port that was free a moment ago.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("binding a probe socket");
     listener.local_addr().expect("the probe's address").port()
 }

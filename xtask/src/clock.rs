@@ -142,5 +142,6 @@ fn run_one(test: &TestBinary, library: &Path, api: &Path, env: &[(&str, String)]
 /// `cargo xtask clock`: the step on its own, with its own local DynamoDB server.
 pub fn run() -> Result<(), String> {
     let dynamo = crate::dynamo::LocalDynamo::start(None)?;
-    run_ahead(&dynamo.test_env())
+    crate::smtp::install()?;
+    run_ahead(&[dynamo.test_env(), crate::smtp::test_env()].concat())
 }

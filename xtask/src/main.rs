@@ -10,6 +10,7 @@ mod fuzz;
 mod install;
 mod lambda;
 mod run;
+mod smtp;
 mod venv;
 mod widget;
 

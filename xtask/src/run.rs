@@ -6,7 +6,7 @@ use std::{
     time::Instant,
 };
 
-use crate::{clock, dynamo, fuzz, install, lambda, widget};
+use crate::{clock, dynamo, fuzz, install, lambda, smtp, widget};
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
@@ -88,7 +88,8 @@ pub fn test(_args: &[String]) -> Result<(), String> {
     // stopped when `dynamo` is dropped, whatever the outcome.
     let dynamo = dynamo::LocalDynamo::start(None)?;
     step("fuzzing tools (schemathesis)", fuzz::install)?;
-    let env = [browser_test_env(), dynamo.test_env(), fuzz::test_env()].concat();
+    step("mail test tools (aiosmtpd, icalendar)", smtp::install)?;
+    let env = [browser_test_env(), dynamo.test_env(), fuzz::test_env(), smtp::test_env()].concat();
     step("tests", || {
         if install::has_nextest() {
             cmd_env("cargo", &["nextest", "run", "--workspace", "--no-fail-fast"], &env)?;
@@ -97,8 +98,8 @@ pub fn test(_args: &[String]) -> Result<(), String> {
             cmd_env("cargo", &["test", "--workspace", "--no-fail-fast"], &env)
         }
     })?;
-    step("HTTP API tests on DynamoDB", || dynamo::http_suite_on_dynamodb(&dynamo, &[]))?;
-    let clock_env = dynamo.test_env();
+    step("HTTP API tests on DynamoDB", || dynamo::http_suite_on_dynamodb(&dynamo, &smtp::test_env()))?;
+    let clock_env = [dynamo.test_env(), smtp::test_env()].concat();
     step(&format!("model, API and HTTP tests with the clock {} (faketime)", clock::AHEAD), || {
         clock::run_ahead(&clock_env)
     })?;
