@@ -133,6 +133,11 @@ pub struct Config {
     /// `outbox` beside the database.
     #[arg(long, env = "DK2020_OUTBOX_DIR", value_name = "DIR")]
     pub outbox_dir: Option<PathBuf>,
+
+    /// Attempts to deliver a mail before it is marked failed and listed for the coordinator
+    /// (1-20; the waits between them double from 2 minutes up to 2 hours).
+    #[arg(long, env = "DK2020_MAIL_ATTEMPTS", default_value_t = dk2020_model::outbox::DEFAULT_MAX_ATTEMPTS, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub mail_attempts: u32,
 }
 
 /// Only the [`Config`], parsed from the environment: what Lambda starts with
@@ -183,6 +188,7 @@ impl Config {
             from: self.mail_from.clone(),
             coordinator: Organizer { name: self.coordinator_name.clone(), email: self.coordinator_email.clone() },
             meeting_link: self.meeting_link.clone(),
+            max_attempts: self.mail_attempts,
         })
     }
 

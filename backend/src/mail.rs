@@ -87,6 +87,8 @@ pub struct Sender {
     pub from: Mailbox,
     pub coordinator: Organizer,
     pub meeting_link: Option<String>,
+    /// Attempts before a message is marked failed (`DK2020_MAIL_ATTEMPTS`).
+    pub max_attempts: u32,
 }
 
 /// What one round did.
@@ -110,7 +112,7 @@ impl Sender {
             };
             let after = match outcome {
                 Ok(()) => message.sent(now),
-                Err(e) => message.attempt_failed(e, now),
+                Err(e) => message.attempt_failed(e, now, self.max_attempts),
             };
             match after.delivery {
                 Delivery::Sent => round.sent += 1,

@@ -793,7 +793,7 @@ mod behaviours {
         // One is sent, the other fails once and waits for its retry.
         let sent = due[0].clone().sent(now());
         fx.store.update_message(&sent).await.unwrap();
-        let retry = due[1].clone().attempt_failed("451 try later", now());
+        let retry = due[1].clone().attempt_failed("451 try later", now(), outbox::DEFAULT_MAX_ATTEMPTS);
         fx.store.update_message(&retry).await.unwrap();
         assert!(fx.store.due_messages(now(), 100).await.unwrap().is_empty());
         assert_eq!(fx.store.due_messages(retry.due, 100).await.unwrap(), std::slice::from_ref(&retry));
@@ -805,7 +805,7 @@ mod behaviours {
         create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
         let mut message = fx.store.due_messages(now(), 1).await.unwrap().remove(0);
         while message.delivery == Delivery::Due {
-            message = message.attempt_failed("550 mailbox unavailable", now());
+            message = message.attempt_failed("550 mailbox unavailable", now(), 3);
         }
         fx.store.update_message(&message).await.unwrap();
         assert_eq!(fx.store.failed_messages().await.unwrap(), [message.clone()]);

@@ -20,7 +20,7 @@ pub enum Delivery {
     Due,
     /// Accepted by the mail server at `due`.
     Sent,
-    /// Given up after [`MAX_ATTEMPTS`] (at `due`); the coordinator may send it again.
+    /// Given up after the last attempt (at `due`); the coordinator may send it again.
     Failed,
 }
 
@@ -34,9 +34,10 @@ impl Delivery {
     }
 }
 
-/// Attempts before a message is marked failed: with the backoff below, the
-/// last one is made about four hours after the first.
-pub const MAX_ATTEMPTS: u32 = 8;
+/// Attempts before a message is marked failed, unless configured otherwise
+/// (`DK2020_MAIL_ATTEMPTS`): with the backoff below, the last one is made
+/// about four hours after the first.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 
 /// The wait before the first retry; doubled for each further one.
 pub const FIRST_RETRY: SignedDuration = SignedDuration::from_mins(2);
@@ -90,11 +91,11 @@ impl Message {
     }
 
     /// An attempt at `now` failed with `error`: due again after the backoff,
-    /// or failed after [`MAX_ATTEMPTS`].
-    pub fn attempt_failed(mut self, error: impl Into<String>, now: Timestamp) -> Self {
+    /// or failed when it was the `max_attempts`-th.
+    pub fn attempt_failed(mut self, error: impl Into<String>, now: Timestamp, max_attempts: u32) -> Self {
         self.attempts += 1;
         self.last_error = Some(error.into());
-        if self.attempts >= MAX_ATTEMPTS {
+        if self.attempts >= max_attempts {
             self.delivery = Delivery::Failed;
             self.due = now;
         } else {

@@ -180,7 +180,7 @@ fn a_second_server_on_the_same_database_refuses_to_start_and_says_why() {
 }
 
 /// Every variable the API reads, as `serve --help` must show it.
-const VARIABLES: [&str; 10] = [
+const VARIABLES: [&str; 19] = [
     "DK2020_ADDR",
     "DK2020_DB",
     "DK2020_STORE",
@@ -191,6 +191,15 @@ const VARIABLES: [&str; 10] = [
     "DK2020_ALLOWED_ORIGINS",
     "DK2020_NOW",
     "DK2020_WIDGET_DIR",
+    "DK2020_SMTP_URL",
+    "DK2020_SMTP_USER",
+    "DK2020_SMTP_PASSWORD",
+    "DK2020_MAIL_FROM",
+    "DK2020_COORDINATOR_EMAIL",
+    "DK2020_COORDINATOR_NAME",
+    "DK2020_MEETING_LINK",
+    "DK2020_OUTBOX_DIR",
+    "DK2020_MAIL_ATTEMPTS",
 ];
 
 /// An operator finds every setting in `serve --help`, each with its variable;
@@ -208,6 +217,21 @@ fn serve_help_lists_every_variable_and_never_shows_the_secret() {
     assert!(help.contains("RUST_LOG") && help.contains("AWS_LAMBDA_RUNTIME_API"), "{help}");
     // run_cli sets DK2020_JWT_SECRET to the test secret.
     assert!(!help.contains(TEST_SECRET), "the secret's value is hidden:\n{help}");
+}
+
+/// The SMTP address (it may hold a password) and the password are never
+/// printed by `serve --help`, even when they are set.
+#[test]
+fn serve_help_never_shows_the_mail_servers_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_with_env(
+        &["serve", "--help"],
+        &[("DK2020_SMTP_URL", "smtps://user:hunter2-in-url@mail.example.dk"), ("DK2020_SMTP_PASSWORD", "hunter2")],
+        dir.path(),
+    );
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && help.contains("[env: DK2020_SMTP_PASSWORD"), "{help}");
+    assert!(!help.contains("hunter2"), "{help}");
 }
 
 /// `dk2020-api ARGS` with the variables `env` (and none of the test run's

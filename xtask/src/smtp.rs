@@ -15,8 +15,5 @@ pub fn install() -> Result<(), String> {
 /// What the tests are told: the Python that has both, and that the mail tests
 /// must run (a missing tool is a failure, not a skip).
 pub fn test_env() -> Vec<(&'static str, String)> {
-    vec![
-        ("DK2020_PYTHON", venv::bin("python").to_string_lossy().into_owned()),
-        ("DK2020_REQUIRE_SMTP", "1".into()),
-    ]
+    vec![("DK2020_PYTHON", venv::bin("python").to_string_lossy().into_owned()), ("DK2020_REQUIRE_SMTP", "1".into())]
 }

@@ -53,16 +53,16 @@ fn the_same_event_always_gives_the_same_message_ids_and_a_later_change_new_ones(
 fn a_failed_attempt_waits_longer_each_time_and_gives_up_after_the_last() {
     let mut message = owed_by(&booked()).remove(0);
     let mut waits = Vec::new();
-    for _ in 1..MAX_ATTEMPTS {
+    for _ in 1..DEFAULT_MAX_ATTEMPTS {
         let now = message.due;
-        message = message.attempt_failed("451 try later", now);
+        message = message.attempt_failed("451 try later", now, DEFAULT_MAX_ATTEMPTS);
         assert_eq!(message.delivery, Delivery::Due);
         waits.push((message.due - now).as_mins());
     }
     assert_eq!(waits, [2, 4, 8, 16, 32, 64, 120]);
     let now = message.due;
-    let failed = message.attempt_failed("550 no such user", now);
-    assert_eq!((failed.delivery, failed.attempts), (Delivery::Failed, MAX_ATTEMPTS));
+    let failed = message.attempt_failed("550 no such user", now, DEFAULT_MAX_ATTEMPTS);
+    assert_eq!((failed.delivery, failed.attempts), (Delivery::Failed, DEFAULT_MAX_ATTEMPTS));
     assert_eq!(failed.last_error.as_deref(), Some("550 no such user"));
     // The coordinator sends it again: due now, a fresh round of attempts.
     let again = failed.send_again(at(12, 0));
@@ -71,7 +71,7 @@ fn a_failed_attempt_waits_longer_each_time_and_gives_up_after_the_last() {
 
 #[test]
 fn a_sent_message_records_when_and_forgets_earlier_errors() {
-    let message = owed_by(&booked()).remove(1).attempt_failed("timeout", at(8, 0)).sent(at(8, 2));
+    let message = owed_by(&booked()).remove(1).attempt_failed("timeout", at(8, 0), DEFAULT_MAX_ATTEMPTS).sent(at(8, 2));
     assert_eq!((message.delivery, message.due, message.attempts), (Delivery::Sent, at(8, 2), 2));
     assert_eq!(message.last_error, None);
     // "Send again" only revives failed messages.
