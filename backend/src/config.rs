@@ -138,6 +138,11 @@ pub struct Config {
     /// (1-20; the waits between them double from 2 minutes up to 2 hours).
     #[arg(long, env = "DK2020_MAIL_ATTEMPTS", default_value_t = dk2020_model::outbox::DEFAULT_MAX_ATTEMPTS, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
     pub mail_attempts: u32,
+
+    /// Hours before a session its contact gets a reminder (0: no reminders). Not for sessions
+    /// booked or moved within that time.
+    #[arg(long, env = "DK2020_REMINDER_HOURS", default_value_t = 24, value_name = "HOURS", value_parser = clap::value_parser!(u16).range(0..=336))]
+    pub reminder_hours: u16,
 }
 
 /// Only the [`Config`], parsed from the environment: what Lambda starts with
@@ -189,6 +194,8 @@ impl Config {
             coordinator: Organizer { name: self.coordinator_name.clone(), email: self.coordinator_email.clone() },
             meeting_link: self.meeting_link.clone(),
             max_attempts: self.mail_attempts,
+            reminder_lead: (self.reminder_hours > 0)
+                .then(|| jiff::SignedDuration::from_hours(self.reminder_hours.into())),
         })
     }
 

@@ -18,9 +18,9 @@ use dk2020_model::{
     Municipalities,
     ical::Organizer,
     mail::{self, Mail, MailContext, Recipient},
-    outbox::{Delivery, Message},
+    outbox::{self, Delivery, Message, Notice},
 };
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
     message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType},
@@ -30,7 +30,7 @@ use tokio::sync::Notify;
 
 use crate::{
     state::Clock,
-    store::{Store, StoreResult},
+    store::{BookingFilter, Store, StoreError, StoreResult},
 };
 
 /// Messages read per round: a burst larger than this is sent over rounds.
@@ -89,6 +89,9 @@ pub struct Sender {
     pub meeting_link: Option<String>,
     /// Attempts before a message is marked failed (`DK2020_MAIL_ATTEMPTS`).
     pub max_attempts: u32,
+    /// How long before a session its contact is reminded; `None`: no reminders
+    /// (`DK2020_REMINDER_HOURS=0`).
+    pub reminder_lead: Option<SignedDuration>,
 }
 
 /// What one round did.
@@ -97,15 +100,49 @@ pub struct Round {
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
+    pub dropped: usize,
 }
 
 impl Sender {
+    /// Records the reminders owed at `now` ([`outbox::reminder`]) that are not
+    /// recorded yet: the sessions starting within the lead.
+    pub async fn record_reminders(&self, store: &dyn Store, now: Timestamp) -> StoreResult<usize> {
+        let Some(lead) = self.reminder_lead else { return Ok(0) };
+        let filter =
+            BookingFilter { ends_after: Some(now), starts_before: Some(now + lead), ..BookingFilter::default() };
+        let mut recorded = 0;
+        for booking in store.bookings(&filter).await? {
+            let Some(reminder) = outbox::reminder(&booking, lead, now) else { continue };
+            match store.message(&reminder.id).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound(_)) => {
+                    store.update_message(&reminder).await?;
+                    recorded += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(recorded)
+    }
+
     /// Sends every message due at `now` (at most [`BATCH`]) and stores each
     /// outcome.
     pub async fn deliver_due(&self, store: &dyn Store, now: Timestamp) -> StoreResult<Round> {
         let municipalities = store.municipalities().await?;
         let mut round = Round::default();
         for message in store.due_messages(now, BATCH).await? {
+            if let Notice::Reminder { booking } = &message.notice {
+                let current = match store.booking(&booking.id).await {
+                    Ok(b) => Some(b),
+                    Err(StoreError::NotFound(_)) => None,
+                    Err(e) => return Err(e),
+                };
+                if !outbox::still_current(&message, current.as_ref()) {
+                    store.update_message(&message.dropped(now)).await?;
+                    round.dropped += 1;
+                    continue;
+                }
+            }
             let outcome = match self.mail_of(&message, &municipalities) {
                 Ok(mail) => self.transport.send(mail).await,
                 Err(e) => Err(e),
@@ -118,6 +155,7 @@ impl Sender {
                 Delivery::Sent => round.sent += 1,
                 Delivery::Due => round.retried += 1,
                 Delivery::Failed => round.failed += 1,
+                Delivery::Dropped => round.dropped += 1,
             }
             if after.delivery != Delivery::Sent {
                 tracing::warn!(message = %after.id, attempts = after.attempts, "a mail could not be delivered");
@@ -135,7 +173,10 @@ impl Sender {
             meeting_link: self.meeting_link.as_deref(),
             manage_link: None,
         };
-        let mail = mail::compose(&message.event, message.recipient, &context);
+        let mail = match &message.notice {
+            Notice::Event { event } => mail::compose(event, message.recipient, &context),
+            Notice::Reminder { booking } => mail::reminder(booking, message.recipient, &context),
+        };
         self.build(&message.id, message.recipient, mail)
     }
 
@@ -168,9 +209,12 @@ impl Sender {
 /// every [`POLL`] for retries, until the process ends.
 pub async fn run(sender: Arc<Sender>, store: Arc<dyn Store>, clock: Clock, wake: Arc<Notify>) {
     loop {
+        if let Err(e) = sender.record_reminders(store.as_ref(), clock.now()).await {
+            tracing::warn!(error = %e, "reminders could not be recorded; trying again later");
+        }
         match sender.deliver_due(store.as_ref(), clock.now()).await {
             // A full batch: more may be due at once.
-            Ok(round) if round.sent + round.retried + round.failed == BATCH => continue,
+            Ok(round) if round.sent + round.retried + round.failed + round.dropped == BATCH => continue,
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "the outbox could not be read; trying again later"),
         }

@@ -3,8 +3,12 @@
 //! booking always has its mails due and a refused or rolled-back one has none;
 //! a sender then delivers what is due, and this module decides what an
 //! attempt's outcome makes of the message (sent, due again later, failed).
+//! Reminders are owed by time, not by a change: the sender records
+//! [`reminder`] when a session comes within the reminder's lead.
 
 use jiff::{SignedDuration, Timestamp};
+
+use crate::booking::Booking;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -22,6 +26,9 @@ pub enum Delivery {
     Sent,
     /// Given up after the last attempt (at `due`); the coordinator may send it again.
     Failed,
+    /// Not sent, and never to be: a reminder of a session that was moved or
+    /// cancelled before the reminder went out (at `due`).
+    Dropped,
 }
 
 impl Delivery {
@@ -30,6 +37,7 @@ impl Delivery {
             Delivery::Due => "due",
             Delivery::Sent => "sent",
             Delivery::Failed => "failed",
+            Delivery::Dropped => "dropped",
         }
     }
 }
@@ -52,8 +60,8 @@ pub struct Message {
     /// `Message-ID`, so a resend after a crash is recognisably the same mail.
     pub id: String,
     pub recipient: Recipient,
-    /// What happened: the booking as it is after the change, who and when.
-    pub event: Event,
+    /// What the message is about.
+    pub notice: Notice,
     pub delivery: Delivery,
     /// When to try next (due), or when it was sent or given up.
     pub due: Timestamp,
@@ -63,24 +71,85 @@ pub struct Message {
     pub last_error: Option<String>,
 }
 
+/// What a message is about.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "snake_case")]
+pub enum Notice {
+    /// A change: the booking as it is after it, who and when.
+    Event { event: Event },
+    /// The session is near: the booking as it was when the reminder was made.
+    Reminder { booking: Booking },
+}
+
+impl Notice {
+    pub fn booking(&self) -> &Booking {
+        match self {
+            Notice::Event { event } => event.booking(),
+            Notice::Reminder { booking } => booking,
+        }
+    }
+
+    pub fn kind(&self) -> MailKind {
+        match self {
+            Notice::Event { event } => MailKind::of(event),
+            Notice::Reminder { .. } => MailKind::Reminder,
+        }
+    }
+}
+
+fn due_now(notice: Notice, recipient: Recipient, at: Timestamp) -> Message {
+    Message {
+        id: message_id(notice.booking(), notice.kind(), recipient),
+        recipient,
+        notice,
+        delivery: Delivery::Due,
+        due: at,
+        attempts: 0,
+        last_error: None,
+    }
+}
+
 /// The messages `event` owes: one to the contact and one to the coordinator,
 /// due at once.
 pub fn owed_by(event: &Event) -> Vec<Message> {
     [Recipient::Contact, Recipient::Coordinator]
         .into_iter()
-        .map(|recipient| Message {
-            id: message_id(event.booking(), MailKind::of(event), recipient),
-            recipient,
-            event: event.clone(),
-            delivery: Delivery::Due,
-            due: event.at(),
-            attempts: 0,
-            last_error: None,
-        })
+        .map(|recipient| due_now(Notice::Event { event: event.clone() }, recipient, event.at()))
         .collect()
 }
 
+/// The reminder `booking`'s contact is owed at `now`, with reminders `lead`
+/// before a session: when the session is confirmed and starts within the lead
+/// from now, and was booked (or last moved) before the lead began, since a
+/// session booked at short notice needs no reminder. The same booking and
+/// sequence always give the same message, so recording it twice is harmless.
+pub fn reminder(booking: &Booking, lead: SignedDuration, now: Timestamp) -> Option<Message> {
+    let start = booking.start.timestamp();
+    let window_opens = start - lead;
+    let owed = booking.is_confirmed() && window_opens <= now && now < start && booking.changed_at < window_opens;
+    owed.then(|| due_now(Notice::Reminder { booking: booking.clone() }, Recipient::Contact, now))
+}
+
+/// Whether a due message is still worth sending, given the booking as it is
+/// now (`None`: gone): a reminder only while its booking is confirmed and
+/// unchanged since the reminder was made. Mails about changes always go.
+pub fn still_current(message: &Message, booking: Option<&Booking>) -> bool {
+    match &message.notice {
+        Notice::Event { .. } => true,
+        Notice::Reminder { booking: then } => {
+            booking.is_some_and(|now| now.is_confirmed() && now.sequence == then.sequence)
+        }
+    }
+}
+
 impl Message {
+    /// Not to be sent after all (see [`still_current`]), decided at `now`.
+    pub fn dropped(mut self, now: Timestamp) -> Self {
+        self.delivery = Delivery::Dropped;
+        self.due = now;
+        self
+    }
+
     /// The mail server accepted it at `now`.
     pub fn sent(mut self, now: Timestamp) -> Self {
         self.attempts += 1;

@@ -4,7 +4,7 @@
 //! the suite's store (SQLite, and DynamoDB in the second HTTP run).
 
 use dk2020_e2e::{
-    TEST_NOW, TestServer, booking_body, coordinator_token, municipality_token,
+    TEST_NOW, TEST_SECRET, TestServer, booking_body, coordinator_token, municipality_token, sign,
     smtp::{ReceivedMail, SmtpSink},
 };
 use serde_json::{Value, json};
@@ -175,4 +175,44 @@ fn without_a_mail_server_the_mails_are_written_as_eml_files_beside_the_database(
         let id_header = format!("<{id}.0.booked.{recipient}@dk2020-planner>");
         assert!(files.iter().any(|f| f.contains(&id_header)), "{id_header} in {files:#?}");
     }
+}
+
+#[test]
+fn the_contact_is_reminded_when_the_clock_reaches_a_day_before_the_session() {
+    let Some(sink) = SmtpSink::start() else { return };
+    let mut server = server_mailing_to(&sink);
+    let booking = server.book_first_open(SKIVE, "online", "2026-12-03", "2026-12-31");
+    sink.wait_for(2);
+    let start: jiff::Timestamp = booking["start"].as_str().unwrap().parse().unwrap();
+    let reminders = |mails: &[ReceivedMail]| -> Vec<ReceivedMail> {
+        mails.iter().filter(|m| m.message_id.contains(".reminder.")).cloned().collect()
+    };
+    // With the app's clock at `hours` before the session, the sender has
+    // looked for reminders once another booking's mails have arrived (it
+    // looks before it sends, in the same round).
+    // (Each probe for another municipality: each may hold two bookings.)
+    let mut at_hours_before = |hours: i64, probe: u16, mails_so_far: usize| -> Vec<ReceivedMail> {
+        let now = start - jiff::SignedDuration::from_hours(hours);
+        server.restart_with(|config| config.now = Some(now.to_string()));
+        // A token valid at the server's clock, which has moved on.
+        let t = now.as_second();
+        let token =
+            sign(&json!({"role": "municipality", "municipality": probe, "iat": t, "exp": t + 3600}), TEST_SECRET);
+        let slot = server.slots(&token, probe, "online", "2027-01-11", "2027-01-31").remove(0);
+        let body = booking_body(probe, "online", &slot.start);
+        server.post("/api/bookings").bearer(&token).json(&body).send().expect_status(201);
+        sink.wait_for(mails_so_far + 2)
+    };
+    let mails = at_hours_before(25, 791, 2);
+    assert!(reminders(&mails).is_empty(), "no reminder more than a day before: {mails:#?}");
+    let mails = at_hours_before(23, 751, 4);
+    let sent = reminders(&mails);
+    assert_eq!(sent.len(), 1, "one reminder, to the contact only: {mails:#?}");
+    let reminder = &sent[0];
+    assert!(reminder.message_id.starts_with(&format!("<{}.", booking["id"].as_str().unwrap())));
+    assert!(reminder.rcpt_to.contains(CONTACT) && reminder.subject.starts_with("Påmindelse"), "{reminder:#?}");
+    assert_eq!((reminder.method(), reminder.invitation().sequence), ("REQUEST", 0));
+    // Later in the window, after a restart: no second reminder.
+    let mails = at_hours_before(22, 730, 7);
+    assert_eq!(reminders(&mails).len(), 1, "{mails:#?}");
 }

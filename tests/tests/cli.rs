@@ -180,7 +180,7 @@ fn a_second_server_on_the_same_database_refuses_to_start_and_says_why() {
 }
 
 /// Every variable the API reads, as `serve --help` must show it.
-const VARIABLES: [&str; 19] = [
+const VARIABLES: [&str; 20] = [
     "DK2020_ADDR",
     "DK2020_DB",
     "DK2020_STORE",
@@ -200,6 +200,7 @@ const VARIABLES: [&str; 19] = [
     "DK2020_MEETING_LINK",
     "DK2020_OUTBOX_DIR",
     "DK2020_MAIL_ATTEMPTS",
+    "DK2020_REMINDER_HOURS",
 ];
 
 /// An operator finds every setting in `serve --help`, each with its variable;

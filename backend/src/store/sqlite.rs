@@ -118,7 +118,7 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE TABLE outbox (
         id         TEXT PRIMARY KEY,
-        delivery   TEXT NOT NULL CHECK (delivery IN ('due', 'sent', 'failed')),
+        delivery   TEXT NOT NULL CHECK (delivery IN ('due', 'sent', 'failed', 'dropped')),
         due_s      INTEGER NOT NULL,
         json       TEXT NOT NULL
     ) STRICT;

@@ -77,3 +77,49 @@ fn a_sent_message_records_when_and_forgets_earlier_errors() {
     // "Send again" only revives failed messages.
     assert_eq!(message.clone().send_again(at(9, 0)), message);
 }
+
+fn booking_of(event: &Event) -> Booking {
+    event.booking().clone()
+}
+
+#[test]
+fn a_reminder_is_owed_within_a_day_of_a_session_booked_earlier_and_only_to_the_contact() {
+    let booking = booking_of(&booked());
+    let day = SignedDuration::from_hours(24);
+    let start = booking.start.timestamp();
+    assert_eq!(reminder(&booking, day, start - SignedDuration::from_hours(25)), None, "not yet");
+    let at = start - SignedDuration::from_hours(23);
+    let owed = reminder(&booking, day, at).expect("a reminder");
+    assert_eq!((owed.recipient, owed.due, owed.delivery), (Recipient::Contact, at, Delivery::Due));
+    assert_eq!(owed.id, "b-1.0.reminder.contact@dk2020-planner");
+    assert_eq!(reminder(&booking, day, start), None, "not once it has begun");
+}
+
+#[test]
+fn no_reminder_for_a_session_booked_inside_the_window_or_cancelled() {
+    let mut booking = booking_of(&booked());
+    let start = booking.start.timestamp();
+    let day = SignedDuration::from_hours(24);
+    let at = start - SignedDuration::from_hours(2);
+    booking.changed_at = start - SignedDuration::from_hours(5);
+    assert_eq!(reminder(&booking, day, at), None, "booked (or moved) five hours before");
+    booking.changed_at = start - SignedDuration::from_hours(48);
+    booking.status = BookingStatus::Cancelled { by: Actor::Coordinator, reason: None };
+    assert_eq!(reminder(&booking, day, at), None);
+}
+
+#[test]
+fn a_reminder_of_a_session_moved_or_cancelled_since_is_dropped_but_change_mails_always_go() {
+    let booking = booking_of(&booked());
+    let start = booking.start.timestamp();
+    let owed = reminder(&booking, SignedDuration::from_hours(24), start - SignedDuration::from_hours(1)).unwrap();
+    assert!(still_current(&owed, Some(&booking)));
+    let mut moved = booking.clone();
+    moved.sequence = 1;
+    assert!(!still_current(&owed, Some(&moved)));
+    assert!(!still_current(&owed, None));
+    let change = owed_by(&booked()).remove(0);
+    assert!(still_current(&change, Some(&moved)) && still_current(&change, None));
+    let dropped = owed.dropped(start);
+    assert_eq!((dropped.delivery, dropped.due), (Delivery::Dropped, start));
+}

@@ -381,7 +381,7 @@ pub fn default_setting_item<S: Setting>() -> StoreResult<Item> {
 
 /// Every delivery state, each a partition of its own (`OUTBOX#due`, …), so
 /// the sender's query reads the due messages only, not every one ever sent.
-pub const DELIVERIES: [Delivery; 3] = [Delivery::Due, Delivery::Sent, Delivery::Failed];
+pub const DELIVERIES: [Delivery; 4] = [Delivery::Due, Delivery::Sent, Delivery::Failed, Delivery::Dropped];
 
 pub fn outbox_partition(delivery: Delivery) -> String {
     format!("OUTBOX#{}", delivery.as_str())
