@@ -65,6 +65,14 @@ impl Transport {
         Ok(Transport::Files(AsyncFileTransport::new(&dir), dir))
     }
 
+    /// The folder of the `.eml` files, if the mails go there.
+    pub fn files_dir(&self) -> Option<&std::path::Path> {
+        match self {
+            Transport::Files(_, dir) => Some(dir),
+            Transport::Smtp(_) => None,
+        }
+    }
+
     /// What the startup line says about it (no credentials).
     pub fn describe(&self) -> String {
         match self {
@@ -143,7 +151,7 @@ impl Sender {
                     continue;
                 }
             }
-            let outcome = match self.mail_of(&message, &municipalities) {
+            let outcome = match self.mail_of(&message, &municipalities, now) {
                 Ok(mail) => self.transport.send(mail).await,
                 Err(e) => Err(e),
             };
@@ -166,7 +174,12 @@ impl Sender {
     }
 
     /// The mail of `message`, composed by the model, as lettre sends it.
-    fn mail_of(&self, message: &Message, municipalities: &Municipalities) -> Result<lettre::Message, String> {
+    fn mail_of(
+        &self,
+        message: &Message,
+        municipalities: &Municipalities,
+        now: Timestamp,
+    ) -> Result<lettre::Message, String> {
         let context = MailContext {
             municipalities,
             coordinator: &self.coordinator,
@@ -177,10 +190,10 @@ impl Sender {
             Notice::Event { event } => mail::compose(event, message.recipient, &context),
             Notice::Reminder { booking } => mail::reminder(booking, message.recipient, &context),
         };
-        self.build(&message.id, message.recipient, mail)
+        self.build(&message.id, message.recipient, mail, now)
     }
 
-    fn build(&self, id: &str, recipient: Recipient, mail: Mail) -> Result<lettre::Message, String> {
+    fn build(&self, id: &str, recipient: Recipient, mail: Mail, now: Timestamp) -> Result<lettre::Message, String> {
         let to = Mailbox::new(Some(mail.to_name.clone()), mail.to.as_str().parse().map_err(|e| format!("{e}"))?);
         // Outlook applies the invitation only when `method=` matches its METHOD.
         let calendar = ContentType::parse(&mail.invitation.content_type()).map_err(|e| format!("{e}"))?;
@@ -192,7 +205,10 @@ impl Sender {
             .singlepart(SinglePart::html(mail.html))
             .singlepart(SinglePart::builder().header(calendar.clone()).body(mail.invitation.ics.clone()));
         let attachment = Attachment::new("invitation.ics".to_string()).body(mail.invitation.ics, calendar);
-        let mut builder = lettre::Message::builder().message_id(Some(format!("<{id}>"))).from(self.from.clone()).to(to);
+        // `Date` by the app's clock, like every other time the product states.
+        let date = std::time::SystemTime::try_from(now).map_err(|e| e.to_string())?;
+        let mut builder =
+            lettre::Message::builder().message_id(Some(format!("<{id}>"))).date(date).from(self.from.clone()).to(to);
         // The contact's mail says "answer this mail": the answer reaches her.
         if recipient == Recipient::Contact {
             let coordinator = self.coordinator.email.as_str().parse().map_err(|e| format!("{e}"))?;

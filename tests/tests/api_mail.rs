@@ -216,3 +216,35 @@ fn the_contact_is_reminded_when_the_clock_reaches_a_day_before_the_session() {
     let mails = at_hours_before(22, 730, 7);
     assert_eq!(reminders(&mails).len(), 1, "{mails:#?}");
 }
+
+#[test]
+fn the_local_server_shows_the_mails_it_wrote_at_dev_mail() {
+    let server = TestServer::start();
+    let booking = server.book_first_open(SKIVE, "online", "2026-12-02", "2026-12-31");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let list = loop {
+        let page = server.get("/dev/mail").send().expect_status(200).text();
+        if page.matches("/dev/mail/").count() >= 2 || std::time::Instant::now() > deadline {
+            break page;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(list.contains("lang=\"da\"") && list.contains("Bekræftet: 1:1-vejledning"), "{list}");
+    assert!(list.contains("Anne Jensen"), "{list}");
+    let link =
+        list.split("href=\"/dev/mail/").nth(1).and_then(|rest| rest.split('"').next()).expect("a link to a mail");
+    let mail = server.get(&format!("/dev/mail/{link}")).send().expect_status(200).text();
+    assert!(mail.contains("BEGIN:VCALENDAR") && mail.contains(booking["id"].as_str().unwrap()), "{mail}");
+    let raw = server.get(&format!("/dev/mail/{link}/raw")).send().expect_status(200);
+    assert_eq!(raw.header("content-type"), Some("message/rfc822"));
+    for wrong in ["nope.eml", "..%2Fdk2020-0.sqlite", "x.txt"] {
+        server.get(&format!("/dev/mail/{wrong}")).send().expect_status(404);
+    }
+}
+
+#[test]
+fn with_a_mail_server_configured_there_is_no_dev_mail_page() {
+    let nobody = format!("smtp://127.0.0.1:{}", dk2020_e2e::free_port());
+    let server = TestServer::config().env("DK2020_SMTP_URL", &nobody).start();
+    server.get("/dev/mail").send().expect_status(404);
+}

@@ -5,6 +5,7 @@ pub mod bookings;
 pub mod budget;
 pub mod calendar;
 pub mod coordinator;
+pub mod dev_mail;
 pub mod enrolment;
 pub mod health;
 pub mod municipalities;
