@@ -86,6 +86,12 @@ impl ReceivedMail {
 impl SmtpSink {
     /// Starts the server, or `None` (the test is skipped) without `DK2020_PYTHON`.
     pub fn start() -> Option<SmtpSink> {
+        Self::start_refusing(0)
+    }
+
+    /// Like [`SmtpSink::start`], refusing the first `refusals` mails with a
+    /// temporary error (451, `tests/support/refusing_smtp.py`).
+    pub fn start_refusing(refusals: u32) -> Option<SmtpSink> {
         let python = match std::env::var("DK2020_PYTHON") {
             Ok(p) if !p.trim().is_empty() => PathBuf::from(p.trim()),
             _ if std::env::var("DK2020_REQUIRE_SMTP").is_ok_and(|v| v == "1") => {
@@ -99,9 +105,11 @@ impl SmtpSink {
         let mut maildir = tempfile::Builder::new().prefix("dk2020-smtp-").tempdir().expect("a temporary directory");
         for attempt in 0..3 {
             let port = free_port();
+            let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("support");
             let child = Command::new(&python)
+                .env("PYTHONPATH", &support)
                 .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-                .args(["-c", "aiosmtpd.handlers.Mailbox"])
+                .args(["-c", "refusing_smtp.RefuseFirst", &refusals.to_string()])
                 .arg(maildir.path().join("mail"))
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
@@ -157,6 +165,15 @@ impl SmtpSink {
                 return self.read(&files);
             }
             assert!(Instant::now() < deadline, "{} of {count} mails arrived", files.len());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until the server has refused `count` mails in all; panics after [`ARRIVAL`].
+    pub fn wait_for_refusals(&self, count: usize) {
+        let deadline = Instant::now() + ARRIVAL;
+        while !self.maildir.path().join(format!("refused-{count}")).exists() {
+            assert!(Instant::now() < deadline, "the SMTP server did not refuse {count} mails");
             std::thread::sleep(Duration::from_millis(50));
         }
     }

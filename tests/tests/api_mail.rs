@@ -248,3 +248,25 @@ fn with_a_mail_server_configured_there_is_no_dev_mail_page() {
     let server = TestServer::config().env("DK2020_SMTP_URL", &nobody).start();
     server.get("/dev/mail").send().expect_status(404);
 }
+
+#[test]
+fn a_mail_the_server_refuses_for_a_while_is_delivered_on_a_later_retry_as_the_same_mail() {
+    // The mail server says "try again later" to the booking's two mails.
+    let Some(sink) = SmtpSink::start_refusing(2) else { return };
+    let mut server = server_mailing_to(&sink);
+    let booking = server.book_first_open(SKIVE, "online", "2026-12-02", "2026-12-31");
+    sink.wait_for_refusals(2);
+    assert!(sink.received().is_empty());
+    // The first retry is due 2 minutes after the refusal: the app's clock past it.
+    server.restart_with(|config| {
+        let later = TEST_NOW.parse::<jiff::Timestamp>().unwrap() + jiff::SignedDuration::from_mins(3);
+        config.now = Some(later.to_string());
+    });
+    let mails = sink.wait_for(2);
+    let id = booking["id"].as_str().unwrap();
+    let mut ids: Vec<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();
+    ids.sort();
+    let contact = format!("<{id}.0.booked.contact@dk2020-planner>");
+    let coordinator = format!("<{id}.0.booked.coordinator@dk2020-planner>");
+    assert_eq!(ids, [contact.as_str(), coordinator.as_str()], "the same mails, by their Message-ID");
+}
