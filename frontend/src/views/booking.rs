@@ -1,6 +1,7 @@
 //! The booking view: a municipality picks an open slot (on site or online)
 //! week by week, books it with topic, contact name and e-mail, sees the
-//! confirmation and its own bookings, cancels and downloads the .ics.
+//! confirmation and its own bookings, moves ("Flyt") or cancels them and
+//! downloads the .ics.
 
 use dk2020_model::{
     Booking, BookingStatus, ContactName, Email, MunicipalityCode, SessionKind, Topic,
@@ -10,11 +11,11 @@ use dk2020_model::{
 };
 use gloo_net::http::Method;
 use jiff::civil::Date;
-use leptos::{prelude::*, task::spawn_local};
+use leptos::{html, prelude::*, task::spawn_local};
 
 use crate::{
     api::{Api, ApiError},
-    components::{CancelTexts, FieldState, Notice, cancel_box, load_error, loading, notice_area, text_field},
+    components::{CancelTexts, FieldState, Notice, cancel_box, load_error, loading, move_box, notice_area, text_field},
     week,
 };
 
@@ -89,10 +90,21 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
     };
 
     let form = booking_form(api.clone(), municipality, selected, notice, confirmed, refresh);
+    let list_heading = NodeRef::<html::H3>::new();
     let list = move || match bookings.get() {
         None => loading().into_any(),
         Some(Err(e)) => load_error(&e, reload).into_any(),
-        Some(Ok(response)) => own_bookings(api.clone(), response.bookings, notice, confirmed, refresh).into_any(),
+        Some(Ok(response)) => {
+            let signals = Signals {
+                cancelling: RwSignal::new(None),
+                moving: RwSignal::new(None),
+                notice,
+                confirmed,
+                refresh,
+                list_heading,
+            };
+            own_bookings(api.clone(), municipality, response.bookings, signals).into_any()
+        }
     };
 
     view! {
@@ -140,7 +152,9 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
             </div>
             <div class="slots">{slot_list}</div>
             {form}
-            <h3>"Jeres bookinger"</h3>
+            <h3 id="own-bookings-title" tabindex="-1" node_ref=list_heading>
+                "Jeres bookinger"
+            </h3>
             {list}
         </section>
     }
@@ -315,22 +329,17 @@ fn confirmation(b: &Booking) -> impl IntoView + use<> {
 
 fn own_bookings(
     api: Api,
+    municipality: MunicipalityCode,
     mut bookings: Vec<Booking>,
-    notice: RwSignal<Option<Notice>>,
-    confirmed: RwSignal<Option<Booking>>,
-    refresh: RwSignal<u32>,
+    signals: Signals,
 ) -> impl IntoView {
     if bookings.is_empty() {
         return view! { <p class="empty">"I har ingen bookinger endnu."</p> }.into_any();
     }
     bookings.sort_by_key(|b| (!b.is_confirmed(), b.start));
-    let cancelling = RwSignal::new(None::<String>);
     view! {
         <ul class="bookings">
-            {bookings
-                .into_iter()
-                .map(|b| booking_item(api.clone(), b, Signals { cancelling, notice, confirmed, refresh }))
-                .collect_view()}
+            {bookings.into_iter().map(|b| booking_item(api.clone(), municipality, b, signals)).collect_view()}
         </ul>
     }
     .into_any()
@@ -339,14 +348,19 @@ fn own_bookings(
 /// The signals a booking in the list works with.
 #[derive(Clone, Copy)]
 struct Signals {
+    /// The booking whose cancel box is open.
     cancelling: RwSignal<Option<String>>,
+    /// The booking whose move box ("Flyt") is open.
+    moving: RwSignal<Option<String>>,
     notice: RwSignal<Option<Notice>>,
     confirmed: RwSignal<Option<Booking>>,
     refresh: RwSignal<u32>,
+    /// Where focus goes when the list is drawn anew after a move.
+    list_heading: NodeRef<html::H3>,
 }
 
-fn booking_item(api: Api, b: Booking, signals: Signals) -> impl IntoView {
-    let Signals { cancelling, notice, confirmed: confirmation, refresh } = signals;
+fn booking_item(api: Api, municipality: MunicipalityCode, b: Booking, signals: Signals) -> impl IntoView {
+    let Signals { cancelling, moving, notice, confirmed: confirmation, refresh, list_heading } = signals;
     let id = b.id.to_string();
     let status = match &b.status {
         BookingStatus::Confirmed => "Bekræftet".to_string(),
@@ -384,6 +398,30 @@ fn booking_item(api: Api, b: Booking, signals: Signals) -> impl IntoView {
     let open_id = id.clone();
     let is_open = move || cancelling.get().as_deref() == Some(open_id.as_str());
     let box_id = id.clone();
+    let moving_id = id.clone();
+    let is_moving = move || moving.get().as_deref() == Some(moving_id.as_str());
+    let move_button = NodeRef::<html::Button>::new();
+    let moved_id = id.clone();
+    let moved = move |answer: Result<Booking, ApiError>| match answer {
+        Ok(booking) => {
+            notice.set(Some(Notice::ok(format!("Sessionen er flyttet til {}.", when(booking.start, booking.end)))));
+            if confirmation.with_untracked(|c| c.as_ref().is_some_and(|c| c.id.as_str() == moved_id)) {
+                confirmation.set(Some(booking));
+            }
+            moving.set(None);
+            refresh.update(|n| *n += 1);
+            // The list is drawn anew: focus on its heading, not lost.
+            if let Some(h) = list_heading.get_untracked() {
+                let _ = h.focus();
+            }
+        }
+        Err(e) if e.is_slot_taken() => notice.set(Some(Notice::error(
+            "Tiden blev netop booket af en anden. Vælg en anden tid – listen over ledige tider er opdateret.",
+        ))),
+        Err(e) => notice.set(Some(Notice::api(&e))),
+    };
+    let kind = b.kind;
+    let (move_api, move_id) = (api.clone(), id.clone());
     view! {
         <li class="booking-item" class:cancelled=!confirmed data-id=id.clone()>
             <p class="when">
@@ -400,12 +438,20 @@ fn booking_item(api: Api, b: Booking, signals: Signals) -> impl IntoView {
                                 "Hent kalenderfil (.ics)"
                             </button>
                             {
-                                let is_open = is_open.clone();
+                                let (is_open, is_moving) = (is_open.clone(), is_moving.clone());
                                 move || {
-                                    let id3 = id2.clone();
-                                    (!is_open())
+                                    let (id3, id4) = (id2.clone(), id2.clone());
+                                    (!is_open() && !is_moving())
                                         .then(|| {
                                             view! {
+                                                <button
+                                                    type="button"
+                                                    class="secondary move"
+                                                    node_ref=move_button
+                                                    on:click=move |_| moving.set(Some(id4.clone()))
+                                                >
+                                                    "Flyt"
+                                                </button>
                                                 <button
                                                     type="button"
                                                     class="danger cancel"
@@ -428,6 +474,23 @@ fn booking_item(api: Api, b: Booking, signals: Signals) -> impl IntoView {
                             let texts =
                                 CancelTexts { reason_label: "Begrundelse (valgfri)", confirm: "Ja, aflys sessionen" };
                             cancel_box(api.clone(), box_id.clone(), texts, move || cancelling.set(None), done.clone())
+                        })
+                }
+            }
+            {
+                move || {
+                    is_moving()
+                        .then(|| {
+                            let keep = move || {
+                                moving.set(None);
+                                // Back to the button that opened the box (drawn again on the next frame).
+                                request_animation_frame(move || {
+                                    if let Some(b) = move_button.get_untracked() {
+                                        let _ = b.focus();
+                                    }
+                                });
+                            };
+                            move_box(move_api.clone(), move_id.clone(), municipality, kind, keep, moved.clone())
                         })
                 }
             }
