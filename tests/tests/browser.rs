@@ -715,7 +715,8 @@ fn skive_moves_a_booking_with_flyt_and_sees_the_new_time() {
     let skive = municipality_token(SKIVE);
     let slots = site
         .api_get(&format!("/api/slots?municipality={SKIVE}&kind=online&from=2026-12-02&to=2026-12-04"), Some(&skive));
-    let (first, second) = (slots["slots"][0]["start"].clone(), slots["slots"][1]["start"].clone());
+    let slots = slots["slots"].as_array().expect("open slots").clone();
+    let (first, later) = (slots[0]["start"].clone(), slots[slots.len() - 1]["start"].clone());
     let (status, booking) = site.api_post(
         "/api/bookings",
         &skive,
@@ -728,38 +729,44 @@ fn skive_moves_a_booking_with_flyt_and_sees_the_new_time() {
     browser.goto(&site.url(&format!("/?view=booking&municipality={SKIVE}&token={skive}")));
     browser.wait_in_widget(WIDGET, "return root.querySelector('.booking-item button.move');", "the Flyt button");
     browser.click(WIDGET, ".booking-item button.move");
-    let chooser = browser.wait_in_widget(
+    let banner = browser.wait_in_widget(
         WIDGET,
-        "const s = root.querySelector('.move-box select'); return s && s.options.length > 1 && root.activeElement === s;",
-        "the open times, with focus on the choice",
+        "const h = root.querySelector('#move-title'); return h && root.activeElement === h && h.textContent;",
+        "the move banner, with focus on it",
     );
-    assert_eq!(chooser, true);
+    assert!(banner.as_str().unwrap().starts_with("Flyt sessionen"), "{banner}");
+    let online = browser.in_widget(WIDGET, "return root.querySelector('input[name=kind][value=online]').checked;");
+    assert_eq!(online, true, "the picker shows the booking's own kind");
+    let slot = format!("button.slot[data-start={}]", json!(later));
+    browser.wait_in_widget(WIDGET, &format!("return root.querySelector({});", json!(slot)), "the later open time");
     assert_accessible(&mut browser, &tools, WIDGET, "the booking view choosing a new time");
-    let chosen = browser.in_widget(
+    browser.click(WIDGET, &slot);
+    let when = browser.wait_in_widget(
         WIDGET,
-        &format!(
-            "const s = root.querySelector('.move-box select'); s.value = {}; s.dispatchEvent(new Event('change')); return s.selectedOptions[0].textContent;",
-            second
-        ),
+        "const s = root.querySelector('.move-form .chosen strong'); return s && s.textContent;",
+        "the move's confirmation",
     );
-    browser.click(WIDGET, ".move-box button.primary");
+    let when = when.as_str().unwrap().to_string();
+    assert!(
+        browser.in_widget(WIDGET, "return root.querySelector('form.book-form');").is_null(),
+        "no booking form while moving"
+    );
+    browser.click(WIDGET, ".move-form button.primary");
     let notice = browser.wait_in_widget(
         WIDGET,
         "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('er flyttet') && n.textContent;",
         "the move",
     );
-    let when = chosen.as_str().unwrap();
-    assert!(notice.as_str().unwrap().contains(when), "the new time {when:?} in {notice}");
+    assert!(notice.as_str().unwrap().contains(&when), "the new time {when:?} in {notice}");
     browser.wait_in_widget(
         WIDGET,
-        &format!(
-            "const i = root.querySelector('.booking-item .when'); return i && i.textContent.includes({});",
-            json!(when)
-        ),
+        &format!("const i = root.querySelector('.booking-item .when'); return i && i.textContent === {};", json!(when)),
         "the new time in the list",
     );
+    let focused = browser.in_widget(WIDGET, "return root.activeElement && root.activeElement.id;");
+    assert_eq!(focused, "own-bookings-title", "focus on the list, not lost with the form");
     let all = site.api_get("/api/bookings", Some(&skive));
     let moved = all["bookings"].as_array().unwrap().iter().find(|b| b["id"] == id.as_str()).unwrap().clone();
-    assert_eq!(moved["start"], second, "moved in the store");
+    assert_eq!(moved["start"], later, "moved in the store");
     assert_accessible(&mut browser, &tools, WIDGET, "the booking view after the move");
 }

@@ -1,16 +1,14 @@
 //! Small building blocks shared by the views: messages (loading, errors,
 //! a live status area), labelled form fields with their error text, file
-//! downloads, the clean print window and the boxes that cancel and move a booking.
+//! downloads, the clean print window and the box that cancels a booking.
 
 mod cancel_box;
 mod field;
 mod files;
-mod move_box;
 
 pub use cancel_box::{CancelTexts, cancel_box};
 pub use field::{FieldState, field_error_da, text_field};
 pub use files::{print_clean, save_file};
-pub use move_box::move_box;
 
 use leptos::prelude::*;
 

@@ -1,11 +1,11 @@
 //! The booking view: a municipality picks an open slot (on site or online)
 //! week by week, books it with topic, contact name and e-mail, sees the
-//! confirmation and its own bookings, moves ("Flyt") or cancels them and
-//! downloads the .ics.
+//! confirmation and its own bookings, moves ("Flyt": the same slot picker,
+//! then one atomic reschedule) or cancels them and downloads the .ics.
 
 use dk2020_model::{
     Booking, BookingStatus, ContactName, Email, MunicipalityCode, SessionKind, Topic,
-    api::{BookingRequest, BookingsResponse, SlotsResponse},
+    api::{BookingRequest, BookingsResponse, RescheduleRequest, SlotsResponse},
     format, rfc3339,
     schedule::Slot,
 };
@@ -15,7 +15,7 @@ use leptos::{html, prelude::*, task::spawn_local};
 
 use crate::{
     api::{Api, ApiError},
-    components::{CancelTexts, FieldState, Notice, cancel_box, load_error, loading, move_box, notice_area, text_field},
+    components::{CancelTexts, FieldState, Notice, cancel_box, load_error, loading, notice_area, text_field},
     week,
 };
 
@@ -30,6 +30,10 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
     let selected = RwSignal::new(None::<Slot>);
     let notice = RwSignal::new(None::<Notice>);
     let confirmed = RwSignal::new(None::<Booking>);
+    // The booking being moved: the slot picker then chooses its new time.
+    let moving = RwSignal::new(None::<Booking>);
+    let move_heading = NodeRef::<html::H3>::new();
+    let list_heading = NodeRef::<html::H3>::new();
 
     let slots_api = api.clone();
     let slots = LocalResource::new(move || {
@@ -89,22 +93,48 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
         }
     };
 
-    let form = booking_form(api.clone(), municipality, selected, notice, confirmed, refresh);
-    let list_heading = NodeRef::<html::H3>::new();
+    let form = booking_form(api.clone(), municipality, selected, notice, confirmed, refresh, moving);
+    let move_form = move_form(api.clone(), selected, notice, confirmed, refresh, moving, list_heading);
+    let start_move = move |b: Booking| {
+        selected.set(None);
+        kind.set(b.kind);
+        moving.set(Some(b));
+        // The banner above the slot picker says what is being moved; focus goes there.
+        request_animation_frame(move || {
+            if let Some(h) = move_heading.get_untracked() {
+                let _ = h.focus();
+            }
+        });
+    };
     let list = move || match bookings.get() {
         None => loading().into_any(),
         Some(Err(e)) => load_error(&e, reload).into_any(),
         Some(Ok(response)) => {
-            let signals = Signals {
-                cancelling: RwSignal::new(None),
-                moving: RwSignal::new(None),
-                notice,
-                confirmed,
-                refresh,
-                list_heading,
-            };
-            own_bookings(api.clone(), municipality, response.bookings, signals).into_any()
+            let signals = Signals { cancelling: RwSignal::new(None), notice, confirmed, refresh };
+            own_bookings(api.clone(), response.bookings, signals, start_move).into_any()
         }
+    };
+    let banner = move || {
+        moving.get().map(|b| {
+            view! {
+                <div class="move-banner">
+                    <h3 id="move-title" tabindex="-1" node_ref=move_heading>
+                        {format!("Flyt sessionen {}", when(b.start, b.end))}
+                    </h3>
+                    <p>"Vælg en ny ledig tid herunder."</p>
+                    <button
+                        type="button"
+                        class="secondary"
+                        on:click=move |_| {
+                            moving.set(None);
+                            selected.set(None);
+                        }
+                    >
+                        "Fortryd flytning"
+                    </button>
+                </div>
+            }
+        })
     };
 
     view! {
@@ -116,7 +146,8 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
             </p>
             {notice_area(notice)}
             {move || confirmed.get().map(|b| confirmation(&b))}
-            <fieldset class="kinds">
+            {banner}
+            <fieldset class="kinds" disabled=move || moving.with(Option::is_some)>
                 <legend>"Mødeform"</legend>
                 {[SessionKind::Onsite, SessionKind::Online]
                     .into_iter()
@@ -152,6 +183,7 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
             </div>
             <div class="slots">{slot_list}</div>
             {form}
+            {move_form}
             <h3 id="own-bookings-title" tabindex="-1" node_ref=list_heading>
                 "Jeres bookinger"
             </h3>
@@ -237,6 +269,7 @@ fn booking_form(
     notice: RwSignal<Option<Notice>>,
     confirmed: RwSignal<Option<Booking>>,
     refresh: RwSignal<u32>,
+    moving: RwSignal<Option<Booking>>,
 ) -> impl IntoView {
     let topic = FieldState::new("");
     let name = FieldState::new("");
@@ -290,7 +323,7 @@ fn booking_form(
     };
 
     move || {
-        selected.get().map(|slot| {
+        selected.get().filter(|_| moving.with(Option::is_none)).map(|slot| {
             view! {
                 <form class="book-form" on:submit=submit.clone() novalidate>
                     <h3>"Book tiden"</h3>
@@ -316,6 +349,69 @@ fn booking_form(
     }
 }
 
+/// Moving a booking to the chosen slot: one atomic reschedule. A time taken
+/// meanwhile gives fresh slots to choose from.
+fn move_form(
+    api: Api,
+    selected: RwSignal<Option<Slot>>,
+    notice: RwSignal<Option<Notice>>,
+    confirmed: RwSignal<Option<Booking>>,
+    refresh: RwSignal<u32>,
+    moving: RwSignal<Option<Booking>>,
+    list_heading: NodeRef<html::H3>,
+) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let confirm = move |_| {
+        let (Some(slot), Some(booking)) = (selected.get_untracked(), moving.get_untracked()) else { return };
+        let api = api.clone();
+        busy.set(true);
+        notice.set(None);
+        spawn_local(async move {
+            let path = format!("/api/bookings/{}/reschedule", booking.id);
+            match api.send::<_, Booking>(Method::POST, &path, &RescheduleRequest { start: slot.start }, None).await {
+                Ok(moved) => {
+                    notice.set(Some(Notice::ok(format!("Sessionen er flyttet til {}.", when(moved.start, moved.end)))));
+                    if confirmed.with_untracked(|c| c.as_ref().is_some_and(|c| c.id == moved.id)) {
+                        confirmed.set(Some(moved));
+                    }
+                    moving.set(None);
+                    // The picker and the list are drawn anew: focus on the list, not lost.
+                    if let Some(h) = list_heading.get_untracked() {
+                        let _ = h.focus();
+                    }
+                }
+                Err(e) if e.is_slot_taken() => notice.set(Some(Notice::error(
+                    "Tiden blev netop booket af en anden kommune. Vælg en anden tid – listen er opdateret.",
+                ))),
+                Err(e) => notice.set(Some(Notice::api(&e))),
+            }
+            selected.set(None);
+            busy.set(false);
+            refresh.update(|n| *n += 1);
+        });
+    };
+    move || {
+        selected.get().filter(|_| moving.with(Option::is_some)).map(|slot| {
+            view! {
+                <div class="book-form move-form">
+                    <p class="chosen">
+                        "Ny tid: "
+                        <strong>{when(slot.start, slot.end)}</strong>
+                    </p>
+                    <div class="actions">
+                        <button type="button" class="primary" disabled=move || busy.get() on:click=confirm.clone()>
+                            {move || if busy.get() { "Flytter …" } else { "Flyt sessionen" }}
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| selected.set(None)>
+                            "Vælg en anden tid"
+                        </button>
+                    </div>
+                </div>
+            }
+        })
+    }
+}
+
 fn confirmation(b: &Booking) -> impl IntoView + use<> {
     view! {
         <div class="confirmation">
@@ -329,9 +425,9 @@ fn confirmation(b: &Booking) -> impl IntoView + use<> {
 
 fn own_bookings(
     api: Api,
-    municipality: MunicipalityCode,
     mut bookings: Vec<Booking>,
     signals: Signals,
+    start_move: impl Fn(Booking) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     if bookings.is_empty() {
         return view! { <p class="empty">"I har ingen bookinger endnu."</p> }.into_any();
@@ -339,7 +435,7 @@ fn own_bookings(
     bookings.sort_by_key(|b| (!b.is_confirmed(), b.start));
     view! {
         <ul class="bookings">
-            {bookings.into_iter().map(|b| booking_item(api.clone(), municipality, b, signals)).collect_view()}
+            {bookings.into_iter().map(|b| booking_item(api.clone(), b, signals, start_move)).collect_view()}
         </ul>
     }
     .into_any()
@@ -348,19 +444,19 @@ fn own_bookings(
 /// The signals a booking in the list works with.
 #[derive(Clone, Copy)]
 struct Signals {
-    /// The booking whose cancel box is open.
     cancelling: RwSignal<Option<String>>,
-    /// The booking whose move box ("Flyt") is open.
-    moving: RwSignal<Option<String>>,
     notice: RwSignal<Option<Notice>>,
     confirmed: RwSignal<Option<Booking>>,
     refresh: RwSignal<u32>,
-    /// Where focus goes when the list is drawn anew after a move.
-    list_heading: NodeRef<html::H3>,
 }
 
-fn booking_item(api: Api, municipality: MunicipalityCode, b: Booking, signals: Signals) -> impl IntoView {
-    let Signals { cancelling, moving, notice, confirmed: confirmation, refresh, list_heading } = signals;
+fn booking_item(
+    api: Api,
+    b: Booking,
+    signals: Signals,
+    start_move: impl Fn(Booking) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let Signals { cancelling, notice, confirmed: confirmation, refresh } = signals;
     let id = b.id.to_string();
     let status = match &b.status {
         BookingStatus::Confirmed => "Bekræftet".to_string(),
@@ -398,30 +494,7 @@ fn booking_item(api: Api, municipality: MunicipalityCode, b: Booking, signals: S
     let open_id = id.clone();
     let is_open = move || cancelling.get().as_deref() == Some(open_id.as_str());
     let box_id = id.clone();
-    let moving_id = id.clone();
-    let is_moving = move || moving.get().as_deref() == Some(moving_id.as_str());
-    let move_button = NodeRef::<html::Button>::new();
-    let moved_id = id.clone();
-    let moved = move |answer: Result<Booking, ApiError>| match answer {
-        Ok(booking) => {
-            notice.set(Some(Notice::ok(format!("Sessionen er flyttet til {}.", when(booking.start, booking.end)))));
-            if confirmation.with_untracked(|c| c.as_ref().is_some_and(|c| c.id.as_str() == moved_id)) {
-                confirmation.set(Some(booking));
-            }
-            moving.set(None);
-            refresh.update(|n| *n += 1);
-            // The list is drawn anew: focus on its heading, not lost.
-            if let Some(h) = list_heading.get_untracked() {
-                let _ = h.focus();
-            }
-        }
-        Err(e) if e.is_slot_taken() => notice.set(Some(Notice::error(
-            "Tiden blev netop booket af en anden. Vælg en anden tid – listen over ledige tider er opdateret.",
-        ))),
-        Err(e) => notice.set(Some(Notice::api(&e))),
-    };
-    let kind = b.kind;
-    let (move_api, move_id) = (api.clone(), id.clone());
+    let to_move = b.clone();
     view! {
         <li class="booking-item" class:cancelled=!confirmed data-id=id.clone()>
             <p class="when">
@@ -438,17 +511,17 @@ fn booking_item(api: Api, municipality: MunicipalityCode, b: Booking, signals: S
                                 "Hent kalenderfil (.ics)"
                             </button>
                             {
-                                let (is_open, is_moving) = (is_open.clone(), is_moving.clone());
+                                let is_open = is_open.clone();
                                 move || {
-                                    let (id3, id4) = (id2.clone(), id2.clone());
-                                    (!is_open() && !is_moving())
+                                    let id3 = id2.clone();
+                                    let to_move = to_move.clone();
+                                    (!is_open())
                                         .then(|| {
                                             view! {
                                                 <button
                                                     type="button"
                                                     class="secondary move"
-                                                    node_ref=move_button
-                                                    on:click=move |_| moving.set(Some(id4.clone()))
+                                                    on:click=move |_| start_move(to_move.clone())
                                                 >
                                                     "Flyt"
                                                 </button>
@@ -474,23 +547,6 @@ fn booking_item(api: Api, municipality: MunicipalityCode, b: Booking, signals: S
                             let texts =
                                 CancelTexts { reason_label: "Begrundelse (valgfri)", confirm: "Ja, aflys sessionen" };
                             cancel_box(api.clone(), box_id.clone(), texts, move || cancelling.set(None), done.clone())
-                        })
-                }
-            }
-            {
-                move || {
-                    is_moving()
-                        .then(|| {
-                            let keep = move || {
-                                moving.set(None);
-                                // Back to the button that opened the box (drawn again on the next frame).
-                                request_animation_frame(move || {
-                                    if let Some(b) = move_button.get_untracked() {
-                                        let _ = b.focus();
-                                    }
-                                });
-                            };
-                            move_box(move_api.clone(), move_id.clone(), municipality, kind, keep, moved.clone())
                         })
                 }
             }
