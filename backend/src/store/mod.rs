@@ -227,7 +227,7 @@ pub trait Outbox: Send + Sync {
         }
         let again = message.send_again(now);
         self.update_message(&again).await?;
-        Ok(SendAgain::Due(again))
+        Ok(SendAgain::Due(Box::new(again)))
     }
 }
 
@@ -235,7 +235,7 @@ pub trait Outbox: Send + Sync {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SendAgain {
     /// The message is due again.
-    Due(Message),
+    Due(Box<Message>),
     /// It was not failed: due or sent already (e.g. sent again by another click).
     NotFailed(Delivery),
 }
