@@ -81,6 +81,14 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
         match slots.get() {
             Some((key, _)) if key != current => loading().into_any(),
             None => loading().into_any(),
+            // The API lists no times at the cap, not even to move to.
+            Some((_, Err(e))) if e.is_cap_reached() && moving.with(Option::is_some) => view! {
+                <p class="notice info">
+                    "Ledige tider kan ikke vises, mens I har det største antal kommende sessioner. "
+                    "Kontakt koordinatoren for at flytte sessionen."
+                </p>
+            }
+            .into_any(),
             Some((_, Err(e))) if e.is_cap_reached() => cap_reached().into_any(),
             Some((_, Err(e))) => load_error(&e, reload).into_any(),
             Some((_, Ok(response))) => {
