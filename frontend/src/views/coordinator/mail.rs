@@ -263,7 +263,7 @@ fn settings_form(api: Api, s: MailSettings) -> impl IntoView {
             {input(
                 "mail-name",
                 "Dit navn",
-                "Står som afsender og arrangør i mails og kalenderinvitationer.",
+                "Står som arrangør i kalenderinvitationerne og i mailene til kommunerne.",
                 "text",
                 "name",
                 MailSettings::MAX_NAME_CHARS,
