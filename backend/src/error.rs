@@ -44,6 +44,9 @@ pub enum ApiError {
     /// 422 otherwise; the rule's own code (e.g. `too_short_notice`).
     #[error("{0}")]
     Rule(RuleViolation),
+    /// 409: "send again" on a mail that has not failed.
+    #[error("{0}")]
+    MailNotFailed(String),
     /// 503: the store cannot be reached right now.
     #[error("{0}")]
     Unavailable(String),
@@ -59,7 +62,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::MailNotFailed(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             // The time was just taken: another booking got there first.
@@ -80,6 +83,7 @@ impl ApiError {
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::MailNotFailed(_) => ErrorCode::MailNotFailed,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::Unprocessable(_) => ErrorCode::RuleViolated,
             ApiError::Rule(v) => v.code(),

@@ -15,6 +15,7 @@ use axum::{
     Router,
     http::{HeaderValue, Uri, uri::PathAndQuery},
 };
+use dk2020_model::api::MailSettings;
 use lambda_http::{RequestExt, request::RequestContext};
 
 use crate::{
@@ -32,6 +33,8 @@ pub struct LambdaConfig {
     pub keys: TokenKeys,
     pub clock: Clock,
     pub allowed_origins: Vec<HeaderValue>,
+    /// The configured coordinator and meeting link (`AppState::mail_defaults`).
+    pub mail_defaults: MailSettings,
 }
 
 impl LambdaConfig {
@@ -46,6 +49,7 @@ impl LambdaConfig {
             keys,
             clock: config.now.clone(),
             allowed_origins: config.allowed_origins.0.clone(),
+            mail_defaults: crate::server::mail_defaults(config),
         })
     }
 }
@@ -62,7 +66,8 @@ impl LambdaConfig {
 /// save little: the API's answers are small, and the widget, the large
 /// files, comes compressed from CloudFront.
 pub fn router_from_config(config: LambdaConfig) -> Router {
-    app::router(AppState::new(config.store, config.keys, config.clock), config.allowed_origins)
+    let state = AppState::new(config.store, config.keys, config.clock).with_mail_defaults(config.mail_defaults);
+    app::router(state, config.allowed_origins)
 }
 
 /// The service `lambda_http::run` drives: the Router, behind [`without_stage`].

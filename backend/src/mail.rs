@@ -16,6 +16,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use anyhow::Context;
 use dk2020_model::{
     Municipalities,
+    api::MailSettings,
     ical::Organizer,
     mail::{self, Mail, MailContext, Recipient},
     outbox::{self, Delivery, Message, Notice},
@@ -30,7 +31,7 @@ use tokio::sync::Notify;
 
 use crate::{
     state::Clock,
-    store::{BookingFilter, Store, StoreError, StoreResult},
+    store::{BookingFilter, SettingsExt, Store, StoreError, StoreResult},
 };
 
 /// Messages read per round: a burst larger than this is sent over rounds.
@@ -137,6 +138,7 @@ impl Sender {
     /// outcome.
     pub async fn deliver_due(&self, store: &dyn Store, now: Timestamp) -> StoreResult<Round> {
         let municipalities = store.municipalities().await?;
+        let who = self.coordinator_as_set(store.setting::<MailSettings>().await?);
         let mut round = Round::default();
         for message in store.due_messages(now, BATCH).await? {
             if let Notice::Reminder { booking } = &message.notice {
@@ -151,7 +153,7 @@ impl Sender {
                     continue;
                 }
             }
-            let outcome = match self.mail_of(&message, &municipalities, now) {
+            let outcome = match self.mail_of(&message, &municipalities, &who, now) {
                 Ok(mail) => self.transport.send(mail).await,
                 Err(e) => Err(e),
             };
@@ -173,27 +175,48 @@ impl Sender {
         Ok(round)
     }
 
+    /// The coordinator and her meeting link: as she set them in her view,
+    /// else as configured.
+    fn coordinator_as_set(&self, set: MailSettings) -> (Organizer, Option<String>) {
+        let organizer = Organizer {
+            name: set.coordinator_name.unwrap_or_else(|| self.coordinator.name.clone()),
+            email: set.coordinator_email.unwrap_or_else(|| self.coordinator.email.clone()),
+        };
+        (organizer, set.meeting_link.or_else(|| self.meeting_link.clone()))
+    }
+
     /// The mail of `message`, composed by the model, as lettre sends it.
     fn mail_of(
         &self,
         message: &Message,
         municipalities: &Municipalities,
+        (coordinator, meeting_link): &(Organizer, Option<String>),
         now: Timestamp,
     ) -> Result<lettre::Message, String> {
-        let context = MailContext {
-            municipalities,
-            coordinator: &self.coordinator,
-            meeting_link: self.meeting_link.as_deref(),
-            manage_link: None,
-        };
+        let context =
+            MailContext { municipalities, coordinator, meeting_link: meeting_link.as_deref(), manage_link: None };
         let mail = match &message.notice {
             Notice::Event { event } => mail::compose(event, message.recipient, &context),
             Notice::Reminder { booking } => mail::reminder(booking, message.recipient, &context),
         };
-        self.build(&message.id, message.recipient, mail, now)
+        // The contact's mail says "answer this mail": the answer reaches her.
+        let reply_to = match message.recipient {
+            Recipient::Contact => {
+                let address = coordinator.email.as_str().parse().map_err(|e| format!("{e}"))?;
+                Some(Mailbox::new(Some(coordinator.name.clone()), address))
+            }
+            Recipient::Coordinator => None,
+        };
+        self.build(&message.id, reply_to, mail, now)
     }
 
-    fn build(&self, id: &str, recipient: Recipient, mail: Mail, now: Timestamp) -> Result<lettre::Message, String> {
+    fn build(
+        &self,
+        id: &str,
+        reply_to: Option<Mailbox>,
+        mail: Mail,
+        now: Timestamp,
+    ) -> Result<lettre::Message, String> {
         let to = Mailbox::new(Some(mail.to_name.clone()), mail.to.as_str().parse().map_err(|e| format!("{e}"))?);
         // Outlook applies the invitation only when `method=` matches its METHOD.
         let calendar = ContentType::parse(&mail.invitation.content_type()).map_err(|e| format!("{e}"))?;
@@ -209,10 +232,8 @@ impl Sender {
         let date = std::time::SystemTime::try_from(now).map_err(|e| e.to_string())?;
         let mut builder =
             lettre::Message::builder().message_id(Some(format!("<{id}>"))).date(date).from(self.from.clone()).to(to);
-        // The contact's mail says "answer this mail": the answer reaches her.
-        if recipient == Recipient::Contact {
-            let coordinator = self.coordinator.email.as_str().parse().map_err(|e| format!("{e}"))?;
-            builder = builder.reply_to(Mailbox::new(Some(self.coordinator.name.clone()), coordinator));
+        if let Some(reply_to) = reply_to {
+            builder = builder.reply_to(reply_to);
         }
         builder
             .subject(mail.subject)

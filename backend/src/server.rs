@@ -20,7 +20,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = &args.config.clone().checked()?;
     let keys = config.token_keys()?;
     let store = open_store(config, args.create_table).await?;
-    let state = AppState::new(store, keys.clone(), config.now.clone());
+    let state = AppState::new(store, keys.clone(), config.now.clone()).with_mail_defaults(mail_defaults(config));
     let now = state.now().as_second();
     let widget = config.widget_source();
     match &widget {
@@ -123,4 +123,14 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// The coordinator's name, address and meeting link as configured: what her
+/// own mail settings fall back on.
+pub fn mail_defaults(config: &Config) -> dk2020_model::api::MailSettings {
+    dk2020_model::api::MailSettings {
+        coordinator_name: Some(config.coordinator_name.clone()),
+        coordinator_email: Some(config.coordinator_email.clone()),
+        meeting_link: config.meeting_link.clone(),
+    }
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use dk2020_model::{Email, api::MailSettings};
 use jiff::Timestamp;
 use tokio::sync::Notify;
 
@@ -31,11 +32,22 @@ pub struct AppState {
     pub clock: Clock,
     /// Wakes the mail sender ([`crate::mail::run`]) when a change made mail due.
     pub mail_wake: Arc<Notify>,
+    /// The coordinator's name, address and meeting link as the server is
+    /// configured (`DK2020_COORDINATOR_*`, `DK2020_MEETING_LINK`): what her
+    /// own [`MailSettings`] fall back on, field by field.
+    pub mail_defaults: Arc<MailSettings>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, keys: TokenKeys, clock: Clock) -> Self {
-        Self { store, keys, clock, mail_wake: Arc::default() }
+        Self { store, keys, clock, mail_wake: Arc::default(), mail_defaults: Arc::new(default_mail_settings()) }
+    }
+
+    /// With the configured coordinator and meeting link (the server and
+    /// Lambda fill these from the `Config`).
+    pub fn with_mail_defaults(mut self, defaults: MailSettings) -> Self {
+        self.mail_defaults = Arc::new(defaults);
+        self
     }
 
     /// A booking change recorded mail in the outbox: send it now, not at the
@@ -46,5 +58,15 @@ impl AppState {
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+}
+
+/// The `Config`'s own defaults of the coordinator's name and address, no
+/// meeting link: for states built without a configuration (tests).
+pub fn default_mail_settings() -> MailSettings {
+    MailSettings {
+        coordinator_name: Some("DK2020-koordinatoren".into()),
+        coordinator_email: Email::parse("koordinator@dk2020.invalid").ok(),
+        meeting_link: None,
     }
 }

@@ -765,7 +765,7 @@ fn every_request_body_schema_is_closed_to_unknown_fields() {
             );
         }
     }
-    assert_eq!(bodies, 7, "the seven operations with a JSON body");
+    assert_eq!(bodies, 8, "the eight operations with a JSON body");
 }
 
 #[tokio::test]
@@ -1312,6 +1312,64 @@ async fn every_endpoint_answers_as_documented() {
         h.req("POST", CANCEL, format!("/api/bookings/{b_id}/cancel")).token(&coord).raw("  ").expect(200).await;
     assert_eq!(by_coordinator["status"], json!({"state": "cancelled", "by": {"role": "coordinator"}, "reason": null}));
 
+    // ---- the coordinator's mail: failed mails and her settings --------------------
+    const OUTBOX: &str = "/api/coordinator/outbox";
+    const AGAIN: &str = "/api/coordinator/outbox/{id}/send-again";
+    let empty = h.req("GET", OUTBOX, "/api/coordinator/outbox").token(&coord).expect(200).await;
+    assert_eq!(empty, json!({"mails": []}), "no sender runs here: nothing has failed");
+    // One of the bookings' mails is given up on (the sender's own outcome, written as it would).
+    let due = h.store.inner.due_messages(pinned_now(), 1).await.unwrap().pop().expect("a booking's mail is due");
+    h.store
+        .inner
+        .update_message(&due.clone().attempt_failed("550 mailbox unavailable", pinned_now(), 1))
+        .await
+        .unwrap();
+    let failed = h.req("GET", OUTBOX, "/api/coordinator/outbox").token(&coord).expect(200).await;
+    assert_eq!(failed["mails"][0]["id"], due.id.as_str());
+    assert_eq!(failed["mails"][0]["last_error"], "550 mailbox unavailable");
+    h.req("GET", OUTBOX, "/api/coordinator/outbox?x=1").token(&coord).expect(400).await;
+    h.req("GET", OUTBOX, "/api/coordinator/outbox").expect(401).await;
+    h.req("GET", OUTBOX, "/api/coordinator/outbox").token(&skive).expect(403).await;
+    let again_uri = format!("/api/coordinator/outbox/{}/send-again", due.id);
+    h.req("POST", AGAIN, again_uri.clone()).expect(401).await;
+    h.req("POST", AGAIN, again_uri.clone()).token(&sec).expect(403).await;
+    h.req("POST", AGAIN, format!("{again_uri}?now=1")).token(&coord).expect(400).await;
+    let again = h.req("POST", AGAIN, again_uri.clone()).token(&coord).expect(200).await;
+    assert_eq!(again["id"], due.id.as_str());
+    let refused = h.req("POST", AGAIN, again_uri.clone()).token(&coord).expect(409).await;
+    assert_eq!(error_code(&refused), "mail_not_failed");
+    h.req("POST", AGAIN, "/api/coordinator/outbox/no-such-mail/send-again").token(&coord).expect(404).await;
+
+    const MAILSET: &str = "/api/coordinator/mail-settings";
+    let defaults = h.req("GET", MAILSET, "/api/coordinator/mail-settings").token(&coord).expect(200).await;
+    assert_eq!(defaults["coordinator_email"], "koordinator@dk2020.invalid");
+    h.req("GET", MAILSET, "/api/coordinator/mail-settings?x=1").token(&coord).expect(400).await;
+    h.req("GET", MAILSET, "/api/coordinator/mail-settings").expect(401).await;
+    h.req("GET", MAILSET, "/api/coordinator/mail-settings").token(&skive).expect(403).await;
+    let mine = json!({"coordinator_name": "Karen Klima", "coordinator_email": "karen@example.dk", "meeting_link": "https://teams.example.dk/m/1"});
+    let saved =
+        h.req("PUT", MAILSET, "/api/coordinator/mail-settings").token(&coord).json(mine.clone()).expect(200).await;
+    assert_eq!(saved, mine);
+    h.req("PUT", MAILSET, "/api/coordinator/mail-settings?x=1").token(&coord).json(mine.clone()).expect(400).await;
+    h.req("PUT", MAILSET, "/api/coordinator/mail-settings").json(mine.clone()).expect(401).await;
+    h.req("PUT", MAILSET, "/api/coordinator/mail-settings").token(&sec).json(mine.clone()).expect(403).await;
+    h.req("PUT", MAILSET, "/api/coordinator/mail-settings").token(&coord).raw(huge()).expect(413).await;
+    h.req("PUT", MAILSET, "/api/coordinator/mail-settings")
+        .token(&coord)
+        .invalid(json!({"coordinator_email": "not an address"}))
+        .expect(400)
+        .await;
+    h.req("PUT", MAILSET, "/api/coordinator/mail-settings")
+        .token(&coord)
+        .invalid(json!({"meeting_lnk": "https://teams.example.dk/m/1"}))
+        .expect(400)
+        .await;
+    h.req("PUT", MAILSET, "/api/coordinator/mail-settings")
+        .token(&coord)
+        .raw(json!({"meeting_link": "teams.example.dk/m/1"}).to_string())
+        .expect(422)
+        .await;
+
     // ---- the store cannot be reached: 503 everywhere it is asked -----------------
     h.store.set(Fault::Unavailable);
     let degraded = h.req("GET", "/api/health", "/api/health").expect(503).await;
@@ -1338,6 +1396,10 @@ async fn every_endpoint_answers_as_documented() {
     h.req("GET", ICS, a_uri("ics")).token(&coord).expect(503).await;
     h.req("GET", FEED, format!("/api/calendar.ics?token={coord}")).expect(503).await;
     h.req("GET", AGENDA, "/api/coordinator/agenda").token(&coord).expect(503).await;
+    h.req("GET", OUTBOX, "/api/coordinator/outbox").token(&coord).expect(503).await;
+    h.req("POST", AGAIN, again_uri).token(&coord).expect(503).await;
+    h.req("GET", MAILSET, "/api/coordinator/mail-settings").token(&coord).expect(503).await;
+    h.req("PUT", MAILSET, "/api/coordinator/mail-settings").token(&coord).json(mine).expect(503).await;
     h.store.set(Fault::None);
 
     // Every route answered with a success, and every documented status was seen.

@@ -10,7 +10,9 @@
 
 use std::{any::Any, future::Future, pin::Pin, sync::Arc};
 
-use dk2020_api::store::{BookingFilter, Created, DynamoStore, NewBooking, SettingsExt, SqliteStore, Store, StoreError};
+use dk2020_api::store::{
+    BookingFilter, Created, DynamoStore, NewBooking, SendAgain, SettingsExt, SqliteStore, Store, StoreError,
+};
 use dk2020_model::{
     Act, Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
     Population, SessionKind, Topic,
@@ -107,6 +109,7 @@ macro_rules! conformance_suite {
                 a_refused_change_or_a_replay_owes_no_message,
                 due_messages_come_when_their_time_has_come_and_leave_once_sent,
                 failed_messages_are_listed_and_can_be_sent_again,
+                send_again_makes_only_a_failed_message_due,
             );
 
             conformance_suite!(@concurrent $fixture;
@@ -814,6 +817,28 @@ mod behaviours {
         fx.store.update_message(&again).await.unwrap();
         assert!(fx.store.failed_messages().await.unwrap().is_empty());
         assert!(fx.store.due_messages(later, 100).await.unwrap().contains(&again));
+    }
+
+    /// The coordinator's "send again" (`Outbox::send_again`): one call that
+    /// reads, applies the model and writes back.
+    pub async fn send_again_makes_only_a_failed_message_due(fx: Fixture) {
+        create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
+        let due = fx.store.due_messages(now(), 1).await.unwrap().remove(0);
+        let later = now() + jiff::SignedDuration::from_hours(10);
+        assert_eq!(fx.store.send_again(&due.id, later).await.unwrap(), SendAgain::NotFailed(Delivery::Due));
+        assert_eq!(fx.store.message(&due.id).await.unwrap(), due, "a due message is left as it was");
+        let failed = due.clone().attempt_failed("550 mailbox unavailable", now(), 1);
+        fx.store.update_message(&failed).await.unwrap();
+        let SendAgain::Due(again) = fx.store.send_again(&due.id, later).await.unwrap() else {
+            panic!("a failed message is due again")
+        };
+        assert_eq!((again.delivery, again.due, again.attempts), (Delivery::Due, later, 0));
+        assert_eq!(fx.store.message(&due.id).await.unwrap(), *again, "written back");
+        assert!(fx.store.failed_messages().await.unwrap().is_empty());
+        let sent = (*again).clone().sent(later);
+        fx.store.update_message(&sent).await.unwrap();
+        assert_eq!(fx.store.send_again(&due.id, later).await.unwrap(), SendAgain::NotFailed(Delivery::Sent));
+        assert!(matches!(fx.store.send_again("no-such-message", later).await, Err(StoreError::NotFound(_))));
     }
 
     pub async fn idempotency_key_returns_the_first_booking_without_a_second_row(fx: Fixture) {

@@ -76,6 +76,7 @@ pub fn danish_message(status: u16, code: ErrorCode) -> &'static str {
             "Koordinatorens indstillinger for arbejdstider og regler er ugyldige. Kontakt koordinatoren."
         }
         ErrorCode::BadRange => "Datoperioden er ugyldig: vælg en kortere periode, der slutter efter den begynder.",
+        ErrorCode::MailNotFailed => "Mailen er allerede sendt igen eller på vej. Listen er opdateret.",
         ErrorCode::BadRequest => "Oplysningerne blev afvist som ugyldige.",
         ErrorCode::Unauthorized => {
             "Du er ikke logget ind, eller dit log-in er udløbet. Hent et nyt link med adgangstoken."

@@ -12,6 +12,9 @@ use crate::{
     time::LocalTime,
 };
 
+mod mail;
+pub use mail::{FailedMail, FailedMailsResponse, MailSettings, MailSettingsProblem, SentAgain};
+
 /// One municipality in `GET /api/municipalities`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
@@ -227,6 +230,8 @@ pub enum ErrorCode {
     CapReached,
     InvalidAvailability,
     BadRange,
+    /// "Send again" on a mail that has not failed (it is due or sent already).
+    MailNotFailed,
     /// A code this build does not know yet (a newer API): read, never sent.
     #[serde(other)]
     #[cfg_attr(feature = "openapi", schemars(skip))]
@@ -235,7 +240,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the API sends ([`ErrorCode::Unknown`] is only read).
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::BadRequest,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -257,6 +262,7 @@ impl ErrorCode {
         ErrorCode::CapReached,
         ErrorCode::InvalidAvailability,
         ErrorCode::BadRange,
+        ErrorCode::MailNotFailed,
     ];
 
     /// The code as it is written on the wire, e.g. `cap_reached`.
@@ -283,6 +289,7 @@ impl ErrorCode {
             ErrorCode::CapReached => "cap_reached",
             ErrorCode::InvalidAvailability => "invalid_availability",
             ErrorCode::BadRange => "bad_range",
+            ErrorCode::MailNotFailed => "mail_not_failed",
             ErrorCode::Unknown => "unknown",
         }
     }
@@ -376,6 +383,7 @@ mod tests {
             "cap_reached",
             "invalid_availability",
             "bad_range",
+            "mail_not_failed",
         ] {
             assert!(wire.contains(&today), "{today} is missing");
         }

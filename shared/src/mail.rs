@@ -30,6 +30,7 @@ pub use crate::ical::Method;
 
 /// Who a message is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Recipient {
     /// The booking's contact person at the municipality.
@@ -50,6 +51,7 @@ impl Recipient {
 
 /// Which message of a booking: one per lifecycle event, and the reminder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MailKind {
     Booked,

@@ -137,6 +137,11 @@ pub struct Site {
 
 impl Site {
     pub fn start(tools: &Tools) -> Site {
+        Self::start_with_env(tools, &[])
+    }
+
+    /// [`Site::start`] with more environment for the server (e.g. a mail server that does not answer).
+    pub fn start_with_env(tools: &Tools, env: &[(&str, &str)]) -> Site {
         let dir = tempfile::Builder::new().prefix("dk2020-browser-").tempdir().expect("a temporary directory");
         let port = free_port();
         let log = File::create(dir.path().join("server.log")).expect("creating the server log");
@@ -154,6 +159,7 @@ impl Site {
             .env_remove("AWS_LAMBDA_RUNTIME_API")
             .env_remove("DK2020_STORE")
             .env_remove("DK2020_ALLOWED_ORIGINS")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)

@@ -270,3 +270,22 @@ fn a_mail_the_server_refuses_for_a_while_is_delivered_on_a_later_retry_as_the_sa
     let coordinator = format!("<{id}.0.booked.coordinator@dk2020-planner>");
     assert_eq!(ids, [contact.as_str(), coordinator.as_str()], "the same mails, by their Message-ID");
 }
+
+#[test]
+fn the_mails_follow_the_coordinators_own_settings_over_the_servers() {
+    let Some(sink) = SmtpSink::start() else { return };
+    let server = server_mailing_to(&sink);
+    let settings = json!({
+        "coordinator_name": "Mette Klimakoordinator",
+        "coordinator_email": "mette@kdnet.example.dk",
+        "meeting_link": "https://teams.example.dk/meet/dk2020",
+    });
+    server.put("/api/coordinator/mail-settings").bearer(&coordinator_token()).json(&settings).send().expect_status(200);
+    let booking = server.book_first_open(SKIVE, "online", "2026-12-02", "2026-12-31");
+    let mails = sink.wait_for(2);
+    let [contact, coordinator] = mails_about(&mails, &booking, ".booked.")[..] else { unreachable!() };
+    assert!(coordinator.rcpt_to.contains("mette@kdnet.example.dk") && !coordinator.rcpt_to.contains(COORDINATOR));
+    assert!(contact.reply_to.as_deref().is_some_and(|r| r.contains("Mette Klimakoordinator")), "{contact:#?}");
+    assert!(contact.invitation().organizer.contains("mette@kdnet.example.dk"));
+    assert!(contact.text.as_deref().unwrap().contains("https://teams.example.dk/meet/dk2020"), "the online link");
+}

@@ -602,3 +602,171 @@ fn script_and_html_in_a_topic_show_as_literal_text_in_the_agenda_and_the_booking
     assert_eq!(agenda["xss"], Value::Null, "an injected handler ran: {agenda}");
     browser.screenshot_widget(WIDGET, "booking-list");
 }
+
+#[test]
+fn the_coordinator_sees_a_mail_that_could_not_be_sent_and_sends_it_again() {
+    let Some(tools) = dk2020_e2e::browser::Tools::find("failed-mail") else { return };
+    let _turn = take_turn();
+    // Nobody answers at the mail server, and the first failed attempt is the last.
+    let nobody = format!("smtp://127.0.0.1:{}", dk2020_e2e::free_port());
+    let site = Site::start_with_env(&tools, &[("DK2020_SMTP_URL", &nobody), ("DK2020_MAIL_ATTEMPTS", "1")]);
+    let mut browser = Browser::start(&tools, "failed-mail");
+    let skive = municipality_token(SKIVE);
+    let slots = site
+        .api_get(&format!("/api/slots?municipality={SKIVE}&kind=online&from=2026-12-02&to=2026-12-04"), Some(&skive));
+    let (status, booking) = site.api_post(
+        "/api/bookings",
+        &skive,
+        &json!({"municipality": SKIVE, "kind": "online", "start": slots["slots"][0]["start"], "topic": "Varmeplan",
+                "contact_name": "Karen Klima", "contact_email": "karen@skive.dk"}),
+    );
+    assert_eq!(status, 201, "{booking}");
+    let token = coordinator_token();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while site.api_get("/api/coordinator/outbox", Some(&token))["mails"].as_array().map_or(0, Vec::len) < 2 {
+        assert!(std::time::Instant::now() < deadline, "the booking's two mails failed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    browser.goto(&site.url(&format!("/?view=coordinator&token={token}")));
+    let list = browser.wait_in_widget(
+        WIDGET,
+        "const l = root.querySelectorAll('.failed-mails li'); return l.length === 2 && root.querySelector('.failed-mails').textContent;",
+        "the two failed mails",
+    );
+    let list = list.as_str().unwrap();
+    assert!(list.contains("Bekræftelse af sessionen") && list.contains("Skive Kommune"), "{list}");
+    assert!(list.contains("Til kontaktpersonen (karen@skive.dk)"), "to whom: {list}");
+    assert!(list.contains("Til dig (koordinatorens kopi)"), "{list}");
+    assert!(list.contains("Årsag:"), "the reason: {list}");
+    assert_accessible(&mut browser, &tools, WIDGET, "the coordinator view with failed mails");
+    browser.screenshot_widget(WIDGET, "failed-mails");
+
+    browser.click(WIDGET, ".failed-mails li:first-child button.send-again");
+    let notice = browser.wait_in_widget(
+        WIDGET,
+        "const n = root.querySelector('.failed-mail .notice.ok'); return n && root.querySelectorAll('.failed-mails li').length === 1 && n.textContent;",
+        "the mail gone from the list, and the status",
+    );
+    assert!(notice.as_str().unwrap().contains("Mailen er sendt igen"), "{notice}");
+    let focused = browser.in_widget(WIDGET, "return root.activeElement && root.activeElement.id;");
+    assert_eq!(focused, "failed-mail-title", "focus on the list's heading, not lost with the button");
+    browser.click(WIDGET, ".failed-mails li:first-child button.send-again");
+    browser.wait_in_widget(
+        WIDGET,
+        "const e = root.querySelector('.failed-mail p.empty'); return e && e.textContent === 'Alle mails er sendt.';",
+        "the empty list",
+    );
+    assert_accessible(&mut browser, &tools, WIDGET, "the coordinator view after sending again");
+}
+
+#[test]
+fn the_coordinator_edits_her_mail_settings() {
+    let Some((tools, _turn, site, mut browser)) = setup("mail-settings") else { return };
+    let token = coordinator_token();
+    browser.goto(&site.url(&format!("/?view=coordinator&token={token}")));
+    let email = browser.wait_in_widget(
+        WIDGET,
+        "const i = root.querySelector('#mail-email'); return i && i.value;",
+        "the mail settings",
+    );
+    assert_eq!(email, "koordinator@dk2020.invalid", "the server's configured address to begin with");
+    let hint = browser.in_widget(WIDGET, "return root.querySelector('#mail-email-hint').textContent;");
+    assert!(hint.as_str().unwrap().contains("Modtager en kopi af hver mail"), "{hint}");
+    assert_accessible(&mut browser, &tools, WIDGET, "the mail settings");
+
+    // A link that is not one is refused in Danish, on the field, with focus there.
+    browser.type_into(WIDGET, "#mail-link", "teams.example.dk/karen");
+    browser.click(WIDGET, "form.mail-settings-form button[type=submit]");
+    let error = browser.wait_in_widget(
+        WIDGET,
+        "const e = root.querySelector('#mail-link-error'); return e && e.textContent;",
+        "the link's error",
+    );
+    assert!(error.as_str().unwrap().contains("https://"), "{error}");
+    let field = browser.in_widget(
+        WIDGET,
+        "const i = root.querySelector('#mail-link'); return [i.getAttribute('aria-invalid'), root.activeElement && root.activeElement.id];",
+    );
+    assert_eq!(field, json!(["true", "mail-link"]));
+    assert_accessible(&mut browser, &tools, WIDGET, "the mail settings with an error");
+
+    browser.in_widget(WIDGET, "for (const id of ['mail-name', 'mail-email', 'mail-link']) { root.querySelector('#' + id).value = ''; } return true;");
+    browser.type_into(WIDGET, "#mail-name", "Karen Klimasen");
+    browser.type_into(WIDGET, "#mail-email", "karen.klimasen@example.dk");
+    browser.type_into(WIDGET, "#mail-link", "https://teams.example.dk/l/karen");
+    browser.click(WIDGET, "form.mail-settings-form button[type=submit]");
+    browser.wait_in_widget(
+        WIDGET,
+        "const n = root.querySelector('.mail-settings .notice.ok'); return n && n.textContent.includes('er gemt');",
+        "saved",
+    );
+    let saved = site.api_get("/api/coordinator/mail-settings", Some(&token));
+    assert_eq!(
+        saved,
+        json!({"coordinator_name": "Karen Klimasen", "coordinator_email": "karen.klimasen@example.dk",
+               "meeting_link": "https://teams.example.dk/l/karen"})
+    );
+}
+
+#[test]
+fn skive_moves_a_booking_with_flyt_and_sees_the_new_time() {
+    let Some((tools, _turn, site, mut browser)) = setup("reschedule") else { return };
+    let skive = municipality_token(SKIVE);
+    let slots = site
+        .api_get(&format!("/api/slots?municipality={SKIVE}&kind=online&from=2026-12-02&to=2026-12-04"), Some(&skive));
+    let slots = slots["slots"].as_array().expect("open slots").clone();
+    let (first, later) = (slots[0]["start"].clone(), slots[slots.len() - 1]["start"].clone());
+    let (status, booking) = site.api_post(
+        "/api/bookings",
+        &skive,
+        &json!({"municipality": SKIVE, "kind": "online", "start": first, "topic": "Varmeplan",
+                "contact_name": "Karen Klima", "contact_email": "karen@skive.dk"}),
+    );
+    assert_eq!(status, 201, "{booking}");
+    let id = booking["id"].as_str().unwrap().to_string();
+
+    browser.goto(&site.url(&format!("/?view=booking&municipality={SKIVE}&token={skive}")));
+    browser.wait_in_widget(WIDGET, "return root.querySelector('.booking-item button.move');", "the Flyt button");
+    browser.click(WIDGET, ".booking-item button.move");
+    let banner = browser.wait_in_widget(
+        WIDGET,
+        "const h = root.querySelector('#move-title'); return h && root.activeElement === h && h.textContent;",
+        "the move banner, with focus on it",
+    );
+    assert!(banner.as_str().unwrap().starts_with("Flyt sessionen"), "{banner}");
+    let online = browser.in_widget(WIDGET, "return root.querySelector('input[name=kind][value=online]').checked;");
+    assert_eq!(online, true, "the picker shows the booking's own kind");
+    let slot = format!("button.slot[data-start={}]", json!(later));
+    browser.wait_in_widget(WIDGET, &format!("return root.querySelector({});", json!(slot)), "the later open time");
+    assert_accessible(&mut browser, &tools, WIDGET, "the booking view choosing a new time");
+    browser.click(WIDGET, &slot);
+    let when = browser.wait_in_widget(
+        WIDGET,
+        "const s = root.querySelector('.move-form .chosen strong'); return s && s.textContent;",
+        "the move's confirmation",
+    );
+    let when = when.as_str().unwrap().to_string();
+    assert!(
+        browser.in_widget(WIDGET, "return root.querySelector('form.book-form');").is_null(),
+        "no booking form while moving"
+    );
+    browser.click(WIDGET, ".move-form button.primary");
+    let notice = browser.wait_in_widget(
+        WIDGET,
+        "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('er flyttet') && n.textContent;",
+        "the move",
+    );
+    assert!(notice.as_str().unwrap().contains(&when), "the new time {when:?} in {notice}");
+    browser.wait_in_widget(
+        WIDGET,
+        &format!("const i = root.querySelector('.booking-item .when'); return i && i.textContent === {};", json!(when)),
+        "the new time in the list",
+    );
+    let focused = browser.in_widget(WIDGET, "return root.activeElement && root.activeElement.id;");
+    assert_eq!(focused, "own-bookings-title", "focus on the list, not lost with the form");
+    let all = site.api_get("/api/bookings", Some(&skive));
+    let moved = all["bookings"].as_array().unwrap().iter().find(|b| b["id"] == id.as_str()).unwrap().clone();
+    assert_eq!(moved["start"], later, "moved in the store");
+    assert_accessible(&mut browser, &tools, WIDGET, "the booking view after the move");
+}

@@ -138,6 +138,8 @@ enum Body {
     BudgetParams,
     /// The coordinator's settings, unchanged.
     Availability,
+    /// The coordinator's mail settings, unchanged.
+    MailSettings,
 }
 
 /// One endpoint (or one variant of it): the operation as the OpenAPI
@@ -190,6 +192,10 @@ const MATRIX: &[Row] = &[
     row("GET",  "/api/coordinator/availability",           "/api/coordinator/availability",                                Body::None,          [401, 403, 403, 200, 403, 401, 401, 401]),
     row("PUT",  "/api/coordinator/availability",           "/api/coordinator/availability",                                Body::Availability,  [401, 403, 403, 200, 403, 401, 401, 401]),
     row("GET",  "/api/coordinator/agenda",                 "/api/coordinator/agenda?from=2026-12-01&to=2026-12-31",        Body::None,          [401, 403, 403, 200, 403, 401, 401, 401]),
+    row("GET",  "/api/coordinator/outbox",                 "/api/coordinator/outbox",                                      Body::None,          [401, 403, 403, 200, 403, 401, 401, 401]),
+    row("POST", "/api/coordinator/outbox/{id}/send-again", "/api/coordinator/outbox/{unknown}/send-again",                 Body::None,          [401, 403, 403, 404, 403, 401, 401, 401]),
+    row("GET",  "/api/coordinator/mail-settings",          "/api/coordinator/mail-settings",                               Body::None,          [401, 403, 403, 200, 403, 401, 401, 401]),
+    row("PUT",  "/api/coordinator/mail-settings",          "/api/coordinator/mail-settings",                               Body::MailSettings,  [401, 403, 403, 200, 403, 401, 401, 401]),
 ];
 
 // ---------------------------------------------------------------------------
@@ -304,6 +310,9 @@ fn run_cell(server: &TestServer, row: &Row, caller: Caller) -> Reply {
         Body::BudgetParams => Some(server.get("/api/budget/params").send().expect_status(200).json()),
         Body::Availability => Some(
             server.get("/api/coordinator/availability").bearer(&coordinator_token()).send().expect_status(200).json(),
+        ),
+        Body::MailSettings => Some(
+            server.get("/api/coordinator/mail-settings").bearer(&coordinator_token()).send().expect_status(200).json(),
         ),
     };
     let method = Method::from_bytes(row.method.as_bytes()).expect("an HTTP method");

@@ -157,7 +157,7 @@ fn complete(doc: &mut Value, requests: Map<String, Value>) {
         { "name": "enrolment", "description": "Who is in DK2020: the KKR overview and status changes with history." },
         { "name": "budget", "description": "Sharing the cost of the coordinator between the municipalities." },
         { "name": "bookings", "description": "Open slots, bookings of advisory sessions and their calendar files." },
-        { "name": "coordinator", "description": "The coordinator's availability and agenda." },
+        { "name": "coordinator", "description": "The coordinator's availability, agenda, mail settings and the mails that could not be sent." },
     ]);
     if !doc["components"].is_object() {
         doc["components"] = json!({});
@@ -387,8 +387,8 @@ fn error_responses() -> Value {
         (404, "No such municipality or booking.", &["not_found"]),
         (
             409,
-            "The slot was just taken (`slot_taken`), or the resource changed meanwhile (`conflict`).",
-            &["conflict", "slot_taken"],
+            "The slot was just taken (`slot_taken`), the resource changed meanwhile (`conflict`), or a mail to send again has not failed (`mail_not_failed`).",
+            &["conflict", "slot_taken", "mail_not_failed"],
         ),
         (413, "The request body is larger than 64 KiB.", &["payload_too_large"]),
         (

@@ -5,6 +5,7 @@ pub mod bookings;
 pub mod budget;
 pub mod calendar;
 pub mod coordinator;
+pub mod coordinator_mail;
 pub mod dev_mail;
 pub mod enrolment;
 pub mod health;
@@ -29,5 +30,6 @@ pub fn router() -> ApiRouter<AppState> {
         .merge(bookings::router())
         .merge(calendar::router())
         .merge(coordinator::router())
+        .merge(coordinator_mail::router())
         .merge(crate::openapi::router())
 }

@@ -10,10 +10,10 @@ use async_trait::async_trait;
 use dk2020_model::{
     Act, Actor, Booking, BookingId, LocalTime, Municipalities, MunicipalityCode, Population,
     allocation::PlanParams,
-    api::BookingRequest,
+    api::{BookingRequest, MailSettings},
     enrolment::{Rounds, StatusChange},
     lifecycle::{Event, Refusal},
-    outbox::Message,
+    outbox::{Delivery, Message},
     schedule::Availability,
 };
 use jiff::Timestamp;
@@ -140,6 +140,12 @@ impl Setting for Availability {
     const KEY: &'static str = "availability";
 }
 
+/// What the coordinator set herself; a field never set reads as the server's
+/// configured value (`AppState::mail_defaults`).
+impl Setting for MailSettings {
+    const KEY: &'static str = "mail_settings";
+}
+
 /// Typed reads and writes of any [`Setting`], for every [`Settings`] store
 /// (`dyn Store` included: the generic methods live here, not on the trait).
 #[async_trait]
@@ -209,6 +215,29 @@ pub trait Outbox: Send + Sync {
     async fn message(&self, id: &str) -> StoreResult<Message>;
     /// Stores a message's new delivery state (after an attempt, or "send again").
     async fn update_message(&self, message: &Message) -> StoreResult<()>;
+
+    /// The coordinator's "send again": a failed message due at `now`
+    /// ([`Message::send_again`]), written back; a message that is not failed
+    /// is left alone and reported as it is. The sender never writes a failed
+    /// message, so nothing else races this read and write.
+    async fn send_again(&self, id: &str, now: Timestamp) -> StoreResult<SendAgain> {
+        let message = self.message(id).await?;
+        if message.delivery != Delivery::Failed {
+            return Ok(SendAgain::NotFailed(message.delivery));
+        }
+        let again = message.send_again(now);
+        self.update_message(&again).await?;
+        Ok(SendAgain::Due(Box::new(again)))
+    }
+}
+
+/// What [`Outbox::send_again`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendAgain {
+    /// The message is due again.
+    Due(Box<Message>),
+    /// It was not failed: due or sent already (e.g. sent again by another click).
+    NotFailed(Delivery),
 }
 
 /// Whether `change` may follow `last` (the municipality's last recorded

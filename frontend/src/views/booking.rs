@@ -1,16 +1,17 @@
 //! The booking view: a municipality picks an open slot (on site or online)
 //! week by week, books it with topic, contact name and e-mail, sees the
-//! confirmation and its own bookings, cancels and downloads the .ics.
+//! confirmation and its own bookings, moves ("Flyt": the same slot picker,
+//! then one atomic reschedule) or cancels them and downloads the .ics.
 
 use dk2020_model::{
     Booking, BookingStatus, ContactName, Email, MunicipalityCode, SessionKind, Topic,
-    api::{BookingRequest, BookingsResponse, SlotsResponse},
+    api::{BookingRequest, BookingsResponse, RescheduleRequest, SlotsResponse},
     format, rfc3339,
     schedule::Slot,
 };
 use gloo_net::http::Method;
 use jiff::civil::Date;
-use leptos::{prelude::*, task::spawn_local};
+use leptos::{html, prelude::*, task::spawn_local};
 
 use crate::{
     api::{Api, ApiError},
@@ -29,6 +30,10 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
     let selected = RwSignal::new(None::<Slot>);
     let notice = RwSignal::new(None::<Notice>);
     let confirmed = RwSignal::new(None::<Booking>);
+    // The booking being moved: the slot picker then chooses its new time.
+    let moving = RwSignal::new(None::<Booking>);
+    let move_heading = NodeRef::<html::H3>::new();
+    let list_heading = NodeRef::<html::H3>::new();
 
     let slots_api = api.clone();
     let slots = LocalResource::new(move || {
@@ -76,6 +81,14 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
         match slots.get() {
             Some((key, _)) if key != current => loading().into_any(),
             None => loading().into_any(),
+            // The API lists no times at the cap, not even to move to.
+            Some((_, Err(e))) if e.is_cap_reached() && moving.with(Option::is_some) => view! {
+                <p class="notice info">
+                    "Ledige tider kan ikke vises, mens I har det største antal kommende sessioner. "
+                    "Kontakt koordinatoren for at flytte sessionen."
+                </p>
+            }
+            .into_any(),
             Some((_, Err(e))) if e.is_cap_reached() => cap_reached().into_any(),
             Some((_, Err(e))) => load_error(&e, reload).into_any(),
             Some((_, Ok(response))) => {
@@ -88,11 +101,48 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
         }
     };
 
-    let form = booking_form(api.clone(), municipality, selected, notice, confirmed, refresh);
+    let form = booking_form(api.clone(), municipality, selected, notice, confirmed, refresh, moving);
+    let move_form = move_form(api.clone(), selected, notice, confirmed, refresh, moving, list_heading);
+    let start_move = move |b: Booking| {
+        selected.set(None);
+        kind.set(b.kind);
+        moving.set(Some(b));
+        // The banner above the slot picker says what is being moved; focus goes there.
+        request_animation_frame(move || {
+            if let Some(h) = move_heading.get_untracked() {
+                let _ = h.focus();
+            }
+        });
+    };
     let list = move || match bookings.get() {
         None => loading().into_any(),
         Some(Err(e)) => load_error(&e, reload).into_any(),
-        Some(Ok(response)) => own_bookings(api.clone(), response.bookings, notice, confirmed, refresh).into_any(),
+        Some(Ok(response)) => {
+            let signals = Signals { cancelling: RwSignal::new(None), notice, confirmed, refresh };
+            own_bookings(api.clone(), response.bookings, signals, start_move).into_any()
+        }
+    };
+    let banner = move || {
+        moving.get().map(|b| {
+            view! {
+                <div class="move-banner">
+                    <h3 id="move-title" tabindex="-1" node_ref=move_heading>
+                        {format!("Flyt sessionen {}", when(b.start, b.end))}
+                    </h3>
+                    <p>"Vælg en ny ledig tid herunder."</p>
+                    <button
+                        type="button"
+                        class="secondary"
+                        on:click=move |_| {
+                            moving.set(None);
+                            selected.set(None);
+                        }
+                    >
+                        "Fortryd flytning"
+                    </button>
+                </div>
+            }
+        })
     };
 
     view! {
@@ -104,7 +154,8 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
             </p>
             {notice_area(notice)}
             {move || confirmed.get().map(|b| confirmation(&b))}
-            <fieldset class="kinds">
+            {banner}
+            <fieldset class="kinds" disabled=move || moving.with(Option::is_some)>
                 <legend>"Mødeform"</legend>
                 {[SessionKind::Onsite, SessionKind::Online]
                     .into_iter()
@@ -140,7 +191,10 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
             </div>
             <div class="slots">{slot_list}</div>
             {form}
-            <h3>"Jeres bookinger"</h3>
+            {move_form}
+            <h3 id="own-bookings-title" tabindex="-1" node_ref=list_heading>
+                "Jeres bookinger"
+            </h3>
             {list}
         </section>
     }
@@ -223,6 +277,7 @@ fn booking_form(
     notice: RwSignal<Option<Notice>>,
     confirmed: RwSignal<Option<Booking>>,
     refresh: RwSignal<u32>,
+    moving: RwSignal<Option<Booking>>,
 ) -> impl IntoView {
     let topic = FieldState::new("");
     let name = FieldState::new("");
@@ -276,7 +331,7 @@ fn booking_form(
     };
 
     move || {
-        selected.get().map(|slot| {
+        selected.get().filter(|_| moving.with(Option::is_none)).map(|slot| {
             view! {
                 <form class="book-form" on:submit=submit.clone() novalidate>
                     <h3>"Book tiden"</h3>
@@ -302,6 +357,69 @@ fn booking_form(
     }
 }
 
+/// Moving a booking to the chosen slot: one atomic reschedule. A time taken
+/// meanwhile gives fresh slots to choose from.
+fn move_form(
+    api: Api,
+    selected: RwSignal<Option<Slot>>,
+    notice: RwSignal<Option<Notice>>,
+    confirmed: RwSignal<Option<Booking>>,
+    refresh: RwSignal<u32>,
+    moving: RwSignal<Option<Booking>>,
+    list_heading: NodeRef<html::H3>,
+) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let confirm = move |_| {
+        let (Some(slot), Some(booking)) = (selected.get_untracked(), moving.get_untracked()) else { return };
+        let api = api.clone();
+        busy.set(true);
+        notice.set(None);
+        spawn_local(async move {
+            let path = format!("/api/bookings/{}/reschedule", booking.id);
+            match api.send::<_, Booking>(Method::POST, &path, &RescheduleRequest { start: slot.start }, None).await {
+                Ok(moved) => {
+                    notice.set(Some(Notice::ok(format!("Sessionen er flyttet til {}.", when(moved.start, moved.end)))));
+                    if confirmed.with_untracked(|c| c.as_ref().is_some_and(|c| c.id == moved.id)) {
+                        confirmed.set(Some(moved));
+                    }
+                    moving.set(None);
+                    // The picker and the list are drawn anew: focus on the list, not lost.
+                    if let Some(h) = list_heading.get_untracked() {
+                        let _ = h.focus();
+                    }
+                }
+                Err(e) if e.is_slot_taken() => notice.set(Some(Notice::error(
+                    "Tiden blev netop booket af en anden kommune. Vælg en anden tid – listen er opdateret.",
+                ))),
+                Err(e) => notice.set(Some(Notice::api(&e))),
+            }
+            selected.set(None);
+            busy.set(false);
+            refresh.update(|n| *n += 1);
+        });
+    };
+    move || {
+        selected.get().filter(|_| moving.with(Option::is_some)).map(|slot| {
+            view! {
+                <div class="book-form move-form">
+                    <p class="chosen">
+                        "Ny tid: "
+                        <strong>{when(slot.start, slot.end)}</strong>
+                    </p>
+                    <div class="actions">
+                        <button type="button" class="primary" disabled=move || busy.get() on:click=confirm.clone()>
+                            {move || if busy.get() { "Flytter …" } else { "Flyt sessionen" }}
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| selected.set(None)>
+                            "Vælg en anden tid"
+                        </button>
+                    </div>
+                </div>
+            }
+        })
+    }
+}
+
 fn confirmation(b: &Booking) -> impl IntoView + use<> {
     view! {
         <div class="confirmation">
@@ -316,21 +434,16 @@ fn confirmation(b: &Booking) -> impl IntoView + use<> {
 fn own_bookings(
     api: Api,
     mut bookings: Vec<Booking>,
-    notice: RwSignal<Option<Notice>>,
-    confirmed: RwSignal<Option<Booking>>,
-    refresh: RwSignal<u32>,
+    signals: Signals,
+    start_move: impl Fn(Booking) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     if bookings.is_empty() {
         return view! { <p class="empty">"I har ingen bookinger endnu."</p> }.into_any();
     }
     bookings.sort_by_key(|b| (!b.is_confirmed(), b.start));
-    let cancelling = RwSignal::new(None::<String>);
     view! {
         <ul class="bookings">
-            {bookings
-                .into_iter()
-                .map(|b| booking_item(api.clone(), b, Signals { cancelling, notice, confirmed, refresh }))
-                .collect_view()}
+            {bookings.into_iter().map(|b| booking_item(api.clone(), b, signals, start_move)).collect_view()}
         </ul>
     }
     .into_any()
@@ -345,7 +458,12 @@ struct Signals {
     refresh: RwSignal<u32>,
 }
 
-fn booking_item(api: Api, b: Booking, signals: Signals) -> impl IntoView {
+fn booking_item(
+    api: Api,
+    b: Booking,
+    signals: Signals,
+    start_move: impl Fn(Booking) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let Signals { cancelling, notice, confirmed: confirmation, refresh } = signals;
     let id = b.id.to_string();
     let status = match &b.status {
@@ -384,6 +502,7 @@ fn booking_item(api: Api, b: Booking, signals: Signals) -> impl IntoView {
     let open_id = id.clone();
     let is_open = move || cancelling.get().as_deref() == Some(open_id.as_str());
     let box_id = id.clone();
+    let to_move = b.clone();
     view! {
         <li class="booking-item" class:cancelled=!confirmed data-id=id.clone()>
             <p class="when">
@@ -403,9 +522,17 @@ fn booking_item(api: Api, b: Booking, signals: Signals) -> impl IntoView {
                                 let is_open = is_open.clone();
                                 move || {
                                     let id3 = id2.clone();
+                                    let to_move = to_move.clone();
                                     (!is_open())
                                         .then(|| {
                                             view! {
+                                                <button
+                                                    type="button"
+                                                    class="secondary move"
+                                                    on:click=move |_| start_move(to_move.clone())
+                                                >
+                                                    "Flyt"
+                                                </button>
                                                 <button
                                                     type="button"
                                                     class="danger cancel"

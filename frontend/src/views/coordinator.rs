@@ -1,8 +1,10 @@
 //! The coordinator's view: the week's agenda with each day's sessions and
 //! the driving between them, cancelling with a reason, the calendar-feed
-//! link, and the availability editor (weekly hours, exceptions, rules).
+//! link, the mails that could not be sent (with "Send igen"), her mail
+//! settings and the availability editor (weekly hours, exceptions, rules).
 
 mod availability;
+mod mail;
 
 use dk2020_model::{
     Booking, SessionKind,
@@ -74,6 +76,7 @@ pub fn view(api: Api) -> impl IntoView {
         <section class="view coordinator" aria-labelledby="coordinator-title">
             <h2 id="coordinator-title">"Klimakoordinatorens program"</h2>
             {notice_area(notice)}
+            {mail::failed_mails(api.clone())}
             <div class="weeknav">
                 <button type="button" class="secondary" on:click=move |_| go(-1)>
                     <span aria-hidden="true">"‹ "</span>
@@ -99,6 +102,7 @@ pub fn view(api: Api) -> impl IntoView {
                     " · Linket indeholder dit adgangstoken: del det ikke."
                 </p>
             </div>
+            {mail::settings_editor(api.clone())}
             {availability::editor(api, notice)}
         </section>
     }
