@@ -1090,6 +1090,7 @@ async fn every_endpoint_answers_as_documented() {
     h.req("GET", SLOTS, "/api/slots").expect(401).await;
     h.req("GET", SLOTS, "/api/slots?municipality=779").token(&randers).expect(403).await;
     h.req("GET", SLOTS, "/api/slots?municipality=779").token(&sec).expect(403).await;
+    h.req("GET", SLOTS, "/api/slots?moving=no-such-booking").token(&skive).expect(404).await;
 
     const BOOKINGS: &str = "/api/bookings";
     let a_start = open_slot(&mut h, &skive, 779, "onsite", "2026-11-04", "2026-11-20").await;

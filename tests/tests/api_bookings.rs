@@ -535,3 +535,36 @@ fn a_topic_with_line_breaks_and_punctuation_survives_into_a_valid_ics() {
     let unfolded = text.replace("\r\n ", "");
     assert!(unfolded.contains("Klimaplan\\; CO2\\, transport\\nog landbrug – æøå"), "RFC 5545 escaping: {unfolded}");
 }
+
+/// A municipality at its cap gets no new times, yet may move a booking: the
+/// slots for a move leave that booking's own time and place in the cap out,
+/// and are exactly what the reschedule then accepts.
+#[test]
+fn a_municipality_at_its_cap_sees_the_times_its_booking_could_move_to() {
+    let server = TestServer::start();
+    let token = municipality_token(SKIVE);
+    let first = server.book_first_open(SKIVE, "online", "2026-12-02", "2026-12-31");
+    server.book_first_open(SKIVE, "online", "2026-12-10", "2026-12-31");
+    let path = format!("/api/slots?municipality={SKIVE}&kind=online&from=2026-12-02&to=2026-12-31");
+    let (code, _) = server.get(&path).bearer(&token).send().expect_error(422);
+    assert_eq!(code, "cap_reached");
+
+    let id = first["id"].as_str().unwrap();
+    let reply = server.get(&format!("{path}&moving={id}")).bearer(&token).send().expect_status(200).json();
+    let starts: Vec<&str> = reply["slots"].as_array().unwrap().iter().map(|s| s["start"].as_str().unwrap()).collect();
+    assert!(starts.contains(&first["start"].as_str().unwrap()), "its own time counts as free");
+    let target = starts.iter().find(|s| **s != first["start"].as_str().unwrap()).expect("another time");
+    let moved = server
+        .post(&format!("/api/bookings/{id}/reschedule"))
+        .bearer(&token)
+        .json(&json!({ "start": target }))
+        .send()
+        .expect_status(200)
+        .json();
+    assert_eq!(moved["start"].as_str(), Some(*target));
+
+    // Someone else's booking, or none: no such list.
+    let viborg = format!("/api/slots?municipality={VIBORG}&kind=online&moving={id}");
+    server.get(&viborg).bearer(&municipality_token(VIBORG)).send().expect_error(403);
+    server.get(&format!("{path}&moving=nope")).bearer(&token).send().expect_error(404);
+}

@@ -725,10 +725,20 @@ fn skive_moves_a_booking_with_flyt_and_sees_the_new_time() {
     );
     assert_eq!(status, 201, "{booking}");
     let id = booking["id"].as_str().unwrap().to_string();
+    // A second session puts Skive at its cap: no new times, yet it may move one.
+    let other = site
+        .api_get(&format!("/api/slots?municipality={SKIVE}&kind=online&from=2026-12-14&to=2026-12-18"), Some(&skive));
+    let (status, second) = site.api_post(
+        "/api/bookings",
+        &skive,
+        &json!({"municipality": SKIVE, "kind": "online", "start": other["slots"][0]["start"], "topic": "Mobilitet",
+                "contact_name": "Karen Klima", "contact_email": "karen@skive.dk"}),
+    );
+    assert_eq!(status, 201, "{second}");
 
     browser.goto(&site.url(&format!("/?view=booking&municipality={SKIVE}&token={skive}")));
     browser.wait_in_widget(WIDGET, "return root.querySelector('.booking-item button.move');", "the Flyt button");
-    browser.click(WIDGET, ".booking-item button.move");
+    browser.click(WIDGET, &format!(".booking-item[data-id={}] button.move", json!(id)));
     let banner = browser.wait_in_widget(
         WIDGET,
         "const h = root.querySelector('#move-title'); return h && root.activeElement === h && h.textContent;",

@@ -1,5 +1,6 @@
-//! `GET /api/slots?municipality=&kind=&from=&to=`: open slots for one
-//! municipality (its own token, or the coordinator's).
+//! `GET /api/slots?municipality=&kind=&from=&to=&moving=`: open slots for one
+//! municipality (its own token, or the coordinator's), or the times one of its
+//! bookings could move to.
 
 use aide::{
     axum::{ApiRouter, routing::get_with},
@@ -7,8 +8,9 @@ use aide::{
 };
 use axum::{Json, extract::State};
 use dk2020_model::{
-    COPENHAGEN, MunicipalityCode, Role, SessionKind,
+    BookingId, COPENHAGEN, MunicipalityCode, Role, SessionKind,
     api::SlotsResponse,
+    lifecycle::may_change,
     schedule::{Availability, SlotQuery, open_slots},
 };
 
@@ -50,8 +52,14 @@ fn slots_docs(o: TransformOperation) -> TransformOperation {
         )
         .query("from", false, date_schema(), "First Copenhagen date (default today).")
         .query("to", false, date_schema(), "Last Copenhagen date, inclusive (default `from` + 27 days).")
+        .query(
+            "moving",
+            false,
+            serde_json::json!({ "type": "string" }),
+            "The id of a booking of this municipality being moved: the times it could move to, as `POST /api/bookings/{id}/reschedule` accepts them. Its own time and its place in the cap do not count (a move adds no session). 404 when there is no such booking, 403 when it is not the caller's.",
+        )
         .ok("The open slots.")
-        .errors(&[422, 503])
+        .errors(&[403, 404, 422, 503])
 }
 
 async fn slots(
@@ -61,7 +69,7 @@ async fn slots(
     Dates(dates): Dates,
 ) -> Result<Json<SlotsResponse>, ApiError> {
     auth.require(&[Role::Municipality, Role::Coordinator])?;
-    query.only(&["municipality", "kind", "from", "to"])?;
+    query.only(&["municipality", "kind", "from", "to", "moving"])?;
     let municipality = match query.get("municipality") {
         Some(m) => m.parse::<MunicipalityCode>().map_err(ApiError::bad_request)?,
         None => auth.0.municipality().ok_or_else(|| ApiError::bad_request("municipality is required"))?,
@@ -76,7 +84,17 @@ async fn slots(
     let range = dates.or_default(today, DEFAULT_DAYS)?;
     let availability = state.store.setting::<Availability>().await?;
     let municipalities = state.store.municipalities().await?;
-    let existing = confirmed_from(&state, now).await?;
+    let mut existing = confirmed_from(&state, now).await?;
+    if let Some(raw) = query.get("moving") {
+        // As the reschedule sees it: every other booking (lifecycle::reschedule).
+        let id = BookingId::parse(raw).map_err(|_| ApiError::not_found(format!("booking {raw:?}")))?;
+        let moving = state.store.booking(&id).await?;
+        may_change(auth.0, &moving)?;
+        if moving.municipality != municipality {
+            return Err(ApiError::bad_request("moving: the booking is another municipality's"));
+        }
+        existing.retain(|b| b.id != id);
+    }
     let slots = open_slots(SlotQuery {
         availability: &availability,
         municipalities: &municipalities,

@@ -4,7 +4,7 @@
 //! then one atomic reschedule) or cancels them and downloads the .ics.
 
 use dk2020_model::{
-    Booking, BookingStatus, ContactName, Email, MunicipalityCode, SessionKind, Topic,
+    Booking, BookingId, BookingStatus, ContactName, Email, MunicipalityCode, SessionKind, Topic,
     api::{BookingRequest, BookingsResponse, RescheduleRequest, SlotsResponse},
     format, rfc3339,
     schedule::Slot,
@@ -21,7 +21,9 @@ use crate::{
 
 /// What the slot list was fetched for: kind, the week asked for (`None`: the
 /// first weeks from today) and a counter that forces a fresh fetch.
-type SlotKey = (SessionKind, Option<Date>, u32);
+/// What the open slots are asked for: the kind, the week, a reload count,
+/// and the booking being moved (whose own time and place in the cap do not count).
+type SlotKey = (SessionKind, Option<Date>, u32, Option<BookingId>);
 
 pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
     let kind = RwSignal::new(SessionKind::Onsite);
@@ -35,12 +37,16 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
     let move_heading = NodeRef::<html::H3>::new();
     let list_heading = NodeRef::<html::H3>::new();
 
+    let moving_id = move || moving.with(|m| m.as_ref().map(|b| b.id.clone()));
     let slots_api = api.clone();
     let slots = LocalResource::new(move || {
-        let key: SlotKey = (kind.get(), asked_week.get(), refresh.get());
+        let key: SlotKey = (kind.get(), asked_week.get(), refresh.get(), moving_id());
         let api = slots_api.clone();
         async move {
             let mut path = format!("/api/slots?municipality={}&kind={}", municipality.get(), key.0.as_str());
+            if let Some(id) = &key.3 {
+                path.push_str(&format!("&moving={id}"));
+            }
             if let Some(monday) = key.1 {
                 path.push_str(&format!(
                     "&from={}&to={}",
@@ -77,18 +83,10 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
     // At the cap there is nothing to browse: the explanation stands alone.
     let at_cap = move || slots.with(|s| matches!(s, Some((_, Err(e))) if e.is_cap_reached()));
     let slot_list = move || {
-        let current: SlotKey = (kind.get(), asked_week.get(), refresh.get());
+        let current: SlotKey = (kind.get(), asked_week.get(), refresh.get(), moving_id());
         match slots.get() {
             Some((key, _)) if key != current => loading().into_any(),
             None => loading().into_any(),
-            // The API lists no times at the cap, not even to move to.
-            Some((_, Err(e))) if e.is_cap_reached() && moving.with(Option::is_some) => view! {
-                <p class="notice info">
-                    "Ledige tider kan ikke vises, mens I har det største antal kommende sessioner. "
-                    "Kontakt koordinatoren for at flytte sessionen."
-                </p>
-            }
-            .into_any(),
             Some((_, Err(e))) if e.is_cap_reached() => cap_reached().into_any(),
             Some((_, Err(e))) => load_error(&e, reload).into_any(),
             Some((_, Ok(response))) => {
