@@ -137,10 +137,15 @@ impl Sender {
     /// Sends every message due at `now` (at most [`BATCH`]) and stores each
     /// outcome.
     pub async fn deliver_due(&self, store: &dyn Store, now: Timestamp) -> StoreResult<Round> {
+        let mut round = Round::default();
+        let due = store.due_messages(now, BATCH).await?;
+        // Most rounds find nothing due: read what composing needs only then.
+        if due.is_empty() {
+            return Ok(round);
+        }
         let municipalities = store.municipalities().await?;
         let who = self.coordinator_as_set(store.setting::<MailSettings>().await?);
-        let mut round = Round::default();
-        for message in store.due_messages(now, BATCH).await? {
+        for message in due {
             if let Notice::Reminder { booking } = &message.notice {
                 let current = match store.booking(&booking.id).await {
                     Ok(b) => Some(b),
