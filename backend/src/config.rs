@@ -129,6 +129,12 @@ pub struct Config {
     #[arg(long, env = "DK2020_MEETING_LINK", value_name = "URL")]
     pub meeting_link: Option<String>,
 
+    /// The page of the manage links in the contact's mails, where one booking is seen, moved or
+    /// cancelled; the link's key is added as its fragment (`…#dkm_…`). By default the local
+    /// server's own `/widget/manage.html`; on AWS the widget's `manage.html` (infra/template.yaml sets it).
+    #[arg(long, env = "DK2020_MANAGE_URL", value_name = "URL", value_parser = parse_manage_url)]
+    pub manage_url: Option<String>,
+
     /// Where the mails are written as `.eml` files without `--smtp-url`; by default the folder
     /// `outbox` beside the database.
     #[arg(long, env = "DK2020_OUTBOX_DIR", value_name = "DIR")]
@@ -193,6 +199,7 @@ impl Config {
             from: self.mail_from.clone(),
             coordinator: Organizer { name: self.coordinator_name.clone(), email: self.coordinator_email.clone() },
             meeting_link: self.meeting_link.clone(),
+            manage_page: self.manage_url.clone(),
             max_attempts: self.mail_attempts,
             reminder_lead: (self.reminder_hours > 0)
                 .then(|| jiff::SignedDuration::from_hours(self.reminder_hours.into())),
@@ -359,6 +366,25 @@ fn parse_db(s: &str) -> Result<PathBuf, String> {
 /// Any folder; an empty value means none (the built-in widget), like an unset variable.
 fn parse_widget_dir(s: &str) -> Result<PathBuf, String> {
     Ok(PathBuf::from(s.trim()))
+}
+
+/// An absolute http(s) address without a fragment (the key becomes the fragment).
+fn parse_manage_url(s: &str) -> Result<String, String> {
+    let url = s.trim();
+    let refused = |why: &str| format!("DK2020_MANAGE_URL={s:?} {why}");
+    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
+        return Err(refused("must start with https:// (or http:// for a local server)"));
+    };
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(refused("has no host"));
+    }
+    if url.contains('#') {
+        return Err(refused("must not have a fragment (#…): the link's key goes there"));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>') {
+        return Err(refused("has characters a link cannot hold"));
+    }
+    Ok(url.to_string())
 }
 
 fn parse_addr(s: &str) -> Result<SocketAddr, String> {

@@ -12,6 +12,7 @@ use dk2020_model::{
     api::{ErrorBody, ErrorCode},
     dates::DateError,
     lifecycle::Refusal,
+    manage::LinkRefusal,
     schedule::{RuleViolation, SlotsError},
 };
 
@@ -47,6 +48,9 @@ pub enum ApiError {
     /// 409: "send again" on a mail that has not failed.
     #[error("{0}")]
     MailNotFailed(String),
+    /// A manage link that opens nothing (401) or whose session has ended (410).
+    #[error("{0}")]
+    ManageLink(LinkRefusal),
     /// 503: the store cannot be reached right now.
     #[error("{0}")]
     Unavailable(String),
@@ -64,6 +68,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::MailNotFailed(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::ManageLink(LinkRefusal::Unknown) => StatusCode::UNAUTHORIZED,
+            ApiError::ManageLink(LinkRefusal::Expired) => StatusCode::GONE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             // The time was just taken: another booking got there first.
             ApiError::Rule(RuleViolation::SlotTaken { .. }) => StatusCode::CONFLICT,
@@ -84,6 +90,8 @@ impl ApiError {
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::MailNotFailed(_) => ErrorCode::MailNotFailed,
+            ApiError::ManageLink(LinkRefusal::Unknown) => ErrorCode::ManageLinkInvalid,
+            ApiError::ManageLink(LinkRefusal::Expired) => ErrorCode::ManageLinkExpired,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::Unprocessable(_) => ErrorCode::RuleViolated,
             ApiError::Rule(v) => v.code(),

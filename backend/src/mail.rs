@@ -19,6 +19,7 @@ use dk2020_model::{
     api::MailSettings,
     ical::Organizer,
     mail::{self, Mail, MailContext, Recipient},
+    manage,
     outbox::{self, Delivery, Message, Notice},
 };
 use jiff::{SignedDuration, Timestamp};
@@ -30,6 +31,7 @@ use lettre::{
 use tokio::sync::Notify;
 
 use crate::{
+    manage_link::{self, ManageLink},
     state::Clock,
     store::{BookingFilter, SettingsExt, Store, StoreError, StoreResult},
 };
@@ -96,6 +98,9 @@ pub struct Sender {
     pub from: Mailbox,
     pub coordinator: Organizer,
     pub meeting_link: Option<String>,
+    /// The manage page (`DK2020_MANAGE_URL`): the contact's mails carry a
+    /// link to it with a new key each ([`crate::manage_link`]); `None`: no link.
+    pub manage_page: Option<String>,
     /// Attempts before a message is marked failed (`DK2020_MAIL_ATTEMPTS`).
     pub max_attempts: u32,
     /// How long before a session its contact is reminded; `None`: no reminders
@@ -158,7 +163,8 @@ impl Sender {
                     continue;
                 }
             }
-            let outcome = match self.mail_of(&message, &municipalities, &who, now) {
+            let manage_link = self.manage_link_for(store, &message, now).await?;
+            let outcome = match self.mail_of(&message, &municipalities, &who, manage_link.as_deref(), now) {
                 Ok(mail) => self.transport.send(mail).await,
                 Err(e) => Err(e),
             };
@@ -180,6 +186,29 @@ impl Sender {
         Ok(round)
     }
 
+    /// A new manage link for a mail to the contact about a booking that can
+    /// still be managed (not cancelled, not ended), its key recorded first:
+    /// a mail never carries a key the store does not know. Each attempt
+    /// makes its own; the keys of attempts that failed were never seen.
+    async fn manage_link_for(
+        &self,
+        store: &dyn Store,
+        message: &Message,
+        now: Timestamp,
+    ) -> StoreResult<Option<String>> {
+        let Some(page) = &self.manage_page else { return Ok(None) };
+        let booking = match &message.notice {
+            Notice::Event { event } => event.booking(),
+            Notice::Reminder { booking } => booking,
+        };
+        if message.recipient != Recipient::Contact || !booking.is_confirmed() || manage::opens(booking, now).is_err() {
+            return Ok(None);
+        }
+        let (key, record) = ManageLink::issue(&booking.id, now);
+        store.add_manage_link(&record).await?;
+        Ok(Some(manage_link::link(page, &key)))
+    }
+
     /// The coordinator and her meeting link: as she set them in her view,
     /// else as configured.
     fn coordinator_as_set(&self, set: MailSettings) -> (Organizer, Option<String>) {
@@ -196,10 +225,10 @@ impl Sender {
         message: &Message,
         municipalities: &Municipalities,
         (coordinator, meeting_link): &(Organizer, Option<String>),
+        manage_link: Option<&str>,
         now: Timestamp,
     ) -> Result<lettre::Message, String> {
-        let context =
-            MailContext { municipalities, coordinator, meeting_link: meeting_link.as_deref(), manage_link: None };
+        let context = MailContext { municipalities, coordinator, meeting_link: meeting_link.as_deref(), manage_link };
         let mail = match &message.notice {
             Notice::Event { event } => mail::compose(event, message.recipient, &context),
             Notice::Reminder { booking } => mail::reminder(booking, message.recipient, &context),

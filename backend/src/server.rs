@@ -32,18 +32,21 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         _ => {}
     }
-    let sender = std::sync::Arc::new(config.mail_sender()?);
+    let listener = TcpListener::bind(config.addr).await.with_context(|| format!("listening on {}", config.addr))?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let mut sender = config.mail_sender()?;
+    // The manage links lead to this server's own page unless told otherwise.
+    sender.manage_page.get_or_insert_with(|| format!("{base}/widget/manage.html"));
     tracing::info!(transport = %sender.transport.describe(), "booking mails go to");
     // The written mails are shown only to the machine's own user (loopback).
     let dev_mail = sender.transport.files_dir().filter(|_| config.addr.ip().is_loopback()).map(|d| d.to_path_buf());
+    let sender = std::sync::Arc::new(sender);
     tokio::spawn(mail::run(sender, state.store.clone(), state.clock.clone(), state.mail_wake.clone()));
     let mut app = app::router_with_site(state, config.allowed_origins.0.clone(), &widget);
     if let Some(dir) = &dev_mail {
         app = app.merge(routes::dev_mail::router(dir.clone()));
     }
 
-    let listener = TcpListener::bind(config.addr).await.with_context(|| format!("listening on {}", config.addr))?;
-    let base = format!("http://{}", listener.local_addr()?);
     print_welcome(&base, &config.store_label(), |actor| keys.issue(actor, 30, now));
     if dev_mail.is_some() {
         println!("Booking mails (no SMTP server configured): {base}/dev/mail");

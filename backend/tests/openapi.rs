@@ -28,11 +28,12 @@ use axum::{
 use dk2020_api::{
     app,
     auth::TokenKeys,
+    manage_link::ManageLink,
     openapi,
     state::{AppState, Clock},
     store::{
-        BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Outbox, Settings, SqliteStore, Store, StoreError,
-        StoreResult,
+        BookingFilter, Bookings, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Settings, SqliteStore, Store,
+        StoreError, StoreResult,
     },
 };
 use dk2020_model::{
@@ -235,6 +236,24 @@ impl Outbox for FaultyStore {
 }
 
 #[async_trait]
+impl ManageLinks for FaultyStore {
+    async fn add_manage_link(&self, link: &ManageLink) -> StoreResult<()> {
+        self.check()?;
+        self.inner.add_manage_link(link).await
+    }
+
+    async fn manage_link(&self, hash: &str) -> StoreResult<ManageLink> {
+        self.check()?;
+        self.inner.manage_link(hash).await
+    }
+
+    async fn revoke_manage_links(&self, booking: &BookingId) -> StoreResult<u32> {
+        self.check()?;
+        self.inner.revoke_manage_links(booking).await
+    }
+}
+
+#[async_trait]
 impl EnrolmentLog for FaultyStore {
     async fn status_changes(&self) -> StoreResult<Vec<StatusChange>> {
         self.check()?;
@@ -321,7 +340,17 @@ impl Harness {
     }
 
     fn req<'h>(&'h mut self, method: &'static str, template: &'static str, uri: impl Into<String>) -> Req<'h> {
-        Req { h: self, method, template, uri: uri.into(), token: None, body: None, headers: Vec::new(), later: false }
+        Req {
+            h: self,
+            method,
+            template,
+            uri: uri.into(),
+            token: None,
+            body: None,
+            headers: Vec::new(),
+            later: false,
+            at: None,
+        }
     }
 
     /// Checks an answer against the operation's documented responses and
@@ -412,6 +441,8 @@ struct Req<'h> {
     body: Option<Vec<u8>>,
     headers: Vec<(&'static str, String)>,
     later: bool,
+    /// Sent to the API as it is at this instant.
+    at: Option<Timestamp>,
 }
 
 impl Req<'_> {
@@ -451,6 +482,12 @@ impl Req<'_> {
         self
     }
 
+    /// Sent to the API as it is at `now`.
+    fn at(mut self, now: Timestamp) -> Self {
+        self.at = Some(now);
+        self
+    }
+
     /// Sends the request, asserts the status and checks the answer against the
     /// document; returns the JSON body (`Null` for other content) and the headers.
     async fn full(self, expected: u16) -> (Value, axum::http::HeaderMap) {
@@ -465,7 +502,14 @@ impl Req<'_> {
             builder = builder.header(*name, value);
         }
         let request = builder.body(self.body.map(Body::from).unwrap_or_else(Body::empty)).expect("a request");
-        let router = if self.later { self.h.later_router.clone() } else { self.h.router.clone() };
+        let router = match self.at {
+            Some(now) => {
+                let state = AppState::new(self.h.store.clone() as Arc<dyn Store>, keys(), Clock::Fixed(now));
+                app::router(state, Vec::new())
+            }
+            None if self.later => self.h.later_router.clone(),
+            None => self.h.router.clone(),
+        };
         let response = router.oneshot(request).await.expect("the router answers");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -629,7 +673,18 @@ fn the_document_is_structurally_sound() {
                 assert!(!responses.contains_key("401"), "{here}: public, but documents 401");
             } else {
                 assert!(!security.is_empty(), "{here}: needs a role, but no security");
-                assert!(responses.contains_key("401") && responses.contains_key("403"), "{here}: needs 401 and 403");
+                if roles == &["manage_link"] {
+                    // The key opens its booking or nothing: no 403, but 410 once the session has ended.
+                    assert!(
+                        responses.contains_key("401") && responses.contains_key("410"),
+                        "{here}: needs 401 and 410"
+                    );
+                } else {
+                    assert!(
+                        responses.contains_key("401") && responses.contains_key("403"),
+                        "{here}: needs 401 and 403"
+                    );
+                }
             }
             for (status, response) in responses {
                 let (ptr, response) = resolve(&doc, format!("{op_ptr}/responses/{}", escape(status)), response);
@@ -765,7 +820,7 @@ fn every_request_body_schema_is_closed_to_unknown_fields() {
             );
         }
     }
-    assert_eq!(bodies, 8, "the eight operations with a JSON body");
+    assert_eq!(bodies, 10, "the ten operations with a JSON body");
 }
 
 #[tokio::test]
@@ -1371,6 +1426,85 @@ async fn every_endpoint_answers_as_documented() {
         .expect(422)
         .await;
 
+    // ---- the manage links: one booking, opened by the key in its contact's mails ----
+    const MANAGE: &str = "/api/manage";
+    const M_SLOTS: &str = "/api/manage/slots";
+    const M_MOVE: &str = "/api/manage/reschedule";
+    const M_CANCEL: &str = "/api/manage/cancel";
+    const REVOKE: &str = "/api/coordinator/bookings/{id}/manage-links/revoke";
+    let r_start = open_slot(&mut h, &randers, 730, "online", "2026-11-16", "2026-11-27").await;
+    let r = h
+        .req("POST", BOOKINGS, "/api/bookings")
+        .token(&randers)
+        .json(booking_request(730, "online", &r_start))
+        .expect(201)
+        .await;
+    let r_id = BookingId::parse(r["id"].as_str().unwrap()).unwrap();
+    // The sender records a link for each mail to the contact; here the test does, as it would.
+    let (r_key, r_link) = ManageLink::issue(&r_id, pinned_now());
+    h.store.inner.add_manage_link(&r_link).await.unwrap();
+    let (c_key, c_link) = ManageLink::issue(&BookingId::parse(&c_id).unwrap(), pinned_now());
+    h.store.inner.add_manage_link(&c_link).await.unwrap();
+    let forged = dk2020_api::manage_link::new_key();
+    let opened = h.req("GET", MANAGE, "/api/manage").token(&r_key).expect(200).await;
+    assert_eq!(opened["id"], r["id"]);
+    h.req("GET", MANAGE, "/api/manage?id=1").token(&r_key).expect(400).await;
+    h.req("GET", MANAGE, "/api/manage").expect(401).await;
+    let refused = h.req("GET", MANAGE, "/api/manage").token(&forged).expect(401).await;
+    assert_eq!(error_code(&refused), "manage_link_invalid");
+    h.req("GET", MANAGE, "/api/manage").token(&skive).expect(401).await;
+    let ended = h.req("GET", MANAGE, "/api/manage").token(&r_key).later().expect(410).await;
+    assert_eq!(error_code(&ended), "manage_link_expired");
+    let r_new =
+        h.req("GET", M_SLOTS, "/api/manage/slots?from=2026-11-23&to=2026-11-27").token(&r_key).expect(200).await;
+    let r_new = r_new["slots"][0]["start"].as_str().expect("an open slot to move to").to_string();
+    h.req("GET", M_SLOTS, "/api/manage/slots?kind=onsite").token(&r_key).expect(400).await;
+    h.req("GET", M_SLOTS, "/api/manage/slots").expect(401).await;
+    h.req("GET", M_SLOTS, "/api/manage/slots").token(&r_key).later().expect(410).await;
+    h.req("GET", M_SLOTS, "/api/manage/slots").token(&c_key).expect(409).await;
+    h.req("POST", M_MOVE, "/api/manage/reschedule").token(&r_key).invalid(json!({"start": "soon"})).expect(400).await;
+    h.req("POST", M_MOVE, "/api/manage/reschedule").token(&r_key).raw(huge()).expect(413).await;
+    h.req("POST", M_MOVE, "/api/manage/reschedule").json(json!({"start": r_new})).expect(401).await;
+    h.req("POST", M_MOVE, "/api/manage/reschedule")
+        .token(&r_key)
+        .later()
+        .json(json!({"start": r_new}))
+        .expect(410)
+        .await;
+    h.req("POST", M_MOVE, "/api/manage/reschedule").token(&r_key).json(json!({"start": new_start})).expect(409).await;
+    h.req("POST", M_MOVE, "/api/manage/reschedule")
+        .token(&r_key)
+        .raw(json!({"start": off_grid}).to_string())
+        .expect(422)
+        .await;
+    let moved =
+        h.req("POST", M_MOVE, "/api/manage/reschedule").token(&r_key).json(json!({"start": r_new})).expect(200).await;
+    assert_eq!(moved["id"], r["id"]);
+    assert_eq!(moved["start"].as_str().map(|s| s.parse::<Timestamp>().unwrap()), Some(r_new.parse().unwrap()));
+    h.req("POST", M_CANCEL, "/api/manage/cancel").token(&r_key).raw(huge()).expect(413).await;
+    h.req("POST", M_CANCEL, "/api/manage/cancel").token(&r_key).invalid(json!({"why": "ill"})).expect(400).await;
+    h.req("POST", M_CANCEL, "/api/manage/cancel").expect(401).await;
+    h.req("POST", M_CANCEL, "/api/manage/cancel").token(&r_key).later().expect(410).await;
+    // During the session: too late for the municipality to cancel.
+    let during = r_new.parse::<Timestamp>().unwrap() + jiff::SignedDuration::from_mins(10);
+    h.req("POST", M_CANCEL, "/api/manage/cancel").token(&r_key).at(during).expect(422).await;
+    let cancelled =
+        h.req("POST", M_CANCEL, "/api/manage/cancel").token(&r_key).json(json!({"reason": "Sygdom"})).expect(200).await;
+    assert_eq!(cancelled["status"]["by"], json!({"role": "municipality", "municipality": 730}));
+    h.req("POST", M_CANCEL, "/api/manage/cancel").token(&r_key).expect(409).await;
+    let revoke_uri = format!("/api/coordinator/bookings/{r_id}/manage-links/revoke");
+    h.req("POST", REVOKE, revoke_uri.clone()).expect(401).await;
+    h.req("POST", REVOKE, revoke_uri.clone()).token(&randers).expect(403).await;
+    h.req("POST", REVOKE, format!("{revoke_uri}?all=1")).token(&coord).expect(400).await;
+    h.req("POST", REVOKE, "/api/coordinator/bookings/nosuchbooking/manage-links/revoke")
+        .token(&coord)
+        .expect(404)
+        .await;
+    let revoked = h.req("POST", REVOKE, revoke_uri.clone()).token(&coord).expect(200).await;
+    assert_eq!(revoked, json!({"revoked": 1}));
+    let gone = h.req("GET", MANAGE, "/api/manage").token(&r_key).expect(401).await;
+    assert_eq!(error_code(&gone), "manage_link_invalid", "a revoked link opens nothing");
+
     // ---- the store cannot be reached: 503 everywhere it is asked -----------------
     h.store.set(Fault::Unavailable);
     let degraded = h.req("GET", "/api/health", "/api/health").expect(503).await;
@@ -1401,6 +1535,11 @@ async fn every_endpoint_answers_as_documented() {
     h.req("POST", AGAIN, again_uri).token(&coord).expect(503).await;
     h.req("GET", MAILSET, "/api/coordinator/mail-settings").token(&coord).expect(503).await;
     h.req("PUT", MAILSET, "/api/coordinator/mail-settings").token(&coord).json(mine).expect(503).await;
+    h.req("GET", MANAGE, "/api/manage").token(&c_key).expect(503).await;
+    h.req("GET", M_SLOTS, "/api/manage/slots").token(&c_key).expect(503).await;
+    h.req("POST", M_MOVE, "/api/manage/reschedule").token(&c_key).json(json!({"start": r_new})).expect(503).await;
+    h.req("POST", M_CANCEL, "/api/manage/cancel").token(&c_key).expect(503).await;
+    h.req("POST", REVOKE, revoke_uri).token(&coord).expect(503).await;
     h.store.set(Fault::None);
 
     // Every route answered with a success, and every documented status was seen.

@@ -77,6 +77,13 @@ pub fn danish_message(status: u16, code: ErrorCode) -> &'static str {
         }
         ErrorCode::BadRange => "Datoperioden er ugyldig: vælg en kortere periode, der slutter efter den begynder.",
         ErrorCode::MailNotFailed => "Mailen er allerede sendt igen eller på vej. Listen er opdateret.",
+        ErrorCode::ManageLinkInvalid => {
+            "Linket virker ikke. Det kan være kopieret forkert eller kun delvist, eller koordinatoren har trukket det \
+             tilbage. Brug linket i den seneste mail om mødet, eller svar på mailen."
+        }
+        ErrorCode::ManageLinkExpired => {
+            "Linket er udløbet, fordi mødet er afholdt. Book en ny tid på bookingsiden på jeres intranet."
+        }
         ErrorCode::BadRequest => "Oplysningerne blev afvist som ugyldige.",
         ErrorCode::Unauthorized => {
             "Du er ikke logget ind, eller dit log-in er udløbet. Hent et nyt link med adgangstoken."
@@ -95,6 +102,7 @@ pub fn danish_message(status: u16, code: ErrorCode) -> &'static str {
             401 => "Du er ikke logget ind, eller dit log-in er udløbet. Hent et nyt link med adgangstoken.",
             403 => "Du har ikke adgang til dette.",
             404 => "Det findes ikke (længere).",
+            410 => "Linket er udløbet, fordi mødet er afholdt. Book en ny tid på bookingsiden på jeres intranet.",
             413 => "Der blev sendt for meget data på én gang.",
             503 => "Tjenesten er midlertidigt utilgængelig. Prøv igen om lidt.",
             500..=599 => "Der opstod en fejl på serveren. Prøv igen om lidt.",

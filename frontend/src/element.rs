@@ -22,6 +22,8 @@ pub enum View {
     Budget,
     Coordinator,
     Secretariat,
+    /// The manage page of one booking (its key comes from the page's address).
+    Manage,
 }
 
 impl View {
@@ -32,13 +34,14 @@ impl View {
             "budget" => Some(View::Budget),
             "coordinator" => Some(View::Coordinator),
             "secretariat" => Some(View::Secretariat),
+            "manage" => Some(View::Manage),
             _ => None,
         }
     }
 
     /// Whether the view needs a bearer token.
     pub fn needs_token(self) -> bool {
-        matches!(self, View::Booking | View::Coordinator | View::Secretariat)
+        matches!(self, View::Booking | View::Coordinator | View::Secretariat | View::Manage)
     }
 }
 
@@ -81,6 +84,9 @@ impl Config {
             );
         }
         let token = token.map(str::trim).filter(|t| !t.is_empty());
+        if view == View::Manage && token.is_none() {
+            return Err("Linket mangler sin nøgle. Åbn hele linket fra mailen igen – også delen efter #.".into());
+        }
         if view.needs_token() && token.is_none() {
             return Err("Du er ikke logget ind: widgetten mangler et adgangstoken (attributten token).".into());
         }
@@ -108,6 +114,8 @@ pub fn app(config: Result<Config, String>) -> AnyView {
         (View::Coordinator, _) => views::coordinator::view(api).into_any(),
         #[cfg(feature = "secretariat")]
         (View::Secretariat, _) => views::secretariat::view(api).into_any(),
+        #[cfg(feature = "manage")]
+        (View::Manage, _) => views::manage::view(api).into_any(),
         #[allow(unreachable_patterns)]
         (view, _) => {
             let _ = api;
@@ -154,6 +162,12 @@ pub fn mount(
     container.set_attribute("lang", "da")?;
     root.append_child(&style)?;
     root.append_child(&container)?;
+    // The manage page has its key in its address, not in an attribute.
+    #[cfg(feature = "manage")]
+    let (api, token) = match view.as_deref().and_then(View::parse) {
+        Some(View::Manage) => (api.or_else(views::manage::api_of_page), views::manage::key_of_page()),
+        _ => (api, token),
+    };
     let config = Config::from_attributes(view.as_deref(), municipality.as_deref(), api.as_deref(), token.as_deref());
     let handle = leptos::mount::mount_to(container.clone(), move || app(config));
     Ok(Mounted { handle: Some(Box::new(handle)), nodes: vec![style, container.into()] })
@@ -181,5 +195,10 @@ mod tests {
         assert!(Config::from_attributes(Some("weather"), None, Some("http://x"), None).unwrap_err().contains("Ukendt"));
         assert!(Config::from_attributes(Some("overview"), None, Some("http://x"), None).is_ok());
         assert!(Config::from_attributes(None, None, Some("http://x"), None).is_err());
+        assert!(Config::from_attributes(Some("manage"), None, Some("http://x"), None).unwrap_err().contains("nøgle"));
+        assert_eq!(
+            Config::from_attributes(Some("manage"), None, Some("http://x"), Some("dkm_k")).unwrap().view,
+            View::Manage
+        );
     }
 }

@@ -13,7 +13,7 @@ use crate::{
 };
 
 mod mail;
-pub use mail::{FailedMail, FailedMailsResponse, MailSettings, MailSettingsProblem, SentAgain};
+pub use mail::{FailedMail, FailedMailsResponse, MailSettings, MailSettingsProblem, ManageLinksRevoked, SentAgain};
 
 /// One municipality in `GET /api/municipalities`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -232,6 +232,10 @@ pub enum ErrorCode {
     BadRange,
     /// "Send again" on a mail that has not failed (it is due or sent already).
     MailNotFailed,
+    /// A manage link that is not (or no longer) one we issued.
+    ManageLinkInvalid,
+    /// A manage link whose session has ended.
+    ManageLinkExpired,
     /// A code this build does not know yet (a newer API): read, never sent.
     #[serde(other)]
     #[cfg_attr(feature = "openapi", schemars(skip))]
@@ -240,7 +244,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the API sends ([`ErrorCode::Unknown`] is only read).
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::BadRequest,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -263,6 +267,8 @@ impl ErrorCode {
         ErrorCode::InvalidAvailability,
         ErrorCode::BadRange,
         ErrorCode::MailNotFailed,
+        ErrorCode::ManageLinkInvalid,
+        ErrorCode::ManageLinkExpired,
     ];
 
     /// The code as it is written on the wire, e.g. `cap_reached`.
@@ -290,6 +296,8 @@ impl ErrorCode {
             ErrorCode::InvalidAvailability => "invalid_availability",
             ErrorCode::BadRange => "bad_range",
             ErrorCode::MailNotFailed => "mail_not_failed",
+            ErrorCode::ManageLinkInvalid => "manage_link_invalid",
+            ErrorCode::ManageLinkExpired => "manage_link_expired",
             ErrorCode::Unknown => "unknown",
         }
     }

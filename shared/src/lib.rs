@@ -27,6 +27,7 @@ pub mod enrolment;
 pub mod ical;
 pub mod lifecycle;
 pub mod mail;
+pub mod manage;
 pub mod outbox;
 pub mod schedule;
 pub use allocation::{

@@ -26,6 +26,10 @@ use crate::{run::root, widget};
 /// The entry file's name: the loader's, which intranet pages already link to.
 pub const ENTRY: &str = "dk2020-widget.js";
 
+/// The manage page of the links in the booking mails: beside the entry (its
+/// address is in every mail sent, so it keeps its name, cached for minutes).
+pub const MANAGE_PAGE: &str = "manage.html";
+
 pub fn out_dir() -> PathBuf {
     root().join("target/cdn")
 }
@@ -53,8 +57,9 @@ pub fn layout() -> Result<(), String> {
 /// Copies the widget from `source` into `out` (emptied first) as described
 /// above and returns the release name.
 pub fn layout_into(source: &Path, out: &Path) -> Result<String, String> {
-    let mut release_files: Vec<PathBuf> =
-        files(source)?.into_iter().filter(|f| !f.strip_prefix(source).is_ok_and(|r| r.starts_with("demo"))).collect();
+    let stays_out =
+        |f: &PathBuf| f.strip_prefix(source).is_ok_and(|r| r.starts_with("demo") || r == Path::new(MANAGE_PAGE));
+    let mut release_files: Vec<PathBuf> = files(source)?.into_iter().filter(|f| !stays_out(f)).collect();
     release_files.sort();
     let release = release_name(source, &release_files)?;
     if out.exists() {
@@ -75,6 +80,11 @@ pub fn layout_into(source: &Path, out: &Path) -> Result<String, String> {
          import \"./r/{release}/{ENTRY}\";\n"
     );
     fs::write(out.join(ENTRY), entry).map_err(|e| format!("writing the entry: {e}"))?;
+    // It loads `dk2020-widget.js` beside it: the entry.
+    let manage = source.join(MANAGE_PAGE);
+    if manage.exists() {
+        fs::copy(&manage, out.join(MANAGE_PAGE)).map_err(|e| format!("copying {}: {e}", manage.display()))?;
+    }
     Ok(release)
 }
 
@@ -142,6 +152,7 @@ mod tests {
         write(&source.join("booking/dk2020_widget_bg.wasm"), "\0asm");
         write(&source.join("full/dk2020_widget.js"), "export default 2;\n");
         write(&source.join("demo/intranet.html"), "<!doctype html>");
+        write(&source.join(MANAGE_PAGE), "<script type=\"module\" src=\"dk2020-widget.js\"></script>");
 
         let first = layout_into(&source, &out).expect("a layout");
         assert_eq!(first.len(), 16);
@@ -152,6 +163,8 @@ mod tests {
             assert_eq!(fs::read(release.join(file)).ok(), fs::read(source.join(file)).ok(), "{file}");
         }
         assert!(!release.join("demo").exists() && !out.join("demo").exists(), "the demo page stays local");
+        assert_eq!(fs::read(out.join(MANAGE_PAGE)).ok(), fs::read(source.join(MANAGE_PAGE)).ok(), "beside the entry");
+        assert!(!release.join(MANAGE_PAGE).exists());
 
         // The same files: the same release; a change: a new one, and only the new one is laid out.
         assert_eq!(layout_into(&source, &out).expect("a layout"), first);

@@ -55,6 +55,7 @@ pub fn build() -> Result<(), String> {
     let statics = root().join("frontend/static");
     minify_js(&statics.join("dk2020-widget.js"), &out.join("dk2020-widget.js"))?;
     copy(&statics.join("demo/intranet.html"), &out.join("demo/intranet.html"))?;
+    copy(&statics.join("manage.html"), &out.join("manage.html"))?;
     print_sizes(&out)
 }
 

@@ -65,6 +65,7 @@ pub fn error_response_name(status: u16) -> Option<&'static str> {
         403 => "Forbidden",
         404 => "NotFound",
         409 => "Conflict",
+        410 => "Gone",
         413 => "PayloadTooLarge",
         422 => "Unprocessable",
         503 => "Unavailable",
@@ -144,6 +145,17 @@ pub trait Describe: Sized {
             o.description.get_or_insert_with(String::new).push_str(&who);
         }
         o.extensions.insert("x-roles".into(), json!(names));
+        self
+    }
+
+    /// Called with a manage link's key (`Authorization: Bearer dkm_…`), not
+    /// a token: its booking's municipality acts.
+    fn manage_link(mut self) -> Self {
+        let o = self.operation();
+        o.description.get_or_insert_with(String::new).push_str(
+            "\n\nWho: the holder of the booking's manage link (the key in the mails to its contact), as the booking's municipality. No booking id in the path: the key names the booking.",
+        );
+        o.extensions.insert("x-roles".into(), json!(["manage_link"]));
         self
     }
 

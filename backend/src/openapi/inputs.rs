@@ -17,15 +17,24 @@ use crate::{
     auth::Auth,
     error::ApiError,
     extract::{Dates, JsonBody, NoQuery, OptionalJsonBody, PathParam, QueryPairs},
+    manage_link::ManageKey,
 };
 
 /// The name of the bearer security scheme in `components.securitySchemes`.
 pub const BEARER: &str = "bearerAuth";
+pub const MANAGE_LINK: &str = "manageLink";
 
 impl OperationInput for Auth {
     fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
         operation.security.push(SecurityRequirement::from_iter([(BEARER.to_string(), Vec::new())]));
         add_errors(operation, &[401, 403]);
+    }
+}
+
+impl OperationInput for ManageKey {
+    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+        operation.security.push(SecurityRequirement::from_iter([(MANAGE_LINK.to_string(), Vec::new())]));
+        add_errors(operation, &[401, 410]);
     }
 }
 

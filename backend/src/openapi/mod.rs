@@ -158,6 +158,7 @@ fn complete(doc: &mut Value, requests: Map<String, Value>) {
         { "name": "budget", "description": "Sharing the cost of the coordinator between the municipalities." },
         { "name": "bookings", "description": "Open slots, bookings of advisory sessions and their calendar files." },
         { "name": "coordinator", "description": "The coordinator's availability, agenda, mail settings and the mails that could not be sent." },
+        { "name": "manage", "description": "One booking, opened by the manage link in its contact's mails: see, move, cancel." },
     ]);
     if !doc["components"].is_object() {
         doc["components"] = json!({});
@@ -190,6 +191,12 @@ fn complete(doc: &mut Value, requests: Map<String, Value>) {
             "scheme": "bearer",
             "bearerFormat": "JWT",
             "description": "`Authorization: Bearer <token>`: an HS256 JWT with the claims `role` (`municipality`, `coordinator` or `secretariat`), `municipality` (the code, for the municipality role) and `exp`. `dk2020-api token --role … [--municipality CODE] [--days N]` prints one. Missing, invalid or expired: 401; a valid token of a role that may not do this: 403.",
+        },
+        inputs::MANAGE_LINK: {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "dkm_ key",
+            "description": "`Authorization: Bearer dkm_…`: the key of a manage link, from the fragment of the link in a mail to the booking's contact (never in a URL's path or query). It opens that one booking until its session has ended; the coordinator can revoke a booking's links. Unknown or revoked: 401 `manage_link_invalid`; the session has ended: 410 `manage_link_expired`.",
         },
         "calendarToken": {
             "type": "apiKey",
@@ -382,7 +389,11 @@ fn error_responses() -> Value {
             "Bad input: malformed or non-JSON body, a field of the wrong type or shape, an unknown or malformed query parameter.",
             &["bad_request"][..],
         ),
-        (401, "No token, or an invalid or expired one.", &["unauthorized"]),
+        (
+            401,
+            "No token, or an invalid or expired one (`unauthorized`); a manage link's key that opens nothing: mistyped, incomplete or revoked (`manage_link_invalid`).",
+            &["unauthorized", "manage_link_invalid"],
+        ),
         (403, "The token's role may not do this, or the resource belongs to another municipality.", &["forbidden"]),
         (404, "No such municipality or booking.", &["not_found"]),
         (
@@ -390,6 +401,7 @@ fn error_responses() -> Value {
             "The slot was just taken (`slot_taken`), the resource changed meanwhile (`conflict`), or a mail to send again has not failed (`mail_not_failed`).",
             &["conflict", "slot_taken", "mail_not_failed"],
         ),
+        (410, "The manage link's session has ended: there is nothing left to manage.", &["manage_link_expired"]),
         (413, "The request body is larger than 64 KiB.", &["payload_too_large"]),
         (
             422,

@@ -10,8 +10,8 @@ use aide::{
 };
 use axum::{Json, extract::State};
 use dk2020_model::{
-    Role,
-    api::{FailedMail, FailedMailsResponse, MailSettings, SentAgain},
+    BookingId, Role,
+    api::{FailedMail, FailedMailsResponse, MailSettings, ManageLinksRevoked, SentAgain},
 };
 use serde_json::json;
 
@@ -28,6 +28,7 @@ pub fn router() -> ApiRouter<AppState> {
     ApiRouter::new()
         .api_route("/coordinator/outbox", get_with(failed_mails, failed_mails_docs))
         .api_route("/coordinator/outbox/{id}/send-again", post_with(send_again, send_again_docs))
+        .api_route("/coordinator/bookings/{id}/manage-links/revoke", post_with(revoke_links, revoke_links_docs))
         .api_route(
             "/coordinator/mail-settings",
             get_with(get_mail_settings, get_mail_settings_docs).put_with(set_mail_settings, set_mail_settings_docs),
@@ -63,6 +64,19 @@ fn send_again_docs(o: TransformOperation) -> TransformOperation {
     }))
     .ok("The mail is due again.")
     .errors(&[404, 409, 503])
+}
+
+fn revoke_links_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "revokeManageLinks",
+        "coordinator",
+        "Revoke a booking's manage links",
+        "Every manage link sent to the booking's contact stops working at once (401 `manage_link_invalid`), e.g. when a mail reached the wrong person. The booking itself is unchanged; a later mail about it carries a new link.",
+    )
+    .roles(&[Role::Coordinator], false)
+    .path_parameter("BookingIdPath")
+    .ok("How many links were revoked.")
+    .errors(&[503])
 }
 
 fn get_mail_settings_docs(o: TransformOperation) -> TransformOperation {
@@ -117,6 +131,21 @@ async fn send_again(
             delivery.as_str()
         ))),
     }
+}
+
+/// 404 for a booking that does not exist, so a typo is not "0 revoked".
+async fn revoke_links(
+    auth: Auth,
+    State(state): State<AppState>,
+    _: NoQuery,
+    PathParam(id): PathParam,
+) -> Result<Json<ManageLinksRevoked>, ApiError> {
+    auth.require(&[Role::Coordinator])?;
+    let id = BookingId::parse(&id).map_err(|_| ApiError::not_found(format!("booking {id:?}")))?;
+    state.store.booking(&id).await?;
+    let revoked = state.store.revoke_manage_links(&id).await?;
+    tracing::info!(id = %id, revoked, "manage links revoked");
+    Ok(Json(ManageLinksRevoked { revoked }))
 }
 
 async fn get_mail_settings(

@@ -9,6 +9,7 @@ pub mod coordinator_mail;
 pub mod dev_mail;
 pub mod enrolment;
 pub mod health;
+pub mod manage;
 pub mod municipalities;
 pub mod site;
 pub mod slots;
@@ -31,5 +32,6 @@ pub fn router() -> ApiRouter<AppState> {
         .merge(calendar::router())
         .merge(coordinator::router())
         .merge(coordinator_mail::router())
+        .merge(manage::router())
         .merge(crate::openapi::router())
 }

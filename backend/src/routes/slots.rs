@@ -10,6 +10,7 @@ use axum::{Json, extract::State};
 use dk2020_model::{
     BookingId, COPENHAGEN, MunicipalityCode, Role, SessionKind,
     api::SlotsResponse,
+    dates::DateBounds,
     lifecycle::may_change,
     schedule::{Availability, SlotQuery, open_slots},
 };
@@ -79,21 +80,39 @@ async fn slots(
         Some(k) => k.parse::<SessionKind>().map_err(ApiError::bad_request)?,
         None => SessionKind::Onsite,
     };
+    let moving = match query.get("moving") {
+        Some(raw) => {
+            let id = BookingId::parse(raw).map_err(|_| ApiError::not_found(format!("booking {raw:?}")))?;
+            let moving = state.store.booking(&id).await?;
+            may_change(auth.0, &moving)?;
+            if moving.municipality != municipality {
+                return Err(ApiError::bad_request("moving: the booking is another municipality's"));
+            }
+            Some(id)
+        }
+        None => None,
+    };
+    Ok(Json(open_for(&state, municipality, kind, dates, moving.as_ref()).await?))
+}
+
+/// The open slots of `municipality` in the asked dates (default: from today,
+/// [`DEFAULT_DAYS`]); with `moving`, as if that booking were not there (its
+/// own time and its place in the cap do not count).
+pub async fn open_for(
+    state: &AppState,
+    municipality: MunicipalityCode,
+    kind: SessionKind,
+    dates: DateBounds,
+    moving: Option<&BookingId>,
+) -> Result<SlotsResponse, ApiError> {
     let now = state.now();
     let today = now.to_zoned_datetime(COPENHAGEN.clone()).date();
     let range = dates.or_default(today, DEFAULT_DAYS)?;
     let availability = state.store.setting::<Availability>().await?;
     let municipalities = state.store.municipalities().await?;
-    let mut existing = confirmed_from(&state, now).await?;
-    if let Some(raw) = query.get("moving") {
-        // As the reschedule sees it: every other booking (lifecycle::reschedule).
-        let id = BookingId::parse(raw).map_err(|_| ApiError::not_found(format!("booking {raw:?}")))?;
-        let moving = state.store.booking(&id).await?;
-        may_change(auth.0, &moving)?;
-        if moving.municipality != municipality {
-            return Err(ApiError::bad_request("moving: the booking is another municipality's"));
-        }
-        existing.retain(|b| b.id != id);
+    let mut existing = confirmed_from(state, now).await?;
+    if let Some(id) = moving {
+        existing.retain(|b| &b.id != id);
     }
     let slots = open_slots(SlotQuery {
         availability: &availability,
@@ -105,5 +124,5 @@ async fn slots(
         existing: &existing,
         now,
     })?;
-    Ok(Json(SlotsResponse { slots }))
+    Ok(SlotsResponse { slots })
 }

@@ -19,6 +19,8 @@ use dk2020_model::{
 use jiff::Timestamp;
 use serde::{Serialize, de::DeserializeOwned};
 
+use crate::manage_link::ManageLink;
+
 pub use dynamo::DynamoStore;
 pub use sqlite::SqliteStore;
 
@@ -96,11 +98,11 @@ impl Created {
     }
 }
 
-/// Everything the handlers use, in three small parts: the settings, the
-/// enrolment log and the bookings. Both stores implement each part and pass
+/// Everything the handlers use, in small parts: the settings, the
+/// enrolment log, the bookings, the outbox and the manage links. Both stores implement each part and pass
 /// the same conformance suite (`tests/store_conformance.rs`).
 #[async_trait]
-pub trait Store: Settings + EnrolmentLog + Bookings + Outbox + 'static {
+pub trait Store: Settings + EnrolmentLog + Bookings + Outbox + ManageLinks + 'static {
     /// Whether the store answers.
     async fn health(&self) -> StoreResult<()>;
 }
@@ -229,6 +231,18 @@ pub trait Outbox: Send + Sync {
         self.update_message(&again).await?;
         Ok(SendAgain::Due(Box::new(again)))
     }
+}
+
+/// The manage links' keys, by their hash (`crate::manage_link`): the sender
+/// records one for each mail to a booking's contact, a request with the key
+/// finds its booking, the coordinator revokes a booking's links.
+#[async_trait]
+pub trait ManageLinks: Send + Sync {
+    async fn add_manage_link(&self, link: &ManageLink) -> StoreResult<()>;
+    /// The link whose key has this hash; `NotFound` when none was issued or it was revoked.
+    async fn manage_link(&self, hash: &str) -> StoreResult<ManageLink>;
+    /// Revokes every link to `booking`; how many there were.
+    async fn revoke_manage_links(&self, booking: &BookingId) -> StoreResult<u32>;
 }
 
 /// What [`Outbox::send_again`] did.

@@ -51,9 +51,10 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{
-    BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Outbox, Setting, Settings, Store, StoreError,
-    StoreResult, cache::Cached, parse_setting,
+    BookingFilter, Bookings, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Setting, Settings, Store,
+    StoreError, StoreResult, cache::Cached, parse_setting,
 };
+use crate::manage_link::ManageLink;
 
 /// How long a statement waits for another connection's lock before giving up
 /// with `SQLITE_BUSY` (reported as [`StoreError::Unavailable`]).
@@ -123,6 +124,15 @@ const MIGRATIONS: &[&str] = &[
         json       TEXT NOT NULL
     ) STRICT;
     CREATE INDEX outbox_by_delivery_due ON outbox (delivery, due_s);
+    "#,
+    // 4: the manage links' keys, by their SHA-256 (`crate::manage_link`).
+    r#"
+    CREATE TABLE manage_links (
+        hash       TEXT PRIMARY KEY,
+        booking_id TEXT NOT NULL REFERENCES bookings (id),
+        created_s  INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX manage_links_by_booking ON manage_links (booking_id);
     "#,
 ];
 
@@ -926,6 +936,51 @@ impl Outbox for SqliteStore {
     async fn update_message(&self, message: &Message) -> StoreResult<()> {
         let message = message.clone();
         self.run(move |conn| write_message(conn, &message)).await
+    }
+}
+
+#[async_trait]
+impl ManageLinks for SqliteStore {
+    async fn add_manage_link(&self, link: &ManageLink) -> StoreResult<()> {
+        let link = link.clone();
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO manage_links (hash, booking_id, created_s) VALUES (?1, ?2, ?3)",
+                params![link.hash, link.booking.as_str(), link.created.as_second()],
+            )
+            .db()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn manage_link(&self, hash: &str) -> StoreResult<ManageLink> {
+        let hash = hash.to_string();
+        self.run(move |conn| {
+            let found = conn
+                .query_row("SELECT booking_id, created_s FROM manage_links WHERE hash = ?1", [&hash], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+                })
+                .optional()
+                .db()?;
+            let Some((booking, created)) = found else {
+                return Err(StoreError::NotFound("there is no such manage link".into()));
+            };
+            let booking = BookingId::parse(&booking).map_err(|e| StoreError::corrupt("a manage link's booking", e))?;
+            let created =
+                Timestamp::from_second(created).map_err(|e| StoreError::corrupt("a manage link's time", e))?;
+            Ok(ManageLink { hash, booking, created })
+        })
+        .await
+    }
+
+    async fn revoke_manage_links(&self, booking: &BookingId) -> StoreResult<u32> {
+        let booking = booking.to_string();
+        self.run(move |conn| {
+            let removed = conn.execute("DELETE FROM manage_links WHERE booking_id = ?1", [&booking]).db()?;
+            Ok(u32::try_from(removed).unwrap_or(u32::MAX))
+        })
+        .await
     }
 }
 

@@ -1,5 +1,5 @@
 //! Cancelling a booking with an optional reason: the municipality's booking
-//! list and the coordinator's agenda ask the same way.
+//! list, the coordinator's agenda and the manage page ask the same way.
 
 use dk2020_model::{Booking, CancelReason, api::CancelRequest};
 use gloo_net::http::Method;
@@ -14,10 +14,12 @@ pub struct CancelTexts {
 }
 
 /// The reason field with "cancel" and "keep" buttons. Sends the cancellation
-/// itself (a blank reason is none) and hands the API's answer to `done`.
+/// of booking `id` to `path` (a blank reason is none) and hands the API's
+/// answer to `done`.
 pub fn cancel_box(
     api: Api,
     id: String,
+    path: String,
     texts: CancelTexts,
     keep: impl Fn() + 'static,
     done: impl Fn(Result<Booking, ApiError>) + Clone + 'static,
@@ -26,14 +28,14 @@ pub fn cancel_box(
     let busy = RwSignal::new(false);
     let reason_id = format!("reason-{id}");
     let confirm = move |_| {
-        let (api, id, done) = (api.clone(), id.clone(), done.clone());
+        let (api, path, done) = (api.clone(), path.clone(), done.clone());
         let text = reason.get_untracked().trim().to_string();
         busy.set(true);
         spawn_local(async move {
             // The field holds at most `CancelReason::MAX_CHARS` characters of one
             // line, so a reason typed there always parses; blank is no reason.
             let body = CancelRequest { reason: CancelReason::parse(&text).ok() };
-            done(api.send(Method::POST, &format!("/api/bookings/{id}/cancel"), &body, None).await);
+            done(api.send(Method::POST, &path, &body, None).await);
             busy.set(false);
         });
     };

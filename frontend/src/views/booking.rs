@@ -199,7 +199,7 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
 }
 
 /// The open slots of the week, a group of buttons per day.
-fn slot_days(slots: Vec<Slot>, selected: RwSignal<Option<Slot>>) -> impl IntoView {
+pub fn slot_days(slots: Vec<Slot>, selected: RwSignal<Option<Slot>>) -> impl IntoView {
     if slots.is_empty() {
         return view! { <p class="empty">"Ingen ledige tider i denne uge. Prøv en anden uge."</p> }.into_any();
     }
@@ -552,7 +552,8 @@ fn booking_item(
                         .then(|| {
                             let texts =
                                 CancelTexts { reason_label: "Begrundelse (valgfri)", confirm: "Ja, aflys sessionen" };
-                            cancel_box(api.clone(), box_id.clone(), texts, move || cancelling.set(None), done.clone())
+                            let path = format!("/api/bookings/{box_id}/cancel");
+                            cancel_box(api.clone(), box_id.clone(), path, texts, move || cancelling.set(None), done.clone())
                         })
                 }
             }

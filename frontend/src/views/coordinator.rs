@@ -178,7 +178,8 @@ fn agenda_item(api: Api, b: Booking, notice: RwSignal<Option<Notice>>, refresh: 
             {move || {
                 if open.get() {
                     let texts = CancelTexts { reason_label: "Begrundelse til kommunen", confirm: "Aflys sessionen" };
-                    cancel_box(api.clone(), id.clone(), texts, move || open.set(false), done.clone()).into_any()
+                    let path = format!("/api/bookings/{id}/cancel");
+                    cancel_box(api.clone(), id.clone(), path, texts, move || open.set(false), done.clone()).into_any()
                 } else {
                     view! {
                         <div class="actions">

@@ -7,6 +7,8 @@ pub mod booking;
 pub mod budget;
 #[cfg(feature = "coordinator")]
 pub mod coordinator;
+#[cfg(feature = "manage")]
+pub mod manage;
 #[cfg(feature = "overview")]
 pub mod overview;
 #[cfg(feature = "secretariat")]

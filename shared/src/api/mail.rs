@@ -1,6 +1,7 @@
 //! The coordinator's mail endpoints: the mails that could not be sent
 //! (`GET /api/coordinator/outbox`, `POST …/{id}/send-again`) and her mail
-//! settings (`GET`/`PUT /api/coordinator/mail-settings`).
+//! settings (`GET`/`PUT /api/coordinator/mail-settings`), and revoking a
+//! booking's manage links (`POST …/bookings/{id}/manage-links/revoke`).
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -222,4 +223,12 @@ mod tests {
         assert_eq!(effective.coordinator_email, defaults.coordinator_email);
         assert_eq!(effective.meeting_link, defaults.meeting_link);
     }
+}
+
+/// The answer to revoking a booking's manage links.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct ManageLinksRevoked {
+    /// How many links stopped working (one per mail sent to the contact).
+    pub revoked: u32,
 }

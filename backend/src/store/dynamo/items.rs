@@ -13,7 +13,10 @@ use dk2020_model::{
 use jiff::{Timestamp, civil::Date};
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::store::{self, Setting, StoreError, StoreResult};
+use crate::{
+    manage_link::ManageLink,
+    store::{self, Setting, StoreError, StoreResult},
+};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -402,6 +405,37 @@ pub fn message_item(message: &Message) -> StoreResult<Item> {
 pub fn parse_message(item: &Item) -> StoreResult<Message> {
     let what = format!("message {:?}", get_s(item, SK, "a message")?);
     from_json(get_s(item, "json", &what)?, &what)
+}
+
+// -- Manage links -----------------------------------------------------------------
+
+/// A link's item, by the hash of its key: `MANAGE#<hash>` / `LINK`. Its
+/// booking's links share the `by_municipality` index under
+/// `MANAGE_LINKS#<booking>`, which revoking queries.
+pub fn manage_link_key(hash: &str) -> Item {
+    key(format!("MANAGE#{hash}"), "LINK")
+}
+
+pub fn manage_links_of(booking: &BookingId) -> String {
+    format!("MANAGE_LINKS#{}", booking.as_str())
+}
+
+pub fn manage_link_item(link: &ManageLink) -> Item {
+    let mut item = manage_link_key(&link.hash);
+    item.insert("type".into(), s("manage_link"));
+    item.insert("hash".into(), s(link.hash.clone()));
+    item.insert("booking".into(), s(link.booking.as_str()));
+    item.insert("created_s".into(), n(link.created.as_second()));
+    item.insert(GSI2PK.into(), s(manage_links_of(&link.booking)));
+    item.insert(GSI2SK.into(), s(link.hash.clone()));
+    item
+}
+
+pub fn parse_manage_link(item: &Item) -> StoreResult<ManageLink> {
+    let what = "a manage link";
+    let booking = BookingId::parse(get_s(item, "booking", what)?).map_err(|e| StoreError::corrupt(what, e))?;
+    let created = Timestamp::from_second(get_n(item, "created_s", what)?).map_err(|e| StoreError::corrupt(what, e))?;
+    Ok(ManageLink { hash: get_s(item, "hash", what)?.to_string(), booking, created })
 }
 
 #[cfg(test)]

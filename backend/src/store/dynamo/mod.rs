@@ -53,9 +53,10 @@ use self::{
     items::{Item, n, s},
 };
 use super::{
-    BookingFilter, Bookings, Created, EnrolmentLog, NewBooking, Outbox, Setting, Settings, Store, StoreError,
-    StoreResult,
+    BookingFilter, Bookings, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Setting, Settings, Store,
+    StoreError, StoreResult,
 };
+use crate::manage_link::ManageLink;
 
 /// Attempts the SDK makes for one request (standard retry mode: exponential
 /// backoff with jitter, throttling and transient errors only).
@@ -877,5 +878,46 @@ impl Outbox for DynamoStore {
             Err(TxError::Cancelled(c)) => Err(c.unexplained("message update")),
             Err(TxError::Other(e)) => Err(e),
         }
+    }
+}
+
+#[async_trait]
+impl ManageLinks for DynamoStore {
+    async fn add_manage_link(&self, link: &ManageLink) -> StoreResult<()> {
+        self.put(items::manage_link_item(link)).await
+    }
+
+    async fn manage_link(&self, hash: &str) -> StoreResult<ManageLink> {
+        match self.get(items::manage_link_key(hash)).await? {
+            Some(item) => items::parse_manage_link(&item),
+            None => Err(StoreError::NotFound("there is no such manage link".into())),
+        }
+    }
+
+    /// Through the index, which is eventually consistent: a link recorded in
+    /// the last second may escape, so the coordinator's view says to revoke
+    /// again after a mail just went out.
+    async fn revoke_manage_links(&self, booking: &BookingId) -> StoreResult<u32> {
+        let query = self
+            .client
+            .query()
+            .table_name(&*self.table)
+            .index_name(items::BY_MUNICIPALITY)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", items::GSI2PK)
+            .expression_attribute_values(":pk", s(items::manage_links_of(booking)));
+        let mut revoked = 0;
+        for item in self.query_all(query).await? {
+            let link = items::parse_manage_link(&item)?;
+            self.client
+                .delete_item()
+                .table_name(&*self.table)
+                .set_key(Some(items::manage_link_key(&link.hash)))
+                .send()
+                .await
+                .map_err(|e| sdk_error("DeleteItem", e))?;
+            revoked += 1;
+        }
+        Ok(revoked)
     }
 }
