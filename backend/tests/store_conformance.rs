@@ -10,8 +10,9 @@
 
 use std::{any::Any, future::Future, pin::Pin, sync::Arc};
 
-use dk2020_api::store::{
-    BookingFilter, Created, DynamoStore, NewBooking, SendAgain, SettingsExt, SqliteStore, Store, StoreError,
+use dk2020_api::{
+    manage_link::{ManageLink, key_hash},
+    store::{BookingFilter, Created, DynamoStore, NewBooking, SendAgain, SettingsExt, SqliteStore, Store, StoreError},
 };
 use dk2020_model::{
     Act, Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode,
@@ -110,6 +111,7 @@ macro_rules! conformance_suite {
                 due_messages_come_when_their_time_has_come_and_leave_once_sent,
                 failed_messages_are_listed_and_can_be_sent_again,
                 send_again_makes_only_a_failed_message_due,
+                a_manage_link_is_found_by_its_keys_hash_until_its_bookings_links_are_revoked,
             );
 
             conformance_suite!(@concurrent $fixture;
@@ -768,6 +770,33 @@ mod behaviours {
         // Each is found by its id.
         assert_eq!(fx.store.message(&due[0].id).await.unwrap(), due[0]);
         assert!(matches!(fx.store.message("nope@dk2020-planner").await, Err(StoreError::NotFound(_))));
+    }
+
+    pub async fn a_manage_link_is_found_by_its_keys_hash_until_its_bookings_links_are_revoked(fx: Fixture) {
+        let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
+        let other = create(&*fx.store, &booking("b-2", SKIVE, dec(2, 9, 0), 60)).await;
+        let (key, first) = ManageLink::issue(&b.id, now());
+        let (_, second) = ManageLink::issue(&b.id, now());
+        let (_, of_other) = ManageLink::issue(&other.id, now());
+        for link in [&first, &second, &of_other] {
+            fx.store.add_manage_link(link).await.unwrap();
+        }
+        assert_eq!(fx.store.manage_link(&key_hash(&key)).await.unwrap(), first);
+        assert!(matches!(fx.store.manage_link(&key_hash("dkm_never-issued")).await, Err(StoreError::NotFound(_))));
+        assert!(
+            matches!(fx.store.manage_link(&key).await, Err(StoreError::NotFound(_))),
+            "the key itself is not stored"
+        );
+        assert_eq!(fx.store.revoke_manage_links(&b.id).await.unwrap(), 2);
+        for link in [&first, &second] {
+            assert!(matches!(fx.store.manage_link(&link.hash).await, Err(StoreError::NotFound(_))));
+        }
+        assert_eq!(
+            fx.store.manage_link(&of_other.hash).await.unwrap(),
+            of_other,
+            "another booking's link still opens it"
+        );
+        assert_eq!(fx.store.revoke_manage_links(&b.id).await.unwrap(), 0);
     }
 
     pub async fn a_refused_change_or_a_replay_owes_no_message(fx: Fixture) {
