@@ -780,3 +780,84 @@ fn skive_moves_a_booking_with_flyt_and_sees_the_new_time() {
     assert_eq!(moved["start"], later, "moved in the store");
     assert_accessible(&mut browser, &tools, WIDGET, "the booking view after the move");
 }
+
+#[test]
+fn the_manage_link_in_the_contacts_mail_opens_the_booking_and_moves_it() {
+    let Some(tools) = dk2020_e2e::browser::Tools::find("manage-link") else { return };
+    let Some(sink) = dk2020_e2e::smtp::SmtpSink::start() else { return };
+    let _turn = take_turn();
+    let site = Site::start_with_env(&tools, &[("DK2020_SMTP_URL", &sink.url())]);
+    let mut browser = Browser::start(&tools, "manage-link");
+    let skive = municipality_token(SKIVE);
+    let slots = site
+        .api_get(&format!("/api/slots?municipality={SKIVE}&kind=online&from=2026-12-02&to=2026-12-04"), Some(&skive));
+    let slots = slots["slots"].as_array().expect("open slots").clone();
+    let (first, later) = (slots[0]["start"].clone(), slots[slots.len() - 1]["start"].clone());
+    let (status, booking) = site.api_post(
+        "/api/bookings",
+        &skive,
+        &json!({"municipality": SKIVE, "kind": "online", "start": first, "topic": "Varmeplan",
+                "contact_name": "Karen Klima", "contact_email": "karen@skive.dk"}),
+    );
+    assert_eq!(status, 201, "{booking}");
+    let mails = sink.wait_for(2);
+    let contact = mails.iter().find(|m| m.rcpt_to.contains("karen@skive.dk")).expect("the contact's mail");
+    let text = contact.text.as_deref().unwrap();
+    let link = text.split_whitespace().find(|w| w.contains("#dkm_")).expect("a manage link in the mail").to_string();
+
+    // The contact opens the link: her booking, in Danish, with what she can do.
+    browser.goto(&link);
+    let shown = browser.wait_in_widget(
+        WIDGET,
+        "const w = root.querySelector('.booking-item .when'); return w && root.querySelector('button.move') && root.textContent;",
+        "the booking and its buttons",
+    );
+    let shown = shown.as_str().unwrap();
+    assert!(shown.contains("Jeres møde med klimakoordinatoren") && shown.contains("Status: Bekræftet"), "{shown}");
+    assert!(shown.contains("Emne: Varmeplan") && shown.contains("Skive Kommune"), "{shown}");
+    assert_accessible(&mut browser, &tools, WIDGET, "the manage page");
+    browser.screenshot_widget(WIDGET, "manage-page");
+
+    browser.click(WIDGET, "button.move");
+    let slot = format!("button.slot[data-start={}]", json!(later));
+    browser.wait_in_widget(WIDGET, &format!("return root.querySelector({});", json!(slot)), "the later open time");
+    assert_accessible(&mut browser, &tools, WIDGET, "the manage page choosing a new time");
+    browser.click(WIDGET, &slot);
+    let when = browser.wait_in_widget(
+        WIDGET,
+        "const s = root.querySelector('.move-form .chosen strong'); return s && s.textContent;",
+        "the chosen time",
+    );
+    let when = when.as_str().unwrap().to_string();
+    browser.click(WIDGET, ".move-form button.primary");
+    let notice = browser.wait_in_widget(
+        WIDGET,
+        "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('er flyttet') && n.textContent;",
+        "the move",
+    );
+    assert!(notice.as_str().unwrap().contains(&when), "the new time {when:?} in {notice}");
+    browser.wait_in_widget(
+        WIDGET,
+        &format!("const i = root.querySelector('.booking-item .when'); return i && i.textContent === {};", json!(when)),
+        "the new time on the page",
+    );
+    browser.screenshot_widget(WIDGET, "manage-page-moved");
+    let all = site.api_get("/api/bookings", Some(&skive));
+    let moved = all["bookings"].as_array().unwrap().iter().find(|b| b["id"] == booking["id"]).unwrap().clone();
+    assert_eq!(moved["start"], later, "moved in the store");
+    assert_accessible(&mut browser, &tools, WIDGET, "the manage page after the move");
+
+    // A link with a wrong key: a clear refusal in Danish, nothing to click.
+    let (page, _) = link.split_once('#').unwrap();
+    browser.goto("about:blank");
+    browser.goto(&format!("{page}#dkm_{}", "A".repeat(43)));
+    let refused = browser.wait_in_widget(
+        WIDGET,
+        "const a = root.querySelector('[role=alert]'); return a && a.textContent;",
+        "the refusal",
+    );
+    assert!(refused.as_str().unwrap().contains("Linket virker ikke"), "{refused}");
+    assert!(browser.in_widget(WIDGET, "return root.querySelector('button.move');").is_null());
+    assert_accessible(&mut browser, &tools, WIDGET, "the manage page refusing a wrong link");
+    browser.screenshot_widget(WIDGET, "manage-page-wrong-link");
+}
