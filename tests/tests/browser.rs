@@ -860,4 +860,27 @@ fn the_manage_link_in_the_contacts_mail_opens_the_booking_and_moves_it() {
     assert!(browser.in_widget(WIDGET, "return root.querySelector('button.move');").is_null());
     assert_accessible(&mut browser, &tools, WIDGET, "the manage page refusing a wrong link");
     browser.screenshot_widget(WIDGET, "manage-page-wrong-link");
+
+    // The coordinator closes the contact's links from her agenda: the mail's link stops working.
+    browser.goto(&site.url(&format!("/?view=coordinator&token={}", coordinator_token())));
+    browser.wait_in_widget(
+        WIDGET,
+        "return root.querySelector('.session button.revoke-links');",
+        "the agenda's session",
+    );
+    browser.click(WIDGET, ".session button.revoke-links");
+    let closed = browser.wait_in_widget(
+        WIDGET,
+        "const n = root.querySelector('.notice.ok'); return n && n.textContent;",
+        "the links closed",
+    );
+    assert!(closed.as_str().unwrap().contains("virker ikke længere"), "{closed}");
+    browser.goto("about:blank");
+    browser.goto(&link);
+    let refused = browser.wait_in_widget(
+        WIDGET,
+        "const a = root.querySelector('[role=alert]'); return a && a.textContent;",
+        "the closed link refused",
+    );
+    assert!(refused.as_str().unwrap().contains("trukket det tilbage"), "{refused}");
 }

@@ -35,13 +35,21 @@ pub fn out_dir() -> PathBuf {
 }
 
 /// `cargo xtask cdn`.
-pub fn layout() -> Result<(), String> {
+/// `cargo xtask cdn [--api URL]`: with the API's address (the stack's
+/// `ApiUrl`), the manage page names it itself and ignores an `?api=` in its
+/// address, so a link to the page cannot point it at another server.
+pub fn layout(args: &[String]) -> Result<(), String> {
+    let api = match args {
+        [] => None,
+        [flag, url] if flag == "--api" => Some(checked_api(url)?),
+        _ => return Err("usage: cargo xtask cdn [--api https://…/prod]".into()),
+    };
     let source = widget::out_dir();
     if !source.join(ENTRY).exists() {
         return Err(format!("{} has no {ENTRY}: run `cargo xtask widget` first", source.display()));
     }
     let out = out_dir();
-    let release = layout_into(&source, &out)?;
+    let release = layout_into(&source, &out, api.as_deref())?;
     let shown = out.strip_prefix(root()).unwrap_or(&out).display().to_string();
     eprintln!("xtask: widget release {release} laid out in {shown}/:");
     for file in files(&out)? {
@@ -56,7 +64,18 @@ pub fn layout() -> Result<(), String> {
 
 /// Copies the widget from `source` into `out` (emptied first) as described
 /// above and returns the release name.
-pub fn layout_into(source: &Path, out: &Path) -> Result<String, String> {
+/// An `https://` address that can stand in an HTML attribute as it is.
+fn checked_api(url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let plain = !url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '&'));
+    if url.len() > "https://".len() && url.starts_with("https://") && plain {
+        Ok(url.to_string())
+    } else {
+        Err(format!("--api {url:?}: give the stack's ApiUrl output, https://… without quotes or spaces"))
+    }
+}
+
+pub fn layout_into(source: &Path, out: &Path, api: Option<&str>) -> Result<String, String> {
     let stays_out =
         |f: &PathBuf| f.strip_prefix(source).is_ok_and(|r| r.starts_with("demo") || r == Path::new(MANAGE_PAGE));
     let mut release_files: Vec<PathBuf> = files(source)?.into_iter().filter(|f| !stays_out(f)).collect();
@@ -83,7 +102,15 @@ pub fn layout_into(source: &Path, out: &Path) -> Result<String, String> {
     // It loads `dk2020-widget.js` beside it: the entry.
     let manage = source.join(MANAGE_PAGE);
     if manage.exists() {
-        fs::copy(&manage, out.join(MANAGE_PAGE)).map_err(|e| format!("copying {}: {e}", manage.display()))?;
+        let mut page = fs::read_to_string(&manage).map_err(|e| format!("reading {}: {e}", manage.display()))?;
+        if let Some(api) = api {
+            const ELEMENT: &str = "<dk2020-widget view=\"manage\"";
+            if !page.contains(ELEMENT) {
+                return Err(format!("{} has no {ELEMENT}>", manage.display()));
+            }
+            page = page.replacen(ELEMENT, &format!("{ELEMENT} api=\"{api}\""), 1);
+        }
+        fs::write(out.join(MANAGE_PAGE), page).map_err(|e| format!("writing {MANAGE_PAGE}: {e}"))?;
     }
     Ok(release)
 }
@@ -152,9 +179,10 @@ mod tests {
         write(&source.join("booking/dk2020_widget_bg.wasm"), "\0asm");
         write(&source.join("full/dk2020_widget.js"), "export default 2;\n");
         write(&source.join("demo/intranet.html"), "<!doctype html>");
-        write(&source.join(MANAGE_PAGE), "<script type=\"module\" src=\"dk2020-widget.js\"></script>");
+        let page = "<script type=\"module\" src=\"dk2020-widget.js\"></script><dk2020-widget view=\"manage\">";
+        write(&source.join(MANAGE_PAGE), page);
 
-        let first = layout_into(&source, &out).expect("a layout");
+        let first = layout_into(&source, &out, None).expect("a layout");
         assert_eq!(first.len(), 16);
         let entry = fs::read_to_string(out.join(ENTRY)).expect("the entry");
         assert!(entry.contains(&format!("import \"./r/{first}/{ENTRY}\";")), "{entry}");
@@ -165,11 +193,16 @@ mod tests {
         assert!(!release.join("demo").exists() && !out.join("demo").exists(), "the demo page stays local");
         assert_eq!(fs::read(out.join(MANAGE_PAGE)).ok(), fs::read(source.join(MANAGE_PAGE)).ok(), "beside the entry");
         assert!(!release.join(MANAGE_PAGE).exists());
+        // With the API's address, the page names it (and the release is the same).
+        assert_eq!(layout_into(&source, &out, Some("https://api.example/prod")).expect("a layout"), first);
+        let page = fs::read_to_string(out.join(MANAGE_PAGE)).unwrap();
+        assert!(page.contains("<dk2020-widget view=\"manage\" api=\"https://api.example/prod\">"), "{page}");
+        assert!(checked_api("https://x/\"><script>").is_err() && checked_api("http://x").is_err());
 
         // The same files: the same release; a change: a new one, and only the new one is laid out.
-        assert_eq!(layout_into(&source, &out).expect("a layout"), first);
+        assert_eq!(layout_into(&source, &out, None).expect("a layout"), first);
         write(&source.join("booking/dk2020_widget_bg.wasm"), "\0asm\x01");
-        let second = layout_into(&source, &out).expect("a layout");
+        let second = layout_into(&source, &out, None).expect("a layout");
         assert_ne!(second, first);
         assert!(!out.join("r").join(&first).exists() && out.join("r").join(&second).join(ENTRY).exists());
         let _ = fs::remove_dir_all(&dir);

@@ -26,7 +26,8 @@ tasks:
   test     install what the tests need if missing, then run every check and test
   lambda   package the API for AWS Lambda (linux arm64; --x86_64 for x86_64) as
            target/lambda/dk2020-api/bootstrap.zip and print its size (infra/README.md)
-  cdn      lay the built widget out for S3 and CloudFront in target/cdn/ (infra/README.md)
+  cdn      lay the built widget out for S3 and CloudFront in target/cdn/ (infra/README.md);
+           --api URL (the stack's ApiUrl) names the API in the manage page
   clock    the model, API and HTTP tests with the machine's clock 400 days ahead
            (libfaketime; also part of `test`)
   infra    check infra/template.yaml with cfn-lint (also part of `test`)
@@ -50,7 +51,7 @@ fn main() -> ExitCode {
         "test" => run::test(rest),
         "widget" => widget::build(),
         "lambda" => lambda::build(rest),
-        "cdn" => cdn::layout(),
+        "cdn" => cdn::layout(rest),
         "infra" => lambda::check_template(),
         "clock" => clock::run(),
         "dynamo" => dynamo::serve(rest),

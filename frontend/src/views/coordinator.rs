@@ -8,12 +8,13 @@ mod mail;
 
 use dk2020_model::{
     Booking, SessionKind,
-    api::{AgendaDay, AgendaResponse},
+    api::{AgendaDay, AgendaResponse, ManageLinksRevoked},
     format,
     schedule::{Leg, Stop},
 };
+use gloo_net::http::Method;
 use jiff::civil::Date;
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api::{Api, ApiError},
@@ -159,6 +160,27 @@ fn agenda_item(api: Api, b: Booking, notice: RwSignal<Option<Notice>>, refresh: 
         }
         Err(e) => notice.set(Some(Notice::api(&e))),
     };
+    // The manage links in the contact's mails stop working (a mail reached the wrong person).
+    let revoke_links = {
+        let (api, id, who) = (api.clone(), id.clone(), who.clone());
+        move || {
+            let (api, id, who) = (api.clone(), id.clone(), who.clone());
+            spawn_local(async move {
+                let path = format!("/api/coordinator/bookings/{id}/manage-links/revoke");
+                match api.send::<_, ManageLinksRevoked>(Method::POST, &path, &(), None).await {
+                    Ok(r) => {
+                        let what = match r.revoked {
+                            0 => format!("Kontaktpersonen i {who} havde ingen åbne links til sessionen."),
+                            1 => format!("Linket i mailen til kontaktpersonen i {who} virker ikke længere."),
+                            n => format!("De {n} links i mails til kontaktpersonen i {who} virker ikke længere."),
+                        };
+                        notice.set(Some(Notice::ok(format!("{what} Næste mail om sessionen får et nyt link."))));
+                    }
+                    Err(e) => notice.set(Some(Notice::api(&e))),
+                }
+            });
+        }
+    };
     let place = match b.kind {
         SessionKind::Onsite => format!("Besøg på {} Rådhus", b.municipality.name()),
         SessionKind::Online => b.kind.label_da().to_string(),
@@ -181,10 +203,14 @@ fn agenda_item(api: Api, b: Booking, notice: RwSignal<Option<Notice>>, refresh: 
                     let path = format!("/api/bookings/{id}/cancel");
                     cancel_box(api.clone(), id.clone(), path, texts, move || open.set(false), done.clone()).into_any()
                 } else {
+                    let revoke = revoke_links.clone();
                     view! {
                         <div class="actions">
                             <button type="button" class="danger" on:click=move |_| open.set(true)>
                                 "Aflys …"
+                            </button>
+                            <button type="button" class="secondary revoke-links" on:click=move |_| revoke()>
+                                "Luk kontaktens links"
                             </button>
                         </div>
                     }
