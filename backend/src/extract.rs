@@ -160,6 +160,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Dates {
     }
 }
 
+/// `?from=&to=` as [`Dates`] reads them, and no other parameter: for an
+/// endpoint whose query is only its dates, checked before what follows it
+/// in the handler (a manage link's key, say), like [`NoQuery`].
+pub struct OnlyDates(pub DateBounds);
+
+impl<S: Send + Sync> FromRequestParts<S> for OnlyDates {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let query = QueryPairs::from_request_parts(parts, state).await?;
+        query.only(&["from", "to"])?;
+        Ok(Self(DateBounds::parse(query.get("from"), query.get("to"))?))
+    }
+}
+
 /// One path parameter as text, with the API's errors (e.g. invalid UTF-8 → 400 JSON).
 pub struct PathParam(pub String);
 

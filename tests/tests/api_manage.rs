@@ -116,8 +116,8 @@ fn a_wrong_revoked_or_expired_link_is_refused_with_a_reason_and_changes_nothing(
         let refused = server.post("/api/manage/cancel").bearer(wrong).send().expect_status(401);
         assert_eq!(code(refused), "manage_link_invalid");
     }
-    // The key in the query instead of the header is no key at all.
-    assert_eq!(code(server.get(&format!("/api/manage?key={key}")).send().expect_status(401)), "manage_link_invalid");
+    // The key in the query instead of the header is refused, and opens nothing.
+    assert_eq!(code(server.get(&format!("/api/manage?key={key}")).send().expect_status(400)), "bad_request");
     let unchanged = server.get("/api/manage").bearer(&key).send().expect_status(200).json();
     assert_eq!(unchanged["status"]["state"], "confirmed");
 

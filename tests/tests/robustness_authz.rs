@@ -196,6 +196,13 @@ const MATRIX: &[Row] = &[
     row("POST", "/api/coordinator/outbox/{id}/send-again", "/api/coordinator/outbox/{unknown}/send-again",                 Body::None,          [401, 403, 403, 404, 403, 401, 401, 401]),
     row("GET",  "/api/coordinator/mail-settings",          "/api/coordinator/mail-settings",                               Body::None,          [401, 403, 403, 200, 403, 401, 401, 401]),
     row("PUT",  "/api/coordinator/mail-settings",          "/api/coordinator/mail-settings",                               Body::MailSettings,  [401, 403, 403, 200, 403, 401, 401, 401]),
+    row("POST", "/api/coordinator/bookings/{id}/manage-links/revoke", "/api/coordinator/bookings/{id}/manage-links/revoke", Body::None,       [401, 403, 403, 200, 403, 401, 401, 401]),
+    row("POST", "/api/coordinator/bookings/{id}/manage-links/revoke", "/api/coordinator/bookings/{unknown}/manage-links/revoke", Body::None,  [401, 403, 403, 404, 403, 401, 401, 401]),
+    // A manage link's key, not a token, opens these: every token is refused (the keys: tests/api_manage.rs).
+    row("GET",  "/api/manage",                             "/api/manage",                                                  Body::None,          [401, 401, 401, 401, 401, 401, 401, 401]),
+    row("GET",  "/api/manage/slots",                       "/api/manage/slots",                                            Body::None,          [401, 401, 401, 401, 401, 401, 401, 401]),
+    row("POST", "/api/manage/reschedule",                  "/api/manage/reschedule",                                       Body::Reschedule,    [401, 401, 401, 401, 401, 401, 401, 401]),
+    row("POST", "/api/manage/cancel",                      "/api/manage/cancel",                                           Body::Cancel,        [401, 401, 401, 401, 401, 401, 401, 401]),
 ];
 
 // ---------------------------------------------------------------------------

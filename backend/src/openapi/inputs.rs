@@ -16,7 +16,7 @@ use super::docs::{add_errors, set_request_body};
 use crate::{
     auth::Auth,
     error::ApiError,
-    extract::{Dates, JsonBody, NoQuery, OptionalJsonBody, PathParam, QueryPairs},
+    extract::{Dates, JsonBody, NoQuery, OnlyDates, OptionalJsonBody, PathParam, QueryPairs},
     manage_link::ManageKey,
 };
 
@@ -68,6 +68,12 @@ impl OperationInput for NoQuery {
 /// A date outside the service's dates, or a bad range: 400. The parameters
 /// themselves are described by the operation (their defaults differ).
 impl OperationInput for Dates {
+    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+        add_errors(operation, &[400]);
+    }
+}
+
+impl OperationInput for OnlyDates {
     fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
         add_errors(operation, &[400]);
     }

@@ -20,7 +20,7 @@ use dk2020_model::{
 
 use crate::{
     error::ApiError,
-    extract::{Dates, JsonBody, NoQuery, OptionalJsonBody, QueryPairs},
+    extract::{JsonBody, NoQuery, OnlyDates, OptionalJsonBody},
     manage_link::ManageKey,
     openapi::docs::{Describe, date_schema},
     routes::slots::open_for,
@@ -85,17 +85,18 @@ fn cancel_docs(o: TransformOperation) -> TransformOperation {
     .errors(&[409, 422, 503])
 }
 
-async fn show(key: ManageKey, _: NoQuery) -> Json<Booking> {
+// The query comes first in each handler: a misspelt parameter is a 400
+// naming it, whatever the key, as everywhere in the API.
+
+async fn show(_: NoQuery, key: ManageKey) -> Json<Booking> {
     Json(key.booking)
 }
 
 async fn slots(
+    OnlyDates(dates): OnlyDates,
     key: ManageKey,
     State(state): State<AppState>,
-    query: QueryPairs,
-    Dates(dates): Dates,
 ) -> Result<Json<SlotsResponse>, ApiError> {
-    query.only(&["from", "to"])?;
     let booking = &key.booking;
     if !booking.is_confirmed() {
         return Err(Refusal::CancelledCannotMove.into());
@@ -104,9 +105,9 @@ async fn slots(
 }
 
 async fn reschedule(
+    _: NoQuery,
     key: ManageKey,
     State(state): State<AppState>,
-    _: NoQuery,
     JsonBody(request): JsonBody<RescheduleRequest>,
 ) -> Result<Json<Booking>, ApiError> {
     let act = Act { by: key.actor(), at: state.now() };
@@ -117,9 +118,9 @@ async fn reschedule(
 }
 
 async fn cancel(
+    _: NoQuery,
     key: ManageKey,
     State(state): State<AppState>,
-    _: NoQuery,
     body: OptionalJsonBody<CancelRequest>,
 ) -> Result<Json<Booking>, ApiError> {
     let reason = body.parse()?.reason.map(String::from);
