@@ -1,0 +1,156 @@
+//! The mailer Lambda function (`dk2020-mailer`, `backend/src/bin/dk2020-mailer.rs`):
+//! the outbox sender of [`crate::mail`] as a function of its own, beside the
+//! API's. The API only records mail in the outbox (in the same transaction as
+//! the booking change); this function delivers it, through Amazon SES.
+//!
+//! Two things invoke it (infra/template.yaml):
+//!
+//! - the table's DynamoDB stream, filtered to new items in the partition
+//!   `OUTBOX#due`: a booking change wakes it at once. The stream is
+//!   `KEYS_ONLY`, so its records carry keys and no personal data, and they
+//!   are only a wake-up: what is due is read from the table;
+//! - an EventBridge schedule every few minutes: the reminders, whose time
+//!   comes without a change, and the retries after a failed attempt.
+//!
+//! Each invocation does what one pass of the local server's loop
+//! ([`crate::mail::run`]) does: records the reminders owed, then delivers due
+//! messages in rounds until a round is not a full batch (or the invocation's
+//! time runs short). Reserved concurrency 1 keeps two invocations from
+//! sending the same message at once. A store error fails the invocation
+//! (Lambda retries a stream batch a few times; the schedule comes anyway); a
+//! refused mail is an outcome, recorded as a failed attempt. The logs and the
+//! answer name counts only.
+
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{
+    config::Config,
+    mail::{BATCH, Round, Sender},
+    state::Clock,
+    store::{Store, StoreResult},
+    telemetry,
+};
+
+/// What woke the function (from the event's shape; nothing else in the event is read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Wake {
+    /// Records of the table's stream: new outbox items.
+    Stream { records: usize },
+    /// The EventBridge schedule.
+    Schedule,
+    /// Anything else, e.g. a test invoke from the console: delivers as well.
+    Other,
+}
+
+impl Wake {
+    pub fn of(event: &Value) -> Wake {
+        if let Some(records) = event.get("Records").and_then(Value::as_array) {
+            let from_stream = records.iter().filter(|r| r["eventSource"] == "aws:dynamodb").count();
+            if from_stream > 0 {
+                return Wake::Stream { records: from_stream };
+            }
+        }
+        if event["source"] == "aws.events" || event["detail-type"] == "Scheduled Event" {
+            return Wake::Schedule;
+        }
+        Wake::Other
+    }
+}
+
+/// What one invocation did (its answer, and its log line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub wake: Wake,
+    pub reminders: usize,
+    pub rounds: usize,
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    pub dropped: usize,
+}
+
+/// No new round is started with less time than this left: a round of a full
+/// batch through SES takes seconds, and an invocation cut off by its timeout
+/// may leave a sent mail unmarked (sent again, with the same content, later).
+pub const ROUND_MARGIN: Duration = Duration::from_secs(20);
+
+/// Records the reminders owed, then delivers due messages round after round
+/// while rounds come back full and `time_left` allows another.
+pub async fn deliver(
+    sender: &Sender,
+    store: &dyn Store,
+    clock: &Clock,
+    wake: Wake,
+    time_left: impl Fn() -> Duration,
+) -> StoreResult<Summary> {
+    let reminders = sender.record_reminders(store, clock.now()).await?;
+    let mut summary = Summary { wake, reminders, rounds: 0, sent: 0, retried: 0, failed: 0, dropped: 0 };
+    loop {
+        let Round { sent, retried, failed, dropped } = sender.deliver_due(store, clock.now()).await?;
+        summary.rounds += 1;
+        summary.sent += sent;
+        summary.retried += retried;
+        summary.failed += failed;
+        summary.dropped += dropped;
+        let full = sent + retried + failed + dropped == BATCH;
+        if !full || time_left() < ROUND_MARGIN {
+            break;
+        }
+    }
+    Ok(summary)
+}
+
+/// The function's process: the configuration from the environment (the same
+/// [`Config`] as everywhere, with `DK2020_MAIL_TRANSPORT=ses`), the store and
+/// the sender made once, then one [`deliver`] per invocation.
+pub async fn run(config: Config) -> Result<(), lambda_http::Error> {
+    telemetry::init(true);
+    let sender = config.mail_sender().map_err(|e| format!("{e:#}"))?;
+    tracing::info!(transport = %sender.transport.describe(), "the mailer is ready");
+    let store = config.open_store().await.map_err(|e| format!("{e:#}"))?.shared();
+    let clock = config.now.clone();
+    let (sender, store, clock) = (&sender, store.as_ref(), &clock);
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(
+        move |event: lambda_http::LambdaEvent<Value>| async move {
+            let wake = Wake::of(&event.payload);
+            let deadline = event.context.deadline();
+            let time_left = || deadline.duration_since(SystemTime::now()).unwrap_or_default();
+            match deliver(sender, store, clock, wake, time_left).await {
+                Ok(summary) => {
+                    tracing::info!(?summary, "outbox delivered");
+                    Ok::<_, lambda_http::Error>(summary)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "the outbox could not be read or updated");
+                    Err(format!("the outbox could not be read or updated: {e}").into())
+                }
+            }
+        },
+    ))
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_wake_up_is_told_by_the_events_shape() {
+        let stream = json!({"Records": [
+            {"eventSource": "aws:dynamodb", "eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": "OUTBOX#due"}}}},
+            {"eventSource": "aws:dynamodb", "eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": "OUTBOX#due"}}}}
+        ]});
+        assert_eq!(Wake::of(&stream), Wake::Stream { records: 2 });
+        let schedule = json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
+        assert_eq!(Wake::of(&schedule), Wake::Schedule);
+        assert_eq!(Wake::of(&json!({})), Wake::Other);
+        assert_eq!(Wake::of(&json!({"Records": [{"eventSource": "aws:sqs"}]})), Wake::Other);
+        assert_eq!(Wake::of(&json!("text")), Wake::Other);
+    }
+}
