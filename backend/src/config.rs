@@ -115,8 +115,8 @@ pub struct Config {
 
     /// How the booking mails leave: `auto` (the SMTP server `--smtp-url` if set, else `.eml` files
     /// in `--outbox-dir`) or `ses`: Amazon SES (API v2), as the mailer Lambda function sends, from
-    /// a sending domain verified in SES (infra/README.md, "Mail"); region and credentials from the
-    /// AWS chain, the endpoint from `AWS_ENDPOINT_URL` when set.
+    /// a sending domain verified in SES (infra/README.md, "Mail"); region, credentials and
+    /// endpoint from the AWS chain (`AWS_REGION`, …, `AWS_ENDPOINT_URL_SESV2` or `AWS_ENDPOINT_URL`).
     #[arg(long, env = "DK2020_MAIL_TRANSPORT", default_value = "auto", value_name = "TRANSPORT", value_parser = parse_mail_transport)]
     pub mail_transport: MailTransport,
 
@@ -191,7 +191,7 @@ impl Config {
     /// default `outbox/` beside the database).
     pub fn mail_sender(&self) -> anyhow::Result<Sender> {
         let transport = match &self.smtp_url {
-            _ if self.mail_transport == MailTransport::Ses => Transport::ses(self.endpoint_url().map(str::to_string)),
+            _ if self.mail_transport == MailTransport::Ses => Transport::ses(None),
             Some(url) => {
                 Transport::smtp(&url.0, self.smtp_user.as_deref(), self.smtp_password.as_ref().map(|p| p.0.as_str()))?
             }

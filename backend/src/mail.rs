@@ -72,8 +72,8 @@ impl Transport {
         Ok(Transport::Files(AsyncFileTransport::new(&dir), dir))
     }
 
-    /// Amazon SES, at `endpoint_url` when given (a local server), else in the
-    /// region of the AWS chain.
+    /// Amazon SES, at `endpoint_url` when given (a local server), else as the
+    /// AWS chain configures it.
     pub fn ses(endpoint_url: Option<String>) -> Self {
         Transport::Ses(ses::Ses::new(endpoint_url))
     }

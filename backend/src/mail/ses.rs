@@ -9,9 +9,9 @@
 //! (SES developer guide, "Amazon SES header fields"); the invitation's `UID`
 //! and `SEQUENCE`, which calendars go by, are untouched.
 //!
-//! Region and credentials come from the usual AWS chain (under Lambda: the
-//! function's role), the endpoint from `AWS_ENDPOINT_URL` when set (the tests'
-//! local server). The client is made on the first mail, so configuring the
+//! Region, credentials and endpoint come from the usual AWS chain (under
+//! Lambda: the function's region and role; for a local server
+//! `AWS_ENDPOINT_URL_SESV2`, or `AWS_ENDPOINT_URL` for every service). The client is made on the first mail, so configuring the
 //! transport needs no runtime and a process that sends nothing never loads
 //! the AWS configuration.
 
@@ -34,7 +34,7 @@ pub struct Ses {
 }
 
 impl Ses {
-    /// SES in the region of the AWS chain; at `endpoint_url` instead, when given.
+    /// SES as the AWS chain configures it; at `endpoint_url` instead, when given.
     pub fn new(endpoint_url: Option<String>) -> Self {
         Self { client: OnceCell::new(), endpoint_url }
     }
