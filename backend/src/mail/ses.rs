@@ -77,7 +77,7 @@ impl Ses {
             .map_err(refusal)?;
         // Ids only: which outbox message became which SES message.
         tracing::info!(
-            message = message.headers().get_raw("Message-ID").unwrap_or_default(),
+            mail = message.headers().get_raw("Message-ID").unwrap_or_default(),
             ses_message = sent.message_id().unwrap_or_default(),
             "SES accepted a mail"
         );
