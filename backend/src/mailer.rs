@@ -79,7 +79,9 @@ pub struct Summary {
 pub const ROUND_MARGIN: Duration = Duration::from_secs(20);
 
 /// Records the reminders owed, then delivers due messages round after round
-/// while rounds come back full and `time_left` allows another.
+/// while rounds come back full and `time_left` allows another. An error of
+/// the store while delivering fails the invocation (the table is unreachable:
+/// Lambda retries a stream batch, the schedule comes anyway).
 pub async fn deliver(
     sender: &Sender,
     store: &dyn Store,
@@ -87,7 +89,15 @@ pub async fn deliver(
     wake: Wake,
     time_left: impl Fn() -> Duration,
 ) -> StoreResult<Summary> {
-    let reminders = sender.record_reminders(store, clock.now()).await?;
+    // As in the local server's loop: reminders that cannot be recorded now
+    // (e.g. one booking that cannot be read) must not hold up the mails due.
+    let reminders = match sender.record_reminders(store, clock.now()).await {
+        Ok(recorded) => recorded,
+        Err(e) => {
+            tracing::warn!(error = %e, "reminders could not be recorded; trying again on the next run");
+            0
+        }
+    };
     let mut summary = Summary { wake, reminders, rounds: 0, sent: 0, retried: 0, failed: 0, dropped: 0 };
     loop {
         let Round { sent, retried, failed, dropped } = sender.deliver_due(store, clock.now()).await?;

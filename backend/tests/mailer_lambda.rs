@@ -253,3 +253,28 @@ async fn the_mailer_function_sends_what_the_stream_and_the_schedule_wake_it_for(
     assert!(mail.destinations.iter().all(|d| d.contains("anne@skive.dk")), "{mail:?}");
     assert!(store.due_messages(now, 10).await.unwrap().is_empty(), "nothing left due");
 }
+
+/// Started by hand, outside Lambda, it says where it belongs instead of
+/// panicking; under Lambda a bad setting stops it with the variable named.
+#[test]
+fn the_mailer_outside_lambda_or_misconfigured_says_why_and_stops() {
+    let run = |env: &[(&str, String)]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_dk2020-mailer"))
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .output()
+            .expect("running dk2020-mailer");
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, stderr) = run(&[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("AWS Lambda only") && stderr.contains("AWS_LAMBDA_RUNTIME_API"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let mut env = lambda_environment("127.0.0.1:9", FUNCTION_NAME);
+    env.push(("DK2020_MAIL_TRANSPORT", "sendmail".into()));
+    let (code, stderr) = run(&env);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("DK2020_MAIL_TRANSPORT") && !stderr.contains("panicked"), "{stderr}");
+}
