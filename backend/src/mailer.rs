@@ -146,9 +146,76 @@ pub async fn run(config: Config) -> Result<(), lambda_http::Error> {
 
 #[cfg(test)]
 mod tests {
+    use dk2020_model::{
+        Actor, Booking, BookingId, BookingStatus, ContactName, Email, Event, LocalTime, MunicipalityCode, SessionKind,
+        Topic, outbox,
+    };
+    use jiff::{SignedDuration, Timestamp};
     use serde_json::json;
 
     use super::*;
+    use crate::store::{Outbox, SqliteStore};
+
+    fn now() -> Timestamp {
+        "2026-11-30T08:00:00+01:00".parse().unwrap()
+    }
+
+    /// `n` bookings' confirmations (two mails each), due now, in a fresh
+    /// SQLite store; a sender writing `.eml` files.
+    async fn burst(n: usize, dir: &std::path::Path) -> (SqliteStore, Sender) {
+        let store = SqliteStore::open(dir.join("outbox.sqlite")).unwrap();
+        for i in 0..n {
+            let start = now() + SignedDuration::from_hours(48 + i as i64);
+            let booking = Booking {
+                id: BookingId::parse(&format!("burst-{i}")).unwrap(),
+                municipality: MunicipalityCode::new(779).unwrap(),
+                kind: SessionKind::Online,
+                start: LocalTime::new(start),
+                end: LocalTime::new(start + SignedDuration::from_hours(1)),
+                topic: Topic::parse("Klimaplan").unwrap(),
+                contact_name: ContactName::parse("Anne").unwrap(),
+                contact_email: Email::parse("anne@skive.dk").unwrap(),
+                status: BookingStatus::Confirmed,
+                created_at: now(),
+                changed_at: now(),
+                sequence: 0,
+            };
+            let event =
+                Event::Booked { by: Actor::Municipality { municipality: booking.municipality }, booking, at: now() };
+            for message in outbox::owed_by(&event) {
+                store.update_message(&message).await.unwrap();
+            }
+        }
+        // The configured sender (from, coordinator, attempts), writing `.eml` files.
+        let eml = dir.join("eml").to_string_lossy().into_owned();
+        let config = Config::from_args(["--mail-transport", "auto", "--outbox-dir", eml.as_str()]).unwrap();
+        let mut sender = config.mail_sender().unwrap();
+        sender.transport = crate::mail::Transport::files(dir.join("eml")).unwrap();
+        (store, sender)
+    }
+
+    #[tokio::test]
+    async fn a_burst_larger_than_a_batch_is_sent_in_one_invocation() {
+        let dir = tempfile::tempdir().unwrap();
+        // 60 mails: a full round of 50, then one of 10.
+        let (store, sender) = burst(30, dir.path()).await;
+        let clock = Clock::Fixed(now());
+        let summary = deliver(&sender, &store, &clock, Wake::Schedule, || Duration::from_secs(50)).await.unwrap();
+        assert_eq!((summary.rounds, summary.sent, summary.failed), (2, 60, 0), "{summary:?}");
+        assert!(store.due_messages(now(), 100).await.unwrap().is_empty());
+        assert_eq!(std::fs::read_dir(dir.path().join("eml")).unwrap().count(), 60, "60 .eml files");
+    }
+
+    #[tokio::test]
+    async fn no_round_is_started_when_the_invocation_is_nearly_out_of_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, sender) = burst(30, dir.path()).await;
+        let clock = Clock::Fixed(now());
+        let summary = deliver(&sender, &store, &clock, Wake::Other, || ROUND_MARGIN / 2).await.unwrap();
+        assert_eq!((summary.rounds, summary.sent), (1, BATCH), "{summary:?}");
+        // The rest waits for the next invocation.
+        assert_eq!(store.due_messages(now(), 100).await.unwrap().len(), 60 - BATCH);
+    }
 
     #[test]
     fn the_wake_up_is_told_by_the_events_shape() {
