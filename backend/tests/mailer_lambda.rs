@@ -86,6 +86,15 @@ impl Drop for Function {
 /// with Lambda's variables and the function's own, `app_env`), hands it
 /// `event` and returns its answer and its logs.
 fn invoke(label: &str, event: &Value, app_env: &[(&str, String)]) -> (Value, String) {
+    match invoke_for_outcome(label, event, app_env) {
+        (Ok(answer), logs) => (answer, logs),
+        (Err(error), logs) => panic!("{label}: the invocation failed: {error}\n{logs}"),
+    }
+}
+
+/// [`invoke`], with a failed invocation as `Err` (the error Lambda was told)
+/// once the process has asked for the next event (it lives on).
+fn invoke_for_outcome(label: &str, event: &Value, app_env: &[(&str, String)]) -> (Result<Value, String>, String) {
     let runtime_api = RuntimeApi::start().expect("the emulated runtime API");
     let request_id = "6f1b1e2c-0d7a-4c52-9d1e-5a0b3c2d1e0f";
     runtime_api.invoke(request_id, &event.to_string());
@@ -106,6 +115,7 @@ fn invoke(label: &str, event: &Value, app_env: &[(&str, String)]) -> (Value, Str
         .expect("starting dk2020-mailer");
     let mut function = Function { child, stdout, stderr };
     let started = Instant::now();
+    let mut failed = None;
     loop {
         let left = DEADLINE.checked_sub(started.elapsed()).unwrap_or_default();
         assert!(!left.is_zero(), "{label}: no answer within {DEADLINE:?}\n{}", function.logs());
@@ -116,17 +126,22 @@ fn invoke(label: &str, event: &Value, app_env: &[(&str, String)]) -> (Value, Str
             continue;
         };
         match report {
-            Report::Next { .. } => {}
+            Report::Next { .. } => {
+                if let Some(error) = failed.take() {
+                    return (Err(error), function.logs());
+                }
+            }
             Report::Response { id, body, .. } => {
                 assert_eq!(id, request_id, "{label}");
                 let answer = serde_json::from_slice(&body)
                     .unwrap_or_else(|e| panic!("{label}: the answer is not JSON ({e}): {body:?}"));
                 // Let the log lines of the invocation reach the files.
                 std::thread::sleep(Duration::from_millis(100));
-                return (answer, function.logs());
+                return (Ok(answer), function.logs());
             }
-            Report::Error { body, .. } => {
-                panic!("{label}: the invocation failed: {}\n{}", String::from_utf8_lossy(&body), function.logs())
+            Report::Error { id, body, .. } => {
+                assert_eq!(id, request_id, "{label}");
+                failed = Some(String::from_utf8_lossy(&body).into_owned());
             }
             Report::InitError { body, .. } => {
                 panic!("{label}: initialisation failed: {}\n{}", String::from_utf8_lossy(&body), function.logs())
@@ -277,4 +292,31 @@ fn the_mailer_outside_lambda_or_misconfigured_says_why_and_stops() {
     let (code, stderr) = run(&env);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("DK2020_MAIL_TRANSPORT") && !stderr.contains("panicked"), "{stderr}");
+}
+
+/// A table it cannot read (here: one that does not exist) fails the
+/// invocation with a clear error, which Lambda retries; the process itself
+/// goes on to the next event.
+#[tokio::test]
+async fn a_table_it_cannot_read_fails_the_invocation_not_the_process() {
+    let Some(endpoint) = dynamodb_support::endpoint() else { return };
+    // The server answers (a fresh table is made and dropped), the mailer's table is not there.
+    let store = dynamodb_support::fresh_store(&endpoint).await;
+    drop(dynamodb_support::DropTable(store));
+    let env = [
+        ("DK2020_STORE", "dynamodb".to_string()),
+        ("DK2020_TABLE", dynamodb_support::unique_table_name("dk2020-missing")),
+        ("DK2020_MAIL_TRANSPORT", "ses".into()),
+        ("DK2020_NOW", BOOKED_AT.into()),
+        ("DK2020_DYNAMODB_TIMEOUT_SECS", "60".into()),
+        ("AWS_ENDPOINT_URL", endpoint.clone()),
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+    ];
+    let (outcome, logs) = invoke_for_outcome("missing table", &fixture("eventbridge_schedule.json"), &env);
+    let error = outcome.expect_err("the invocation fails");
+    let error: Value = serde_json::from_str(&error).unwrap_or_else(|e| panic!("Lambda's error JSON ({e}): {error}"));
+    let message = error["errorMessage"].as_str().unwrap_or_default();
+    assert!(message.starts_with("the outbox could not be read or updated"), "{error}\n{logs}");
+    assert!(!logs.contains("panicked"), "{logs}");
 }
