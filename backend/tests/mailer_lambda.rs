@@ -13,6 +13,9 @@
 //!
 //! Each invocation's answer is the summary of what it did (counts only).
 //! Skipped without the local DynamoDB server (`DK2020_TEST_DYNAMODB_ENDPOINT`).
+//! The executable is this build's `dk2020-mailer`; to check a packaged build
+//! instead, point `DK2020_MAILER_BOOTSTRAP` at its unzipped `bootstrap` (e.g.
+//! `target/lambda/x86_64/dk2020-mailer/bootstrap`).
 
 #[path = "support/calendar.rs"]
 mod calendar;
@@ -61,6 +64,14 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
+/// The executable under test: `DK2020_MAILER_BOOTSTRAP`, or this build's `dk2020-mailer`.
+fn executable() -> PathBuf {
+    match std::env::var("DK2020_MAILER_BOOTSTRAP") {
+        Ok(path) if !path.trim().is_empty() => PathBuf::from(path.trim()),
+        _ => PathBuf::from(env!("CARGO_BIN_EXE_dk2020-mailer")),
+    }
+}
+
 /// The process under test; killed when dropped.
 struct Function {
     child: Child,
@@ -101,7 +112,7 @@ fn invoke_for_outcome(label: &str, event: &Value, app_env: &[(&str, String)]) ->
     let dir = tempfile::tempdir().expect("a temporary directory");
     let stdout = dir.path().join("stdout.log");
     let stderr = dir.path().join("stderr.log");
-    let child = Command::new(env!("CARGO_BIN_EXE_dk2020-mailer"))
+    let child = Command::new(executable())
         .env_clear()
         .current_dir(dir.path())
         .envs(lambda_environment(runtime_api.address(), FUNCTION_NAME))
@@ -274,7 +285,7 @@ async fn the_mailer_function_sends_what_the_stream_and_the_schedule_wake_it_for(
 #[test]
 fn the_mailer_outside_lambda_or_misconfigured_says_why_and_stops() {
     let run = |env: &[(&str, String)]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_dk2020-mailer"))
+        let out = Command::new(executable())
             .env_clear()
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
