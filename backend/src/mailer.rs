@@ -27,7 +27,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::{
-    config::Config,
+    config::{Config, MailTransport},
     mail::{BATCH, Round, Sender},
     state::Clock,
     store::{Store, StoreResult},
@@ -119,6 +119,10 @@ pub async fn deliver(
 /// the sender made once, then one [`deliver`] per invocation.
 pub async fn run(config: Config) -> Result<(), lambda_http::Error> {
     telemetry::init(true);
+    // `.eml` files in a Lambda sandbox would reach nobody.
+    if config.mail_transport != MailTransport::Ses && config.smtp_url.is_none() {
+        return Err("the mailer sends through SES: set DK2020_MAIL_TRANSPORT=ses (or DK2020_SMTP_URL)".into());
+    }
     let sender = config.mail_sender().map_err(|e| format!("{e:#}"))?;
     tracing::info!(transport = %sender.transport.describe(), "the mailer is ready");
     let store = config.open_store().await.map_err(|e| format!("{e:#}"))?.shared();

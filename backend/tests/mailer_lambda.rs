@@ -303,6 +303,12 @@ fn the_mailer_outside_lambda_or_misconfigured_says_why_and_stops() {
     let (code, stderr) = run(&env);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("DK2020_MAIL_TRANSPORT") && !stderr.contains("panicked"), "{stderr}");
+
+    // Without SES (or SMTP) its mails would be files in the sandbox: it refuses to start.
+    env.pop();
+    let (code, stderr) = run(&env);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("set DK2020_MAIL_TRANSPORT=ses") && !stderr.contains("panicked"), "{stderr}");
 }
 
 /// A table it cannot read (here: one that does not exist) fails the
