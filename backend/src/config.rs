@@ -113,6 +113,13 @@ pub struct Config {
     #[arg(long, env = "DK2020_SMTP_PASSWORD", hide_env_values = true, value_name = "PASSWORD", value_parser = parse_secret)]
     pub smtp_password: Option<Secret>,
 
+    /// How the booking mails leave: `auto` (the SMTP server `--smtp-url` if set, else `.eml` files
+    /// in `--outbox-dir`) or `ses`: Amazon SES (API v2), as the mailer Lambda function sends, from
+    /// a sending domain verified in SES (infra/README.md, "Mail"); region, credentials and
+    /// endpoint from the AWS chain (`AWS_REGION`, …, `AWS_ENDPOINT_URL_SESV2` or `AWS_ENDPOINT_URL`).
+    #[arg(long, env = "DK2020_MAIL_TRANSPORT", default_value = "auto", value_name = "TRANSPORT", value_parser = parse_mail_transport)]
+    pub mail_transport: MailTransport,
+
     /// The sender of the booking mails, e.g. `DK2020-sekretariatet <dk2020@kdnet.dk>`.
     #[arg(long, env = "DK2020_MAIL_FROM", default_value = "DK2020-planner <noreply@dk2020.invalid>", value_name = "MAILBOX", value_parser = parse_mailbox)]
     pub mail_from: Mailbox,
@@ -185,10 +192,12 @@ impl Config {
         }
     }
 
-    /// The sender of the booking mails: to the SMTP server `smtp_url`, or
-    /// into `.eml` files in `outbox_dir` (by default `outbox/` beside the database).
+    /// The sender of the booking mails: to Amazon SES (`mail_transport`), to
+    /// the SMTP server `smtp_url`, or into `.eml` files in `outbox_dir` (by
+    /// default `outbox/` beside the database).
     pub fn mail_sender(&self) -> anyhow::Result<Sender> {
         let transport = match &self.smtp_url {
+            _ if self.mail_transport == MailTransport::Ses => Transport::ses(None),
             Some(url) => {
                 Transport::smtp(&url.0, self.smtp_user.as_deref(), self.smtp_password.as_ref().map(|p| p.0.as_str()))?
             }
@@ -214,6 +223,11 @@ impl Config {
         }
         if let Some(secret) = &self.jwt_secret {
             TokenKeys::new(&secret.0).map_err(anyhow::Error::msg)?;
+        }
+        if self.mail_transport == MailTransport::Ses && self.smtp_url.as_ref().is_some_and(|u| !u.0.trim().is_empty()) {
+            anyhow::bail!(
+                "DK2020_MAIL_TRANSPORT=ses and DK2020_SMTP_URL are both set: the mails go one way, choose one"
+            );
         }
         Ok(self)
     }
@@ -353,6 +367,23 @@ fn parse_store(s: &str) -> Result<StoreKind, String> {
         "" | "sqlite" => Ok(StoreKind::Sqlite),
         "dynamodb" => Ok(StoreKind::DynamoDb),
         other => Err(format!("DK2020_STORE={other:?} is not a store this build has: use sqlite or dynamodb")),
+    }
+}
+
+/// How the mails leave (`DK2020_MAIL_TRANSPORT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailTransport {
+    /// `auto` (the default): SMTP when `DK2020_SMTP_URL` is set, else `.eml` files.
+    Auto,
+    /// `ses`: Amazon SES.
+    Ses,
+}
+
+fn parse_mail_transport(s: &str) -> Result<MailTransport, String> {
+    match s.trim() {
+        "" | "auto" => Ok(MailTransport::Auto),
+        "ses" => Ok(MailTransport::Ses),
+        other => Err(format!("DK2020_MAIL_TRANSPORT={other:?} is not a transport this build has: use auto or ses")),
     }
 }
 
@@ -556,6 +587,8 @@ mod tests {
             (&["--dynamodb-timeout-secs", "0"], "DK2020_DYNAMODB_TIMEOUT_SECS"),
             (&["--store", "dynamodb", "--table", ""], "DK2020_TABLE"),
             (&["--db", ""], "DK2020_DB"),
+            (&["--mail-transport", "sendmail"], "DK2020_MAIL_TRANSPORT"),
+            (&["--mail-transport", "ses", "--smtp-url", "smtp://127.0.0.1:25"], "DK2020_SMTP_URL"),
         ] {
             let message = Config::from_args(args).unwrap_err().to_string();
             assert!(message.contains(variable), "{args:?}: {message}");
@@ -580,6 +613,14 @@ mod tests {
         config.jwt_secret = None;
         let message = config.required_token_keys().err().expect("no secret").to_string();
         assert!(message.contains("DK2020_JWT_SECRET"), "{message}");
+    }
+
+    #[test]
+    fn the_mails_go_through_ses_only_when_asked() {
+        let ses = Config::from_args(["--mail-transport", "ses"]).unwrap();
+        let sender = ses.mail_sender().unwrap();
+        assert!(matches!(sender.transport, Transport::Ses(_)), "{}", sender.transport.describe());
+        assert_eq!(Config::from_args(["--mail-transport", ""]).unwrap().mail_transport, MailTransport::Auto);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod lambda;
 pub mod mail;
+pub mod mailer;
 pub mod manage_link;
 pub mod openapi;
 pub mod routes;

@@ -1,7 +1,8 @@
 //! Delivering the outbox (`dk2020_model::outbox`): the sender reads the
 //! messages that are due, composes each mail with the model
 //! (`dk2020_model::mail`), hands it to the transport (an SMTP server through
-//! `lettre`, or `.eml` files in a folder when no server is configured) and
+//! `lettre`, Amazon SES under Lambda ([`ses`]), or `.eml` files in a folder
+//! when no server is configured) and
 //! writes the outcome back, as the model decides it (sent, retried later with
 //! a longer wait, or failed after the last attempt).
 //!
@@ -9,7 +10,10 @@
 //! wakes it at once ([`crate::state::AppState::mail_due`]). A message is
 //! marked sent only after the transport accepted it, so a crash in between
 //! sends it again after the restart, with the same `Message-ID`.
+//! Under Lambda the mailer function (`crate::mailer`) runs the same rounds.
 //! Nothing personal reaches the logs: they name message ids and counts only.
+
+pub mod ses;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
@@ -48,6 +52,8 @@ pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     /// `.eml` files in a folder: what `cargo xtask serve` does without a server.
     Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    /// Amazon SES, the mailer Lambda function's (`DK2020_MAIL_TRANSPORT=ses`).
+    Ses(ses::Ses),
 }
 
 impl Transport {
@@ -68,11 +74,17 @@ impl Transport {
         Ok(Transport::Files(AsyncFileTransport::new(&dir), dir))
     }
 
+    /// Amazon SES, at `endpoint_url` when given (a local server), else as the
+    /// AWS chain configures it.
+    pub fn ses(endpoint_url: Option<String>) -> Self {
+        Transport::Ses(ses::Ses::new(endpoint_url))
+    }
+
     /// The folder of the `.eml` files, if the mails go there.
     pub fn files_dir(&self) -> Option<&std::path::Path> {
         match self {
             Transport::Files(_, dir) => Some(dir),
-            Transport::Smtp(_) => None,
+            Transport::Smtp(_) | Transport::Ses(_) => None,
         }
     }
 
@@ -81,6 +93,7 @@ impl Transport {
         match self {
             Transport::Smtp(_) => "an SMTP server (DK2020_SMTP_URL)".to_string(),
             Transport::Files(_, dir) => format!(".eml files in {}", dir.display()),
+            Transport::Ses(_) => "Amazon SES (DK2020_MAIL_TRANSPORT=ses)".to_string(),
         }
     }
 
@@ -88,6 +101,7 @@ impl Transport {
         match self {
             Transport::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| e.to_string()),
             Transport::Files(files, _) => files.send(message).await.map(drop).map_err(|e| e.to_string()),
+            Transport::Ses(ses) => ses.send(&message).await,
         }
     }
 }

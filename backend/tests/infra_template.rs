@@ -5,86 +5,33 @@
 //!   and billing mode that `DynamoStore` creates locally
 //!   ([`DynamoStore::table_definition`]), plus the production settings the
 //!   local tables lack (point-in-time recovery, deletion protection, Retain).
-//! - The function's IAM policy allows exactly the DynamoDB actions the store's
-//!   code sends (read from `backend/src/store/dynamo/`), on the table and its
-//!   indexes only.
-//! - The function's package, runtime and environment are the ones the binary
+//! - Each function's IAM policy allows exactly the DynamoDB actions its code
+//!   sends, on the table and its indexes only: the API's, every action of the
+//!   store (read from `backend/src/store/dynamo/`); the mailer's, those of the
+//!   store methods the sender calls (read from `backend/src/mail.rs`;
+//!   `tests/ses.rs` also checks them against the requests it really makes).
+//! - Each function's package, runtime and environment are the ones its binary
 //!   and `cargo xtask lambda` agree on; the token secret is a Secrets Manager
 //!   reference, never a value.
+//! - The mailer is woken by the table's keys-only stream, filtered to new due
+//!   outbox items, and by a schedule; it runs one at a time; it may send
+//!   through the configured SES identity only, from the one address.
 //!
-//! The template is read with `serde_norway` (a maintained `serde_yaml`), which
-//! keeps CloudFormation's short-form tags (`!Ref`, `!Sub`, ...) as tagged
-//! values; [`to_json`] turns them into the long form (`{"Ref": …}`,
-//! `{"Fn::Sub": …}`), the shape of a template in JSON.
+//! The template is read as JSON by `support/template.rs`.
 
-use std::{
-    collections::BTreeSet,
-    path::{Path, PathBuf},
-};
+use std::collections::BTreeSet;
 
 use dk2020_api::store::DynamoStore;
 use serde_json::{Value, json};
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("backend/ is inside the workspace").to_path_buf()
-}
+#[path = "support/template.rs"]
+mod template_support;
 
-/// The template as JSON, short-form tags turned into the long form.
-fn template() -> Value {
-    let path = workspace_root().join("infra/template.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    let yaml: serde_norway::Value =
-        serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
-    to_json(yaml)
-}
+use template_support::{action_set, role_statement, template, workspace_root};
 
-/// YAML to JSON, with CloudFormation's short-form tags in their long form.
-fn to_json(yaml: serde_norway::Value) -> Value {
-    use serde_norway::Value as Y;
-    match yaml {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                json!(i)
-            } else if let Some(u) = n.as_u64() {
-                json!(u)
-            } else {
-                json!(n.as_f64())
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
-        Y::Mapping(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| {
-                    let key = match to_json(k) {
-                        Value::String(s) => s,
-                        other => other.to_string(),
-                    };
-                    (key, to_json(v))
-                })
-                .collect(),
-        ),
-        Y::Tagged(tagged) => {
-            let tag = tagged.tag.to_string();
-            let name = tag.trim_start_matches('!').to_string();
-            let value = to_json(tagged.value);
-            match name.as_str() {
-                "Ref" | "Condition" => json!({ name: value }),
-                // `!GetAtt Resource.Attribute` is `{"Fn::GetAtt": ["Resource", "Attribute"]}`.
-                "GetAtt" => match value {
-                    Value::String(s) => {
-                        let (resource, attribute) = s.split_once('.').unwrap_or((s.as_str(), ""));
-                        json!({ "Fn::GetAtt": [resource, attribute] })
-                    }
-                    other => json!({ "Fn::GetAtt": other }),
-                },
-                _ => json!({ format!("Fn::{name}"): value }),
-            }
-        }
-    }
-}
+/// The API's function and the mailer's (logical ids in infra/template.yaml).
+const API: &str = "ApiFunction";
+const MAILER: &str = "MailerFunction";
 
 /// The resources of `template` of CloudFormation type `kind`, by logical id.
 fn resources_of_type<'a>(template: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
@@ -243,35 +190,6 @@ fn store_actions() -> (BTreeSet<String>, bool) {
     (actions, queries_an_index)
 }
 
-/// The statement with `sid` of the inline policy `policy` of the function's role.
-fn role_statement<'a>(template: &'a Value, policy: &str, sid: &str) -> &'a Value {
-    let (_, function) = the_resource(template, "AWS::Serverless::Function");
-    let role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
-        .as_str()
-        .expect("the function's Role is !GetAtt <a role of this template>.Arn");
-    let role = &template["Resources"][role_id];
-    assert_eq!(role["Type"], "AWS::IAM::Role", "{role_id} is the function's role");
-    let policies = role["Properties"]["Policies"].as_array().expect("the role has inline Policies");
-    let document = &policies
-        .iter()
-        .find(|p| p["PolicyName"] == policy)
-        .unwrap_or_else(|| panic!("{role_id} has no inline policy {policy:?}"))["PolicyDocument"];
-    document["Statement"]
-        .as_array()
-        .expect("a policy has Statements")
-        .iter()
-        .find(|s| s["Sid"] == sid)
-        .unwrap_or_else(|| panic!("{role_id}'s policy {policy:?} has no statement {sid:?}"))
-}
-
-fn action_set(statement: &Value) -> BTreeSet<String> {
-    match &statement["Action"] {
-        Value::String(a) => [a.clone()].into(),
-        Value::Array(list) => list.iter().map(|a| a.as_str().expect("an action is a string").to_string()).collect(),
-        other => panic!("unexpected Action {other}"),
-    }
-}
-
 /// The logical ids and ARN patterns a `Resource` names (through `!If`, `!GetAtt`, `!Sub`).
 fn resource_texts(resource: &Value) -> Vec<String> {
     match resource {
@@ -292,48 +210,230 @@ fn resource_texts(resource: &Value) -> Vec<String> {
     }
 }
 
-#[test]
-fn the_function_may_do_exactly_what_the_store_does() {
-    let template = template();
-    let (needed, queries_an_index) = store_actions();
-    assert!(needed.contains("dynamodb:GetItem"), "the scan of the store's code found nothing: {needed:?}");
+/// The function `id` of the template.
+fn function<'a>(template: &'a Value, id: &str) -> &'a Value {
+    let function = &template["Resources"][id];
+    assert_eq!(function["Type"], "AWS::Serverless::Function", "{id} is a function of infra/template.yaml");
+    function
+}
 
-    let items = role_statement(&template, "table", "Items");
-    assert_eq!(items["Effect"], "Allow");
-    assert_eq!(
-        action_set(items),
-        needed,
-        "the function's DynamoDB actions (infra/template.yaml, ApiRole) differ from what backend/src/store/dynamo/ \
-         sends"
-    );
-    let table_id = the_resource(&template, "AWS::DynamoDB::Table").0;
-    let on_items = resource_texts(&items["Resource"]);
-    assert!(on_items.iter().all(|r| !r.contains('*')), "the table actions name one table: {on_items:?}");
-    assert!(on_items.contains(&format!("${{{table_id}.Arn}}")), "the table actions are on {table_id}: {on_items:?}");
-
-    let indexes = role_statement(&template, "table", "Indexes");
-    assert_eq!(action_set(indexes), [String::from("dynamodb:Query")].into(), "only queries on the indexes");
-    assert!(queries_an_index, "the store queries no index any more: drop the Indexes statement");
-    for r in resource_texts(&indexes["Resource"]) {
-        assert!(r.ends_with("/index/*"), "the index statement names the table's indexes only: {r}");
-    }
-
-    // Logs: its own log group only.
-    let logs = role_statement(&template, "logs", "OwnLogGroup");
-    assert_eq!(action_set(logs), ["logs:CreateLogStream".to_string(), "logs:PutLogEvents".to_string()].into());
-    let (_, function) = the_resource(&template, "AWS::Serverless::Function");
-    let log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+/// The logical id of the role of function `id` (`Role: !GetAtt <role>.Arn`).
+fn role_of<'a>(template: &'a Value, id: &str) -> &'a str {
+    function(template, id)["Properties"]["Role"]["Fn::GetAtt"][0]
         .as_str()
-        .expect("the function logs to a log group of this template (LoggingConfig.LogGroup: !Ref …)");
-    assert_eq!(template["Resources"][log_group]["Type"], "AWS::Logs::LogGroup");
-    assert_eq!(resource_texts(&logs["Resource"]), [format!("${{{log_group}.Arn}}")], "logs: its own log group");
+        .unwrap_or_else(|| panic!("{id}'s Role is !GetAtt <a role of this template>.Arn"))
 }
 
 #[test]
-fn the_function_never_manages_the_table() {
-    // The Lambda entry builds its store with `Config::open_store` and serves;
-    // creating, describing or deleting the table is left to the stack.
-    for file in ["backend/src/lambda.rs", "backend/src/config.rs"] {
+fn there_are_exactly_the_two_functions() {
+    let template = template();
+    let ids: BTreeSet<&str> =
+        resources_of_type(&template, "AWS::Serverless::Function").into_iter().map(|f| f.0).collect();
+    assert_eq!(ids, [API, MAILER].into(), "the API and the mailer");
+    assert_ne!(role_of(&template, API), role_of(&template, MAILER), "each function has a role of its own");
+}
+
+/// The table statements of `role`'s policy: `Items` exactly `needed` on the
+/// one table, `Indexes` only queries on its indexes; logs on its own group.
+fn check_role(template: &Value, function_id: &str, needed: &BTreeSet<String>) {
+    let role = role_of(template, function_id);
+    let items = role_statement(template, role, "table", "Items");
+    assert_eq!(items["Effect"], "Allow");
+    assert_eq!(
+        action_set(items),
+        *needed,
+        "{role}'s DynamoDB actions (infra/template.yaml) differ from what its code sends"
+    );
+    let table_id = the_resource(template, "AWS::DynamoDB::Table").0;
+    let on_items = resource_texts(&items["Resource"]);
+    assert!(on_items.iter().all(|r| !r.contains('*')), "{role}: the table actions name one table: {on_items:?}");
+    assert!(
+        on_items.contains(&format!("${{{table_id}.Arn}}")),
+        "{role}: the table actions are on {table_id}: {on_items:?}"
+    );
+
+    let indexes = role_statement(template, role, "table", "Indexes");
+    assert_eq!(action_set(indexes), [String::from("dynamodb:Query")].into(), "{role}: only queries on the indexes");
+    for r in resource_texts(&indexes["Resource"]) {
+        assert!(r.ends_with("/index/*"), "{role}: the index statement names the table's indexes only: {r}");
+    }
+
+    // Logs: its own log group only.
+    let logs = role_statement(template, role, "logs", "OwnLogGroup");
+    assert_eq!(action_set(logs), ["logs:CreateLogStream".to_string(), "logs:PutLogEvents".to_string()].into());
+    let log_group =
+        function(template, function_id)["Properties"]["LoggingConfig"]["LogGroup"]["Ref"].as_str().unwrap_or_else(
+            || panic!("{function_id} logs to a log group of this template (LoggingConfig.LogGroup: !Ref …)"),
+        );
+    assert_eq!(template["Resources"][log_group]["Type"], "AWS::Logs::LogGroup");
+    assert_eq!(
+        resource_texts(&logs["Resource"]),
+        [format!("${{{log_group}.Arn}}")],
+        "{role}: logs on its own log group"
+    );
+}
+
+#[test]
+fn the_api_function_may_do_exactly_what_the_store_does() {
+    let template = template();
+    let (needed, queries_an_index) = store_actions();
+    assert!(needed.contains("dynamodb:GetItem"), "the scan of the store's code found nothing: {needed:?}");
+    assert!(queries_an_index, "the store queries no index any more: drop the Indexes statements");
+    check_role(&template, API, &needed);
+}
+
+/// The IAM actions of each store method the sender's path calls (as
+/// `backend/src/store/dynamo/mod.rs` implements them).
+const SENDER_METHODS: &[(&str, &[&str])] = &[
+    // Bookings starting within the reminder lead: a query of the by_end index.
+    ("bookings", &["dynamodb:Query"]),
+    ("booking", &["dynamodb:GetItem"]),
+    // The message under each state's key, in one BatchGetItem.
+    ("message", &["dynamodb:BatchGetItem"]),
+    // The partition OUTBOX#due.
+    ("due_messages", &["dynamodb:Query"]),
+    // A TransactWriteItems: Put into the new state's partition, Delete from the others.
+    ("update_message", &["dynamodb:PutItem", "dynamodb:DeleteItem"]),
+    ("municipalities", &["dynamodb:Query"]),
+    // `SettingsExt::setting`, through `setting_json`: a GetItem.
+    ("setting", &["dynamodb:GetItem"]),
+];
+
+/// Every `store.<method>` the sender's code calls.
+fn sender_store_calls() -> BTreeSet<String> {
+    let mut calls = BTreeSet::new();
+    for file in ["backend/src/mail.rs", "backend/src/mailer.rs"] {
+        let source = std::fs::read_to_string(workspace_root().join(file)).expect("a source file");
+        let compact: String = source.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut rest = compact.as_str();
+        while let Some(at) = rest.find("store.") {
+            rest = &rest[at + "store.".len()..];
+            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let after = &rest[name.len()..];
+            // A call (`store.x(` or `store.x::<T>(`), not `store.as_ref()`.
+            if !name.is_empty() && name != "as_ref" && (after.starts_with('(') || after.starts_with("::<")) {
+                calls.insert(name);
+            }
+        }
+    }
+    calls
+}
+
+#[test]
+fn the_mailer_may_do_exactly_what_the_sender_does() {
+    let template = template();
+    let calls = sender_store_calls();
+    assert!(calls.contains("due_messages"), "the scan of the sender's code found nothing: {calls:?}");
+    let mut needed = BTreeSet::new();
+    for call in &calls {
+        let Some((_, actions)) = SENDER_METHODS.iter().find(|(method, _)| method == call) else {
+            panic!(
+                "the sender calls `store.{call}`, which this test does not know: add its DynamoDB actions to \
+                 SENDER_METHODS and to MailerRole in infra/template.yaml"
+            )
+        };
+        needed.extend(actions.iter().map(|a| a.to_string()));
+    }
+    let (store, _) = store_actions();
+    assert!(needed.is_subset(&store), "the sender needs only what the store does: {needed:?} ⊄ {store:?}");
+    check_role(&template, MAILER, &needed);
+}
+
+#[test]
+fn the_mailer_reads_the_tables_keys_only_stream_and_nothing_else() {
+    let template = template();
+    let (table_id, table) = the_resource(&template, "AWS::DynamoDB::Table");
+    assert_eq!(
+        table["Properties"]["StreamSpecification"],
+        json!({"StreamViewType": "KEYS_ONLY"}),
+        "{table_id}: a stream of keys only (no personal data flows through it)"
+    );
+    let role = role_of(&template, MAILER);
+    let read = role_statement(&template, role, "stream", "ReadStream");
+    assert_eq!(
+        action_set(read),
+        ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"].map(String::from).into()
+    );
+    assert_eq!(resource_texts(&read["Resource"]), [format!("${{{table_id}.StreamArn}}")], "{role}: its table's stream");
+    let list = role_statement(&template, role, "stream", "ListStreams");
+    assert_eq!(action_set(list), [String::from("dynamodb:ListStreams")].into());
+    assert_eq!(
+        resource_texts(&list["Resource"]),
+        [format!("${{{table_id}.Arn}}/stream/*")],
+        "{role}: its table's streams"
+    );
+    // The API reads no stream and sends no mail.
+    let api_role = &template["Resources"][role_of(&template, API)];
+    let api_policies: Vec<&str> = api_role["Properties"]["Policies"]
+        .as_array()
+        .expect("policies")
+        .iter()
+        .filter_map(|p| p["PolicyName"].as_str())
+        .collect();
+    assert_eq!(api_policies, ["logs", "table"], "the API's role");
+}
+
+#[test]
+fn the_mailer_wakes_on_new_due_outbox_items_and_on_a_schedule() {
+    let template = template();
+    let table_id = the_resource(&template, "AWS::DynamoDB::Table").0;
+    let p = &function(&template, MAILER)["Properties"];
+    let events = p["Events"].as_object().expect("the mailer has Events");
+    assert_eq!(events.len(), 2, "a stream and a schedule: {events:?}");
+    let (_, stream) = events.iter().find(|(_, e)| e["Type"] == "DynamoDB").expect("a DynamoDB stream event");
+    let sp = &stream["Properties"];
+    assert_eq!(sp["Stream"], json!({"Fn::GetAtt": [table_id, "StreamArn"]}), "the table's stream");
+    let filters = sp["FilterCriteria"]["Filters"].as_array().expect("the stream event is filtered");
+    assert_eq!(filters.len(), 1, "{filters:?}");
+    let pattern: Value = serde_json::from_str(filters[0]["Pattern"].as_str().expect("a pattern is JSON text"))
+        .expect("the filter pattern is JSON");
+    // What the store writes for a booking change: a new item in the partition of due
+    // messages (`items::outbox_partition` in backend/src/store/dynamo/items.rs).
+    let due = format!("OUTBOX#{}", dk2020_model::outbox::Delivery::Due.as_str());
+    assert_eq!(pattern, json!({"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [due]}}}}));
+    assert!(sp["MaximumRetryAttempts"].as_u64().is_some_and(|n| n <= 5), "a failing batch is let go: {sp}");
+
+    let (_, schedule) = events.iter().find(|(_, e)| e["Type"] == "Schedule").expect("a schedule event");
+    let rate = schedule["Properties"]["Schedule"].as_str().expect("a schedule expression");
+    let minutes: u64 = rate
+        .strip_prefix("rate(")
+        .and_then(|r| r.strip_suffix(" minutes)"))
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| panic!("a rate in minutes: {rate}"));
+    assert!((1..=15).contains(&minutes), "every few minutes, for the retries: {rate}");
+
+    // One invocation at a time: no two send the same message at once.
+    assert_eq!(p["ReservedConcurrentExecutions"], 1, "{MAILER}: reserved concurrency");
+}
+
+#[test]
+fn the_mailer_sends_only_from_the_configured_identity_and_address() {
+    let template = template();
+    let role = role_of(&template, MAILER);
+    let send = role_statement(&template, role, "ses", "SendFromTheDomain");
+    assert_eq!(send["Effect"], "Allow");
+    assert_eq!(action_set(send), ["ses:SendEmail", "ses:SendRawEmail"].map(String::from).into());
+    assert_eq!(
+        resource_texts(&send["Resource"]),
+        ["arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SendingDomain}"],
+        "{role}: the one identity"
+    );
+    let from = "${MailFromLocalPart}@${SendingDomain}";
+    assert_eq!(send["Condition"], json!({"StringEquals": {"ses:FromAddress": {"Fn::Sub": from}}}), "{role}");
+    // The address the condition allows is the one the mailer sends from.
+    let env = &function(&template, MAILER)["Properties"]["Environment"]["Variables"];
+    let mail_from = env["DK2020_MAIL_FROM"]["Fn::Sub"].as_str().expect("DK2020_MAIL_FROM is a !Sub");
+    assert!(mail_from.ends_with(&format!("<{from}>")), "the mailer sends from {from}: {mail_from}");
+    assert_eq!(template["Parameters"]["SendingDomain"]["Type"], "String");
+}
+
+#[test]
+fn no_function_manages_the_table() {
+    // The Lambda entries build their store with `Config::open_store` and serve
+    // or send; creating, describing or deleting the table is left to the stack.
+    for file in
+        ["backend/src/lambda.rs", "backend/src/mailer.rs", "backend/src/bin/dk2020-mailer.rs", "backend/src/config.rs"]
+    {
         let source = std::fs::read_to_string(workspace_root().join(file)).expect("a source file");
         for call in ["create_table_if_missing", "delete_table", "describe_table"] {
             assert!(!source.contains(call), "{file} calls {call}: grant it in infra/template.yaml (and here) first");
@@ -341,30 +441,56 @@ fn the_function_never_manages_the_table() {
     }
 }
 
-#[test]
-fn the_function_is_the_package_xtask_builds() {
-    let template = template();
-    let (id, function) = the_resource(&template, "AWS::Serverless::Function");
-    let p = &function["Properties"];
+/// What both functions share: the zip `cargo xtask lambda` writes for `binary`, the runtime, sizes.
+fn check_package(template: &Value, id: &str, binary: &str) {
+    let p = &function(template, id)["Properties"];
     // `cargo xtask lambda` writes this zip (xtask/src/lambda.rs), relative to infra/.
-    assert_eq!(p["CodeUri"], "../target/lambda/dk2020-api/bootstrap.zip", "{id}: CodeUri");
+    assert_eq!(p["CodeUri"], format!("../target/lambda/{binary}/bootstrap.zip"), "{id}: CodeUri");
     assert_eq!(p["Handler"], "bootstrap", "{id}: Handler");
     assert_eq!(p["Runtime"], "provided.al2023", "{id}: Runtime");
     assert_eq!(p["Architectures"], json!(["arm64"]), "{id}: Architectures");
     let memory = p["MemorySize"].as_u64().expect("MemorySize is set");
     let timeout = p["Timeout"].as_u64().expect("Timeout is set");
-    assert!((128..=1024).contains(&memory) && (3..=29).contains(&timeout), "{id}: {memory} MB, {timeout} s");
-
+    assert!((128..=1024).contains(&memory) && (3..=120).contains(&timeout), "{id}: {memory} MB, {timeout} s");
     let env = &p["Environment"]["Variables"];
     assert_eq!(env["DK2020_STORE"], "dynamodb", "{id}: the DynamoDB store");
-    assert!(env.get("DK2020_TABLE").is_some() && env.get("DK2020_ALLOWED_ORIGINS").is_some(), "{id}: {env}");
+    assert!(env.get("DK2020_TABLE").is_some(), "{id}: {env}");
+    assert!(env.get("DK2020_DB").is_none() && env.get("DK2020_NOW").is_none(), "{id}: no local settings");
+}
+
+#[test]
+fn the_api_function_is_the_package_xtask_builds() {
+    let template = template();
+    check_package(&template, API, "dk2020-api");
+    let p = &function(&template, API)["Properties"];
+    // The HTTP API gives up at 30 s.
+    assert!(p["Timeout"].as_u64().is_some_and(|t| t <= 29), "{API}: Timeout");
+    let env = &p["Environment"]["Variables"];
+    assert!(env.get("DK2020_ALLOWED_ORIGINS").is_some(), "{API}: {env}");
     // The secret is resolved from Secrets Manager at deploy time, never written down.
     let secret = env["DK2020_JWT_SECRET"]["Fn::Sub"].as_str().expect("DK2020_JWT_SECRET is a !Sub of a reference");
     assert!(
         secret.starts_with("{{resolve:secretsmanager:") && secret.ends_with("}}"),
-        "{id}: DK2020_JWT_SECRET must be a Secrets Manager dynamic reference, not {secret:?}"
+        "{API}: DK2020_JWT_SECRET must be a Secrets Manager dynamic reference, not {secret:?}"
     );
-    assert!(env.get("DK2020_DB").is_none() && env.get("DK2020_NOW").is_none(), "{id}: no local settings");
+}
+
+#[test]
+fn the_mailer_is_the_package_xtask_builds_and_sends_through_ses() {
+    let template = template();
+    check_package(&template, MAILER, "dk2020-mailer");
+    let env = &function(&template, MAILER)["Properties"]["Environment"]["Variables"];
+    assert_eq!(env["DK2020_MAIL_TRANSPORT"], "ses", "{MAILER}: {env}");
+    for variable in ["DK2020_MAIL_FROM", "DK2020_COORDINATOR_EMAIL", "DK2020_COORDINATOR_NAME", "DK2020_REMINDER_HOURS"]
+    {
+        assert!(env.get(variable).is_some(), "{MAILER}: {variable}: {env}");
+    }
+    // The page of the manage link: the widget's own distribution.
+    assert_eq!(env["DK2020_MANAGE_URL"], json!({"Fn::Sub": "https://${WidgetDistribution.DomainName}/manage.html"}));
+    // The mailer signs no tokens and sends no SMTP.
+    for absent in ["DK2020_JWT_SECRET", "DK2020_SMTP_URL", "DK2020_SMTP_PASSWORD"] {
+        assert!(env.get(absent).is_none(), "{MAILER}: {absent}");
+    }
 }
 
 #[test]

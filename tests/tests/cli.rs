@@ -180,7 +180,7 @@ fn a_second_server_on_the_same_database_refuses_to_start_and_says_why() {
 }
 
 /// Every variable the API reads, as `serve --help` must show it.
-const VARIABLES: [&str; 20] = [
+const VARIABLES: [&str; 21] = [
     "DK2020_ADDR",
     "DK2020_DB",
     "DK2020_STORE",
@@ -194,6 +194,7 @@ const VARIABLES: [&str; 20] = [
     "DK2020_SMTP_URL",
     "DK2020_SMTP_USER",
     "DK2020_SMTP_PASSWORD",
+    "DK2020_MAIL_TRANSPORT",
     "DK2020_MAIL_FROM",
     "DK2020_COORDINATOR_EMAIL",
     "DK2020_COORDINATOR_NAME",

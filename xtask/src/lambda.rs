@@ -1,19 +1,21 @@
-//! Deployment tasks: `cargo xtask lambda` packages the API for AWS Lambda, and
-//! the template check that `cargo xtask test` runs (cfn-lint on `infra/template.yaml`).
+//! Deployment tasks: `cargo xtask lambda` packages the two Lambda functions
+//! (the API and the mailer), and the template check that `cargo xtask test`
+//! runs (cfn-lint on `infra/template.yaml`).
 //!
 //! `cargo xtask lambda [--x86_64]`:
 //! 1. installs, when missing, the Rust target and into `.venv/` the pinned
 //!    `cargo-lambda` and `ziglang` from PyPI (cargo-lambda cross-compiles with
 //!    zig as the linker, against a glibc no newer than Amazon Linux 2023's, without Docker);
-//! 2. `cargo lambda build --release --arm64 -p dk2020-api --bin dk2020-api
-//!    --output-format zip`, with its own target directory `target/lambda-build/`
-//!    (so the release cross build neither waits for nor invalidates the debug
-//!    builds in `target/debug/`);
-//! 3. checks the zip (one executable `bootstrap` at its root, for the right
+//! 2. for each binary of [`FUNCTIONS`], `cargo lambda build --release --arm64
+//!    -p dk2020-api --bin <binary> --output-format zip`, with its own target
+//!    directory `target/lambda-build/` (so the release cross build neither
+//!    waits for nor invalidates the debug builds in `target/debug/`); the
+//!    second build reuses the first one's compiled dependencies;
+//! 3. checks each zip (one executable `bootstrap` at its root, for the right
 //!    machine) and prints its size.
 //!
-//! The zip: `target/lambda/dk2020-api/bootstrap.zip` for arm64 (what
-//! `infra/template.yaml` deploys), `target/lambda/x86_64/dk2020-api/bootstrap.zip`
+//! The zips: `target/lambda/<binary>/bootstrap.zip` for arm64 (what
+//! `infra/template.yaml` deploys), `target/lambda/x86_64/<binary>/bootstrap.zip`
 //! with `--x86_64`. cargo-lambda builds with its release settings: symbols
 //! stripped, `panic = "abort"`, and for arm64 `-C target-cpu=neoverse-n1`
 //! (Graviton2, the oldest CPU Lambda's arm64 runs on).
@@ -34,6 +36,10 @@ const CARGO_LAMBDA: Package = Package { name: "cargo-lambda", version: "1.9.2", 
 const ZIGLANG: Package = Package { name: "ziglang", version: "0.17.1", extras: "" };
 /// The CloudFormation linter (it expands the SAM transform before it checks).
 pub const CFN_LINT: Package = Package { name: "cfn-lint", version: "1.58.0", extras: "" };
+
+/// The binaries of `dk2020-api` that are Lambda functions: the API
+/// (`ApiFunction`) and the outbox sender (`MailerFunction`).
+pub const FUNCTIONS: [&str; 2] = ["dk2020-api", "dk2020-mailer"];
 
 /// The template `cargo xtask test` checks and the deploy guide deploys.
 pub const TEMPLATE: &str = "infra/template.yaml";
@@ -74,7 +80,7 @@ impl Arch {
         }
     }
 
-    /// Where cargo-lambda puts `dk2020-api/bootstrap.zip`.
+    /// Where cargo-lambda puts `<binary>/bootstrap.zip`.
     pub fn lambda_dir(self) -> PathBuf {
         match self {
             Arch::Arm64 => root().join("target/lambda"),
@@ -82,8 +88,8 @@ impl Arch {
         }
     }
 
-    pub fn zip(self) -> PathBuf {
-        self.lambda_dir().join("dk2020-api/bootstrap.zip")
+    pub fn zip(self, binary: &str) -> PathBuf {
+        self.lambda_dir().join(binary).join("bootstrap.zip")
     }
 }
 
@@ -111,7 +117,15 @@ pub fn build(args: &[String]) -> Result<(), String> {
     rust_target(arch.triple())?;
     venv::install(&[CARGO_LAMBDA, ZIGLANG])?;
 
-    let zip = arch.zip();
+    for binary in FUNCTIONS {
+        package(arch, binary)?;
+    }
+    Ok(())
+}
+
+/// Builds and checks the zip of `binary`.
+fn package(arch: Arch, binary: &str) -> Result<(), String> {
+    let zip = arch.zip(binary);
     if zip.exists() {
         // A failed build must not leave the previous package looking fresh.
         std::fs::remove_file(&zip).map_err(|e| format!("removing {}: {e}", zip.display()))?;
@@ -125,7 +139,7 @@ pub fn build(args: &[String]) -> Result<(), String> {
         "-p",
         "dk2020-api",
         "--bin",
-        "dk2020-api",
+        binary,
         "--output-format",
         "zip",
         "--lambda-dir",
@@ -140,7 +154,7 @@ pub fn build(args: &[String]) -> Result<(), String> {
         .status()
         .map_err(|e| format!("could not start cargo lambda: {e}"))?;
     if !status.success() {
-        return Err(format!("`cargo lambda build` failed ({status})"));
+        return Err(format!("`cargo lambda build` of {binary} failed ({status})"));
     }
     let package = inspect(&zip)?;
     if package.machine != arch.elf_machine() {
@@ -270,10 +284,17 @@ mod tests {
     }
 
     #[test]
-    fn the_template_deploys_the_arm64_zip() {
+    fn the_template_deploys_the_arm64_zips() {
         let template = std::fs::read_to_string(root().join(TEMPLATE)).expect("the template");
-        let zip = Arch::Arm64.zip();
-        let from_infra = format!("../{}", relative(&zip));
-        assert!(template.contains(&format!("CodeUri: {from_infra}")), "{TEMPLATE} deploys {from_infra}");
+        for binary in FUNCTIONS {
+            let zip = Arch::Arm64.zip(binary);
+            let from_infra = format!("../{}", relative(&zip));
+            assert!(template.contains(&format!("CodeUri: {from_infra}")), "{TEMPLATE} deploys {from_infra}");
+            // A binary of the package, so that `cargo lambda build --bin` finds it.
+            let source =
+                if binary == "dk2020-api" { "src/main.rs".to_string() } else { format!("src/bin/{binary}.rs") };
+            assert!(root().join("backend").join(&source).is_file(), "backend/{source} is the {binary} binary");
+        }
+        assert_eq!(template.matches("CodeUri: ").count(), FUNCTIONS.len(), "{TEMPLATE}: one package per function");
     }
 }

@@ -24,8 +24,9 @@ tasks:
            SQLite file; extra arguments go to `dk2020-api serve`
   widget   build the embeddable widget into target/widget/ and print its file sizes
   test     install what the tests need if missing, then run every check and test
-  lambda   package the API for AWS Lambda (linux arm64; --x86_64 for x86_64) as
-           target/lambda/dk2020-api/bootstrap.zip and print its size (infra/README.md)
+  lambda   package the API and the mailer for AWS Lambda (linux arm64; --x86_64 for x86_64)
+           as target/lambda/{dk2020-api,dk2020-mailer}/bootstrap.zip, print their sizes
+           (infra/README.md)
   cdn      lay the built widget out for S3 and CloudFront in target/cdn/ (infra/README.md);
            --api URL (the stack's ApiUrl) names the API in the manage page
   clock    the model, API and HTTP tests with the machine's clock 400 days ahead
