@@ -297,6 +297,8 @@ const SENDER_METHODS: &[(&str, &[&str])] = &[
     ("municipalities", &["dynamodb:Query"]),
     // `SettingsExt::setting`, through `setting_json`: a GetItem.
     ("setting", &["dynamodb:GetItem"]),
+    // The key of a contact's manage link, recorded before its mail is sent.
+    ("add_manage_link", &["dynamodb:PutItem"]),
 ];
 
 /// Every `store.<method>` the sender's code calls.
@@ -486,7 +488,10 @@ fn the_mailer_is_the_package_xtask_builds_and_sends_through_ses() {
         assert!(env.get(variable).is_some(), "{MAILER}: {variable}: {env}");
     }
     // The page of the manage link: the widget's own distribution.
-    assert_eq!(env["DK2020_MANAGE_URL"], json!({"Fn::Sub": "https://${WidgetDistribution.DomainName}/manage.html"}));
+    assert_eq!(
+        env["DK2020_MANAGE_URL"],
+        json!({"Fn::Sub": "https://${WidgetDistribution.DomainName}/manage.html?api=https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}"})
+    );
     // The mailer signs no tokens and sends no SMTP.
     for absent in ["DK2020_JWT_SECRET", "DK2020_SMTP_URL", "DK2020_SMTP_PASSWORD"] {
         assert!(env.get(absent).is_none(), "{MAILER}: {absent}");

@@ -36,7 +36,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use dk2020_api::store::{Bookings, NewBooking, Outbox, SettingsExt};
+use dk2020_api::store::{Bookings, ManageLinks, NewBooking, Outbox, SettingsExt};
 use dk2020_model::{
     Actor, Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, MunicipalityCode, SessionKind, Topic,
     outbox::{self, Delivery},
@@ -223,6 +223,7 @@ async fn the_mailer_function_sends_what_the_stream_and_the_schedule_wake_it_for(
             ("DK2020_COORDINATOR_EMAIL", COORDINATOR.into()),
             ("DK2020_COORDINATOR_NAME", "Klimakoordinatoren".into()),
             ("DK2020_REMINDER_HOURS", "24".into()),
+            ("DK2020_MANAGE_URL", "https://cdn.example/manage.html?api=https://api.example/prod".into()),
             ("DK2020_NOW", now.to_string()),
             // moto answers one request at a time, and the other tests share it.
             ("DK2020_DYNAMODB_TIMEOUT_SECS", "60".into()),
@@ -254,6 +255,8 @@ async fn the_mailer_function_sends_what_the_stream_and_the_schedule_wake_it_for(
         assert!(mail.raw.contains("Subject: =?utf-8?") || mail.raw.contains("Subject: Bekr"), "{}", mail.raw);
         assert!(mail.raw.contains("Content-Type: text/calendar"), "the invitation: {}", mail.raw);
     }
+    // The contact's mail carried a manage link, its key recorded by the mailer (the coordinator's none).
+    assert_eq!(store.revoke_manage_links(&b.id).await.unwrap(), 1, "one key, for the contact's mail");
     let to: BTreeSet<String> =
         sent.iter().flat_map(|s| s.destinations.iter().filter(|d| !d.contains('<')).cloned()).collect();
     assert_eq!(to, ["anne@skive.dk".to_string(), COORDINATOR.to_string()].into());
