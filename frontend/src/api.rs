@@ -81,9 +81,7 @@ pub fn danish_message(status: u16, code: ErrorCode) -> &'static str {
             "Linket virker ikke. Det kan være kopieret forkert eller kun delvist, eller koordinatoren har trukket det \
              tilbage. Brug linket i den seneste mail om mødet, eller svar på mailen."
         }
-        ErrorCode::ManageLinkExpired => {
-            "Linket er udløbet, fordi mødet er afholdt. Book en ny tid på bookingsiden på jeres intranet."
-        }
+        ErrorCode::ManageLinkExpired => "Linket er udløbet, fordi mødet er afholdt. Book en ny tid via jeres intranet.",
         ErrorCode::BadRequest => "Oplysningerne blev afvist som ugyldige.",
         ErrorCode::Unauthorized => {
             "Du er ikke logget ind, eller dit log-in er udløbet. Hent et nyt link med adgangstoken."
@@ -102,7 +100,7 @@ pub fn danish_message(status: u16, code: ErrorCode) -> &'static str {
             401 => "Du er ikke logget ind, eller dit log-in er udløbet. Hent et nyt link med adgangstoken.",
             403 => "Du har ikke adgang til dette.",
             404 => "Det findes ikke (længere).",
-            410 => "Linket er udløbet, fordi mødet er afholdt. Book en ny tid på bookingsiden på jeres intranet.",
+            410 => "Linket er udløbet, fordi mødet er afholdt. Book en ny tid via jeres intranet.",
             413 => "Der blev sendt for meget data på én gang.",
             503 => "Tjenesten er midlertidigt utilgængelig. Prøv igen om lidt.",
             500..=599 => "Der opstod en fejl på serveren. Prøv igen om lidt.",
@@ -251,7 +249,7 @@ mod tests {
         for code in ErrorCode::ALL {
             assert_danish(danish_message(422, code));
         }
-        for status in [0, 400, 401, 403, 404, 409, 413, 418, 422, 500, 502, 503] {
+        for status in [0, 400, 401, 403, 404, 409, 410, 413, 418, 422, 500, 502, 503] {
             assert_danish(danish_message(status, ErrorCode::Unknown));
         }
         // The rules each say which rule refused (two grid rules share one text).
