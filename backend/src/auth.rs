@@ -101,18 +101,25 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::Unauthorized("sign in: send `Authorization: Bearer <token>`".into()))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-            .map(str::trim)
+        let token = bearer(&parts.headers)
+            .ok_or_else(|| ApiError::Unauthorized("sign in: send `Authorization: Bearer <token>`".into()))?
             .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
         state.keys.verify(token, state.now()).map(Auth)
     }
+}
+
+/// What an `Authorization: Bearer <credential>` header carries: `None`
+/// without the header, `Some(None)` when it is not of that form. Tokens and
+/// manage-link keys (`crate::manage_link`) travel the same way.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<Option<&str>> {
+    let header = headers.get(axum::http::header::AUTHORIZATION)?;
+    Some(
+        header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .map(str::trim),
+    )
 }
 
 impl Auth {

@@ -15,7 +15,7 @@ use dk2020_model::{
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
-use crate::{error::ApiError, state::AppState, store::StoreError};
+use crate::{auth::bearer, error::ApiError, state::AppState, store::StoreError};
 
 /// A new key: 32 random bytes from the operating system's generator.
 pub fn new_key() -> String {
@@ -72,12 +72,8 @@ impl FromRequestParts<AppState> for ManageKey {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let key = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-            .map(str::trim)
+        let key = bearer(&parts.headers)
+            .flatten()
             .filter(|key| manage::is_key_shaped(key))
             .ok_or(ApiError::ManageLink(LinkRefusal::Unknown))?;
         let link = match state.store.manage_link(&key_hash(key)).await {

@@ -25,6 +25,10 @@
 
 #[path = "support/dynamodb.rs"]
 mod dynamodb_support;
+#[path = "support/function.rs"]
+mod function;
+
+use function::Function;
 // Shared with `cargo xtask bench`; this test needs only a part of it.
 #[allow(dead_code)]
 #[path = "../../tests/shared/lambda_runtime_api.rs"]
@@ -33,7 +37,7 @@ mod lambda_runtime_api;
 use std::{
     fs::File,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -48,38 +52,12 @@ const SECRET: &str = "a-test-secret-that-is-long-enough-for-hs256-0123456789";
 const DEADLINE: Duration = Duration::from_secs(60);
 
 fn fixture(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lambda").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+    function::fixture("lambda", name)
 }
 
 /// The executable under test: `DK2020_LAMBDA_BOOTSTRAP`, or this build's `dk2020-api`.
 fn executable() -> PathBuf {
-    match std::env::var("DK2020_LAMBDA_BOOTSTRAP") {
-        Ok(path) if !path.trim().is_empty() => PathBuf::from(path.trim()),
-        _ => PathBuf::from(env!("CARGO_BIN_EXE_dk2020-api")),
-    }
-}
-
-/// The process under test; killed when dropped.
-struct Function {
-    child: Child,
-    stdout: PathBuf,
-    stderr: PathBuf,
-}
-
-impl Function {
-    fn logs(&self) -> String {
-        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
-        format!("--- stdout ---\n{}\n--- stderr ---\n{}", read(&self.stdout), read(&self.stderr))
-    }
-}
-
-impl Drop for Function {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    function::executable("DK2020_LAMBDA_BOOTSTRAP", env!("CARGO_BIN_EXE_dk2020-api"))
 }
 
 /// Starts the executable the way Lambda starts `bootstrap`: a clean

@@ -21,6 +21,10 @@
 mod calendar;
 #[path = "support/dynamodb.rs"]
 mod dynamodb_support;
+#[path = "support/function.rs"]
+mod function;
+
+use function::Function;
 // Shared with `cargo xtask bench`; this test needs only a part of it.
 #[allow(dead_code)]
 #[path = "../../tests/shared/lambda_runtime_api.rs"]
@@ -31,8 +35,8 @@ mod ses_support;
 use std::{
     collections::BTreeSet,
     fs::File,
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    path::PathBuf,
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -59,38 +63,12 @@ fn ts(text: &str) -> Timestamp {
 }
 
 fn fixture(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mailer").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+    function::fixture("mailer", name)
 }
 
 /// The executable under test: `DK2020_MAILER_BOOTSTRAP`, or this build's `dk2020-mailer`.
 fn executable() -> PathBuf {
-    match std::env::var("DK2020_MAILER_BOOTSTRAP") {
-        Ok(path) if !path.trim().is_empty() => PathBuf::from(path.trim()),
-        _ => PathBuf::from(env!("CARGO_BIN_EXE_dk2020-mailer")),
-    }
-}
-
-/// The process under test; killed when dropped.
-struct Function {
-    child: Child,
-    stdout: PathBuf,
-    stderr: PathBuf,
-}
-
-impl Function {
-    fn logs(&self) -> String {
-        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
-        format!("--- stdout ---\n{}\n--- stderr ---\n{}", read(&self.stdout), read(&self.stderr))
-    }
-}
-
-impl Drop for Function {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    function::executable("DK2020_MAILER_BOOTSTRAP", env!("CARGO_BIN_EXE_dk2020-mailer"))
 }
 
 /// Starts `dk2020-mailer` as Lambda starts `bootstrap` (a clean environment

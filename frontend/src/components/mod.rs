@@ -5,10 +5,12 @@
 mod cancel_box;
 mod field;
 mod files;
+mod week_nav;
 
 pub use cancel_box::{CancelTexts, cancel_box};
 pub use field::{FieldState, field_error_da, text_field};
 pub use files::{print_clean, save_file};
+pub use week_nav::week_nav;
 
 use leptos::prelude::*;
 

@@ -15,7 +15,7 @@ use leptos::{html, prelude::*, task::spawn_local};
 
 use crate::{
     api::{Api, ApiError},
-    components::{CancelTexts, FieldState, Notice, cancel_box, load_error, loading, notice_area, text_field},
+    components::{CancelTexts, FieldState, Notice, cancel_box, load_error, loading, notice_area, text_field, week_nav},
     week,
 };
 
@@ -176,17 +176,7 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
                     })
                     .collect_view()}
             </fieldset>
-            <div class="weeknav" hidden=at_cap>
-                <button type="button" class="secondary" on:click=move |_| go_week(-1)>
-                    <span aria-hidden="true">"‹ "</span>
-                    "Forrige uge"
-                </button>
-                <h3 aria-live="polite">{move || week::label(shown_week())}</h3>
-                <button type="button" class="secondary" on:click=move |_| go_week(1)>
-                    "Næste uge"
-                    <span aria-hidden="true">" ›"</span>
-                </button>
-            </div>
+            {week_nav(move || week::label(shown_week()), go_week, at_cap)}
             <div class="slots">{slot_list}</div>
             {form}
             {move_form}

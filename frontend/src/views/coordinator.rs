@@ -18,7 +18,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api::{Api, ApiError},
-    components::{CancelTexts, Notice, cancel_box, load_error, loading, notice_area},
+    components::{CancelTexts, Notice, cancel_box, load_error, loading, notice_area, week_nav},
     views::booking::when,
     week,
 };
@@ -78,17 +78,7 @@ pub fn view(api: Api) -> impl IntoView {
             <h2 id="coordinator-title">"Klimakoordinatorens program"</h2>
             {notice_area(notice)}
             {mail::failed_mails(api.clone())}
-            <div class="weeknav">
-                <button type="button" class="secondary" on:click=move |_| go(-1)>
-                    <span aria-hidden="true">"‹ "</span>
-                    "Forrige uge"
-                </button>
-                <h3 aria-live="polite">{heading}</h3>
-                <button type="button" class="secondary" on:click=move |_| go(1)>
-                    "Næste uge"
-                    <span aria-hidden="true">" ›"</span>
-                </button>
-            </div>
+            {week_nav(heading, go, || false)}
             <div class="agenda">{days}</div>
             <h3>"Kalenderabonnement"</h3>
             <div class="field feed">

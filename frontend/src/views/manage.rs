@@ -16,7 +16,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api::{Api, ApiError},
-    components::{CancelTexts, Notice, cancel_box, load_error, loading, notice_area, problem},
+    components::{CancelTexts, Notice, cancel_box, load_error, loading, notice_area, problem, week_nav},
     views::booking::{slot_days, when},
     week,
 };
@@ -218,17 +218,7 @@ fn move_picker(api: Api, signals: Signals) -> impl IntoView {
                 "Fortryd flytning"
             </button>
         </div>
-        <div class="weeknav">
-            <button type="button" class="secondary" on:click=move |_| go_week(-1)>
-                <span aria-hidden="true">"‹ "</span>
-                "Forrige uge"
-            </button>
-            <h3 aria-live="polite">{move || week::label(shown_week())}</h3>
-            <button type="button" class="secondary" on:click=move |_| go_week(1)>
-                "Næste uge"
-                <span aria-hidden="true">" ›"</span>
-            </button>
-        </div>
+        {week_nav(move || week::label(shown_week()), go_week, || false)}
         <div class="slots">{slot_list}</div>
         {move || {
             selected.get().map(|slot| {
