@@ -67,13 +67,8 @@ pub fn is_weekend(date: Date) -> bool {
 }
 
 /// `1 t 35 min`, `45 min`, `2 t`
-pub fn duration(minutes: u32) -> String {
-    match (minutes / 60, minutes % 60) {
-        (0, m) => format!("{m} min"),
-        (h, 0) => format!("{h} t"),
-        (h, m) => format!("{h} t {m} min"),
-    }
-}
+/// `2 t 19 min` (the model's `format::duration`).
+pub use dk2020_model::format::duration;
 
 #[cfg(test)]
 mod tests {
@@ -91,12 +86,5 @@ mod tests {
         assert_eq!(add_weeks(date(2026, 11, 30), -1), date(2026, 11, 23));
         assert_eq!(days(date(2026, 11, 30)).count(), 7);
         assert_eq!(day_heading(date(2026, 12, 1)), "tirsdag 1. december");
-    }
-
-    #[test]
-    fn durations_read_as_hours_and_minutes() {
-        assert_eq!(duration(45), "45 min");
-        assert_eq!(duration(120), "2 t");
-        assert_eq!(duration(95), "1 t 35 min");
     }
 }

@@ -93,10 +93,27 @@ pub fn date_time_span(start: LocalTime, end: LocalTime) -> String {
     }
 }
 
+/// `2 t 19 min`, `45 min`, `1 t`: a drive's length as the agenda and the
+/// coordinator's calendar give it.
+pub fn duration(minutes: u32) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} t"),
+        (h, m) => format!("{h} t {m} min"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use jiff::civil;
+
+    #[test]
+    fn durations_read_as_hours_and_minutes() {
+        assert_eq!(duration(45), "45 min");
+        assert_eq!(duration(60), "1 t");
+        assert_eq!(duration(139), "2 t 19 min");
+    }
 
     #[test]
     fn amounts_use_danish_thousand_separators() {

@@ -10,11 +10,17 @@
 //! in summer. Lines end in CRLF and are folded at 75 octets without splitting
 //! a UTF-8 character.
 
-use jiff::{Timestamp, civil::DateTime, tz::TimeZone};
+use jiff::{
+    Timestamp,
+    civil::{Date, DateTime},
+    tz::TimeZone,
+};
 
 use crate::{
     booking::{Booking, BookingId, BookingStatus, Email, SessionKind},
+    format,
     municipality::{Municipalities, Municipality},
+    schedule::{Leg, Stop, TravelRules, day_route},
     time::at_local,
 };
 
@@ -117,17 +123,73 @@ pub fn invitation(
 /// The coordinator's subscribable feed (`GET /api/calendar.ics`): every
 /// confirmed booking, ordered by start. Cancelled bookings are left out, so
 /// subscribed calendars drop them at the next refresh.
-pub fn calendar_feed(bookings: &[Booking], municipalities: &Municipalities, info: &CalendarInfo) -> String {
+pub fn calendar_feed(
+    bookings: &[Booking],
+    municipalities: &Municipalities,
+    travel: &TravelRules,
+    info: &CalendarInfo,
+) -> String {
     let mut confirmed: Vec<&Booking> = bookings.iter().filter(|b| b.is_confirmed()).collect();
     confirmed.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
     let mut w = Writer::default();
     begin_calendar(&mut w, "PUBLISH", Some(&info.name));
     let style = EventStyle::Published { organizer: info.organizer.as_ref() };
-    for booking in confirmed {
+    let mut dates: Vec<Date> = Vec::new();
+    for booking in &confirmed {
         write_event(&mut w, booking, municipalities, &style);
+        if booking.kind == SessionKind::Onsite && dates.last() != Some(&booking.start.date()) {
+            dates.push(booking.start.date());
+        }
+    }
+    let owned: Vec<Booking> = confirmed.into_iter().cloned().collect();
+    for date in dates {
+        for leg in day_route(date, &owned, municipalities, travel).iter().filter(|l| l.minutes > 0) {
+            write_drive(&mut w, leg, &owned, municipalities);
+        }
     }
     w.line("END:VCALENDAR");
     w.out
+}
+
+/// A drive of her day as its own event, so her calendar shows when she must
+/// leave: "Kørsel Aarhus → Lemvig, ca. 2 t 19 min". Its UID follows the
+/// visit it leads to (or, home, the visit it leaves), so a feed refresh
+/// moves the same event.
+fn write_drive(w: &mut Writer, leg: &Leg, bookings: &[Booking], municipalities: &Municipalities) {
+    let (key, visit) = match (&leg.from, &leg.to) {
+        (_, Stop::Visit { booking, .. }) => ("to", booking),
+        (Stop::Visit { booking, .. }, Stop::Office) => ("home", booking),
+        (Stop::Office, Stop::Office) => return,
+    };
+    let Some(booking) = bookings.iter().find(|b| &b.id == visit) else { return };
+    let town = |stop: &Stop| match stop {
+        Stop::Office => ("Aarhus".to_string(), 0),
+        Stop::Visit { municipality, .. } => {
+            let m = municipalities.get(*municipality);
+            (m.town_hall.town.clone(), m.town_hall.ferry_minutes)
+        }
+    };
+    let ((from, ferry_from), (to, ferry_to)) = (town(&leg.from), town(&leg.to));
+    let ferry = if ferry_from + ferry_to > 0 { " inkl. færge" } else { "" };
+    let length = format::duration(leg.minutes);
+    let summary = format!("Kørsel {from} → {to}, ca. {length}{ferry}");
+    let description = format!(
+        "Anslået køretid {length}{ferry}, ud fra afstanden og reglerne for kørsel i planlæggeren. Hører til DK2020-rådgivningen med {} Kommune (booking {}).",
+        municipalities.get(booking.municipality).name,
+        booking.id
+    );
+    w.line("BEGIN:VEVENT");
+    w.line(&format!("UID:drive-{key}-{}", event_uid(&booking.id)));
+    w.line(&format!("DTSTAMP:{}", utc(booking.changed_at)));
+    w.line(&format!("DTSTART{}", local_property_value(leg.depart.timestamp())));
+    w.line(&format!("DTEND{}", local_property_value(leg.arrive.timestamp())));
+    w.line(&format!("SUMMARY:{}", escape_text(&summary)));
+    w.line(&format!("DESCRIPTION:{}", escape_text(&description)));
+    w.line("CATEGORIES:Kørsel");
+    w.line(&format!("SEQUENCE:{}", booking.sequence));
+    w.line("TRANSP:OPAQUE");
+    w.line("CLASS:PUBLIC");
+    w.line("END:VEVENT");
 }
 
 fn begin_calendar(w: &mut Writer, method: &str, feed_name: Option<&str>) {
@@ -532,22 +594,58 @@ mod tests {
         let earlier = booking("b-earlier", 741, SessionKind::Online, date(2026, 3, 30).at(9, 0, 0, 0), 60);
         let mut cancelled = booking("b-cancelled", 779, SessionKind::Onsite, date(2026, 4, 1).at(9, 0, 0, 0), 60);
         cancelled.status = BookingStatus::Cancelled { by: Actor::Secretariat, reason: None };
-        let ics = calendar_feed(&[later, cancelled, earlier], &Municipalities::builtin(), &info());
+        let ics =
+            calendar_feed(&[later, cancelled, earlier], &Municipalities::builtin(), &TravelRules::default(), &info());
         assert_crlf_and_short_lines(&ics);
         let l = lines(&ics);
         assert!(l.contains(&"X-WR-CALNAME:DK2020-rådgivning\\, klimakoordinatoren".to_string()));
         assert_eq!(l.iter().filter(|x| *x == "BEGIN:VTIMEZONE").count(), 1);
-        let uids: Vec<&String> = l.iter().filter(|x| x.starts_with("UID:")).collect();
+        let uids: Vec<&String> = l.iter().filter(|x| x.starts_with("UID:") && !x.starts_with("UID:drive-")).collect();
         assert_eq!(uids, ["UID:b-earlier@dk2020-planner", "UID:b-later@dk2020-planner"]);
-        assert_eq!(l.iter().filter(|x| *x == "BEGIN:VEVENT").count(), 2);
-        assert_eq!(l.iter().filter(|x| *x == "END:VEVENT").count(), 2);
+        // The two sessions, and the drives to and from the one on site.
+        assert_eq!(l.iter().filter(|x| *x == "BEGIN:VEVENT").count(), 4);
+        assert_eq!(l.iter().filter(|x| *x == "END:VEVENT").count(), 4);
         assert!(l.contains(&"DTSTART;TZID=Europe/Copenhagen:20260330T090000".to_string()));
         assert!(l.contains(&"DTSTART;TZID=Europe/Copenhagen:20260602T130000".to_string()));
     }
 
     #[test]
+    fn the_feed_shows_each_drive_of_her_day_as_its_own_event_ferry_included() {
+        let samsoe = booking("b-samsoe", 741, SessionKind::Onsite, date(2026, 12, 1).at(10, 30, 0, 0), 90);
+        let odder = booking("b-odder", 727, SessionKind::Onsite, date(2026, 12, 1).at(14, 0, 0, 0), 90);
+        let online = booking("b-online", 779, SessionKind::Online, date(2026, 12, 2).at(9, 0, 0, 0), 60);
+        let travel = TravelRules::default();
+        let all = Municipalities::builtin();
+        let ics = calendar_feed(&[odder.clone(), online, samsoe.clone()], &all, &travel, &info());
+        assert_crlf_and_short_lines(&ics);
+        let text = unfold(&ics);
+        let events: Vec<&str> = text.split("BEGIN:VEVENT").skip(1).collect();
+        let drives: Vec<&str> = events.iter().copied().filter(|e| e.contains("CATEGORIES:Kørsel")).collect();
+        assert_eq!(events.len() - drives.len(), 3, "the three sessions");
+        assert_eq!(drives.len(), 3, "to Samsø, on to Odder, home; the online day has none");
+        // Each drive at the times of the agenda's legs.
+        let legs = day_route(date(2026, 12, 1), &[samsoe.clone(), odder.clone()], &all, &travel);
+        for (drive, leg) in drives.iter().zip(&legs) {
+            assert!(drive.contains(&format!("DTSTART{}", local_property_value(leg.depart.timestamp()))), "{drive}");
+            assert!(drive.contains(&format!("DTEND{}", local_property_value(leg.arrive.timestamp()))), "{drive}");
+            assert!(drive.contains(&format!("ca. {}", format::duration(leg.minutes))), "{drive}");
+            assert!(drive.contains("TRANSP:OPAQUE"), "she is busy while she drives");
+        }
+        assert!(drives[0].contains("UID:drive-to-b-samsoe@dk2020-planner"), "{}", drives[0]);
+        assert!(
+            drives[0].contains("SUMMARY:Kørsel Aarhus → Tranebjerg\\, ca. 1 t 49 min inkl. færge"),
+            "{}",
+            drives[0]
+        );
+        assert!(drives[0].contains("DTSTART;TZID=Europe/Copenhagen:20261201T084100"), "{}", drives[0]);
+        assert!(drives[1].contains("SUMMARY:Kørsel Tranebjerg → Odder") && drives[1].contains("inkl. færge"));
+        assert!(drives[2].contains("UID:drive-home-b-odder@dk2020-planner") && !drives[2].contains("færge"));
+        assert!(drives[2].contains("DTSTART;TZID=Europe/Copenhagen:20261201T153000"), "home when Odder ends");
+    }
+
+    #[test]
     fn an_empty_feed_is_still_a_valid_calendar() {
-        let ics = calendar_feed(&[], &Municipalities::builtin(), &CalendarInfo::default());
+        let ics = calendar_feed(&[], &Municipalities::builtin(), &TravelRules::default(), &CalendarInfo::default());
         let l = lines(&ics);
         assert_eq!(l[0], "BEGIN:VCALENDAR");
         assert!(l.contains(&"END:VTIMEZONE".to_string()));

@@ -194,6 +194,23 @@ fn the_calendar_feed_serves_the_coordinator_every_confirmed_booking() {
     assert!(body.starts_with("BEGIN:VCALENDAR\r\n"));
     assert!(body.contains("BEGIN:VTIMEZONE"));
     assert!(body.contains(&format!("UID:{id}@")), "the booking's UID: {body}");
+    // Her drives to Skive and back, each an event of its own that ends as the visit starts / starts as it ends.
+    let unfolded = body.replace("\r\n ", "");
+    let drive = |key: &str| {
+        let uid = format!("UID:drive-{key}-{id}@dk2020-planner");
+        let at = unfolded.find(&uid).unwrap_or_else(|| panic!("{uid} in {unfolded}"));
+        unfolded[at..].split("END:VEVENT").next().unwrap().to_string()
+    };
+    let (there, home) = (drive("to"), drive("home"));
+    assert!(there.contains("SUMMARY:Kørsel Aarhus → Skive\\, ca. 1 t 36 min"), "{there}");
+    assert!(home.contains("SUMMARY:Kørsel Skive → Aarhus\\, ca. 1 t 36 min"), "{home}");
+    let local = |t: &str| {
+        let t: jiff::Timestamp = t.parse().unwrap();
+        t.to_zoned_datetime(dk2020_model::COPENHAGEN.clone()).datetime().strftime("%Y%m%dT%H%M%S").to_string()
+    };
+    let (start, end) = (local(booking["start"].as_str().unwrap()), local(booking["end"].as_str().unwrap()));
+    assert!(there.contains(&format!("DTEND;TZID=Europe/Copenhagen:{start}")), "arrives as the visit starts: {there}");
+    assert!(home.contains(&format!("DTSTART;TZID=Europe/Copenhagen:{end}")), "leaves as it ends: {home}");
 
     // A cancelled booking does not stay in the feed as a confirmed one.
     server.post(&format!("/api/bookings/{id}/cancel")).bearer(&coordinator_token()).send().expect_status(200);

@@ -449,7 +449,7 @@ fn the_coordinator_sees_the_agenda_with_driving_cancels_and_edits_availability()
     );
     let day = day.as_str().unwrap();
     assert!(day.contains("Skive Kommune") && day.contains("Varmeplan"), "{day}");
-    assert!(day.contains("Kørsel fra kontoret i Aarhus til Skive Rådhus"), "{day}");
+    assert!(day.contains("Kørsel fra kontoret i Aarhus til Skive Rådhus kl. "), "with the times she drives: {day}");
     assert!(day.contains("Køretid i alt"), "{day}");
     let feed = browser.wait_in_widget(
         WIDGET,

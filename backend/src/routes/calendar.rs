@@ -14,6 +14,7 @@ use axum::{
 use dk2020_model::{
     Role,
     ical::{CalendarInfo, calendar_feed},
+    schedule::Availability,
 };
 use jiff::SignedDuration;
 
@@ -23,7 +24,7 @@ use crate::{
     extract::QueryPairs,
     openapi::docs::{Describe, calendar_response},
     state::AppState,
-    store::BookingFilter,
+    store::{BookingFilter, SettingsExt},
 };
 
 pub fn router() -> ApiRouter<AppState> {
@@ -35,7 +36,7 @@ fn feed_docs(o: TransformOperation) -> TransformOperation {
         "getCalendarFeed",
         "bookings",
         "The coordinator's subscribable calendar feed",
-        "Every confirmed booking ending in the last 90 days or later, as one iCalendar feed for calendar clients. They cannot send headers, so the coordinator's token goes in the query string (`?token=`); make a long-lived one for the subscription.",
+        "Every confirmed booking ending in the last 90 days or later, as one iCalendar feed for calendar clients, and each drive of her days with visits as its own event (`CATEGORIES:Kørsel`, e.g. \"Kørsel Aarhus → Lemvig, ca. 2 t 19 min\"; arriving as the session starts, home as the last one ends). They cannot send headers, so the coordinator's token goes in the query string (`?token=`); make a long-lived one for the subscription.",
     )
     .roles(&[Role::Coordinator], false)
     .security("calendarToken")
@@ -53,7 +54,8 @@ async fn feed(State(state): State<AppState>, query: QueryPairs) -> Result<Respon
     let filter = BookingFilter { ends_after: Some(since), ..BookingFilter::default() };
     let bookings = state.store.bookings(&filter).await?;
     let municipalities = state.store.municipalities().await?;
-    let body = calendar_feed(&bookings, &municipalities, &CalendarInfo::default());
+    let travel = state.store.setting::<Availability>().await?.rules.travel;
+    let body = calendar_feed(&bookings, &municipalities, &travel, &CalendarInfo::default());
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(crate::downloads::ICS)),

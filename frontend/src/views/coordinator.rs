@@ -107,8 +107,16 @@ fn stop_name(stop: &Stop) -> String {
     }
 }
 
+/// `Kørsel fra kontoret i Aarhus til Skive Rådhus kl. 08.54–10.30: 1 t 36 min`
 fn leg_line(leg: &Leg) -> String {
-    format!("Kørsel fra {} til {}: {}", stop_name(&leg.from), stop_name(&leg.to), week::duration(leg.minutes))
+    format!(
+        "Kørsel fra {} til {} kl. {}–{}: {}",
+        stop_name(&leg.from),
+        stop_name(&leg.to),
+        format::time(leg.depart.datetime().time()),
+        format::time(leg.arrive.datetime().time()),
+        format::duration(leg.minutes)
+    )
 }
 
 fn agenda_day(api: Api, day: AgendaDay, notice: RwSignal<Option<Notice>>, refresh: RwSignal<u32>) -> impl IntoView {

@@ -5,7 +5,7 @@
 use std::cell::{OnceCell, RefCell};
 
 use jiff::{
-    Span, Timestamp,
+    SignedDuration, Span, Timestamp,
     civil::{Date, DateTime, Time},
 };
 use serde::{Deserialize, Serialize};
@@ -659,13 +659,20 @@ pub enum Stop {
 
 /// One drive of the coordinator's day. `minutes` includes ferries and may
 /// be 0 (a visit in Aarhus, or two visits at the same town hall).
-/// JSON: `{"from": {"type": "office"}, "to": {"type": "visit", …}, "minutes": 105}`.
+/// JSON: `{"from": {"type": "office"}, "to": {"type": "visit", …}, "minutes": 105,
+/// "depart": "2026-12-01T08:45:00+01:00", "arrive": "2026-12-01T10:30:00+01:00"}`.
+///
+/// When: a drive to a visit arrives as the session starts (she leaves just
+/// in time, the latest she can), the drive home leaves as the last session
+/// ends. Her calendar feed shows each drive as its own event at these times.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Leg {
     pub from: Stop,
     pub to: Stop,
     pub minutes: u32,
+    pub depart: LocalTime,
+    pub arrive: LocalTime,
 }
 
 /// The drives of `date` (Copenhagen): from the office to the first
@@ -679,14 +686,22 @@ pub fn day_route(date: Date, bookings: &[Booking], municipalities: &Municipaliti
         return Vec::new();
     }
     let stop = |s: &Sess| Stop::Visit { booking: bookings[s.index].id.clone(), municipality: s.municipality };
+    let drive = |minutes: u32| SignedDuration::from_mins(i64::from(minutes));
     let mut legs = Vec::with_capacity(visits.len() + 1);
     let mut from = (Stop::Office, None);
     for v in &visits {
         let to = (stop(v), v.place());
-        legs.push(Leg { from: from.0, to: to.0.clone(), minutes: geo.minutes(from.1, to.1) });
+        let minutes = geo.minutes(from.1, to.1);
+        let arrive = bookings[v.index].start;
+        let depart = LocalTime::new(arrive.timestamp() - drive(minutes));
+        legs.push(Leg { from: from.0, to: to.0.clone(), minutes, depart, arrive });
         from = to;
     }
-    legs.push(Leg { minutes: geo.minutes(from.1, None), from: from.0, to: Stop::Office });
+    let last = visits.last().expect("at least one visit");
+    let minutes = geo.minutes(from.1, None);
+    let depart = bookings[last.index].end;
+    let arrive = LocalTime::new(depart.timestamp() + drive(minutes));
+    legs.push(Leg { minutes, from: from.0, to: Stop::Office, depart, arrive });
     legs
 }
 

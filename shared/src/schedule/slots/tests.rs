@@ -407,22 +407,45 @@ fn the_coordinator_agenda_shows_each_drive_of_the_day() {
     let all = Municipalities::builtin();
     let hall = |slug: &str| all.by_slug(slug).unwrap().town_hall.clone();
     let visit = |b: &Booking| Stop::Visit { booking: b.id.clone(), municipality: b.municipality };
+    let between = minutes_between(&hall("samsoe"), &hall("odder"), &rules);
+    let home = travel_home_minutes(&hall("odder"), &rules);
+    let before = |t: LocalTime, minutes: u32| LocalTime::new(t.timestamp() - SignedDuration::from_mins(minutes.into()));
+    let after = |t: LocalTime, minutes: u32| LocalTime::new(t.timestamp() + SignedDuration::from_mins(minutes.into()));
     assert_eq!(
         legs,
         [
-            Leg { from: Stop::Office, to: visit(&samsoe), minutes: 109 },
+            // She leaves the office just in time for Samsø, ferry included…
+            Leg {
+                from: Stop::Office,
+                to: visit(&samsoe),
+                minutes: 109,
+                depart: before(samsoe.start, 109),
+                arrive: samsoe.start
+            },
+            // …arrives in Odder as that session starts…
             Leg {
                 from: visit(&samsoe),
                 to: visit(&odder),
-                minutes: minutes_between(&hall("samsoe"), &hall("odder"), &rules)
+                minutes: between,
+                depart: before(odder.start, between),
+                arrive: odder.start
             },
-            Leg { from: visit(&odder), to: Stop::Office, minutes: travel_home_minutes(&hall("odder"), &rules) },
+            // …and drives home when it ends.
+            Leg {
+                from: visit(&odder),
+                to: Stop::Office,
+                minutes: home,
+                depart: odder.end,
+                arrive: after(odder.end, home)
+            },
         ]
     );
+    assert_eq!(legs[0].depart.datetime(), TUESDAY.at(8, 41, 0, 0), "10.30 less 1 h 49 min");
     assert!(legs[1].minutes > 60, "the ferry counts on the way from Samsø");
     assert_eq!(
         serde_json::to_value(&legs[0]).unwrap(),
-        serde_json::json!({"from": {"type": "office"}, "to": {"type": "visit", "booking": "b1", "municipality": 741}, "minutes": 109})
+        serde_json::json!({"from": {"type": "office"}, "to": {"type": "visit", "booking": "b1", "municipality": 741}, "minutes": 109,
+            "depart": "2026-12-01T08:41:00+01:00", "arrive": "2026-12-01T10:30:00+01:00"})
     );
     assert!(day_route(date(2026, 12, 2), &[samsoe], &Municipalities::builtin(), &rules).is_empty());
 }
