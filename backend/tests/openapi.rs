@@ -1223,7 +1223,7 @@ async fn every_endpoint_answers_as_documented() {
         .expect(401)
         .await;
     h.req("POST", BOOKINGS, "/api/bookings")
-        .token(&coord)
+        .token(&sec)
         .json(booking_request(730, "online", &b_start))
         .expect(403)
         .await;

@@ -884,3 +884,49 @@ fn the_manage_link_in_the_contacts_mail_opens_the_booking_and_moves_it() {
     );
     assert!(refused.as_str().unwrap().contains("trukket det tilbage"), "{refused}");
 }
+
+#[test]
+fn the_coordinator_books_for_skive_after_a_phone_call_and_skive_sees_it() {
+    let Some((tools, _turn, site, mut browser)) = setup("on-behalf") else { return };
+    browser.goto(&site.url(&format!("/?view=coordinator&token={}", coordinator_token())));
+    browser.wait_in_widget(WIDGET, "return root.querySelector('#on-behalf-municipality');", "the municipality picker");
+    browser.in_widget(
+        WIDGET,
+        "const s = root.querySelector('#on-behalf-municipality'); s.value = '779'; s.dispatchEvent(new Event('change')); return true;",
+    );
+    browser.wait_in_widget(
+        WIDGET,
+        "return root.querySelectorAll('.on-behalf button.slot').length;",
+        "Skive's open slots",
+    );
+    assert_accessible(&mut browser, &tools, WIDGET, "the coordinator view booking for Skive");
+    browser.click(WIDGET, ".on-behalf button.slot");
+    browser.wait_in_widget(WIDGET, "return root.querySelector('.on-behalf form.book-form');", "the booking form");
+    browser.type_into(WIDGET, "#topic", "Varmeplan (aftalt i telefonen)");
+    browser.type_into(WIDGET, "#contact-name", "Karen Klima");
+    browser.type_into(WIDGET, "#contact-email", "karen@skive.dk");
+    browser.click(WIDGET, ".on-behalf form.book-form button[type=submit]");
+    let confirmed = browser.wait_in_widget(
+        WIDGET,
+        "const c = root.querySelector('.on-behalf .confirmation'); return c && c.textContent;",
+        "the confirmation",
+    );
+    assert!(confirmed.as_str().unwrap().contains("Varmeplan (aftalt i telefonen)"), "{confirmed}");
+    browser.wait_in_widget(
+        WIDGET,
+        "return root.querySelector('.on-behalf .booking-item button.move');",
+        "the booking in Skive's list, with Flyt",
+    );
+    // Her agenda above shows it at once.
+    browser.wait_in_widget(
+        WIDGET,
+        "const a = root.querySelector('.agenda'); return a && a.textContent.includes('Varmeplan (aftalt i telefonen)');",
+        "the session in her agenda",
+    );
+    browser.screenshot_widget(WIDGET, "on-behalf");
+    assert_accessible(&mut browser, &tools, WIDGET, "the coordinator view after booking for Skive");
+    let skive = site.api_get("/api/bookings", Some(&municipality_token(SKIVE)));
+    let own = skive["bookings"].as_array().unwrap();
+    assert_eq!(own.len(), 1, "{skive}");
+    assert_eq!(own[0]["topic"], "Varmeplan (aftalt i telefonen)");
+}

@@ -181,7 +181,7 @@ const MATRIX: &[Row] = &[
     row("GET",  "/api/slots",                              "/api/slots?municipality={code}&kind=online&from=2026-12-02&to=2026-12-04", Body::None, [401, 200, 403, 200, 403, 401, 401, 401]),
     row("GET",  "/api/bookings",                           "/api/bookings?municipality={code}",                            Body::None,          [401, 200, 403, 200, 403, 401, 401, 401]),
     row("GET",  "/api/bookings",                           "/api/bookings",                                                Body::None,          [401, 200, 200, 200, 403, 401, 401, 401]),
-    row("POST", "/api/bookings",                           "/api/bookings",                                                Body::Booking,       [401, 201, 403, 403, 403, 401, 401, 401]),
+    row("POST", "/api/bookings",                           "/api/bookings",                                                Body::Booking,       [401, 201, 403, 201, 403, 401, 401, 401]),
     row("POST", "/api/bookings/{id}/cancel",               "/api/bookings/{id}/cancel",                                    Body::Cancel,        [401, 200, 403, 200, 403, 401, 401, 401]),
     row("POST", "/api/bookings/{id}/cancel",               "/api/bookings/{unknown}/cancel",                               Body::Cancel,        [401, 404, 404, 404, 403, 401, 401, 401]),
     row("POST", "/api/bookings/{id}/reschedule",           "/api/bookings/{id}/reschedule",                                Body::Reschedule,    [401, 200, 403, 200, 403, 401, 401, 401]),

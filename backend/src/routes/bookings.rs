@@ -45,9 +45,9 @@ fn create_docs(o: TransformOperation) -> TransformOperation {
         "createBooking",
         "bookings",
         "Book a session",
-        "Books the start of an open slot for the token's own municipality. The check of the scheduling rules and the write happen in one transaction: 409 (`slot_taken`) when another booking got the time first, 422 with the broken rule's code otherwise (e.g. `too_short_notice`, `not_on_slot_grid`, `cap_reached`). With an `Idempotency-Key`, repeating the request returns the booking made the first time (201 with `Idempotent-Replayed: true`).",
+        "Books the start of an open slot for the token's own municipality, or, by the coordinator, for the municipality the request names (on its behalf, after a phone call: the same rules, and the mails say she booked it). The check of the scheduling rules and the write happen in one transaction: 409 (`slot_taken`) when another booking got the time first, 422 with the broken rule's code otherwise (e.g. `too_short_notice`, `not_on_slot_grid`, `cap_reached`). With an `Idempotency-Key`, repeating the request returns the booking made the first time (201 with `Idempotent-Replayed: true`).",
     )
-    .roles(&[Role::Municipality], false)
+    .roles(&[Role::Municipality, Role::Coordinator], false)
     .param(serde_json::json!({
         "name": "Idempotency-Key",
         "in": "header",
@@ -172,7 +172,7 @@ async fn create(
     headers: HeaderMap,
     JsonBody(request): JsonBody<BookingRequest>,
 ) -> Result<Response, ApiError> {
-    auth.require(&[Role::Municipality])?;
+    auth.require(&[Role::Municipality, Role::Coordinator])?;
     let by = auth.may_act_for(request.municipality)?;
     let key = idempotency_key(&headers)?;
     let now = state.now();

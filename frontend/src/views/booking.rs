@@ -26,9 +26,15 @@ use crate::{
 type SlotKey = (SessionKind, Option<Date>, u32, Option<BookingId>);
 
 pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
+    view_refreshed_by(api, municipality, RwSignal::new(0))
+}
+
+/// The view, reloading its slots and list whenever `refresh` changes, and
+/// changing it after each booking, move or cancellation: the coordinator's
+/// agenda shares it, so either shows what the other did.
+pub fn view_refreshed_by(api: Api, municipality: MunicipalityCode, refresh: RwSignal<u32>) -> impl IntoView {
     let kind = RwSignal::new(SessionKind::Onsite);
     let asked_week = RwSignal::new(None::<Date>);
-    let refresh = RwSignal::new(0u32);
     let selected = RwSignal::new(None::<Slot>);
     let notice = RwSignal::new(None::<Notice>);
     let confirmed = RwSignal::new(None::<Booking>);
@@ -61,7 +67,8 @@ pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
     let bookings = LocalResource::new(move || {
         refresh.get();
         let api = list_api.clone();
-        async move { api.get::<BookingsResponse>("/api/bookings").await }
+        // Named, so the coordinator booking on its behalf sees this municipality's list only.
+        async move { api.get::<BookingsResponse>(&format!("/api/bookings?municipality={}", municipality.get())).await }
     });
     let reload = move || refresh.update(|n| *n += 1);
 

@@ -1,10 +1,12 @@
 //! The coordinator's view: the week's agenda with each day's sessions and
 //! the driving between them, cancelling with a reason, the calendar-feed
-//! link, the mails that could not be sent (with "Send igen"), her mail
-//! settings and the availability editor (weekly hours, exceptions, rules).
+//! link, the mails that could not be sent (with "Send igen"), booking and
+//! moving on a municipality's behalf, her mail settings and the
+//! availability editor (weekly hours, exceptions, rules).
 
 mod availability;
 mod mail;
+mod on_behalf;
 
 use dk2020_model::{
     Booking, SessionKind,
@@ -80,6 +82,7 @@ pub fn view(api: Api) -> impl IntoView {
             {mail::failed_mails(api.clone())}
             {week_nav(heading, go, || false)}
             <div class="agenda">{days}</div>
+            {on_behalf::on_behalf(api.clone(), refresh)}
             <h3>"Kalenderabonnement"</h3>
             <div class="field feed">
                 <label for="feed-url">"Abonnér på alle bekræftede sessioner i jeres kalender (Outlook: Tilføj kalender → Fra internettet)"</label>
