@@ -820,7 +820,7 @@ fn every_request_body_schema_is_closed_to_unknown_fields() {
             );
         }
     }
-    assert_eq!(bodies, 10, "the ten operations with a JSON body");
+    assert_eq!(bodies, 11, "the eleven operations with a JSON body");
 }
 
 #[tokio::test]
@@ -1223,7 +1223,7 @@ async fn every_endpoint_answers_as_documented() {
         .expect(401)
         .await;
     h.req("POST", BOOKINGS, "/api/bookings")
-        .token(&sec)
+        .token(&coord)
         .json(booking_request(730, "online", &b_start))
         .expect(403)
         .await;
@@ -1426,6 +1426,29 @@ async fn every_endpoint_answers_as_documented() {
         .expect(422)
         .await;
 
+    // ---- the coordinator books on a municipality's behalf -------------------------
+    const ON_BEHALF: &str = "/api/coordinator/bookings";
+    let v_start = open_slot(&mut h, &coord, 791, "online", "2026-11-16", "2026-11-27").await;
+    let for_viborg = booking_request(791, "online", &v_start);
+    h.req("POST", ON_BEHALF, "/api/coordinator/bookings?for=791")
+        .token(&coord)
+        .json(for_viborg.clone())
+        .expect(400)
+        .await;
+    h.req("POST", ON_BEHALF, "/api/coordinator/bookings").token(&coord).raw("{").expect(400).await;
+    h.req("POST", ON_BEHALF, "/api/coordinator/bookings").json(for_viborg.clone()).expect(401).await;
+    h.req("POST", ON_BEHALF, "/api/coordinator/bookings").token(&skive).json(for_viborg.clone()).expect(403).await;
+    h.req("POST", ON_BEHALF, "/api/coordinator/bookings").token(&coord).raw(huge()).expect(413).await;
+    let on_behalf =
+        h.req("POST", ON_BEHALF, "/api/coordinator/bookings").token(&coord).json(for_viborg.clone()).expect(201).await;
+    assert_eq!(on_behalf["municipality"], 791);
+    h.req("POST", ON_BEHALF, "/api/coordinator/bookings").token(&coord).json(for_viborg).expect(409).await;
+    h.req("POST", ON_BEHALF, "/api/coordinator/bookings")
+        .token(&coord)
+        .raw(booking_request(791, "online", "2026-11-02T10:00:00+01:00").to_string())
+        .expect(422)
+        .await;
+
     // ---- the manage links: one booking, opened by the key in its contact's mails ----
     const MANAGE: &str = "/api/manage";
     const M_SLOTS: &str = "/api/manage/slots";
@@ -1535,6 +1558,11 @@ async fn every_endpoint_answers_as_documented() {
     h.req("POST", AGAIN, again_uri).token(&coord).expect(503).await;
     h.req("GET", MAILSET, "/api/coordinator/mail-settings").token(&coord).expect(503).await;
     h.req("PUT", MAILSET, "/api/coordinator/mail-settings").token(&coord).json(mine).expect(503).await;
+    h.req("POST", ON_BEHALF, "/api/coordinator/bookings")
+        .token(&coord)
+        .json(booking_request(791, "online", &r_new))
+        .expect(503)
+        .await;
     h.req("GET", MANAGE, "/api/manage").token(&c_key).expect(503).await;
     h.req("GET", M_SLOTS, "/api/manage/slots").token(&c_key).expect(503).await;
     h.req("POST", M_MOVE, "/api/manage/reschedule").token(&c_key).json(json!({"start": r_new})).expect(503).await;

@@ -189,11 +189,12 @@ fn municipalities_see_their_own_bookings_and_others_only_as_busy() {
 }
 
 #[test]
-fn no_other_municipality_and_not_the_secretariat_books_for_a_municipality() {
+fn nobody_books_for_another_municipality() {
     let server = TestServer::start();
     let slot = skive_online(&server)[0].clone();
     let body = booking_body(SKIVE, "online", &slot.start);
-    for token in [municipality_token(VIBORG), secretariat_token()] {
+    // The coordinator books on a municipality's behalf at her own endpoint (below), not here.
+    for token in [municipality_token(VIBORG), coordinator_token(), secretariat_token()] {
         server.post("/api/bookings").bearer(&token).json(&body).send().expect_error(403);
     }
     server.post("/api/bookings").json(&body).send().expect_error(401);
@@ -206,7 +207,7 @@ fn the_coordinator_books_on_a_municipalitys_behalf_under_the_same_rules() {
     let slots = skive_online(&server);
     let coordinator = coordinator_token();
     let booked = server
-        .post("/api/bookings")
+        .post("/api/coordinator/bookings")
         .bearer(&coordinator)
         .json(&booking_body(SKIVE, "online", &slots[0].start))
         .send()
@@ -218,25 +219,30 @@ fn the_coordinator_books_on_a_municipalitys_behalf_under_the_same_rules() {
     assert_eq!(own["bookings"][0]["id"], booked["id"]);
     // The same rules: a taken time is taken, and Skive's cap holds for her too.
     let (code, _) = server
-        .post("/api/bookings")
+        .post("/api/coordinator/bookings")
         .bearer(&coordinator)
         .json(&booking_body(VIBORG, "online", &slots[0].start))
         .send()
         .expect_error(409);
     assert_eq!(code, "slot_taken");
     server
-        .post("/api/bookings")
+        .post("/api/coordinator/bookings")
         .bearer(&coordinator)
         .json(&booking_body(SKIVE, "online", &slots[4].start))
         .send()
         .expect_status(201);
     let (code, _) = server
-        .post("/api/bookings")
+        .post("/api/coordinator/bookings")
         .bearer(&coordinator)
         .json(&booking_body(SKIVE, "online", &slots[8].start))
         .send()
         .expect_error(422);
     assert_eq!(code, "cap_reached");
+    // Her endpoint is hers: not the secretariat's, not a municipality's.
+    let body = booking_body(VIBORG, "online", &slots[8].start);
+    for token in [secretariat_token(), municipality_token(VIBORG)] {
+        server.post("/api/coordinator/bookings").bearer(&token).json(&body).send().expect_error(403);
+    }
 }
 
 #[test]

@@ -35,6 +35,7 @@ use crate::{
 pub fn router() -> ApiRouter<AppState> {
     ApiRouter::new()
         .api_route("/bookings", post_with(create, create_docs).get_with(list, list_docs))
+        .api_route("/coordinator/bookings", post_with(create_on_behalf, create_on_behalf_docs))
         .api_route("/bookings/{id}/cancel", post_with(cancel, cancel_docs))
         .api_route("/bookings/{id}/reschedule", post_with(reschedule, reschedule_docs))
         .api_route("/bookings/{id}/ics", get_with(ics, ics_docs))
@@ -45,10 +46,27 @@ fn create_docs(o: TransformOperation) -> TransformOperation {
         "createBooking",
         "bookings",
         "Book a session",
-        "Books the start of an open slot for the token's own municipality, or, by the coordinator, for the municipality the request names (on its behalf, after a phone call: the same rules, and the mails say she booked it). The check of the scheduling rules and the write happen in one transaction: 409 (`slot_taken`) when another booking got the time first, 422 with the broken rule's code otherwise (e.g. `too_short_notice`, `not_on_slot_grid`, `cap_reached`). With an `Idempotency-Key`, repeating the request returns the booking made the first time (201 with `Idempotent-Replayed: true`).",
+        "Books the start of an open slot for the token's own municipality (the coordinator books on a municipality's behalf with `POST /api/coordinator/bookings`). The check of the scheduling rules and the write happen in one transaction: 409 (`slot_taken`) when another booking got the time first, 422 with the broken rule's code otherwise (e.g. `too_short_notice`, `not_on_slot_grid`, `cap_reached`). With an `Idempotency-Key`, repeating the request returns the booking made the first time (201 with `Idempotent-Replayed: true`).",
     )
-    .roles(&[Role::Municipality, Role::Coordinator], false)
-    .param(serde_json::json!({
+    .roles(&[Role::Municipality], false)
+    .with(idempotent_booking)
+}
+
+fn create_on_behalf_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "createBookingOnBehalf",
+        "coordinator",
+        "Book a session on a municipality's behalf",
+        "The coordinator books for the municipality the request names (after a phone call), with exactly the rules and answers of `POST /api/bookings`: 409 (`slot_taken`), 422 with the rule's code (`cap_reached`, …), `Idempotency-Key` per municipality. The mails say she booked it.",
+    )
+    .roles(&[Role::Coordinator], false)
+    .with(idempotent_booking)
+}
+
+/// What both ways of booking take and answer: the `Idempotency-Key`, 201
+/// with the booking, 409 and 422.
+fn idempotent_booking(o: TransformOperation) -> TransformOperation {
+    o.param(serde_json::json!({
         "name": "Idempotency-Key",
         "in": "header",
         "required": false,
@@ -172,9 +190,27 @@ async fn create(
     headers: HeaderMap,
     JsonBody(request): JsonBody<BookingRequest>,
 ) -> Result<Response, ApiError> {
-    auth.require(&[Role::Municipality, Role::Coordinator])?;
+    auth.require(&[Role::Municipality])?;
     let by = auth.may_act_for(request.municipality)?;
-    let key = idempotency_key(&headers)?;
+    book(&state, by, &headers, request).await
+}
+
+/// The coordinator, for the municipality the request names.
+async fn create_on_behalf(
+    auth: Auth,
+    State(state): State<AppState>,
+    _: NoQuery,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<BookingRequest>,
+) -> Result<Response, ApiError> {
+    let by = auth.require(&[Role::Coordinator])?;
+    book(&state, by, &headers, request).await
+}
+
+/// Books `request` as `by`: one store call, the same for a municipality and
+/// for the coordinator on its behalf.
+async fn book(state: &AppState, by: Actor, headers: &HeaderMap, request: BookingRequest) -> Result<Response, ApiError> {
+    let key = idempotency_key(headers)?;
     let now = state.now();
     let id = new_booking_id(now);
     let new = NewBooking { request: &request, id: &id, by, idempotency_key: key.as_deref(), now };

@@ -26,13 +26,23 @@ use crate::{
 type SlotKey = (SessionKind, Option<Date>, u32, Option<BookingId>);
 
 pub fn view(api: Api, municipality: MunicipalityCode) -> impl IntoView {
-    view_refreshed_by(api, municipality, RwSignal::new(0))
+    view_for(api, BookFor { municipality, path: "/api/bookings" }, RwSignal::new(0))
+}
+
+/// Whose booking view, and where its bookings are made: the municipality
+/// itself (`/api/bookings`) or the coordinator on its behalf
+/// (`/api/coordinator/bookings`).
+#[derive(Clone, Copy)]
+pub struct BookFor {
+    pub municipality: MunicipalityCode,
+    pub path: &'static str,
 }
 
 /// The view, reloading its slots and list whenever `refresh` changes, and
 /// changing it after each booking, move or cancellation: the coordinator's
 /// agenda shares it, so either shows what the other did.
-pub fn view_refreshed_by(api: Api, municipality: MunicipalityCode, refresh: RwSignal<u32>) -> impl IntoView {
+pub fn view_for(api: Api, book_for: BookFor, refresh: RwSignal<u32>) -> impl IntoView {
+    let municipality = book_for.municipality;
     let kind = RwSignal::new(SessionKind::Onsite);
     let asked_week = RwSignal::new(None::<Date>);
     let selected = RwSignal::new(None::<Slot>);
@@ -106,7 +116,7 @@ pub fn view_refreshed_by(api: Api, municipality: MunicipalityCode, refresh: RwSi
         }
     };
 
-    let form = booking_form(api.clone(), municipality, selected, notice, confirmed, refresh, moving);
+    let form = booking_form(api.clone(), book_for, selected, notice, confirmed, refresh, moving);
     let move_form = move_form(api.clone(), selected, notice, confirmed, refresh, moving, list_heading);
     let start_move = move |b: Booking| {
         selected.set(None);
@@ -267,7 +277,7 @@ fn cap_reached() -> impl IntoView {
 
 fn booking_form(
     api: Api,
-    municipality: MunicipalityCode,
+    BookFor { municipality, path }: BookFor,
     selected: RwSignal<Option<Slot>>,
     notice: RwSignal<Option<Notice>>,
     confirmed: RwSignal<Option<Booking>>,
@@ -305,7 +315,7 @@ fn booking_form(
         notice.set(None);
         spawn_local(async move {
             let key = crate::api::random_key();
-            match api.send::<_, Booking>(Method::POST, "/api/bookings", &request, Some(&key)).await {
+            match api.send::<_, Booking>(Method::POST, path, &request, Some(&key)).await {
                 Ok(booking) => {
                     notice.set(Some(Notice::ok(format!("Sessionen er booket: {}.", when(booking.start, booking.end)))));
                     confirmed.set(Some(booking));

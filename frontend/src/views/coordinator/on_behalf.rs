@@ -1,9 +1,9 @@
 //! Booking on a municipality's behalf (after a phone call): she picks the
 //! municipality and gets its booking view, the same slots, rules and form
 //! the municipality has, and its list with "Flyt" and "Aflys", sharing the
-//! agenda's reloads (a booking made there shows in the agenda). The API books
-//! as her (`POST /api/bookings` from the coordinator), so the mails say
-//! she booked it.
+//! agenda's reloads (a booking made there shows in the agenda). It books
+//! through her own `POST /api/coordinator/bookings`, so the mails say she
+//! booked it.
 
 use dk2020_model::MunicipalityCode;
 use leptos::prelude::*;
@@ -29,6 +29,11 @@ pub fn on_behalf(api: Api, refresh: RwSignal<u32>) -> impl IntoView {
                     .collect_view()}
             </select>
         </div>
-        <div class="on-behalf">{move || chosen.get().map(|m| booking::view_refreshed_by(api.clone(), m, refresh))}</div>
+        <div class="on-behalf">{move || {
+            chosen.get().map(|municipality| {
+                let book_for = booking::BookFor { municipality, path: "/api/coordinator/bookings" };
+                booking::view_for(api.clone(), book_for, refresh)
+            })
+        }}</div>
     }
 }
