@@ -289,3 +289,23 @@ fn the_mails_follow_the_coordinators_own_settings_over_the_servers() {
     assert!(contact.invitation().organizer.contains("mette@kdnet.example.dk"));
     assert!(contact.text.as_deref().unwrap().contains("https://teams.example.dk/meet/dk2020"), "the online link");
 }
+
+#[test]
+fn a_session_the_coordinator_books_on_a_municipalitys_behalf_says_she_booked_it() {
+    let Some(sink) = SmtpSink::start() else { return };
+    let server = server_mailing_to(&sink);
+    let slot = server.slots(&municipality_token(SKIVE), SKIVE, "online", "2026-12-02", "2026-12-31").remove(0);
+    let booking = server
+        .post("/api/coordinator/bookings")
+        .bearer(&coordinator_token())
+        .json(&booking_body(SKIVE, "online", &slot.start))
+        .send()
+        .expect_status(201)
+        .json();
+    let mails = sink.wait_for(2);
+    for mail in mails_about(&mails, &booking, ".booked.") {
+        let text = mail.text.as_deref().expect("a plain-text body");
+        assert!(text.contains("Booket af: Klimakoordinatoren"), "{text}");
+        assert_eq!(mail.method(), "REQUEST");
+    }
+}
