@@ -64,7 +64,7 @@ fn compression() -> CompressionLayer<impl Predicate> {
 fn with_common_layers(app: Router, allowed_origins: Vec<HeaderValue>) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(allowed_origins))
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("idempotency-key")])
         .expose_headers([header::CONTENT_DISPOSITION])
         .max_age(std::time::Duration::from_secs(600));

@@ -152,6 +152,17 @@ pub struct Config {
     #[arg(long, env = "DK2020_MAIL_ATTEMPTS", default_value_t = dk2020_model::outbox::DEFAULT_MAX_ATTEMPTS, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
     pub mail_attempts: u32,
 
+    /// Fetch calendar subscriptions on private, loopback and link-local addresses too (1, true,
+    /// yes). Off by default: the server fetches addresses a person typed, and must not reach
+    /// the machine's own network (169.254.169.254 above all). For tests and a calendar server
+    /// on the same machine; `cargo xtask serve` sets it.
+    #[arg(long, env = "DK2020_CALENDAR_ALLOW_PRIVATE", default_value = "false", value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub calendar_allow_private: bool,
+
+    /// Seconds one calendar fetch may take in all (connecting, redirects, reading), 1-120.
+    #[arg(long, env = "DK2020_CALENDAR_TIMEOUT_SECS", default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub calendar_timeout_secs: u64,
+
     /// Hours before a session its contact gets a reminder (0: no reminders). Not for sessions
     /// booked or moved within that time.
     #[arg(long, env = "DK2020_REMINDER_HOURS", default_value_t = 24, value_name = "HOURS", value_parser = clap::value_parser!(u16).range(0..=336))]
@@ -190,6 +201,14 @@ impl Config {
                 anyhow::bail!("{}", first.strip_prefix("error: ").unwrap_or(first))
             }
         }
+    }
+
+    /// How calendar subscriptions are fetched.
+    pub fn calendar_fetch(&self) -> crate::subscriptions::FetchPolicy {
+        let mut policy =
+            crate::subscriptions::FetchPolicy { allow_private: self.calendar_allow_private, ..Default::default() };
+        policy.limits.timeout = std::time::Duration::from_secs(self.calendar_timeout_secs);
+        policy
     }
 
     /// The sender of the booking mails: to Amazon SES (`mail_transport`), to

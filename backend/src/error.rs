@@ -48,6 +48,9 @@ pub enum ApiError {
     /// 409: "send again" on a mail that has not failed.
     #[error("{0}")]
     MailNotFailed(String),
+    /// 422: a calendar address the server will not fetch.
+    #[error("{0}")]
+    CalendarAddress(String),
     /// A manage link that opens nothing (401) or whose session has ended (410).
     #[error("{0}")]
     ManageLink(LinkRefusal),
@@ -70,9 +73,11 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::ManageLink(LinkRefusal::Unknown) => StatusCode::UNAUTHORIZED,
             ApiError::ManageLink(LinkRefusal::Expired) => StatusCode::GONE,
-            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unprocessable(_) | ApiError::CalendarAddress(_) => StatusCode::UNPROCESSABLE_ENTITY,
             // The time was just taken: another booking got there first.
             ApiError::Rule(RuleViolation::SlotTaken { .. }) => StatusCode::CONFLICT,
+            // Her calendar took the time after it was offered (or it was never offered).
+            ApiError::Rule(RuleViolation::CoordinatorBusy { .. }) => StatusCode::CONFLICT,
             // Stored settings are validated on every PUT: failing now is our fault.
             ApiError::Rule(RuleViolation::InvalidAvailability(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -94,6 +99,7 @@ impl ApiError {
             ApiError::ManageLink(LinkRefusal::Expired) => ErrorCode::ManageLinkExpired,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::Unprocessable(_) => ErrorCode::RuleViolated,
+            ApiError::CalendarAddress(_) => ErrorCode::CalendarAddressRefused,
             ApiError::Rule(v) => v.code(),
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Internal(_) => ErrorCode::Internal,

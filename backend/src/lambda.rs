@@ -24,6 +24,7 @@ use crate::{
     config::Config,
     state::{AppState, Clock},
     store::Store,
+    subscriptions::FetchPolicy,
     telemetry,
 };
 
@@ -35,6 +36,7 @@ pub struct LambdaConfig {
     pub allowed_origins: Vec<HeaderValue>,
     /// The configured coordinator and meeting link (`AppState::mail_defaults`).
     pub mail_defaults: MailSettings,
+    pub calendar_fetch: FetchPolicy,
 }
 
 impl LambdaConfig {
@@ -50,6 +52,7 @@ impl LambdaConfig {
             clock: config.now.clone(),
             allowed_origins: config.allowed_origins.0.clone(),
             mail_defaults: crate::server::mail_defaults(config),
+            calendar_fetch: config.calendar_fetch(),
         })
     }
 }
@@ -66,7 +69,9 @@ impl LambdaConfig {
 /// save little: the API's answers are small, and the widget, the large
 /// files, comes compressed from CloudFront.
 pub fn router_from_config(config: LambdaConfig) -> Router {
-    let state = AppState::new(config.store, config.keys, config.clock).with_mail_defaults(config.mail_defaults);
+    let state = AppState::new(config.store, config.keys, config.clock)
+        .with_mail_defaults(config.mail_defaults)
+        .with_calendar_fetch(config.calendar_fetch);
     app::router(state, config.allowed_origins)
 }
 
@@ -114,4 +119,48 @@ pub async fn run(config: Config) -> Result<(), lambda_http::Error> {
     telemetry::init(true);
     let parts = LambdaConfig::new(&config).await.map_err(|e| format!("{e:#}"))?;
     lambda_http::run(handler(router_from_config(parts))).await
+}
+
+/// What Lambda sets for every function process (`lambda_runtime` needs them all).
+const LAMBDA_VARIABLES: [&str; 4] = [
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+];
+
+/// The `main` of a function of its own beside the API's (`dk2020-mailer`,
+/// `dk2020-calendars`): refuses to start outside Lambda (saying what does the
+/// job locally), reads the [`Config`] from the environment and runs `run`.
+pub fn function_main<F, Fut>(name: &str, locally: &str, run: F) -> std::process::ExitCode
+where
+    F: FnOnce(Config) -> Fut,
+    Fut: std::future::Future<Output = Result<(), lambda_http::Error>>,
+{
+    use std::process::ExitCode;
+    if let Some(missing) = LAMBDA_VARIABLES.iter().find(|v| std::env::var_os(v).is_none()) {
+        eprintln!("{name}: runs under AWS Lambda only ({missing} is not set); locally, {locally}");
+        return ExitCode::FAILURE;
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{name}: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("{name}: no tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -18,4 +18,5 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod subscriptions;
 pub mod telemetry;

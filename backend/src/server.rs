@@ -12,7 +12,7 @@ use crate::{
     routes::{self, site},
     state::AppState,
     store::Store,
-    telemetry,
+    subscriptions, telemetry,
 };
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -20,7 +20,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = &args.config.clone().checked()?;
     let keys = config.token_keys()?;
     let store = open_store(config, args.create_table).await?;
-    let state = AppState::new(store, keys.clone(), config.now.clone()).with_mail_defaults(mail_defaults(config));
+    let state = AppState::new(store, keys.clone(), config.now.clone())
+        .with_mail_defaults(mail_defaults(config))
+        .with_calendar_fetch(config.calendar_fetch());
     let now = state.now().as_second();
     let widget = config.widget_source();
     match &widget {
@@ -42,6 +44,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let dev_mail = sender.transport.files_dir().filter(|_| config.addr.ip().is_loopback()).map(|d| d.to_path_buf());
     let sender = std::sync::Arc::new(sender);
     tokio::spawn(mail::run(sender, state.store.clone(), state.clock.clone(), state.mail_wake.clone()));
+    tokio::spawn(subscriptions::run(state.store.clone(), state.calendar_fetch, state.clock.clone()));
     let mut app = app::router_with_site(state, config.allowed_origins.0.clone(), &widget);
     if let Some(dir) = &dev_mail {
         app = app.merge(routes::dev_mail::router(dir.clone()));

@@ -6,7 +6,7 @@ use dk2020_model::{Email, api::MailSettings};
 use jiff::Timestamp;
 use tokio::sync::Notify;
 
-use crate::{auth::TokenKeys, store::Store};
+use crate::{auth::TokenKeys, store::Store, subscriptions::FetchPolicy};
 
 /// "Now" comes from here, so tests and demos can pin it (`DK2020_NOW`).
 #[derive(Clone, Debug, Default)]
@@ -36,11 +36,26 @@ pub struct AppState {
     /// configured (`DK2020_COORDINATOR_*`, `DK2020_MEETING_LINK`): what her
     /// own [`MailSettings`] fall back on, field by field.
     pub mail_defaults: Arc<MailSettings>,
+    /// How calendar subscriptions are fetched (`DK2020_CALENDAR_ALLOW_PRIVATE`).
+    pub calendar_fetch: FetchPolicy,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, keys: TokenKeys, clock: Clock) -> Self {
-        Self { store, keys, clock, mail_wake: Arc::default(), mail_defaults: Arc::new(default_mail_settings()) }
+        Self {
+            store,
+            keys,
+            clock,
+            mail_wake: Arc::default(),
+            mail_defaults: Arc::new(default_mail_settings()),
+            calendar_fetch: FetchPolicy::default(),
+        }
+    }
+
+    /// With calendar fetches as configured.
+    pub fn with_calendar_fetch(mut self, policy: FetchPolicy) -> Self {
+        self.calendar_fetch = policy;
+        self
     }
 
     /// With the configured coordinator and meeting link (the server and

@@ -32,6 +32,7 @@ use template_support::{action_set, role_statement, template, workspace_root};
 /// The API's function and the mailer's (logical ids in infra/template.yaml).
 const API: &str = "ApiFunction";
 const MAILER: &str = "MailerFunction";
+const CALENDARS: &str = "CalendarsFunction";
 
 /// The resources of `template` of CloudFormation type `kind`, by logical id.
 fn resources_of_type<'a>(template: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
@@ -225,12 +226,13 @@ fn role_of<'a>(template: &'a Value, id: &str) -> &'a str {
 }
 
 #[test]
-fn there_are_exactly_the_two_functions() {
+fn there_are_exactly_the_three_functions() {
     let template = template();
     let ids: BTreeSet<&str> =
         resources_of_type(&template, "AWS::Serverless::Function").into_iter().map(|f| f.0).collect();
-    assert_eq!(ids, [API, MAILER].into(), "the API and the mailer");
-    assert_ne!(role_of(&template, API), role_of(&template, MAILER), "each function has a role of its own");
+    assert_eq!(ids, [API, MAILER, CALENDARS].into(), "the API, the mailer and the calendar refresher");
+    let roles: BTreeSet<&str> = [API, MAILER, CALENDARS].iter().map(|f| role_of(&template, f)).collect();
+    assert_eq!(roles.len(), 3, "each function has a role of its own");
 }
 
 /// The table statements of `role`'s policy: `Items` exactly `needed` on the
@@ -339,6 +341,57 @@ fn the_mailer_may_do_exactly_what_the_sender_does() {
     let (store, _) = store_actions();
     assert!(needed.is_subset(&store), "the sender needs only what the store does: {needed:?} ⊄ {store:?}");
     check_role(&template, MAILER, &needed);
+}
+
+/// The IAM actions of each store method the calendar refresh calls
+/// (`backend/src/subscriptions/mod.rs`).
+const CALENDAR_METHODS: &[(&str, &[&str])] = &[
+    // The partition CALENDARS.
+    ("calendars", &["dynamodb:Query"]),
+    ("calendar", &["dynamodb:Query"]),
+    // A conditional PutItem (the subscription must still exist).
+    ("save_calendar", &["dynamodb:PutItem"]),
+    // Only the API adds one, but the same file says how: a Query (the count), a PutItem.
+    ("add_calendar", &["dynamodb:Query", "dynamodb:PutItem"]),
+];
+
+#[test]
+fn the_calendar_refresher_may_do_exactly_what_the_refresh_does_on_the_calendar_items_only() {
+    let template = template();
+    let source = std::fs::read_to_string(workspace_root().join("backend/src/subscriptions/mod.rs")).unwrap();
+    let compact: String = source.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut needed = BTreeSet::new();
+    let mut rest = compact.as_str();
+    while let Some(at) = rest.find("store.") {
+        rest = &rest[at + "store.".len()..];
+        let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        if name.is_empty() || name == "as_ref" || !rest[name.len()..].starts_with('(') {
+            continue;
+        }
+        let Some((_, actions)) = CALENDAR_METHODS.iter().find(|(method, _)| *method == name) else {
+            panic!("the refresh calls `store.{name}`: add its actions to CALENDAR_METHODS and CalendarsRole")
+        };
+        needed.extend(actions.iter().map(|a| a.to_string()));
+    }
+    assert!(needed.contains("dynamodb:PutItem"), "the scan found the refresh's writes: {needed:?}");
+    let role = role_of(&template, CALENDARS);
+    let items = role_statement(&template, role, "table", "Items");
+    assert_eq!(action_set(items), needed, "{role}'s DynamoDB actions differ from what the refresh sends");
+    assert_eq!(
+        items["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"],
+        json!(["CALENDARS"]),
+        "{role}: only the partition of the calendar subscriptions"
+    );
+    let statements = template["Resources"][role]["Properties"]["Policies"].as_array().unwrap();
+    let names: BTreeSet<&str> = statements.iter().filter_map(|p| p["PolicyName"].as_str()).collect();
+    assert_eq!(names, ["logs", "table"].into(), "{role}: no stream, no SES, no index");
+    check_package(&template, CALENDARS, "dk2020-calendars");
+    let p = &function(&template, CALENDARS)["Properties"];
+    assert_eq!(p["Events"]["Schedule"]["Properties"]["Schedule"], "rate(5 minutes)");
+    let env = &p["Environment"]["Variables"];
+    for absent in ["DK2020_JWT_SECRET", "DK2020_CALENDAR_ALLOW_PRIVATE", "DK2020_SMTP_URL"] {
+        assert!(env.get(absent).is_none(), "{CALENDARS}: {absent}");
+    }
 }
 
 #[test]

@@ -32,13 +32,15 @@ use dk2020_api::{
     openapi,
     state::{AppState, Clock},
     store::{
-        BookingFilter, Bookings, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Settings, SqliteStore, Store,
-        StoreError, StoreResult,
+        BookingFilter, Bookings, Calendars, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Settings,
+        SqliteStore, Store, StoreError, StoreResult,
     },
 };
 use dk2020_model::{
     Act, Actor, Booking, BookingId, Event, LocalTime, Municipalities, MunicipalityCode, Population,
-    enrolment::StatusChange, outbox::Message,
+    enrolment::StatusChange,
+    outbox::Message,
+    subscription::{CalendarId, Subscription},
 };
 use http_body_util::BodyExt;
 use jiff::Timestamp;
@@ -232,6 +234,29 @@ impl Outbox for FaultyStore {
     async fn update_message(&self, message: &Message) -> StoreResult<()> {
         self.check()?;
         self.inner.update_message(message).await
+    }
+}
+
+#[async_trait]
+impl Calendars for FaultyStore {
+    async fn calendars(&self) -> StoreResult<Vec<Subscription>> {
+        self.check()?;
+        self.inner.calendars().await
+    }
+
+    async fn add_calendar(&self, calendar: &Subscription) -> StoreResult<()> {
+        self.check()?;
+        self.inner.add_calendar(calendar).await
+    }
+
+    async fn save_calendar(&self, calendar: &Subscription) -> StoreResult<()> {
+        self.check()?;
+        self.inner.save_calendar(calendar).await
+    }
+
+    async fn delete_calendar(&self, id: &CalendarId) -> StoreResult<()> {
+        self.check()?;
+        self.inner.delete_calendar(id).await
     }
 }
 
@@ -820,7 +845,7 @@ fn every_request_body_schema_is_closed_to_unknown_fields() {
             );
         }
     }
-    assert_eq!(bodies, 11, "the eleven operations with a JSON body");
+    assert_eq!(bodies, 12, "the twelve operations with a JSON body");
 }
 
 #[tokio::test]
@@ -1528,6 +1553,57 @@ async fn every_endpoint_answers_as_documented() {
     let gone = h.req("GET", MANAGE, "/api/manage").token(&r_key).expect(401).await;
     assert_eq!(error_code(&gone), "manage_link_invalid", "a revoked link opens nothing");
 
+    // ---- her calendar subscriptions ------------------------------------------------
+    // No calendar server is reachable here: `.invalid` never resolves, so each
+    // is added with its failed first fetch as `last_error`.
+    const CALS: &str = "/api/coordinator/calendars";
+    const CAL: &str = "/api/coordinator/calendars/{id}";
+    const CAL_REFRESH: &str = "/api/coordinator/calendars/{id}/refresh";
+    let cal =
+        |n: usize| json!({"label": format!("Kalender {n}"), "url": format!("https://cal{n}.example.invalid/c.ics")});
+    let none = h.req("GET", CALS, "/api/coordinator/calendars").token(&coord).expect(200).await;
+    assert_eq!(none, json!({"calendars": []}));
+    h.req("GET", CALS, "/api/coordinator/calendars?x=1").token(&coord).expect(400).await;
+    h.req("GET", CALS, "/api/coordinator/calendars").expect(401).await;
+    h.req("GET", CALS, "/api/coordinator/calendars").token(&skive).expect(403).await;
+    let first = h.req("POST", CALS, "/api/coordinator/calendars").token(&coord).json(cal(0)).expect(201).await;
+    assert_eq!(first["last_error_code"], "network", "{first}");
+    let first_id = first["id"].as_str().unwrap().to_string();
+    h.req("POST", CALS, "/api/coordinator/calendars").json(cal(1)).expect(401).await;
+    h.req("POST", CALS, "/api/coordinator/calendars").token(&sec).json(cal(1)).expect(403).await;
+    h.req("POST", CALS, "/api/coordinator/calendars").token(&coord).raw(huge()).expect(413).await;
+    h.req("POST", CALS, "/api/coordinator/calendars")
+        .token(&coord)
+        .invalid(json!({"url": "https://x.invalid/"}))
+        .expect(400)
+        .await;
+    h.req("POST", CALS, "/api/coordinator/calendars?x=1").token(&coord).json(cal(1)).expect(400).await;
+    let refused = h
+        .req("POST", CALS, "/api/coordinator/calendars")
+        .token(&coord)
+        .json(json!({"label": "Intern", "url": "http://169.254.169.254/latest/meta-data/"}))
+        .expect(422)
+        .await;
+    assert_eq!(error_code(&refused), "calendar_address_refused");
+    for n in 1..10 {
+        h.req("POST", CALS, "/api/coordinator/calendars").token(&coord).json(cal(n)).expect(201).await;
+    }
+    h.req("POST", CALS, "/api/coordinator/calendars").token(&coord).json(cal(10)).expect(409).await;
+    let refresh_uri = format!("/api/coordinator/calendars/{first_id}/refresh");
+    let refreshed = h.req("POST", CAL_REFRESH, refresh_uri.clone()).token(&coord).expect(200).await;
+    assert!(refreshed["failing_since"].is_string(), "{refreshed}");
+    h.req("POST", CAL_REFRESH, refresh_uri.clone()).expect(401).await;
+    h.req("POST", CAL_REFRESH, refresh_uri.clone()).token(&skive).expect(403).await;
+    h.req("POST", CAL_REFRESH, format!("{refresh_uri}?x=1")).token(&coord).expect(400).await;
+    h.req("POST", CAL_REFRESH, "/api/coordinator/calendars/cal_nosuch/refresh").token(&coord).expect(404).await;
+    let cal_uri = format!("/api/coordinator/calendars/{first_id}");
+    h.req("DELETE", CAL, cal_uri.clone()).expect(401).await;
+    h.req("DELETE", CAL, cal_uri.clone()).token(&skive).expect(403).await;
+    h.req("DELETE", CAL, format!("{cal_uri}?x=1")).token(&coord).expect(400).await;
+    h.req("DELETE", CAL, cal_uri.clone()).token(&coord).expect(204).await;
+    h.req("DELETE", CAL, cal_uri.clone()).token(&coord).expect(404).await;
+    h.req("POST", CAL_REFRESH, refresh_uri.clone()).token(&coord).expect(404).await;
+
     // ---- the store cannot be reached: 503 everywhere it is asked -----------------
     h.store.set(Fault::Unavailable);
     let degraded = h.req("GET", "/api/health", "/api/health").expect(503).await;
@@ -1568,6 +1644,10 @@ async fn every_endpoint_answers_as_documented() {
     h.req("POST", M_MOVE, "/api/manage/reschedule").token(&c_key).json(json!({"start": r_new})).expect(503).await;
     h.req("POST", M_CANCEL, "/api/manage/cancel").token(&c_key).expect(503).await;
     h.req("POST", REVOKE, revoke_uri).token(&coord).expect(503).await;
+    h.req("GET", CALS, "/api/coordinator/calendars").token(&coord).expect(503).await;
+    h.req("POST", CALS, "/api/coordinator/calendars").token(&coord).json(cal(11)).expect(503).await;
+    h.req("POST", CAL_REFRESH, refresh_uri).token(&coord).expect(503).await;
+    h.req("DELETE", CAL, cal_uri).token(&coord).expect(503).await;
     h.store.set(Fault::None);
 
     // Every route answered with a success, and every documented status was seen.

@@ -22,7 +22,8 @@ use dk2020_model::{
     enrolment::{Enrolment, EnrolmentStatus, PILOT_MUNICIPALITIES, RoundNumber, Rounds, StatusChange},
     lifecycle::Refusal,
     outbox::{self, Delivery, Message},
-    schedule::{Availability, DateException, RuleViolation},
+    schedule::{Availability, BusyTime, DateException, RuleViolation},
+    subscription::{CalendarId, CalendarLabel, FetchOutcome, FetchProblem, Subscription},
 };
 use jiff::{
     Timestamp,
@@ -112,6 +113,8 @@ macro_rules! conformance_suite {
                 failed_messages_are_listed_and_can_be_sent_again,
                 send_again_makes_only_a_failed_message_due,
                 a_manage_link_is_found_by_its_keys_hash_until_its_bookings_links_are_revoked,
+                calendar_subscriptions_are_kept_whole_updated_only_while_they_exist_and_limited_to_ten,
+                a_booking_in_a_busy_time_of_a_subscribed_calendar_is_refused_by_the_store,
             );
 
             conformance_suite!(@concurrent $fixture;
@@ -797,6 +800,64 @@ mod behaviours {
             "another booking's link still opens it"
         );
         assert_eq!(fx.store.revoke_manage_links(&b.id).await.unwrap(), 0);
+    }
+
+    fn subscription(n: usize, busy: Vec<BusyTime>) -> Subscription {
+        let id = CalendarId::parse(&format!("cal_{n}")).unwrap();
+        let label = CalendarLabel::parse(&format!("Kalender {n}")).unwrap();
+        let fresh = Subscription::new(id, label, format!("https://cal.example.dk/{n}.ics"), true, now());
+        let etag = Some(format!("\"v{n}\""));
+        fresh.record(FetchOutcome::Busy { busy, etag, last_modified: None }, now())
+    }
+
+    fn busy_at(start: LocalTime, minutes: i64) -> BusyTime {
+        BusyTime { start: start.timestamp(), end: start.timestamp() + jiff::SignedDuration::from_mins(minutes) }
+    }
+
+    pub async fn calendar_subscriptions_are_kept_whole_updated_only_while_they_exist_and_limited_to_ten(fx: Fixture) {
+        assert!(fx.store.calendars().await.unwrap().is_empty());
+        let first = subscription(1, vec![busy_at(dec(1, 9, 0), 60), busy_at(dec(2, 9, 0), 30)]);
+        fx.store.add_calendar(&first).await.unwrap();
+        assert_eq!(fx.store.calendars().await.unwrap(), vec![first.clone()], "read back exactly");
+        let failed = first.clone().record(
+            FetchOutcome::Failed(FetchProblem { code: "timeout".into(), message: "no answer".into() }),
+            now() + jiff::SignedDuration::from_mins(15),
+        );
+        fx.store.save_calendar(&failed).await.unwrap();
+        assert_eq!(fx.store.calendar(&first.id).await.unwrap(), failed);
+        for n in 2..=10 {
+            fx.store.add_calendar(&subscription(n, Vec::new())).await.unwrap();
+        }
+        let err = fx.store.add_calendar(&subscription(11, Vec::new())).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        assert_eq!(fx.store.calendars().await.unwrap().len(), 10);
+        fx.store.delete_calendar(&first.id).await.unwrap();
+        assert!(matches!(fx.store.delete_calendar(&first.id).await, Err(StoreError::NotFound(_))));
+        assert!(
+            matches!(fx.store.save_calendar(&failed).await, Err(StoreError::NotFound(_))),
+            "a refresh that ends after the delete does not bring the calendar back"
+        );
+        assert!(matches!(fx.store.calendar(&first.id).await, Err(StoreError::NotFound(_))));
+        drop(fx.store);
+        let reopened = (fx.reopen)().await;
+        assert_eq!(reopened.calendars().await.unwrap().len(), 9);
+    }
+
+    pub async fn a_booking_in_a_busy_time_of_a_subscribed_calendar_is_refused_by_the_store(fx: Fixture) {
+        fx.store.add_calendar(&subscription(1, vec![busy_at(dec(1, 10, 0), 60)])).await.unwrap();
+        let during = booking("b-1", SKIVE, dec(1, 10, 0), 60);
+        let err = book(&*fx.store, &during, None, now()).await.unwrap_err();
+        assert!(is_rule(&err, |v| matches!(v, RuleViolation::CoordinatorBusy { .. })), "{err:?}");
+        let buffer = booking("b-2", SKIVE, dec(1, 11, 0), 60);
+        assert!(book(&*fx.store, &buffer, None, now()).await.is_err(), "the buffer after the meeting is kept");
+        let after = create(&*fx.store, &booking("b-3", SKIVE, dec(1, 11, 30), 60)).await;
+        let err = fx
+            .store
+            .reschedule_booking(&after.id, dec(1, 9, 0), Act { by: staff(&after), at: now() })
+            .await
+            .unwrap_err();
+        assert!(is_rule(&err, |v| matches!(v, RuleViolation::CoordinatorBusy { .. })), "moving into it: {err:?}");
+        assert!(fx.store.due_messages(now(), 100).await.unwrap().len() == 2, "only the one booking's mails");
     }
 
     pub async fn a_refused_change_or_a_replay_owes_no_message(fx: Fixture) {

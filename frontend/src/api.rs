@@ -40,8 +40,11 @@ impl ApiError {
         danish_message(self.status, self.code).to_string()
     }
 
+    /// The time is no longer free: another booking, or her calendar, took it
+    /// after it was offered. The booking view shows fresh slots.
     pub fn is_slot_taken(&self) -> bool {
-        self.code == ErrorCode::SlotTaken || (self.status == 409 && self.code == ErrorCode::Unknown)
+        matches!(self.code, ErrorCode::SlotTaken | ErrorCode::CoordinatorBusy)
+            || (self.status == 409 && self.code == ErrorCode::Unknown)
     }
 
     /// The municipality holds as many upcoming sessions as allowed: both
@@ -57,6 +60,14 @@ pub fn danish_message(status: u16, code: ErrorCode) -> &'static str {
     match code {
         ErrorCode::SlotTaken => {
             "Tiden er netop blevet booket af en anden. Vælg en anden tid – listen over ledige tider er opdateret."
+        }
+        ErrorCode::CoordinatorBusy => {
+            "Koordinatoren er optaget på det tidspunkt (et møde i hendes kalender, køretiden medregnet). Vælg en \
+             anden tid – listen over ledige tider er opdateret."
+        }
+        ErrorCode::CalendarAddressRefused => {
+            "Adressen kan ikke bruges: den skal begynde med https://, http:// eller webcal://, må ikke indeholde en \
+             adgangskode og må ikke pege på et lokalt netværk. Brug kalenderens offentlige ICS-adresse."
         }
         ErrorCode::Conflict => "Nogen har netop ændret det samme. Hent siden igen, og prøv en gang til.",
         ErrorCode::CapReached => {
@@ -149,6 +160,11 @@ impl Api {
             request = request.header("Idempotency-Key", key);
         }
         decode(send(request, Some(json)).await?)
+    }
+
+    /// DELETE; the answer has no body (204).
+    pub async fn delete(&self, path: &str) -> Result<(), ApiError> {
+        send(self.request(Method::DELETE, path), None).await.map(|_| ())
     }
 
     /// Fetches a file with the bearer token and offers it as a download.
@@ -262,6 +278,7 @@ mod tests {
             ErrorCode::CannotReachInTime,
             ErrorCode::CapReached,
             ErrorCode::SlotTaken,
+            ErrorCode::CoordinatorBusy,
         ];
         let texts: std::collections::BTreeSet<_> = rules.iter().map(|c| danish_message(422, *c)).collect();
         assert_eq!(texts.len(), rules.len());

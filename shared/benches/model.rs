@@ -19,7 +19,7 @@ use dk2020_model::{
     MunicipalityCode, PlanParams, RoundNumber, Rounds, SessionKind, Topic,
     enrolment::Enrolment,
     overview, plan,
-    schedule::{Availability, SlotQuery, check_booking, open_slots},
+    schedule::{Availability, BookingCheck, SlotQuery, check_booking, open_slots},
 };
 use jiff::{SignedDuration, Timestamp, civil::date};
 
@@ -44,7 +44,18 @@ fn existing_bookings(availability: &Availability, municipalities: &Municipalitie
             let start = LocalTime::from_local(day.at((minutes / 60) as i8, (minutes % 60) as i8, 0, 0));
             let municipality = others[turn % others.len()];
             let preferred = if turn.is_multiple_of(4) { SessionKind::Onsite } else { SessionKind::Online };
-            let fits = |kind| check_booking(availability, municipalities, municipality, kind, start, &bookings, now());
+            let fits = |kind| {
+                check_booking(BookingCheck {
+                    availability,
+                    municipalities,
+                    municipality,
+                    kind,
+                    start,
+                    existing: &bookings,
+                    busy: &[],
+                    now: now(),
+                })
+            };
             let kind = match (fits(preferred), preferred) {
                 (Ok(_), kind) => Some(kind),
                 (Err(_), SessionKind::Onsite) => fits(SessionKind::Online).ok().map(|_| SessionKind::Online),
@@ -93,6 +104,7 @@ fn slots(c: &mut Criterion) {
         from: date(2026, 11, 30),
         to: date(2027, 1, 25),
         existing: &existing,
+        busy: &[],
         now: now(),
     };
     let result = open_slots(query).expect("slots");

@@ -12,7 +12,9 @@ use crate::{
     time::LocalTime,
 };
 
+mod calendars;
 mod mail;
+pub use calendars::{CalendarStatus, CalendarsResponse, NewCalendar};
 pub use mail::{FailedMail, FailedMailsResponse, MailSettings, MailSettingsProblem, ManageLinksRevoked, SentAgain};
 
 /// One municipality in `GET /api/municipalities`.
@@ -225,6 +227,8 @@ pub enum ErrorCode {
     OutsideWorkingHours,
     NotOnSlotGrid,
     SlotTaken,
+    /// Her calendar or her blocked hours say she is busy then.
+    CoordinatorBusy,
     TooManyOnsiteVisits,
     CannotReachInTime,
     CapReached,
@@ -236,6 +240,9 @@ pub enum ErrorCode {
     ManageLinkInvalid,
     /// A manage link whose session has ended.
     ManageLinkExpired,
+    /// A calendar address the server will not fetch: not http(s), with a
+    /// password in it, or on a private network.
+    CalendarAddressRefused,
     /// A code this build does not know yet (a newer API): read, never sent.
     #[serde(other)]
     #[cfg_attr(feature = "openapi", schemars(skip))]
@@ -244,7 +251,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the API sends ([`ErrorCode::Unknown`] is only read).
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::BadRequest,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -261,6 +268,7 @@ impl ErrorCode {
         ErrorCode::OutsideWorkingHours,
         ErrorCode::NotOnSlotGrid,
         ErrorCode::SlotTaken,
+        ErrorCode::CoordinatorBusy,
         ErrorCode::TooManyOnsiteVisits,
         ErrorCode::CannotReachInTime,
         ErrorCode::CapReached,
@@ -269,6 +277,7 @@ impl ErrorCode {
         ErrorCode::MailNotFailed,
         ErrorCode::ManageLinkInvalid,
         ErrorCode::ManageLinkExpired,
+        ErrorCode::CalendarAddressRefused,
     ];
 
     /// The code as it is written on the wire, e.g. `cap_reached`.
@@ -290,6 +299,7 @@ impl ErrorCode {
             ErrorCode::OutsideWorkingHours => "outside_working_hours",
             ErrorCode::NotOnSlotGrid => "not_on_slot_grid",
             ErrorCode::SlotTaken => "slot_taken",
+            ErrorCode::CoordinatorBusy => "coordinator_busy",
             ErrorCode::TooManyOnsiteVisits => "too_many_onsite_visits",
             ErrorCode::CannotReachInTime => "cannot_reach_in_time",
             ErrorCode::CapReached => "cap_reached",
@@ -298,6 +308,7 @@ impl ErrorCode {
             ErrorCode::MailNotFailed => "mail_not_failed",
             ErrorCode::ManageLinkInvalid => "manage_link_invalid",
             ErrorCode::ManageLinkExpired => "manage_link_expired",
+            ErrorCode::CalendarAddressRefused => "calendar_address_refused",
             ErrorCode::Unknown => "unknown",
         }
     }

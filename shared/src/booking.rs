@@ -66,7 +66,7 @@ pub enum FieldError {
     BookingId(String),
 }
 
-fn checked_text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
+pub(crate) fn checked_text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
     let value = value.trim();
     if value.is_empty() {
         return Err(FieldError::Empty { field });
@@ -90,7 +90,7 @@ macro_rules! text_field {
         impl $name {
             pub const MAX_CHARS: usize = $max;
             pub fn parse(value: &str) -> Result<Self, FieldError> {
-                checked_text($field, value, $max).map(Self)
+                $crate::booking::checked_text($field, value, $max).map(Self)
             }
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -117,6 +117,8 @@ macro_rules! text_field {
         }
     };
 }
+
+pub(crate) use text_field;
 
 text_field!(
     /// What the session is about, trimmed, 1-200 characters.

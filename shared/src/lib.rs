@@ -30,6 +30,7 @@ pub mod mail;
 pub mod manage;
 pub mod outbox;
 pub mod schedule;
+pub mod subscription;
 pub use allocation::{
     AllocationError, Key, KeyKind, Kroner, Percent, Plan, PlanParams, PlanRow, PlanTotals, Share, YearSummary,
     allocate, plan,

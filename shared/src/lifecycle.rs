@@ -13,7 +13,7 @@ use crate::{
     api::BookingRequest,
     booking::{Booking, BookingId, BookingStatus},
     municipality::Municipalities,
-    schedule::{Availability, RuleViolation, check_booking},
+    schedule::{Availability, BookingCheck, BusyTime, RuleViolation, check_booking},
     time::LocalTime,
 };
 
@@ -25,6 +25,8 @@ pub struct Snapshot<'a> {
     /// The confirmed bookings that end after "now" (every municipality's).
     /// The booking being moved may be among them: [`reschedule`] leaves it out.
     pub confirmed: &'a [Booking],
+    /// The busy times of her subscribed calendars.
+    pub busy: &'a [BusyTime],
 }
 
 /// Who changes a booking, and when (the app's clock): what every change to a
@@ -96,15 +98,16 @@ pub fn book(
     by: Actor,
     now: Timestamp,
 ) -> Result<(Booking, Event), Refusal> {
-    let slot = check_booking(
-        snapshot.availability,
-        snapshot.municipalities,
-        request.municipality,
-        request.kind,
-        request.start,
-        snapshot.confirmed,
+    let slot = check_booking(BookingCheck {
+        availability: snapshot.availability,
+        municipalities: snapshot.municipalities,
+        municipality: request.municipality,
+        kind: request.kind,
+        start: request.start,
+        existing: snapshot.confirmed,
+        busy: snapshot.busy,
         now,
-    )?;
+    })?;
     let booking = Booking {
         id,
         municipality: request.municipality,
@@ -171,15 +174,16 @@ pub fn reschedule(
         return Err(Refusal::CancelledCannotMove);
     }
     let others: Vec<Booking> = snapshot.confirmed.iter().filter(|b| b.id != booking.id).cloned().collect();
-    let slot = check_booking(
-        snapshot.availability,
-        snapshot.municipalities,
-        booking.municipality,
-        booking.kind,
+    let slot = check_booking(BookingCheck {
+        availability: snapshot.availability,
+        municipalities: snapshot.municipalities,
+        municipality: booking.municipality,
+        kind: booking.kind,
         start,
-        &others,
+        existing: &others,
+        busy: snapshot.busy,
         now,
-    )?;
+    })?;
     let mut moved = booking.clone();
     moved.start = slot.start;
     moved.end = slot.end;

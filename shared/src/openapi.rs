@@ -21,7 +21,8 @@ use crate::{
     booking::{BookingId, ContactName, Email, Topic},
     enrolment::{EnrolmentStatus, MAX_NOTE_CHARS as MAX_STATUS_NOTE_CHARS, RoundNumber, StatusChangeRequest},
     municipality::MunicipalityCode,
-    schedule::{MAX_NOTE_CHARS as MAX_EXCEPTION_NOTE_CHARS, WorkingHours},
+    schedule::{DayHours, MAX_NOTE_CHARS as MAX_EXCEPTION_NOTE_CHARS, MAX_WINDOWS, WorkingHours},
+    subscription::CalendarLabel,
     time::LocalTime,
 };
 
@@ -110,6 +111,12 @@ fn text_field(generator: &SchemaGenerator, max: usize, what: &str) -> Value {
     }
 }
 
+schema_by_hand!(CalendarLabel, "CalendarLabel", |g| text_field(
+    g,
+    CalendarLabel::MAX_CHARS,
+    "Her name for a calendar subscription"
+));
+
 schema_by_hand!(Topic, "Topic", |g| text_field(g, Topic::MAX_CHARS, "What the session is about"));
 
 schema_by_hand!(ContactName, "ContactName", |g| text_field(
@@ -135,6 +142,14 @@ schema_by_hand!(crate::allocation::Percent, "Percent", |_g| json!({
     "maximum": 100,
     "description": "A percentage from 0 to 100 with at most two decimals.",
 }));
+
+schema_by_hand!(DayHours, "DayHours", |g| {
+    let one = g.subschema_for::<WorkingHours>();
+    json!({
+        "description": "The working windows of a day: one window as an object, or several (e.g. 08:30-12:00 and 12:30-16:00) as an array in time order. Sessions lie within one window.",
+        "oneOf": [one, {"type": "array", "items": one, "minItems": 1, "maxItems": MAX_WINDOWS}],
+    })
+});
 
 schema_by_hand!(WorkingHours, "WorkingHours", |g| {
     let (pattern, description) = if is_request(g) {
@@ -176,6 +191,11 @@ pub fn optional_civil_date(_g: &mut SchemaGenerator) -> Schema {
 /// A `jiff::Timestamp` field: RFC 3339 with an offset.
 pub fn timestamp(_g: &mut SchemaGenerator) -> Schema {
     schema(json!({ "type": "string", "format": "date-time" }))
+}
+
+/// An `Option<jiff::Timestamp>` field: RFC 3339 or `null`.
+pub fn optional_timestamp(_g: &mut SchemaGenerator) -> Schema {
+    schema(json!({ "type": ["string", "null"], "format": "date-time" }))
 }
 
 /// `DateException::note`: at most 200 characters, no control characters.

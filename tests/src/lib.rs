@@ -17,6 +17,7 @@
 //! - [`token`] and friends sign HS256 tokens in-process with the test secret.
 
 pub mod browser;
+pub mod ics_server;
 pub mod schedule;
 pub mod smtp;
 pub mod webdriver;

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use dk2020_model::{
     Booking, BookingId, BookingStatus, ContactName, Email, LocalTime, Municipalities, MunicipalityCode, SessionKind,
     Topic,
-    schedule::{Availability, check_booking},
+    schedule::{Availability, BookingCheck, check_booking},
 };
 use jiff::Timestamp;
 use serde_json::Value;
@@ -80,9 +80,16 @@ pub fn schedule_violations(bookings: &[Booking], availability: &Availability, no
     for (i, b) in confirmed.iter().enumerate() {
         let others: Vec<Booking> =
             confirmed.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, o)| (*o).clone()).collect();
-        if let Err(violation) =
-            check_booking(availability, &municipalities, b.municipality, b.kind, b.start, &others, now)
-        {
+        if let Err(violation) = check_booking(BookingCheck {
+            availability,
+            municipalities: &municipalities,
+            municipality: b.municipality,
+            kind: b.kind,
+            start: b.start,
+            existing: &others,
+            busy: &[],
+            now,
+        }) {
             problems.push(format!("{} ({} {} {}): {violation}", b.id, b.municipality, b.kind, b.start));
         }
     }
@@ -184,7 +191,18 @@ pub fn plan_bookings(server: &TestServer, from: &str, to: &str, max: usize) -> V
         if picked.len() >= max {
             break;
         }
-        if check_booking(&availability, &municipalities, municipality, kind, start, &picked, now).is_ok() {
+        if check_booking(BookingCheck {
+            availability: &availability,
+            municipalities: &municipalities,
+            municipality,
+            kind,
+            start,
+            existing: &picked,
+            busy: &[],
+            now,
+        })
+        .is_ok()
+        {
             let minutes = availability.rules.duration_minutes(kind);
             picked.push(planned(picked.len(), municipality, kind, start, minutes, now));
         }
@@ -197,7 +215,17 @@ pub fn plan_bookings(server: &TestServer, from: &str, to: &str, max: usize) -> V
             let others: Vec<Booking> =
                 picked.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, b)| b.clone()).collect();
             let b = &picked[i];
-            check_booking(&availability, &municipalities, b.municipality, b.kind, b.start, &others, now).is_err()
+            check_booking(BookingCheck {
+                availability: &availability,
+                municipalities: &municipalities,
+                municipality: b.municipality,
+                kind: b.kind,
+                start: b.start,
+                existing: &others,
+                busy: &[],
+                now,
+            })
+            .is_err()
         });
         match bad {
             Some(i) => {

@@ -140,6 +140,9 @@ enum Body {
     Availability,
     /// The coordinator's mail settings, unchanged.
     MailSettings,
+    /// A calendar subscription at an address that never resolves (`.invalid`):
+    /// added, with the failed first fetch as its `last_error`.
+    Calendar,
 }
 
 /// One endpoint (or one variant of it): the operation as the OpenAPI
@@ -149,7 +152,8 @@ struct Row {
     /// The path as in the OpenAPI document.
     path: &'static str,
     /// What is sent: `{code}` is Skive's code, `{id}` a fresh booking of
-    /// Skive's, `{unknown}` a booking id that does not exist, and `{token}`
+    /// Skive's, `{unknown}` a booking id that does not exist (`{unknown_calendar}`
+    /// a calendar subscription's), and `{token}`
     /// the caller's token (in the query, where the calendar feed takes it;
     /// elsewhere it goes in `Authorization: Bearer`).
     target: &'static str,
@@ -199,6 +203,10 @@ const MATRIX: &[Row] = &[
     row("PUT",  "/api/coordinator/mail-settings",          "/api/coordinator/mail-settings",                               Body::MailSettings,  [401, 403, 403, 200, 403, 401, 401, 401]),
     row("POST", "/api/coordinator/bookings/{id}/manage-links/revoke", "/api/coordinator/bookings/{id}/manage-links/revoke", Body::None,       [401, 403, 403, 200, 403, 401, 401, 401]),
     row("POST", "/api/coordinator/bookings/{id}/manage-links/revoke", "/api/coordinator/bookings/{unknown}/manage-links/revoke", Body::None,  [401, 403, 403, 404, 403, 401, 401, 401]),
+    row("GET",  "/api/coordinator/calendars",              "/api/coordinator/calendars",                                   Body::None,          [401, 403, 403, 200, 403, 401, 401, 401]),
+    row("POST", "/api/coordinator/calendars",              "/api/coordinator/calendars",                                   Body::Calendar,      [401, 403, 403, 201, 403, 401, 401, 401]),
+    row("DELETE", "/api/coordinator/calendars/{id}",       "/api/coordinator/calendars/{unknown_calendar}",                Body::None,          [401, 403, 403, 404, 403, 401, 401, 401]),
+    row("POST", "/api/coordinator/calendars/{id}/refresh", "/api/coordinator/calendars/{unknown_calendar}/refresh",        Body::None,          [401, 403, 403, 404, 403, 401, 401, 401]),
     // A manage link's key, not a token, opens these: every token is refused (the keys: tests/api_manage.rs).
     row("GET",  "/api/manage",                             "/api/manage",                                                  Body::None,          [401, 401, 401, 401, 401, 401, 401, 401]),
     row("GET",  "/api/manage/slots",                       "/api/manage/slots",                                            Body::None,          [401, 401, 401, 401, 401, 401, 401, 401]),
@@ -292,7 +300,11 @@ fn seeded_server() -> TestServer {
 /// Sends `row`'s request as `caller`, with fresh state where the row needs it.
 fn run_cell(server: &TestServer, row: &Row, caller: Caller) -> Reply {
     let token = caller.token();
-    let mut target = row.target.replace("{code}", &SKIVE.to_string()).replace("{unknown}", "bnosuchbooking000000000");
+    let mut target = row
+        .target
+        .replace("{code}", &SKIVE.to_string())
+        .replace("{unknown}", "bnosuchbooking000000000")
+        .replace("{unknown_calendar}", "cal_nosuchcalendar");
     if target.contains("{id}") {
         target = target.replace("{id}", &book(server, &SKIVE_CONTACT));
     }
@@ -322,6 +334,9 @@ fn run_cell(server: &TestServer, row: &Row, caller: Caller) -> Reply {
         Body::MailSettings => Some(
             server.get("/api/coordinator/mail-settings").bearer(&coordinator_token()).send().expect_status(200).json(),
         ),
+        Body::Calendar => {
+            Some(json!({"label": "Outlook", "url": "https://calendar.example.invalid/reachcalendar.ics"}))
+        }
     };
     let method = Method::from_bytes(row.method.as_bytes()).expect("an HTTP method");
     let mut call = server.request(method, &target);

@@ -1,5 +1,5 @@
 //! Deployment tasks: `cargo xtask lambda` packages the two Lambda functions
-//! (the API and the mailer), and the template check that `cargo xtask test`
+//! (the API, the mailer and the calendar refresher), and the template check that `cargo xtask test`
 //! runs (cfn-lint on `infra/template.yaml`).
 //!
 //! `cargo xtask lambda [--x86_64]`:
@@ -38,8 +38,9 @@ const ZIGLANG: Package = Package { name: "ziglang", version: "0.17.1", extras: "
 pub const CFN_LINT: Package = Package { name: "cfn-lint", version: "1.58.0", extras: "" };
 
 /// The binaries of `dk2020-api` that are Lambda functions: the API
-/// (`ApiFunction`) and the outbox sender (`MailerFunction`).
-pub const FUNCTIONS: [&str; 2] = ["dk2020-api", "dk2020-mailer"];
+/// (`ApiFunction`), the outbox sender (`MailerFunction`) and the calendar
+/// refresher (`CalendarsFunction`).
+pub const FUNCTIONS: [&str; 3] = ["dk2020-api", "dk2020-mailer", "dk2020-calendars"];
 
 /// The template `cargo xtask test` checks and the deploy guide deploys.
 pub const TEMPLATE: &str = "infra/template.yaml";

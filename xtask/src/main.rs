@@ -24,8 +24,8 @@ tasks:
            SQLite file; extra arguments go to `dk2020-api serve`
   widget   build the embeddable widget into target/widget/ and print its file sizes
   test     install what the tests need if missing, then run every check and test
-  lambda   package the API and the mailer for AWS Lambda (linux arm64; --x86_64 for x86_64)
-           as target/lambda/{dk2020-api,dk2020-mailer}/bootstrap.zip, print their sizes
+  lambda   package the API, the mailer and the calendar refresher for AWS Lambda (linux arm64; --x86_64)
+           as target/lambda/{dk2020-api,dk2020-mailer,dk2020-calendars}/bootstrap.zip, print their sizes
            (infra/README.md)
   cdn      lay the built widget out for S3 and CloudFront in target/cdn/ (infra/README.md);
            --api URL (the stack's ApiUrl) names the API in the manage page

@@ -184,6 +184,13 @@ fn complete(doc: &mut Value, requests: Map<String, Value>) {
             "schema": { "$ref": "#/components/schemas/BookingId" },
             "description": "The booking's id (404 when there is no such booking).",
         },
+        "CalendarIdPath": {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": { "type": "string", "pattern": "^cal_[a-z0-9_-]{1,60}$" },
+            "description": "The calendar subscription's id, as `GET /api/coordinator/calendars` lists it (404 when there is no such subscription).",
+        },
     });
     components["securitySchemes"] = json!({
         inputs::BEARER: {
@@ -380,7 +387,7 @@ fn error_responses() -> Value {
             },
         })
     };
-    let mut unprocessable = vec!["rule_violated"];
+    let mut unprocessable = vec!["rule_violated", "calendar_address_refused"];
     unprocessable.extend(RULE_CODES);
     let mut out = Map::new();
     for (status, description, codes) in [
@@ -395,17 +402,17 @@ fn error_responses() -> Value {
             &["unauthorized", "manage_link_invalid"],
         ),
         (403, "The token's role may not do this, or the resource belongs to another municipality.", &["forbidden"]),
-        (404, "No such municipality or booking.", &["not_found"]),
+        (404, "No such municipality, booking or calendar subscription.", &["not_found"]),
         (
             409,
-            "The slot was just taken (`slot_taken`), the resource changed meanwhile (`conflict`), or a mail to send again has not failed (`mail_not_failed`).",
-            &["conflict", "slot_taken", "mail_not_failed"],
+            "The slot was just taken (`slot_taken`) or her calendar says she is busy then (`coordinator_busy`), the resource changed meanwhile or a limit is reached (`conflict`), or a mail to send again has not failed (`mail_not_failed`).",
+            &["conflict", "slot_taken", "coordinator_busy", "mail_not_failed"],
         ),
         (410, "The manage link's session has ended: there is nothing left to manage.", &["manage_link_expired"]),
         (413, "The request body is larger than 64 KiB.", &["payload_too_large"]),
         (
             422,
-            "Well-formed, but a rule refuses it: `rule_violated`, or the scheduling rule's own code.",
+            "Well-formed, but a rule refuses it: `rule_violated`, the scheduling rule's own code, or a calendar address the server will not fetch (`calendar_address_refused`).",
             &unprocessable,
         ),
         (503, "The store cannot be reached right now; try again shortly.", &["unavailable"]),

@@ -4,6 +4,7 @@
 pub mod bookings;
 pub mod budget;
 pub mod calendar;
+pub mod calendars;
 pub mod coordinator;
 pub mod coordinator_mail;
 pub mod dev_mail;
@@ -30,6 +31,7 @@ pub fn router() -> ApiRouter<AppState> {
         .merge(slots::router())
         .merge(bookings::router())
         .merge(calendar::router())
+        .merge(calendars::router())
         .merge(coordinator::router())
         .merge(coordinator_mail::router())
         .merge(manage::router())

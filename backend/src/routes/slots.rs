@@ -13,6 +13,7 @@ use dk2020_model::{
     dates::DateBounds,
     lifecycle::may_change,
     schedule::{Availability, SlotQuery, open_slots},
+    subscription,
 };
 
 use crate::{
@@ -111,6 +112,7 @@ pub async fn open_for(
     let availability = state.store.setting::<Availability>().await?;
     let municipalities = state.store.municipalities().await?;
     let mut existing = confirmed_from(state, now).await?;
+    let busy = subscription::busy_times(&state.store.calendars().await?);
     if let Some(id) = moving {
         existing.retain(|b| &b.id != id);
     }
@@ -122,6 +124,7 @@ pub async fn open_for(
         from: range.from(),
         to: range.to(),
         existing: &existing,
+        busy: &busy,
         now,
     })?;
     Ok(SlotsResponse { slots })

@@ -15,6 +15,7 @@ use dk2020_model::{
     lifecycle::{Event, Refusal},
     outbox::{Delivery, Message},
     schedule::Availability,
+    subscription::{CalendarId, MAX_CALENDARS, Subscription},
 };
 use jiff::Timestamp;
 use serde::{Serialize, de::DeserializeOwned};
@@ -99,10 +100,11 @@ impl Created {
 }
 
 /// Everything the handlers use, in small parts: the settings, the
-/// enrolment log, the bookings, the outbox and the manage links. Both stores implement each part and pass
+/// enrolment log, the bookings, the outbox, the manage links and the
+/// calendar subscriptions. Both stores implement each part and pass
 /// the same conformance suite (`tests/store_conformance.rs`).
 #[async_trait]
-pub trait Store: Settings + EnrolmentLog + Bookings + Outbox + ManageLinks + 'static {
+pub trait Store: Settings + EnrolmentLog + Bookings + Outbox + ManageLinks + Calendars + 'static {
     /// Whether the store answers.
     async fn health(&self) -> StoreResult<()>;
 }
@@ -243,6 +245,35 @@ pub trait ManageLinks: Send + Sync {
     async fn manage_link(&self, hash: &str) -> StoreResult<ManageLink>;
     /// Revokes every link to `booking`; how many there were.
     async fn revoke_manage_links(&self, booking: &BookingId) -> StoreResult<u32>;
+}
+
+/// The coordinator's calendar subscriptions, each stored whole with its
+/// last good busy times (`dk2020_model::subscription`). The booking writes
+/// read every calendar's busy times into their snapshot.
+#[async_trait]
+pub trait Calendars: Send + Sync {
+    /// Every subscription, the oldest first.
+    async fn calendars(&self) -> StoreResult<Vec<Subscription>>;
+    /// Adds one; `Conflict` when she has [`MAX_CALENDARS`] already.
+    async fn add_calendar(&self, calendar: &Subscription) -> StoreResult<()>;
+    /// Writes a subscription's new fetch state; `NotFound` when it was
+    /// deleted meanwhile (a refresh never brings a deleted calendar back).
+    async fn save_calendar(&self, calendar: &Subscription) -> StoreResult<()>;
+    async fn delete_calendar(&self, id: &CalendarId) -> StoreResult<()>;
+
+    async fn calendar(&self, id: &CalendarId) -> StoreResult<Subscription> {
+        self.calendars().await?.into_iter().find(|c| &c.id == id).ok_or_else(no_such_calendar)
+    }
+}
+
+pub(crate) fn no_such_calendar() -> StoreError {
+    StoreError::NotFound("there is no such calendar subscription".into())
+}
+
+pub(crate) fn too_many_calendars() -> StoreError {
+    StoreError::Conflict(format!(
+        "at most {MAX_CALENDARS} calendars can be subscribed to; remove one before adding another"
+    ))
 }
 
 /// What [`Outbox::send_again`] did.

@@ -44,15 +44,16 @@ use dk2020_model::{
     enrolment::{Rounds, StatusChange},
     lifecycle::{self, Event, Snapshot},
     outbox::{self, Message},
-    schedule::Availability,
+    schedule::{Availability, BusyTime},
+    subscription::{self, CalendarId, MAX_CALENDARS, Subscription},
 };
 use jiff::{Timestamp, civil::Date};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{
-    BookingFilter, Bookings, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Setting, Settings, Store,
-    StoreError, StoreResult, cache::Cached, parse_setting,
+    BookingFilter, Bookings, Calendars, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Setting, Settings,
+    Store, StoreError, StoreResult, cache::Cached, no_such_calendar, parse_setting, too_many_calendars,
 };
 use crate::manage_link::ManageLink;
 
@@ -133,6 +134,15 @@ const MIGRATIONS: &[&str] = &[
         created_s  INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX manage_links_by_booking ON manage_links (booking_id);
+    "#,
+    // 5: the coordinator's calendar subscriptions
+    // (`dk2020_model::subscription`), each whole as JSON with its busy times.
+    r#"
+    CREATE TABLE calendars (
+        id         TEXT PRIMARY KEY,
+        added_s    INTEGER NOT NULL,
+        json       TEXT NOT NULL
+    ) STRICT;
     "#,
 ];
 
@@ -785,9 +795,13 @@ impl Bookings for SqliteStore {
                     return Ok(Created { booking: require_booking(conn, &earlier)?, event: None });
                 }
             }
-            let (availability, municipalities, confirmed) = snapshot(conn, now)?;
-            let snapshot =
-                Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
+            let (availability, municipalities, confirmed, busy) = snapshot(conn, now)?;
+            let snapshot = Snapshot {
+                availability: &availability,
+                municipalities: &municipalities,
+                confirmed: &confirmed,
+                busy: &busy,
+            };
             let (booking, event) = lifecycle::book(snapshot, draft, id, by, now).map_err(StoreError::Refused)?;
             insert_booking(conn, &booking)?;
             record_owed(conn, &event)?;
@@ -821,9 +835,13 @@ impl Bookings for SqliteStore {
         let id = id.clone();
         self.booking_write(move |conn| {
             let booking = require_booking(conn, id.as_str())?;
-            let (availability, municipalities, confirmed) = snapshot(conn, now)?;
-            let snapshot =
-                Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
+            let (availability, municipalities, confirmed, busy) = snapshot(conn, now)?;
+            let snapshot = Snapshot {
+                availability: &availability,
+                municipalities: &municipalities,
+                confirmed: &confirmed,
+                busy: &busy,
+            };
             let (moved, event) =
                 lifecycle::reschedule(snapshot, &booking, start, by, now).map_err(StoreError::Refused)?;
             update_booking(conn, &moved)?;
@@ -836,8 +854,18 @@ impl Bookings for SqliteStore {
 
 /// What the booking rules look at, read inside the write transaction: the
 /// settings as they are now, and the confirmed bookings that can conflict.
-fn snapshot(conn: &Connection, now: Timestamp) -> StoreResult<(Availability, Municipalities, Vec<Booking>)> {
-    Ok((read_setting::<Availability>(conn)?, read_municipalities(conn)?, confirmed_ending_after(conn, now, None)?))
+#[allow(clippy::type_complexity)]
+fn snapshot(
+    conn: &Connection,
+    now: Timestamp,
+) -> StoreResult<(Availability, Municipalities, Vec<Booking>, Vec<BusyTime>)> {
+    let busy = subscription::busy_times(&read_calendars(conn)?);
+    Ok((
+        read_setting::<Availability>(conn)?,
+        read_municipalities(conn)?,
+        confirmed_ending_after(conn, now, None)?,
+        busy,
+    ))
 }
 
 /// Writes a changed booking's state and times (its id, municipality, kind
@@ -979,6 +1007,66 @@ impl ManageLinks for SqliteStore {
         self.run(move |conn| {
             let removed = conn.execute("DELETE FROM manage_links WHERE booking_id = ?1", [&booking]).db()?;
             Ok(u32::try_from(removed).unwrap_or(u32::MAX))
+        })
+        .await
+    }
+}
+
+fn read_calendars(conn: &Connection) -> StoreResult<Vec<Subscription>> {
+    let mut stmt = conn.prepare_cached("SELECT json FROM calendars ORDER BY added_s, id").db()?;
+    let rows = stmt.query_map([], |row| row.get::<_, String>(0)).db()?;
+    let mut out = Vec::new();
+    for json in rows {
+        let json = json.db()?;
+        out.push(serde_json::from_str(&json).map_err(|e| StoreError::corrupt("a calendar subscription", e))?);
+    }
+    Ok(out)
+}
+
+fn calendar_json(calendar: &Subscription) -> StoreResult<String> {
+    serde_json::to_string(calendar).map_err(|e| StoreError::Internal(e.into()))
+}
+
+#[async_trait]
+impl Calendars for SqliteStore {
+    async fn calendars(&self) -> StoreResult<Vec<Subscription>> {
+        self.run(|conn| read_calendars(conn)).await
+    }
+
+    async fn add_calendar(&self, calendar: &Subscription) -> StoreResult<()> {
+        let json = calendar_json(calendar)?;
+        let (id, added) = (calendar.id.to_string(), calendar.added_at.as_second());
+        // One connection, held for the count and the insert: no other
+        // write comes in between (another process cannot open the file).
+        self.run(move |conn| {
+            let count: i64 = conn.query_row("SELECT COUNT(*) FROM calendars", [], |row| row.get(0)).db()?;
+            if usize::try_from(count).unwrap_or(usize::MAX) >= MAX_CALENDARS {
+                return Err(too_many_calendars());
+            }
+            conn.execute("INSERT INTO calendars (id, added_s, json) VALUES (?1, ?2, ?3)", params![id, added, json])
+                .db()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn save_calendar(&self, calendar: &Subscription) -> StoreResult<()> {
+        let json = calendar_json(calendar)?;
+        let id = calendar.id.to_string();
+        self.run(move |conn| {
+            match conn.execute("UPDATE calendars SET json = ?2 WHERE id = ?1", params![id, json]).db()? {
+                0 => Err(no_such_calendar()),
+                _ => Ok(()),
+            }
+        })
+        .await
+    }
+
+    async fn delete_calendar(&self, id: &CalendarId) -> StoreResult<()> {
+        let id = id.to_string();
+        self.run(move |conn| match conn.execute("DELETE FROM calendars WHERE id = ?1", [&id]).db()? {
+            0 => Err(no_such_calendar()),
+            _ => Ok(()),
         })
         .await
     }

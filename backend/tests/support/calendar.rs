@@ -4,18 +4,18 @@
 //! (60-minute online sessions, 15 minutes' buffer, 56 days ahead). The stores
 //! decide every booking change by the model's real rules with it.
 
-use dk2020_model::schedule::{Availability, WeeklyHours, WorkingHours};
+use dk2020_model::schedule::{Availability, DayHours, WeeklyHours, WorkingHours};
 
 pub fn test_calendar(min_notice_hours: u32) -> Availability {
-    let day = Some(WorkingHours::hm(7, 0, 18, 0).expect("valid hours"));
+    let day: Option<DayHours> = Some(WorkingHours::hm(7, 0, 18, 0).expect("valid hours").into());
     let mut availability = Availability {
         weekly: WeeklyHours {
-            monday: day,
-            tuesday: day,
-            wednesday: day,
-            thursday: day,
-            friday: day,
-            saturday: day,
+            monday: day.clone(),
+            tuesday: day.clone(),
+            wednesday: day.clone(),
+            thursday: day.clone(),
+            friday: day.clone(),
+            saturday: day.clone(),
             sunday: day,
         },
         ..Availability::default()

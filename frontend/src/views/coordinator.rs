@@ -5,6 +5,7 @@
 //! availability editor (weekly hours, exceptions, rules).
 
 mod availability;
+mod calendars;
 mod mail;
 mod on_behalf;
 
@@ -97,6 +98,7 @@ pub fn view(api: Api) -> impl IntoView {
                 </p>
             </div>
             {mail::settings_editor(api.clone())}
+            {calendars::subscriptions(api.clone())}
             {availability::editor(api, notice)}
         </section>
     }

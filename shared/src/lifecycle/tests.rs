@@ -47,6 +47,7 @@ fn first_open(availability: &Availability, confirmed: &[Booking], municipality: 
         from: date(2026, 11, 30),
         to: date(2026, 12, 31),
         existing: confirmed,
+        busy: &[],
         now: now(),
     })
     .unwrap()[0]
@@ -59,7 +60,7 @@ fn skive_staff() -> Actor {
 
 /// Skive's staff book the first open online slot of an empty calendar.
 fn skive_booked(availability: &Availability, municipalities: &Municipalities) -> Booking {
-    let snapshot = Snapshot { availability, municipalities, confirmed: &[] };
+    let snapshot = Snapshot { availability, municipalities, confirmed: &[], busy: &[] };
     let start = first_open(availability, &[], skive());
     book(snapshot, draft(skive(), start), id("b1"), skive_staff(), now()).unwrap().0
 }
@@ -68,7 +69,7 @@ fn skive_booked(availability: &Availability, municipalities: &Municipalities) ->
 fn booking_an_open_slot_confirms_it_with_the_end_from_the_kinds_duration_and_says_who_booked() {
     let availability = Availability::default();
     let municipalities = Municipalities::builtin();
-    let snapshot = Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &[] };
+    let snapshot = Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &[], busy: &[] };
     let start = first_open(&availability, &[], skive());
     let by = Actor::Municipality { municipality: skive() };
     let (booking, event) = book(snapshot, draft(skive(), start), id("b1"), by, now()).unwrap();
@@ -84,11 +85,12 @@ fn a_taken_slot_is_refused_with_the_rule_that_says_so() {
     let availability = Availability::default();
     let municipalities = Municipalities::builtin();
     let start = first_open(&availability, &[], skive());
-    let none = Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &[] };
+    let none = Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &[], busy: &[] };
     let by = Actor::Municipality { municipality: aarhus() };
     let (taken, _) = book(none, draft(aarhus(), start), id("b1"), by, now()).unwrap();
     let confirmed = [taken];
-    let snapshot = Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
+    let snapshot =
+        Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed, busy: &[] };
     let by = Actor::Municipality { municipality: skive() };
     let refusal = book(snapshot, draft(skive(), start), id("b2"), by, now()).unwrap_err();
     assert!(matches!(refusal, Refusal::Rule(RuleViolation::SlotTaken { .. })), "{refusal:?}");
@@ -125,7 +127,8 @@ fn moving_a_booking_by_less_than_its_length_is_allowed_and_the_event_names_the_o
     let step = jiff::SignedDuration::from_mins(i64::from(availability.rules.slot_step_minutes));
     let new_start = LocalTime::new(start.timestamp() + step);
     let confirmed = [booking.clone()];
-    let snapshot = Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
+    let snapshot =
+        Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed, busy: &[] };
     let (moved, event) = reschedule(snapshot, &booking, new_start, by, now()).unwrap();
     assert_eq!(moved.start, new_start);
     assert_eq!(moved.id, booking.id);
@@ -144,7 +147,8 @@ fn every_change_raises_the_sequence_calendars_apply_invitations_by() {
     assert_eq!(booking.sequence, 0);
     let step = jiff::SignedDuration::from_mins(i64::from(availability.rules.slot_step_minutes));
     let confirmed = [booking.clone()];
-    let snapshot = Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
+    let snapshot =
+        Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed, busy: &[] };
     let later = LocalTime::new(booking.start.timestamp() + step);
     let (moved, _) = reschedule(snapshot, &booking, later, skive_staff(), now()).unwrap();
     let (cancelled, event) = cancel(&moved, Actor::Coordinator, None, now()).unwrap();
@@ -157,7 +161,7 @@ fn only_the_owner_municipality_and_the_coordinator_may_change_a_booking() {
     let (availability, municipalities) = (Availability::default(), Municipalities::builtin());
     let booking = skive_booked(&availability, &municipalities);
     let (start, skive_staff) = (booking.start, skive_staff());
-    let snapshot = Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &[] };
+    let snapshot = Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &[], busy: &[] };
     let aarhus_staff = Actor::Municipality { municipality: aarhus() };
     assert_eq!(cancel(&booking, aarhus_staff, None, now()), Err(Refusal::NotYours));
     assert_eq!(cancel(&booking, Actor::Secretariat, None, now()), Err(Refusal::NotYours));

@@ -68,7 +68,7 @@ impl World {
     }
 
     fn snapshot<'a>(&'a self, confirmed: &'a [Booking]) -> Snapshot<'a> {
-        Snapshot { availability: &self.availability, municipalities: &self.municipalities, confirmed }
+        Snapshot { availability: &self.availability, municipalities: &self.municipalities, confirmed, busy: &[] }
     }
 
     /// Skive's staff book `start` (the rules must accept it), as asked at `now`.

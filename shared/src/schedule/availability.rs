@@ -13,9 +13,30 @@ use super::{
 };
 use crate::booking::SessionKind;
 
+/// The instants (whole seconds) of `hours` on `date` in Copenhagen, `None`
+/// only at the very ends of the calendar.
+pub(crate) fn window_of(date: Date, hours: WorkingHours) -> Option<(i64, i64)> {
+    let at = |t: Time| {
+        crate::time::COPENHAGEN.to_ambiguous_timestamp(date.to_datetime(t)).compatible().ok().map(|ts| ts.as_second())
+    };
+    Some((at(hours.start)?, at(hours.end)?))
+}
+
 /// Seconds since midnight of a time of day.
 pub(crate) fn seconds_of_day(t: Time) -> i64 {
     i64::from(t.hour()) * 3600 + i64::from(t.minute()) * 60 + i64::from(t.second())
+}
+
+pub(crate) fn weekday_en(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Monday => "Monday",
+        Weekday::Tuesday => "Tuesday",
+        Weekday::Wednesday => "Wednesday",
+        Weekday::Thursday => "Thursday",
+        Weekday::Friday => "Friday",
+        Weekday::Saturday => "Saturday",
+        Weekday::Sunday => "Sunday",
+    }
 }
 
 /// `08:30`
@@ -113,35 +134,156 @@ impl From<WorkingHours> for RawHours {
     }
 }
 
+/// The most working windows one day may have.
+pub const MAX_WINDOWS: usize = 6;
+
+/// The working windows of one day in time order, e.g. 08:30-12:00 and
+/// 12:30-16:00. A session lies within one window; the gaps are breaks, in
+/// which no session starts or runs, but which she may spend driving (a lunch
+/// break may be eaten on the way to Lemvig): drives only have to fit between
+/// the first opening and the last closing.
+///
+/// JSON: one window as an object, `{"start": "08:30", "end": "16:00"}` (the
+/// form from before there could be several, so stored settings and older
+/// clients keep working), several as an array of such objects. Overlapping
+/// windows and too many windows are [`AvailabilityProblem`]s, so the editor
+/// can say so in Danish.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DayHours(Vec<WorkingHours>);
+
+impl DayHours {
+    /// The windows, sorted by start; `None` if there is none.
+    pub fn new(mut windows: Vec<WorkingHours>) -> Option<Self> {
+        if windows.is_empty() {
+            return None;
+        }
+        windows.sort_by_key(|w| (w.start, w.end));
+        Some(Self(windows))
+    }
+
+    /// The windows in time order (never empty).
+    pub fn windows(&self) -> &[WorkingHours] {
+        &self.0
+    }
+
+    /// The first opening of the day.
+    pub fn opens(&self) -> Time {
+        self.0.first().map_or(Time::MIN, |w| w.start)
+    }
+
+    /// The last closing of the day.
+    pub fn closes(&self) -> Time {
+        self.0.iter().map(|w| w.end).max().unwrap_or(Time::MIN)
+    }
+
+    /// Two windows that overlap or touch (they should be one window), if any.
+    pub fn overlap(&self) -> Option<(WorkingHours, WorkingHours)> {
+        self.0.windows(2).find(|p| p[1].start <= p[0].end).map(|p| (p[0], p[1]))
+    }
+
+    /// Minutes of work in the day (the windows' lengths added up).
+    pub fn minutes(&self) -> u32 {
+        self.0.iter().map(|w| w.minutes()).sum()
+    }
+}
+
+impl From<WorkingHours> for DayHours {
+    fn from(window: WorkingHours) -> Self {
+        Self(vec![window])
+    }
+}
+
+/// `08:30-12:00, 12:30-16:00`
+impl fmt::Display for DayHours {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, w) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{w}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for DayHours {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => one.serialize(s),
+            many => many.serialize(s),
+        }
+    }
+}
+
+/// An object or an array, each read by `WorkingHours`' own deserializer so
+/// its messages ("must end after it starts …") reach the client unchanged
+/// (`#[serde(untagged)]` would replace them with "did not match any variant").
+impl<'de> Deserialize<'de> for DayHours {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DayHours;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(r#"working hours like {"start": "08:30", "end": "16:00"}, or an array of them"#)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<DayHours, A::Error> {
+                WorkingHours::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(DayHours::from)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<DayHours, A::Error> {
+                let mut windows = Vec::new();
+                while let Some(w) = seq.next_element::<WorkingHours>()? {
+                    if windows.len() == MAX_WINDOWS {
+                        return Err(serde::de::Error::custom(format!(
+                            "a day has at most {MAX_WINDOWS} working windows"
+                        )));
+                    }
+                    windows.push(w);
+                }
+                DayHours::new(windows).ok_or_else(|| {
+                    serde::de::Error::custom("a day needs at least one working window; use null for a day off")
+                })
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
 /// Working hours per weekday; `null` means not working that day.
-/// JSON: `{"monday": {"start": "08:30", "end": "16:00"}, …, "saturday": null, "sunday": null}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// JSON: `{"monday": {"start": "08:30", "end": "16:00"}, …, "saturday": null, "sunday": null}`;
+/// a day with a break has an array (`[{"start": "08:30", "end": "12:00"}, {"start": "12:30", …}]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct WeeklyHours {
-    pub monday: Option<WorkingHours>,
-    pub tuesday: Option<WorkingHours>,
-    pub wednesday: Option<WorkingHours>,
-    pub thursday: Option<WorkingHours>,
-    pub friday: Option<WorkingHours>,
-    pub saturday: Option<WorkingHours>,
-    pub sunday: Option<WorkingHours>,
+    pub monday: Option<DayHours>,
+    pub tuesday: Option<DayHours>,
+    pub wednesday: Option<DayHours>,
+    pub thursday: Option<DayHours>,
+    pub friday: Option<DayHours>,
+    pub saturday: Option<DayHours>,
+    pub sunday: Option<DayHours>,
 }
 
 impl WeeklyHours {
-    pub fn get(&self, day: Weekday) -> Option<WorkingHours> {
+    pub fn get(&self, day: Weekday) -> Option<&DayHours> {
         match day {
-            Weekday::Monday => self.monday,
-            Weekday::Tuesday => self.tuesday,
-            Weekday::Wednesday => self.wednesday,
-            Weekday::Thursday => self.thursday,
-            Weekday::Friday => self.friday,
-            Weekday::Saturday => self.saturday,
-            Weekday::Sunday => self.sunday,
+            Weekday::Monday => self.monday.as_ref(),
+            Weekday::Tuesday => self.tuesday.as_ref(),
+            Weekday::Wednesday => self.wednesday.as_ref(),
+            Weekday::Thursday => self.thursday.as_ref(),
+            Weekday::Friday => self.friday.as_ref(),
+            Weekday::Saturday => self.saturday.as_ref(),
+            Weekday::Sunday => self.sunday.as_ref(),
         }
     }
 
-    pub fn set(&mut self, day: Weekday, hours: Option<WorkingHours>) {
+    /// Every weekday with its hours, Monday first.
+    pub fn days(&self) -> [(Weekday, Option<&DayHours>); 7] {
+        use Weekday::*;
+        [Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday].map(|d| (d, self.get(d)))
+    }
+
+    pub fn set(&mut self, day: Weekday, hours: Option<DayHours>) {
         let slot = match day {
             Weekday::Monday => &mut self.monday,
             Weekday::Tuesday => &mut self.tuesday,
@@ -161,11 +303,11 @@ impl Default for WeeklyHours {
         let long = WorkingHours { start: Time::constant(8, 30, 0, 0), end: Time::constant(16, 0, 0, 0) };
         let friday = WorkingHours { start: Time::constant(8, 30, 0, 0), end: Time::constant(15, 0, 0, 0) };
         Self {
-            monday: Some(long),
-            tuesday: Some(long),
-            wednesday: Some(long),
-            thursday: Some(long),
-            friday: Some(friday),
+            monday: Some(long.into()),
+            tuesday: Some(long.into()),
+            wednesday: Some(long.into()),
+            thursday: Some(long.into()),
+            friday: Some(friday.into()),
             saturday: None,
             sunday: None,
         }
@@ -181,7 +323,23 @@ pub struct DateException {
     #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::civil_date"))]
     pub date: Date,
     #[serde(default)]
-    pub hours: Option<WorkingHours>,
+    pub hours: Option<DayHours>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::exception_note"))]
+    pub note: Option<String>,
+}
+
+/// Hours on one date in which no session can be booked, though the day is
+/// open otherwise, e.g. 14:00-16:00 "Styregruppemøde". She is busy in them as
+/// in a meeting from her calendar ([`super::BusyTime`]): no session, and no
+/// drive to or from a visit, overlaps them.
+/// JSON: `{"date": "2026-12-03", "hours": {"start": "14:00", "end": "16:00"}, "note": "Styregruppemøde"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct BlockedHours {
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::civil_date"))]
+    pub date: Date,
+    pub hours: WorkingHours,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::exception_note"))]
     pub note: Option<String>,
@@ -260,6 +418,7 @@ impl Rules {
 /// ```json
 /// {"weekly": {"monday": {"start": "08:30", "end": "16:00"}, …, "sunday": null},
 ///  "exceptions": [{"date": "2026-07-06", "hours": null, "note": "Ferie"}],
+///  "blocked": [{"date": "2026-12-03", "hours": {"start": "14:00", "end": "16:00"}, "note": "Styregruppemøde"}],
 ///  "closed_days": {"christmas_eve": true, "constitution_day": true, "new_years_eve": true},
 ///  "rules": {"onsite_minutes": 90, "online_minutes": 60, "min_notice_hours": 48,
 ///            "horizon_days": 56, "buffer_minutes": 15, "max_onsite_per_day": 2,
@@ -273,6 +432,10 @@ pub struct Availability {
     pub weekly: WeeklyHours,
     #[cfg_attr(feature = "openapi", schemars(length(max = MAX_EXCEPTIONS)))]
     pub exceptions: Vec<DateException>,
+    /// Hours blocked on single dates (meetings she keeps out of the tool's
+    /// reach), at most [`MAX_BLOCKED`].
+    #[cfg_attr(feature = "openapi", schemars(length(max = MAX_BLOCKED)))]
+    pub blocked: Vec<BlockedHours>,
     pub closed_days: ClosedDays,
     pub rules: Rules,
 }
@@ -285,7 +448,7 @@ pub struct Availability {
 pub enum DayStatus {
     /// A working day with these hours (from the week, or an exception with
     /// its note).
-    Open { hours: WorkingHours, note: Option<String> },
+    Open { hours: DayHours, note: Option<String> },
     /// A public holiday or a customary closed day (Danish name).
     Holiday { name: String },
     /// Closed by a date exception.
@@ -297,7 +460,7 @@ pub enum DayStatus {
 /// The borrowed form of [`DayStatus`] that the slot search uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Resolved<'a> {
-    Open(WorkingHours),
+    Open(&'a DayHours),
     Holiday(&'static str),
     Closed(Option<&'a str>),
     DayOff,
@@ -305,6 +468,8 @@ pub(crate) enum Resolved<'a> {
 
 /// The most date exceptions the settings may hold.
 pub const MAX_EXCEPTIONS: usize = 1000;
+/// The most blocked hours the settings may hold.
+pub const MAX_BLOCKED: usize = 1000;
 /// The longest note of a date exception, in characters.
 pub const MAX_NOTE_CHARS: usize = 200;
 /// The shortest and longest session, in minutes.
@@ -401,7 +566,24 @@ pub enum AvailabilityProblem {
     HoursOnClosedDay {
         date: Date,
         name: &'static str,
-        hours: WorkingHours,
+        hours: DayHours,
+    },
+    /// Two working windows of a weekday (`date: None`) or a date exception
+    /// overlap or touch.
+    OverlappingWindows {
+        weekday: Option<Weekday>,
+        date: Option<Date>,
+        first: WorkingHours,
+        second: WorkingHours,
+    },
+    TooManyBlocked {
+        count: usize,
+    },
+    BlockedNoteTooLong {
+        date: Date,
+    },
+    BlockedNoteControlCharacters {
+        date: Date,
     },
 }
 
@@ -448,6 +630,23 @@ impl std::fmt::Display for AvailabilityProblem {
                     "{date} is {name}, a closed day: the special hours {hours} cannot apply{hint}; remove the exception"
                 )
             }
+            AvailabilityProblem::OverlappingWindows { weekday, date, first, second } => {
+                let day = match (weekday, date) {
+                    (_, Some(date)) => date.to_string(),
+                    (Some(weekday), None) => weekday_en(*weekday).to_string(),
+                    (None, None) => "a day".to_string(),
+                };
+                write!(f, "The working windows {first} and {second} of {day} overlap or touch: make them one window")
+            }
+            AvailabilityProblem::TooManyBlocked { count } => {
+                write!(f, "There are {count} blocked hours; at most {MAX_BLOCKED} are kept: remove old ones")
+            }
+            AvailabilityProblem::BlockedNoteTooLong { date } => {
+                write!(f, "The note of the blocked hours on {date} is too long: at most {MAX_NOTE_CHARS} characters")
+            }
+            AvailabilityProblem::BlockedNoteControlCharacters { date } => {
+                write!(f, "The note of the blocked hours on {date} must not contain control characters")
+            }
         }
     }
 }
@@ -464,7 +663,9 @@ impl Availability {
     pub fn day_status(&self, date: Date) -> DayStatus {
         let exception = self.exception(date);
         match self.resolve(date, exception) {
-            Resolved::Open(hours) => DayStatus::Open { hours, note: exception.and_then(|e| e.note.clone()) },
+            Resolved::Open(hours) => {
+                DayStatus::Open { hours: hours.clone(), note: exception.and_then(|e| e.note.clone()) }
+            }
             Resolved::Holiday(name) => DayStatus::Holiday { name: name.to_string() },
             Resolved::Closed(note) => DayStatus::Closed { note: note.map(str::to_string) },
             Resolved::DayOff => DayStatus::DayOff,
@@ -472,12 +673,12 @@ impl Availability {
     }
 
     /// `exception` must be the exception for `date` (or none).
-    pub(crate) fn resolve<'a>(&self, date: Date, exception: Option<&'a DateException>) -> Resolved<'a> {
+    pub(crate) fn resolve<'a>(&'a self, date: Date, exception: Option<&'a DateException>) -> Resolved<'a> {
         if let Some(name) = is_closed_day(date, &self.closed_days) {
             return Resolved::Holiday(name);
         }
         match exception {
-            Some(DateException { hours: Some(hours), .. }) => Resolved::Open(*hours),
+            Some(DateException { hours: Some(hours), .. }) => Resolved::Open(hours),
             Some(DateException { hours: None, note, .. }) => Resolved::Closed(note.as_deref()),
             None => match self.weekly.get(date.weekday()) {
                 Some(hours) => Resolved::Open(hours),
@@ -525,17 +726,7 @@ impl Availability {
         if u64::from(r.min_notice_hours) > u64::from(r.horizon_days) * 24 {
             out.push(AvailabilityProblem::NoticeBeyondHorizon { hours: r.min_notice_hours, days: r.horizon_days });
         }
-        if self.weekly.get(Weekday::Monday).is_none()
-            && [
-                Weekday::Tuesday,
-                Weekday::Wednesday,
-                Weekday::Thursday,
-                Weekday::Friday,
-                Weekday::Saturday,
-                Weekday::Sunday,
-            ]
-            .iter()
-            .all(|&d| self.weekly.get(d).is_none())
+        if self.weekly.days().iter().all(|(_, hours)| hours.is_none())
             && self.exceptions.iter().all(|e| e.hours.is_none())
         {
             out.push(AvailabilityProblem::NoWorkingHours);
@@ -562,8 +753,35 @@ impl Availability {
                         out.push(AvailabilityProblem::NoteControlCharacters { date: e.date });
                     }
                 }
-                if let (Some(hours), Some(name)) = (e.hours, is_closed_day(e.date, &self.closed_days)) {
-                    out.push(AvailabilityProblem::HoursOnClosedDay { date: e.date, name, hours });
+                if let (Some(hours), Some(name)) = (&e.hours, is_closed_day(e.date, &self.closed_days)) {
+                    out.push(AvailabilityProblem::HoursOnClosedDay { date: e.date, name, hours: hours.clone() });
+                }
+                if let Some((first, second)) = e.hours.as_ref().and_then(DayHours::overlap) {
+                    out.push(AvailabilityProblem::OverlappingWindows {
+                        weekday: None,
+                        date: Some(e.date),
+                        first,
+                        second,
+                    });
+                }
+            }
+        }
+        for (weekday, hours) in self.weekly.days() {
+            if let Some((first, second)) = hours.and_then(DayHours::overlap) {
+                out.push(AvailabilityProblem::OverlappingWindows { weekday: Some(weekday), date: None, first, second });
+            }
+        }
+        if self.blocked.len() > MAX_BLOCKED {
+            out.push(AvailabilityProblem::TooManyBlocked { count: self.blocked.len() });
+        } else {
+            for b in &self.blocked {
+                if let Some(note) = &b.note {
+                    if note.chars().count() > MAX_NOTE_CHARS {
+                        out.push(AvailabilityProblem::BlockedNoteTooLong { date: b.date });
+                    }
+                    if note.chars().any(char::is_control) {
+                        out.push(AvailabilityProblem::BlockedNoteControlCharacters { date: b.date });
+                    }
                 }
             }
         }
@@ -602,7 +820,7 @@ mod tests {
         a.exceptions.push(DateException { date: date(2026, 7, 6), hours: None, note: Some("Sommerferie".into()) });
         a.exceptions.push(DateException {
             date: date(2026, 11, 28),
-            hours: Some(WorkingHours::hm(10, 0, 14, 0).unwrap()),
+            hours: Some(WorkingHours::hm(10, 0, 14, 0).unwrap().into()),
             note: None,
         });
         let json = serde_json::to_value(&a).unwrap();
@@ -687,7 +905,7 @@ mod tests {
         a.exceptions = vec![leave.clone(), leave.clone(), leave];
         a.exceptions.push(DateException {
             date: date(2026, 12, 24),
-            hours: Some(WorkingHours::hm(9, 0, 12, 0).unwrap()),
+            hours: Some(WorkingHours::hm(9, 0, 12, 0).unwrap().into()),
             note: None,
         });
         a.exceptions.push(DateException { date: date(2026, 8, 3), hours: None, note: Some("x".repeat(201)) });
@@ -710,7 +928,7 @@ mod tests {
         a.exceptions.push(DateException { date: date(2026, 7, 6), hours: None, note: Some("Ferie".into()) });
         a.exceptions.push(DateException {
             date: date(2026, 11, 28),
-            hours: Some(WorkingHours::hm(10, 0, 14, 0).unwrap()),
+            hours: Some(WorkingHours::hm(10, 0, 14, 0).unwrap().into()),
             note: Some("Lørdagsmøde".into()),
         });
         assert_eq!(a.day_status(date(2026, 12, 25)), DayStatus::Holiday { name: "Juledag".into() });
@@ -718,11 +936,56 @@ mod tests {
         assert_eq!(a.day_status(date(2026, 11, 29)), DayStatus::DayOff);
         assert_eq!(
             a.day_status(date(2026, 11, 28)),
-            DayStatus::Open { hours: WorkingHours::hm(10, 0, 14, 0).unwrap(), note: Some("Lørdagsmøde".into()) }
+            DayStatus::Open {
+                hours: WorkingHours::hm(10, 0, 14, 0).unwrap().into(), note: Some("Lørdagsmøde".into())
+            }
         );
         assert_eq!(
             serde_json::to_value(a.day_status(date(2026, 12, 1))).unwrap(),
             serde_json::json!({"state": "open", "hours": {"start": "08:30", "end": "16:00"}, "note": null})
         );
+    }
+
+    #[test]
+    fn one_working_window_is_an_object_and_a_day_with_a_break_an_array() {
+        let mut a = Availability::default();
+        let split =
+            DayHours::new(vec![WorkingHours::hm(12, 30, 16, 0).unwrap(), WorkingHours::hm(8, 30, 12, 0).unwrap()]);
+        a.weekly.set(Weekday::Tuesday, split);
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["weekly"]["monday"], serde_json::json!({"start": "08:30", "end": "16:00"}));
+        assert_eq!(
+            json["weekly"]["tuesday"],
+            serde_json::json!([{"start": "08:30", "end": "12:00"}, {"start": "12:30", "end": "16:00"}]),
+            "windows in time order"
+        );
+        let back: Availability = serde_json::from_value(json).unwrap();
+        assert_eq!(back, a);
+        assert_eq!(back.weekly.get(Weekday::Tuesday).unwrap().to_string(), "08:30-12:00, 12:30-16:00");
+        let empty = serde_json::from_str::<WeeklyHours>(r#"{"monday": []}"#).unwrap_err();
+        assert!(empty.to_string().contains("use null for a day off"), "{empty}");
+        let reversed = serde_json::from_str::<WeeklyHours>(r#"{"monday": [{"start": "12:00", "end": "08:00"}]}"#);
+        assert!(reversed.unwrap_err().to_string().contains("must end after it starts (12:00-08:00)"));
+    }
+
+    #[test]
+    fn overlapping_windows_and_bad_blocked_hours_are_named() {
+        let mut a = Availability::default();
+        let overlapping =
+            DayHours::new(vec![WorkingHours::hm(8, 30, 12, 0).unwrap(), WorkingHours::hm(11, 0, 16, 0).unwrap()]);
+        a.weekly.set(Weekday::Wednesday, overlapping.clone());
+        a.exceptions.push(DateException { date: date(2026, 12, 3), hours: overlapping, note: None });
+        a.blocked.push(BlockedHours {
+            date: date(2026, 12, 4),
+            hours: WorkingHours::hm(14, 0, 16, 0).unwrap(),
+            note: Some("x".repeat(201)),
+        });
+        let problems = a.validate().unwrap_err().0;
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(problems.iter().any(|p| p.contains("08:30-12:00 and 11:00-16:00 of Wednesday overlap")));
+        assert!(problems.iter().any(|p| p.contains("of 2026-12-03 overlap")));
+        assert!(problems.iter().any(|p| p.contains("blocked hours on 2026-12-04 is too long")));
+        let json = serde_json::to_value(&a.blocked[0]).unwrap();
+        assert_eq!(json["hours"], serde_json::json!({"start": "14:00", "end": "16:00"}));
     }
 }

@@ -20,17 +20,23 @@
 //!    ([`holidays`]; these win over exceptions), not closed by a date
 //!    exception, and the weekday (or the exception) has hours.
 //! 5. **Working hours and grid**: start and end (start + the kind's
-//!    duration) lie within the day's hours, and the start is the day's
-//!    opening time plus a multiple of `slot_step_minutes` (default 30), in
-//!    wall-clock time.
+//!    duration) lie within one of the day's working windows (a day may have
+//!    several, e.g. 08:30-12:00 and 12:30-16:00), and the start is that
+//!    window's opening time plus a multiple of `slot_step_minutes` (default
+//!    30), in wall-clock time.
 //! 6. **Notice**: start ≥ now + `min_notice_hours` (default 48).
 //! 7. **Free**: no confirmed booking of any municipality (the coordinator is
 //!    one person) lies within `buffer_minutes` (default 15) of it.
+//!    **Busy**: no busy time ([`BusyTime`]: her subscribed calendars, and
+//!    the settings' blocked hours of a date) overlaps the session with its
+//!    buffers, nor, for an on-site visit, the drive to it from the previous
+//!    stop of the day (or Aarhus) right before it and the drive on to the
+//!    next stop (or home) right after it.
 //! 8. **On-site visits a day**: for on-site, fewer than `max_onsite_per_day`
 //!    (default 2) confirmed on-site visits that day.
 //! 9. **Driving**: the coordinator leaves the office in Aarhus no earlier
-//!    than the day's opening, drives to each on-site visit in time order and
-//!    is back by closing time. Drive minutes = ⌈great-circle km × road factor
+//!    than the day's first opening, drives to each on-site visit in time order and
+//!    is back by the last closing time (she may drive through a break). Drive minutes = ⌈great-circle km × road factor
 //!    ÷ speed × 60⌉ + the ferry minutes of each island end (Samsø 60, both
 //!    ways). The coordinator is busy while driving: online sessions are held
 //!    wherever the coordinator is, but not in the car. After every session
@@ -44,17 +50,21 @@
 
 mod agenda;
 mod availability;
+mod busy;
 mod holidays;
 mod slots;
 mod travel;
 
 pub use agenda::agenda_days;
 pub use availability::{
-    Availability, AvailabilityProblem, DateException, DayStatus, HoursError, InvalidAvailability, MAX_EXCEPTIONS,
-    MAX_NOTE_CHARS, RuleField, Rules, SESSION_MINUTES, WeeklyHours, WorkingHours,
+    Availability, AvailabilityProblem, BlockedHours, DateException, DayHours, DayStatus, HoursError,
+    InvalidAvailability, MAX_BLOCKED, MAX_EXCEPTIONS, MAX_NOTE_CHARS, MAX_WINDOWS, RuleField, Rules, SESSION_MINUTES,
+    WeeklyHours, WorkingHours,
 };
+pub use busy::BusyTime;
 pub use holidays::{ClosedDays, LAST_STORE_BEDEDAG_YEAR, easter_sunday, holidays, is_closed_day};
 pub use slots::{
-    Leg, MAX_RANGE_DAYS, RuleViolation, Slot, SlotQuery, SlotsError, Stop, check_booking, day_route, open_slots,
+    BookingCheck, Leg, MAX_RANGE_DAYS, RuleViolation, Slot, SlotQuery, SlotsError, Stop, check_booking, day_route,
+    open_slots,
 };
 pub use travel::{TravelRules, drive_minutes, minutes_between, travel_home_minutes, travel_minutes};

@@ -11,7 +11,11 @@ use jiff::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    availability::{Availability, DateException, InvalidAvailability, Resolved, WorkingHours, seconds_of_day},
+    availability::{
+        Availability, DateException, DayHours, InvalidAvailability, Resolved, WorkingHours, seconds_of_day, weekday_en,
+        window_of,
+    },
+    busy::{BusyIndex, BusyTime},
     travel::{TravelRules, minutes_between, travel_home_minutes, travel_minutes},
 };
 use crate::{
@@ -37,7 +41,7 @@ pub struct Slot {
 
 /// What `open_slots` needs. `from` and `to` are Copenhagen dates, both
 /// included. `existing` may hold every municipality's bookings; only the
-/// confirmed ones count.
+/// confirmed ones count. `busy` holds the busy times of her calendars.
 #[derive(Clone, Copy, Debug)]
 pub struct SlotQuery<'a> {
     pub availability: &'a Availability,
@@ -47,6 +51,22 @@ pub struct SlotQuery<'a> {
     pub from: Date,
     pub to: Date,
     pub existing: &'a [Booking],
+    pub busy: &'a [BusyTime],
+    pub now: Timestamp,
+}
+
+/// What `check_booking` needs: one requested start, and the same facts as
+/// [`SlotQuery`]. For a reschedule, leave the booking being moved out of
+/// `existing`.
+#[derive(Clone, Copy, Debug)]
+pub struct BookingCheck<'a> {
+    pub availability: &'a Availability,
+    pub municipalities: &'a Municipalities,
+    pub municipality: MunicipalityCode,
+    pub kind: SessionKind,
+    pub start: LocalTime,
+    pub existing: &'a [Booking],
+    pub busy: &'a [BusyTime],
     pub now: Timestamp,
 }
 
@@ -88,12 +108,20 @@ pub enum RuleViolation {
     BeyondHorizon { days: u32, last: Date },
     #[error("no sessions can be booked on {date}: {name}")]
     ClosedDay { date: Date, name: String },
-    #[error("{}", outside_message(*.date, *.hours))]
-    OutsideWorkingHours { date: Date, hours: Option<WorkingHours> },
+    #[error("{}", outside_message(*.date, .hours.as_ref()))]
+    OutsideWorkingHours { date: Date, hours: Option<DayHours> },
     #[error("sessions start every {step} minutes from the start of the working day ({hours})")]
     NotOnSlotGrid { step: u32, hours: WorkingHours },
     #[error("the time is no longer free: it overlaps another session or the {buffer} minutes kept between sessions")]
     SlotTaken { buffer: u32 },
+    /// Her calendar or her blocked hours say she is busy (the appointment
+    /// itself is not named: municipalities see only that she is busy).
+    #[error(
+        "the coordinator is busy at this time (a meeting in her calendar or hours she has blocked), \
+         counting the {buffer} minutes kept around sessions and, for a visit, the drive there and back; \
+         choose another time"
+    )]
+    CoordinatorBusy { buffer: u32 },
     #[error("{}", onsite_message(*.date, *.max))]
     TooManyOnsiteVisits { date: Date, max: u32 },
     #[error(
@@ -118,6 +146,7 @@ impl RuleViolation {
             RuleViolation::OutsideWorkingHours { .. } => ErrorCode::OutsideWorkingHours,
             RuleViolation::NotOnSlotGrid { .. } => ErrorCode::NotOnSlotGrid,
             RuleViolation::SlotTaken { .. } => ErrorCode::SlotTaken,
+            RuleViolation::CoordinatorBusy { .. } => ErrorCode::CoordinatorBusy,
             RuleViolation::TooManyOnsiteVisits { .. } => ErrorCode::TooManyOnsiteVisits,
             RuleViolation::CannotReachInTime { .. } => ErrorCode::CannotReachInTime,
             RuleViolation::CapReached { .. } => ErrorCode::CapReached,
@@ -133,10 +162,13 @@ fn cap_message(cap: u32, booked: u32) -> String {
     )
 }
 
-fn outside_message(date: Date, hours: Option<WorkingHours>) -> String {
+fn outside_message(date: Date, hours: Option<&DayHours>) -> String {
     match hours {
+        Some(h) if h.windows().len() > 1 => {
+            format!("the session must lie within one of the working windows {h} on {date}")
+        }
         Some(h) => format!("the session must lie within the working hours {h} on {date}"),
-        None => format!("the coordinator does not work on {date} ({})", weekday_en(date)),
+        None => format!("the coordinator does not work on {date} ({})", weekday_en(date.weekday())),
     }
 }
 
@@ -148,19 +180,6 @@ fn onsite_message(date: Date, max: u32) -> String {
             "the coordinator already has {max} on-site visit(s) on {date}, the most in one day; \
              choose another day or an online session"
         )
-    }
-}
-
-fn weekday_en(date: Date) -> &'static str {
-    use jiff::civil::Weekday::*;
-    match date.weekday() {
-        Monday => "Monday",
-        Tuesday => "Tuesday",
-        Wednesday => "Wednesday",
-        Thursday => "Thursday",
-        Friday => "Friday",
-        Saturday => "Saturday",
-        Sunday => "Sunday",
     }
 }
 
@@ -199,9 +218,7 @@ fn plus_days(d: Date, days: u32) -> Date {
 /// The working window of a date as instants, `None` if it cannot be
 /// represented (only at the very ends of the calendar).
 fn window(date: Date, hours: WorkingHours) -> Option<(i64, i64)> {
-    let ws = instant(date.to_datetime(hours.start()))?;
-    let we = instant(date.to_datetime(hours.end()))?;
-    Some((ws, we))
+    window_of(date, hours)
 }
 
 // ---------------------------------------------------------------------------
@@ -391,6 +408,7 @@ struct Ctx<'a> {
     availability: &'a Availability,
     geo: Geo<'a>,
     sessions: Vec<Sess>,
+    busy: BusyIndex,
     longest: i64,
     /// The earliest allowed start (now + notice), whole seconds rounded up.
     earliest: i64,
@@ -399,9 +417,11 @@ struct Ctx<'a> {
 }
 
 /// A working day, ready for candidates.
-struct DayCtx {
+struct DayCtx<'a> {
     date: Date,
-    hours: WorkingHours,
+    hours: &'a DayHours,
+    /// The first opening and the last closing as instants: the drives of
+    /// the day fit between them (she may drive through a break).
     ws: i64,
     we: i64,
     /// Sessions of this date (`Ctx::sessions[day]`).
@@ -416,6 +436,7 @@ impl<'a> Ctx<'a> {
         availability: &'a Availability,
         municipalities: &'a Municipalities,
         existing: &[Booking],
+        busy: &[BusyTime],
         now: Timestamp,
     ) -> Self {
         let rules = &availability.rules;
@@ -429,6 +450,7 @@ impl<'a> Ctx<'a> {
             availability,
             geo: Geo::new(municipalities, rules.travel),
             sessions,
+            busy: BusyIndex::new(availability, busy),
             longest,
             earliest,
             last_day: plus_days(today, rules.horizon_days),
@@ -436,7 +458,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn day(&self, date: Date, exception: Option<&DateException>) -> Result<DayCtx, RuleViolation> {
+    fn day(&self, date: Date, exception: Option<&'a DateException>) -> Result<DayCtx<'a>, RuleViolation> {
         let hours = match self.availability.resolve(date, exception) {
             Resolved::Open(hours) => hours,
             Resolved::Holiday(name) => {
@@ -453,7 +475,8 @@ impl<'a> Ctx<'a> {
             }
             Resolved::DayOff => return Err(RuleViolation::OutsideWorkingHours { date, hours: None }),
         };
-        let Some((ws, we)) = window(date, hours) else {
+        let span = WorkingHours::new(hours.opens(), hours.closes()).ok();
+        let Some((ws, we)) = span.and_then(|span| window(date, span)) else {
             return Err(RuleViolation::OutsideWorkingHours { date, hours: None });
         };
         let s = &self.sessions;
@@ -474,9 +497,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// The rules that depend on the exact time: notice, other sessions,
-    /// on-site count and driving. The day, window and grid are checked by
-    /// the caller.
-    fn check(&self, day: &DayCtx, cand: Cand) -> Result<(), RuleViolation> {
+    /// busy times, on-site count and driving. The day, window and grid are
+    /// checked by the caller.
+    fn check(&self, day: &DayCtx<'_>, cand: Cand) -> Result<(), RuleViolation> {
         let rules = &self.availability.rules;
         if cand.start < self.earliest {
             return Err(RuleViolation::TooShortNotice {
@@ -488,6 +511,9 @@ impl<'a> Ctx<'a> {
         if self.sessions[day.near.clone()].iter().any(|s| s.start < hi && lo < s.end) {
             return Err(RuleViolation::SlotTaken { buffer: rules.buffer_minutes });
         }
+        if self.busy_around(&self.sessions[day.day.clone()], cand) {
+            return Err(RuleViolation::CoordinatorBusy { buffer: rules.buffer_minutes });
+        }
         if cand.kind == SessionKind::Onsite && day.onsite >= rules.max_onsite_per_day {
             return Err(RuleViolation::TooManyOnsiteVisits { date: day.date, max: rules.max_onsite_per_day });
         }
@@ -495,6 +521,27 @@ impl<'a> Ctx<'a> {
             return Err(RuleViolation::CannotReachInTime { date: day.date });
         }
         Ok(())
+    }
+
+    /// Whether a busy time overlaps the candidate with its buffers and, for
+    /// a visit, the drive to it from the previous stop of the day (or the
+    /// office) and on to the next stop (or home), driven right before and
+    /// after it. A busy time may be anywhere (a meeting in Aarhus), so she
+    /// is not assumed to wait at the town hall through it.
+    fn busy_around(&self, day: &[Sess], cand: Cand) -> bool {
+        let (drive_in, drive_out) = match cand.kind {
+            SessionKind::Online => (0, 0),
+            SessionKind::Onsite => {
+                let i = day.partition_point(|s| s.start < cand.start);
+                let prev = day[..i].iter().rev().find(|s| s.kind == SessionKind::Onsite).and_then(Sess::place);
+                let next = day[i..].iter().find(|s| s.kind == SessionKind::Onsite).and_then(Sess::place);
+                let minutes = |from, to| i64::from(self.geo.minutes(from, to)) * 60;
+                (minutes(prev, cand.place), minutes(cand.place, next))
+            }
+        };
+        let lo = cand.start.saturating_sub(drive_in).saturating_sub(self.buffer);
+        let hi = cand.end.saturating_add(self.buffer).saturating_add(drive_out);
+        self.busy.overlaps(lo, hi)
     }
 }
 
@@ -523,7 +570,7 @@ fn place_of(kind: SessionKind, municipality: MunicipalityCode) -> Place {
 /// ([`SlotsError::CapReached`], so the widget can say why instead of showing
 /// an empty list); the settings do not validate.
 pub fn open_slots(query: SlotQuery<'_>) -> Result<Vec<Slot>, SlotsError> {
-    let SlotQuery { availability, municipalities, municipality, kind, from, to, existing, now } = query;
+    let SlotQuery { availability, municipalities, municipality, kind, from, to, existing, busy, now } = query;
     if to < from {
         return Err(SlotsError::RangeReversed { from, to });
     }
@@ -538,7 +585,7 @@ pub fn open_slots(query: SlotQuery<'_>) -> Result<Vec<Slot>, SlotsError> {
         return Err(SlotsError::CapReached { cap: rules.cap_per_municipality, booked });
     }
 
-    let ctx = Ctx::new(availability, municipalities, existing, now);
+    let ctx = Ctx::new(availability, municipalities, existing, busy, now);
     // Days before today only hold times before now; days after the horizon
     // are never offered.
     let first = from.max(civil(now).date());
@@ -555,37 +602,19 @@ pub fn open_slots(query: SlotQuery<'_>) -> Result<Vec<Slot>, SlotsError> {
     while date <= last {
         let exception = exceptions.iter().find(|e| e.date == date).copied();
         if let Ok(day) = ctx.day(date, exception) {
-            let open = seconds_of_day(day.hours.start());
-            // Except on the two days of a summer-time change the UTC offset
-            // is the same all working day, and wall-clock steps are instants.
-            let steady = offset(day.ws).is_some() && offset(day.ws) == offset(day.we);
-            let mut tod = open;
-            while tod < 86_400 {
-                let start = if steady {
-                    day.ws + (tod - open)
-                } else {
-                    let Some(dt) = time_of_day(tod).map(|t| date.to_datetime(t)) else {
+            for &hours in day.hours.windows() {
+                let Some((ws, we)) = window(date, hours) else { continue };
+                for start in grid(date, hours, ws, we, step) {
+                    let end = start.saturating_add(duration);
+                    if end > we {
                         break;
-                    };
-                    match instant(dt) {
-                        // Skip wall-clock times that do not exist (spring gap).
-                        Some(start) if Timestamp::from_second(start).map(civil).ok() == Some(dt) => start,
-                        _ => {
-                            tod += step;
-                            continue;
-                        }
                     }
-                };
-                tod += step;
-                let end = start.saturating_add(duration);
-                if start < day.ws || end > day.we {
-                    continue;
-                }
-                let cand = Cand { start, end, place, kind };
-                if ctx.check(&day, cand).is_ok()
-                    && let (Some(start), Some(end)) = (local_time(start), local_time(end))
-                {
-                    slots.push(Slot { start, end, kind });
+                    let cand = Cand { start, end, place, kind };
+                    if ctx.check(&day, cand).is_ok()
+                        && let (Some(start), Some(end)) = (local_time(start), local_time(end))
+                    {
+                        slots.push(Slot { start, end, kind });
+                    }
                 }
             }
         }
@@ -597,26 +626,40 @@ pub fn open_slots(query: SlotQuery<'_>) -> Result<Vec<Slot>, SlotsError> {
     Ok(slots)
 }
 
+/// The starts of a window's slot grid as instants, in order: its opening
+/// plus multiples of `step` in wall-clock time, skipping wall-clock times
+/// that do not exist (the spring gap).
+fn grid(date: Date, hours: WorkingHours, ws: i64, we: i64, step: i64) -> impl Iterator<Item = i64> {
+    let open = seconds_of_day(hours.start());
+    // Except on the two days of a summer-time change the UTC offset is the
+    // same all window long, and wall-clock steps are instants.
+    let steady = offset(ws).is_some() && offset(ws) == offset(we);
+    let close = seconds_of_day(hours.end());
+    (0..)
+        .map(move |k: i64| open + k * step)
+        .take_while(move |&tod| tod < close)
+        .filter_map(move |tod| {
+            if steady {
+                return Some(ws + (tod - open));
+            }
+            let dt = date.to_datetime(time_of_day(tod)?);
+            instant(dt).filter(|&start| Timestamp::from_second(start).map(civil).ok() == Some(dt))
+        })
+        .filter(move |&start| start >= ws)
+}
+
 /// Checks one booking request against every rule, exactly as
 /// [`open_slots`] does: `Ok` with the slot (its end follows from the kind's
-/// duration) iff `open_slots` offers this start. For a reschedule, leave the
-/// booking being moved out of `existing`.
-pub fn check_booking(
-    availability: &Availability,
-    municipalities: &Municipalities,
-    municipality: MunicipalityCode,
-    kind: SessionKind,
-    start: LocalTime,
-    existing: &[Booking],
-    now: Timestamp,
-) -> Result<Slot, RuleViolation> {
+/// duration) iff `open_slots` offers this start.
+pub fn check_booking(request: BookingCheck<'_>) -> Result<Slot, RuleViolation> {
+    let BookingCheck { availability, municipalities, municipality, kind, start, existing, busy, now } = request;
     availability.validate().map_err(RuleViolation::InvalidAvailability)?;
     let rules = &availability.rules;
     let booked = upcoming(existing, municipality, now);
     if booked >= rules.cap_per_municipality {
         return Err(RuleViolation::CapReached { cap: rules.cap_per_municipality, booked });
     }
-    let ctx = Ctx::new(availability, municipalities, existing, now);
+    let ctx = Ctx::new(availability, municipalities, existing, busy, now);
     let ts = start.timestamp();
     let dt = civil(ts);
     let date = dt.date();
@@ -626,19 +669,21 @@ pub fn check_booking(
     let day = ctx.day(date, availability.exception(date))?;
     let start_sec = ts.as_second();
     let end_sec = start_sec.saturating_add(i64::from(rules.duration_minutes(kind)) * 60);
-    if start_sec < day.ws || end_sec > day.we {
-        return Err(RuleViolation::OutsideWorkingHours { date, hours: Some(day.hours) });
-    }
+    let within =
+        day.hours.windows().iter().find(|&&w| window(date, w).is_some_and(|(ws, we)| ws <= start_sec && end_sec <= we));
+    let Some(&hours) = within else {
+        return Err(RuleViolation::OutsideWorkingHours { date, hours: Some(day.hours.clone()) });
+    };
     let step = i64::from(rules.slot_step_minutes.max(1)) * 60;
-    let offset = seconds_of_day(dt.time()) - seconds_of_day(day.hours.start());
+    let offset = seconds_of_day(dt.time()) - seconds_of_day(hours.start());
     let on_grid = ts.subsec_nanosecond() == 0 && offset >= 0 && offset % step == 0 && instant(dt) == Some(start_sec);
     if !on_grid {
-        return Err(RuleViolation::NotOnSlotGrid { step: rules.slot_step_minutes, hours: day.hours });
+        return Err(RuleViolation::NotOnSlotGrid { step: rules.slot_step_minutes, hours });
     }
     ctx.check(&day, Cand { start: start_sec, end: end_sec, place: place_of(kind, municipality), kind })?;
     match (local_time(start_sec), local_time(end_sec)) {
         (Some(start), Some(end)) => Ok(Slot { start, end, kind }),
-        _ => Err(RuleViolation::OutsideWorkingHours { date, hours: Some(day.hours) }),
+        _ => Err(RuleViolation::OutsideWorkingHours { date, hours: Some(day.hours.clone()) }),
     }
 }
 

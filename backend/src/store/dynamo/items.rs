@@ -9,6 +9,7 @@ use dk2020_model::{
     Booking, BookingId, ContactName, Email, LocalTime, MunicipalityCode, Population, SessionKind, Topic,
     enrolment::StatusChange,
     outbox::{Delivery, Message},
+    subscription::{CalendarId, Subscription},
 };
 use jiff::{Timestamp, civil::Date};
 use serde::{Serialize, de::DeserializeOwned};
@@ -436,6 +437,26 @@ pub fn parse_manage_link(item: &Item) -> StoreResult<ManageLink> {
     let booking = BookingId::parse(get_s(item, "booking", what)?).map_err(|e| StoreError::corrupt(what, e))?;
     let created = Timestamp::from_second(get_n(item, "created_s", what)?).map_err(|e| StoreError::corrupt(what, e))?;
     Ok(ManageLink { hash: get_s(item, "hash", what)?.to_string(), booking, created })
+}
+
+/// The partition of the calendar subscriptions: one query lists them all.
+pub const CALENDARS: &str = "CALENDARS";
+
+pub fn calendar_key(id: &CalendarId) -> Item {
+    key(CALENDARS, format!("CALENDAR#{id}"))
+}
+
+pub fn calendar_item(calendar: &Subscription) -> StoreResult<Item> {
+    let mut item = calendar_key(&calendar.id);
+    item.insert("type".into(), s("calendar"));
+    item.insert("added_s".into(), n(calendar.added_at.as_second()));
+    item.insert("json".into(), s(serde_json::to_string(calendar).map_err(|e| StoreError::Internal(e.into()))?));
+    Ok(item)
+}
+
+pub fn parse_calendar(item: &Item) -> StoreResult<Subscription> {
+    let what = "a calendar subscription";
+    serde_json::from_str(get_s(item, "json", what)?).map_err(|e| StoreError::corrupt(what, e))
 }
 
 #[cfg(test)]

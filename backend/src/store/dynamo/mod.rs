@@ -44,6 +44,7 @@ use dk2020_model::{
     mail::Recipient,
     outbox::{self, Delivery, Message},
     schedule::Availability,
+    subscription::{self, CalendarId, MAX_CALENDARS, Subscription},
 };
 use jiff::{SignedDuration, Timestamp};
 
@@ -53,8 +54,8 @@ use self::{
     items::{Item, n, s},
 };
 use super::{
-    BookingFilter, Bookings, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Setting, Settings, Store,
-    StoreError, StoreResult,
+    BookingFilter, Bookings, Calendars, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Setting, Settings,
+    Store, StoreError, StoreResult, no_such_calendar, too_many_calendars,
 };
 use crate::manage_link::ManageLink;
 
@@ -689,6 +690,7 @@ impl Bookings for DynamoStore {
         let NewBooking { request: draft, id, by, idempotency_key, now } = new;
         let key_item = idempotency_key.map(|k| items::idempotency_key(draft.municipality, k));
         let municipalities = self.municipalities().await?;
+        let busy = subscription::busy_times(&self.calendars().await?);
         for attempt in 0..RACE_ATTEMPTS {
             if attempt > 0 {
                 race_backoff(attempt).await;
@@ -707,8 +709,12 @@ impl Bookings for DynamoStore {
             let schedule = items::parse_schedule(schedule.as_ref())?;
             let availability = items::parse_setting::<Availability>(settings.as_ref())?;
             let confirmed = schedule.confirmed_ending_after(now, None);
-            let snapshot =
-                Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
+            let snapshot = Snapshot {
+                availability: &availability,
+                municipalities: &municipalities,
+                confirmed: &confirmed,
+                busy: &busy,
+            };
             let (booking, event) =
                 lifecycle::book(snapshot, draft.clone(), id.clone(), by, now).map_err(StoreError::Refused)?;
 
@@ -793,6 +799,7 @@ impl Bookings for DynamoStore {
     async fn reschedule_booking(&self, id: &BookingId, start: LocalTime, act: Act) -> StoreResult<Event> {
         let Act { by, at: now } = act;
         let municipalities = self.municipalities().await?;
+        let busy = subscription::busy_times(&self.calendars().await?);
         for attempt in 0..RACE_ATTEMPTS {
             if attempt > 0 {
                 race_backoff(attempt).await;
@@ -807,8 +814,12 @@ impl Bookings for DynamoStore {
             let schedule = items::parse_schedule(schedule.as_ref())?;
             let availability = items::parse_setting::<Availability>(settings.as_ref())?;
             let confirmed = schedule.confirmed_ending_after(now, None);
-            let snapshot =
-                Snapshot { availability: &availability, municipalities: &municipalities, confirmed: &confirmed };
+            let snapshot = Snapshot {
+                availability: &availability,
+                municipalities: &municipalities,
+                confirmed: &confirmed,
+                busy: &busy,
+            };
             let (moved, event) =
                 lifecycle::reschedule(snapshot, &booking, start, by, now).map_err(StoreError::Refused)?;
 
@@ -877,6 +888,67 @@ impl Outbox for DynamoStore {
             Ok(()) => Ok(()),
             Err(TxError::Cancelled(c)) => Err(c.unexplained("message update")),
             Err(TxError::Other(e)) => Err(e),
+        }
+    }
+}
+
+#[async_trait]
+impl Calendars for DynamoStore {
+    async fn calendars(&self) -> StoreResult<Vec<Subscription>> {
+        let mut calendars = self
+            .query_all(self.query_partition(items::CALENDARS))
+            .await?
+            .iter()
+            .map(items::parse_calendar)
+            .collect::<StoreResult<Vec<_>>>()?;
+        calendars.sort_by(|a, b| (a.added_at, &a.id).cmp(&(b.added_at, &b.id)));
+        Ok(calendars)
+    }
+
+    /// The count is read before the write: two additions at the same moment
+    /// could make eleven, which only the coordinator herself can cause.
+    async fn add_calendar(&self, calendar: &Subscription) -> StoreResult<()> {
+        if self.calendars().await?.len() >= MAX_CALENDARS {
+            return Err(too_many_calendars());
+        }
+        self.put(items::calendar_item(calendar)?).await
+    }
+
+    async fn save_calendar(&self, calendar: &Subscription) -> StoreResult<()> {
+        let written = self
+            .client
+            .put_item()
+            .table_name(&*self.table)
+            .set_item(Some(items::calendar_item(calendar)?))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", items::PK)
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Err(no_such_calendar())
+            }
+            Err(e) => Err(sdk_error("PutItem", e)),
+        }
+    }
+
+    async fn delete_calendar(&self, id: &CalendarId) -> StoreResult<()> {
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&*self.table)
+            .set_key(Some(items::calendar_key(id)))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", items::PK)
+            .send()
+            .await;
+        match deleted {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Err(no_such_calendar())
+            }
+            Err(e) => Err(sdk_error("DeleteItem", e)),
         }
     }
 }

@@ -1,12 +1,17 @@
-//! The availability editor: weekly working hours, date exceptions (leave,
-//! special hours), customary closed days and the booking rules. Checked with
-//! the model's own `Availability::validate` before it is sent.
+//! The availability editor: weekly working hours (one or more windows a
+//! day), date exceptions (leave, special hours), blocked hours on a date,
+//! customary closed days and the booking rules. Checked with the model's
+//! own `Availability::problems` before it is sent.
+//!
+//! A day's hours are one text field, "08.30-12.00, 12.30-16.00": one field
+//! says any number of windows, reads the same in every browser (time inputs
+//! show a 12-hour clock in some), and a screen reader reads it as it is.
 
 use dk2020_model::{
     format,
     schedule::{
-        Availability, AvailabilityProblem, ClosedDays, DateException, MAX_EXCEPTIONS, MAX_NOTE_CHARS, Rules,
-        WeeklyHours, WorkingHours,
+        Availability, AvailabilityProblem, BlockedHours, ClosedDays, DateException, DayHours, MAX_BLOCKED,
+        MAX_EXCEPTIONS, MAX_NOTE_CHARS, MAX_WINDOWS, Rules, WeeklyHours, WorkingHours,
     },
 };
 use gloo_net::http::Method;
@@ -28,48 +33,82 @@ const WEEKDAYS: [(Weekday, &str); 7] = [
     (Weekday::Sunday, "Søndag"),
 ];
 
-/// `08:30` → (8, 30)
+/// `08:30` or `08.30` → (8, 30)
 pub fn parse_hhmm(value: &str) -> Option<(i8, i8)> {
-    let (h, m) = value.trim().split_once(':')?;
+    let (h, m) = value.trim().split_once([':', '.'])?;
     let (h, m) = (h.parse::<i8>().ok()?, m.get(..2)?.parse::<i8>().ok()?);
     ((0..24).contains(&h) && (0..60).contains(&m)).then_some((h, m))
-}
-
-fn hhmm(t: jiff::civil::Time) -> String {
-    format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
 /// Working hours from two `HH:MM` fields, or a Danish problem.
 pub fn hours_from(start: &str, end: &str) -> Result<WorkingHours, String> {
     let (Some((sh, sm)), Some((eh, em))) = (parse_hhmm(start), parse_hhmm(end)) else {
-        return Err("skriv tiderne som tt:mm, fx 08:30".into());
+        return Err("skriv tiderne som tt.mm, fx 08.30".into());
     };
     WorkingHours::hm(sh, sm, eh, em).map_err(|_| "sluttiden skal ligge efter starttiden".into())
 }
 
-/// One editable time window.
+/// `08.30-12.00`: one window from "start-end" (a hyphen or a dash between).
+pub fn window_from(text: &str) -> Result<WorkingHours, String> {
+    let Some((start, end)) = text.split_once(['-', '–', '—']) else {
+        return Err(format!("«{}» skal skrives som fra-til, fx 08.30-12.00", text.trim()));
+    };
+    hours_from(start, end)
+}
+
+/// `08.30-12.00, 12.30-16.00` → the day's windows, or a Danish problem.
+pub fn day_hours_from(text: &str) -> Result<DayHours, String> {
+    let windows = text
+        .split([',', ';'])
+        .flat_map(|part| part.split(" og "))
+        .filter(|part| !part.trim().is_empty())
+        .map(window_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    if windows.len() > MAX_WINDOWS {
+        return Err(format!("højst {MAX_WINDOWS} tidsrum pr. dag"));
+    }
+    DayHours::new(windows).ok_or_else(|| "skriv mindst ét tidsrum, fx 08.30-16.00".to_string())
+}
+
+/// `08.30-12.00, 12.30-16.00`
+pub fn day_hours_text(hours: &DayHours) -> String {
+    hours.windows().iter().map(window_text).collect::<Vec<_>>().join(", ")
+}
+
+fn window_text(w: &WorkingHours) -> String {
+    format!("{}-{}", format::time(w.start()), format::time(w.end()))
+}
+
+/// One editable day: open or not, and its windows as text.
 #[derive(Clone, Copy)]
 struct Window {
     open: RwSignal<bool>,
-    start: RwSignal<String>,
-    end: RwSignal<String>,
+    text: RwSignal<String>,
 }
 
 impl Window {
-    fn new(hours: Option<WorkingHours>) -> Self {
+    fn new(hours: Option<&DayHours>) -> Self {
         Self {
             open: RwSignal::new(hours.is_some()),
-            start: RwSignal::new(hours.map(|h| hhmm(h.start())).unwrap_or_else(|| "08:30".into())),
-            end: RwSignal::new(hours.map(|h| hhmm(h.end())).unwrap_or_else(|| "16:00".into())),
+            text: RwSignal::new(hours.map(day_hours_text).unwrap_or_else(|| "08.30-16.00".into())),
         }
     }
 
-    fn hours(&self) -> Result<Option<WorkingHours>, String> {
+    fn hours(&self) -> Result<Option<DayHours>, String> {
         if !self.open.get_untracked() {
             return Ok(None);
         }
-        hours_from(&self.start.get_untracked(), &self.end.get_untracked()).map(Some)
+        day_hours_from(&self.text.get_untracked()).map(Some)
     }
+}
+
+/// One row of blocked hours.
+#[derive(Clone, Copy)]
+struct BlockedRow {
+    id: u32,
+    date: RwSignal<String>,
+    hours: RwSignal<String>,
+    note: RwSignal<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -91,6 +130,7 @@ struct RuleField {
 struct Editor {
     weekly: Vec<(Weekday, &'static str, Window)>,
     exceptions: RwSignal<Vec<ExceptionRow>>,
+    blocked: RwSignal<Vec<BlockedRow>>,
     next_id: StoredValue<u32>,
     closed: [(RwSignal<bool>, &'static str); 3],
     rules: Vec<RuleField>,
@@ -145,6 +185,29 @@ fn problem_da(problem: &AvailabilityProblem) -> String {
              åbent den dag under lukkedage.",
             format::date(*date)
         ),
+        AvailabilityProblem::OverlappingWindows { weekday, date, first, second } => {
+            let day = match (date, weekday) {
+                (Some(d), _) => format::date(*d),
+                (None, Some(w)) => {
+                    WEEKDAYS.iter().find(|(d, _)| d == w).map_or_else(|| format!("{w:?}"), |(_, n)| n.to_string())
+                }
+                (None, None) => "En dag".into(),
+            };
+            format!(
+                "{day}: tidsrummene {} og {} overlapper eller støder op til hinanden. Skriv dem som ét tidsrum.",
+                window_text(first),
+                window_text(second)
+            )
+        }
+        AvailabilityProblem::TooManyBlocked { count } => {
+            format!("Der er {count} blokerede tider; højst {MAX_BLOCKED} gemmes. Fjern gamle.")
+        }
+        AvailabilityProblem::BlockedNoteTooLong { date } => {
+            format!("{}: noten til den blokerede tid må højst være {MAX_NOTE_CHARS} tegn.", format::date(*date))
+        }
+        AvailabilityProblem::BlockedNoteControlCharacters { date } => {
+            format!("{}: noten til den blokerede tid må ikke indeholde kontroltegn.", format::date(*date))
+        }
     }
 }
 
@@ -157,14 +220,26 @@ impl Editor {
             .map(|(i, e)| ExceptionRow {
                 id: i as u32,
                 date: RwSignal::new(e.date.to_string()),
-                hours: Window::new(e.hours),
+                hours: Window::new(e.hours.as_ref()),
                 note: RwSignal::new(e.note.clone().unwrap_or_default()),
             })
             .collect();
-        let next = exceptions.len() as u32;
+        let blocked: Vec<BlockedRow> = a
+            .blocked
+            .iter()
+            .enumerate()
+            .map(|(i, b)| BlockedRow {
+                id: (exceptions.len() + i) as u32,
+                date: RwSignal::new(b.date.to_string()),
+                hours: RwSignal::new(window_text(&b.hours)),
+                note: RwSignal::new(b.note.clone().unwrap_or_default()),
+            })
+            .collect();
+        let next = (exceptions.len() + blocked.len()) as u32;
         Self {
             weekly: WEEKDAYS.iter().map(|&(d, name)| (d, name, Window::new(a.weekly.get(d)))).collect(),
             exceptions: RwSignal::new(exceptions),
+            blocked: RwSignal::new(blocked),
             next_id: StoredValue::new(next),
             closed: [
                 (RwSignal::new(a.closed_days.christmas_eve), "Juleaftensdag (24. december)"),
@@ -205,6 +280,20 @@ impl Editor {
             let note = row.note.get_untracked().trim().to_string();
             exceptions.push(DateException { date, hours, note: (!note.is_empty()).then_some(note) });
         }
+        let mut blocked = Vec::new();
+        for row in self.blocked.get_untracked() {
+            let Some(date) = parse_date(&row.date.get_untracked()) else {
+                problems.push("En blokeret tid mangler en gyldig dato.".into());
+                continue;
+            };
+            match window_from(&row.hours.get_untracked()) {
+                Ok(hours) => {
+                    let note = row.note.get_untracked().trim().to_string();
+                    blocked.push(BlockedHours { date, hours, note: (!note.is_empty()).then_some(note) });
+                }
+                Err(p) => problems.push(format!("Blokeret {}: {p}.", format::date(date))),
+            }
+        }
         let mut rules = self.base.rules;
         for field in &self.rules {
             let text = field.value.get_untracked().trim().replace(',', ".");
@@ -239,7 +328,7 @@ impl Editor {
         if !problems.is_empty() {
             return Err(problems);
         }
-        let a = Availability { weekly, exceptions, closed_days, rules };
+        let a = Availability { weekly, exceptions, blocked, closed_days, rules };
         let problems: Vec<String> = a.problems().iter().map(problem_da).collect();
         if !problems.is_empty() {
             return Err(problems);
@@ -266,13 +355,16 @@ pub fn editor(api: Api, notice: RwSignal<Option<Notice>>) -> impl IntoView {
     }
 }
 
-fn time_input(id: String, label: String, value: RwSignal<String>, enabled: RwSignal<bool>) -> impl IntoView {
+/// A day's windows as text, e.g. "08.30-12.00, 12.30-16.00".
+fn hours_input(id: String, label: String, value: RwSignal<String>, enabled: RwSignal<bool>) -> impl IntoView {
     view! {
         <label class="visually-hidden" for=id.clone()>{label}</label>
         <input
             id=id
-            type="time"
-            step="300"
+            type="text"
+            class="hours"
+            autocomplete="off"
+            aria-describedby="hours-hint"
             disabled=move || !enabled.get()
             prop:value=move || value.get()
             on:change=move |ev| value.set(event_target_value(&ev))
@@ -312,7 +404,20 @@ fn form(api: Api, a: Availability, notice: RwSignal<Option<Notice>>) -> impl Int
     let closed = editor.with_value(|e| e.closed);
     let rules = editor.with_value(|e| e.rules.clone());
     let exceptions = editor.with_value(|e| e.exceptions);
+    let blocked = editor.with_value(|e| e.blocked);
     let next_id = editor.with_value(|e| e.next_id);
+    let add_blocked = move |_| {
+        let id = next_id.get_value();
+        next_id.set_value(id + 1);
+        blocked.update(|list| {
+            list.push(BlockedRow {
+                id,
+                date: RwSignal::new(String::new()),
+                hours: RwSignal::new("14.00-16.00".into()),
+                note: RwSignal::new(String::new()),
+            })
+        });
+    };
     let add = move |_| {
         let id = next_id.get_value();
         next_id.set_value(id + 1);
@@ -328,13 +433,17 @@ fn form(api: Api, a: Availability, notice: RwSignal<Option<Notice>>) -> impl Int
     view! {
         <form class="availability" on:submit=save novalidate>
             <table class="data hours-table">
-                <caption>"Ugentlige arbejdstider"</caption>
+                <caption>
+                    "Ugentlige arbejdstider "
+                    <span id="hours-hint" class="hint">
+                        "(fx 08.30-16.00; med pause: 08.30-12.00, 12.30-16.00)"
+                    </span>
+                </caption>
                 <thead>
                     <tr>
                         <th scope="col">"Dag"</th>
                         <th scope="col">"Arbejdsdag"</th>
-                        <th scope="col">"Fra"</th>
-                        <th scope="col">"Til"</th>
+                        <th scope="col">"Arbejdstider"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -356,8 +465,14 @@ fn form(api: Api, a: Availability, notice: RwSignal<Option<Notice>>) -> impl Int
                                             {format!("{name} er arbejdsdag")}
                                         </label>
                                     </td>
-                                    <td>{time_input(format!("from-{day:?}"), format!("{name} fra"), w.start, w.open)}</td>
-                                    <td>{time_input(format!("to-{day:?}"), format!("{name} til"), w.end, w.open)}</td>
+                                    <td>
+                                        {hours_input(
+                                            format!("hours-{day:?}"),
+                                            format!("{name}: arbejdstider"),
+                                            w.text,
+                                            w.open,
+                                        )}
+                                    </td>
                                 </tr>
                             }
                         })
@@ -377,8 +492,7 @@ fn form(api: Api, a: Availability, notice: RwSignal<Option<Notice>>) -> impl Int
                                 <tr>
                                     <th scope="col">"Dato"</th>
                                     <th scope="col">"Åbent"</th>
-                                    <th scope="col">"Fra"</th>
-                                    <th scope="col">"Til"</th>
+                                    <th scope="col">"Arbejdstider"</th>
                                     <th scope="col">"Note"</th>
                                     <th scope="col">"Fjern"</th>
                                 </tr>
@@ -395,6 +509,34 @@ fn form(api: Api, a: Availability, notice: RwSignal<Option<Notice>>) -> impl Int
                 }}
                 <button type="button" class="secondary" on:click=add>
                     "Tilføj undtagelse"
+                </button>
+            </fieldset>
+            <fieldset>
+                <legend>"Blokerede tider (møder på en bestemt dato)"</legend>
+                {move || {
+                    let rows = blocked.get();
+                    if rows.is_empty() {
+                        return view! { <p class="empty">"Ingen blokerede tider."</p> }.into_any();
+                    }
+                    view! {
+                        <table class="data">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Dato"</th>
+                                    <th scope="col">"Tidsrum"</th>
+                                    <th scope="col">"Note"</th>
+                                    <th scope="col">"Fjern"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {rows.into_iter().map(|row| blocked_row(row, blocked)).collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                        .into_any()
+                }}
+                <button type="button" class="secondary" on:click=add_blocked>
+                    "Tilføj blokeret tid"
                 </button>
             </fieldset>
             <fieldset>
@@ -484,8 +626,7 @@ fn exception_row(row: ExceptionRow, list: RwSignal<Vec<ExceptionRow>>) -> impl I
                 />
                 <label for=format!("ex-open-{id}")>"Åbent med særlige tider"</label>
             </td>
-            <td>{time_input(format!("ex-from-{id}"), "Fra".into(), w.start, w.open)}</td>
-            <td>{time_input(format!("ex-to-{id}"), "Til".into(), w.end, w.open)}</td>
+            <td>{hours_input(format!("ex-hours-{id}"), "Arbejdstider".into(), w.text, w.open)}</td>
             <td>
                 <label class="visually-hidden" for=format!("ex-note-{id}")>"Note"</label>
                 <input
@@ -510,6 +651,54 @@ fn exception_row(row: ExceptionRow, list: RwSignal<Vec<ExceptionRow>>) -> impl I
     }
 }
 
+fn blocked_row(row: BlockedRow, list: RwSignal<Vec<BlockedRow>>) -> impl IntoView {
+    let id = row.id;
+    view! {
+        <tr>
+            <td>
+                <label class="visually-hidden" for=format!("bl-date-{id}")>"Dato"</label>
+                <input
+                    id=format!("bl-date-{id}")
+                    type="date"
+                    prop:value=move || row.date.get()
+                    on:change=move |ev| row.date.set(event_target_value(&ev))
+                />
+            </td>
+            <td>
+                <label class="visually-hidden" for=format!("bl-hours-{id}")>"Tidsrum, fx 14.00-16.00"</label>
+                <input
+                    id=format!("bl-hours-{id}")
+                    type="text"
+                    class="hours"
+                    autocomplete="off"
+                    prop:value=move || row.hours.get()
+                    on:change=move |ev| row.hours.set(event_target_value(&ev))
+                />
+            </td>
+            <td>
+                <label class="visually-hidden" for=format!("bl-note-{id}")>"Note"</label>
+                <input
+                    id=format!("bl-note-{id}")
+                    type="text"
+                    maxlength=MAX_NOTE_CHARS
+                    prop:value=move || row.note.get()
+                    on:input=move |ev| row.note.set(event_target_value(&ev))
+                />
+            </td>
+            <td>
+                <button
+                    type="button"
+                    class="danger"
+                    on:click=move |_| list.update(|l| l.retain(|r| r.id != id))
+                >
+                    "Fjern"
+                    <span class="visually-hidden">" den blokerede tid"</span>
+                </button>
+            </td>
+        </tr>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,7 +711,18 @@ mod tests {
         assert_eq!(parse_hhmm("25:00"), None);
         assert!(hours_from("08:30", "16:00").is_ok());
         assert!(hours_from("16:00", "08:30").unwrap_err().contains("efter"));
-        assert!(hours_from("", "08:30").unwrap_err().contains("tt:mm"));
+        assert!(hours_from("", "08:30").unwrap_err().contains("tt.mm"));
+    }
+
+    #[test]
+    fn a_day_with_a_lunch_break_is_written_as_two_windows() {
+        let day = day_hours_from("08.30-12.00, 12:30–16:00").unwrap();
+        assert_eq!(day.windows().len(), 2);
+        assert_eq!(day_hours_text(&day), "08.30-12.00, 12.30-16.00");
+        assert_eq!(day_hours_from("8.30-12 og 13.00-15.00").unwrap_err(), "skriv tiderne som tt.mm, fx 08.30");
+        assert!(day_hours_from("08.30").unwrap_err().contains("fra-til"));
+        assert!(day_hours_from(" , ").unwrap_err().contains("mindst ét tidsrum"));
+        assert!(day_hours_from("16.00-08.00").unwrap_err().contains("efter"));
     }
 }
 
@@ -543,8 +743,11 @@ mod problem_tests {
         a.rules.travel.speed_kmh = 500.0;
         let christmas = date(2026, 12, 25);
         let hours = WorkingHours::new(jiff::civil::time(9, 0, 0, 0), jiff::civil::time(12, 0, 0, 0)).unwrap();
-        let exception = DateException { date: christmas, hours: Some(hours), note: Some("x\u{7}".repeat(150)) };
+        let exception = DateException { date: christmas, hours: Some(hours.into()), note: Some("x\u{7}".repeat(150)) };
         a.exceptions = vec![exception.clone(), exception];
+        let overlapping = DayHours::new(vec![hours, WorkingHours::hm(11, 0, 15, 0).unwrap()]);
+        a.weekly.set(Weekday::Monday, overlapping);
+        a.blocked.push(BlockedHours { date: christmas, hours, note: Some("x".repeat(300)) });
         let problems = a.problems();
         assert!(problems.contains(&AvailabilityProblem::OutOfRange {
             field: RuleField::OnsiteMinutes,

@@ -71,6 +71,7 @@ fn slots(
         from,
         to,
         existing,
+        busy: &[],
         now,
     })
 }
@@ -93,7 +94,16 @@ fn check(
     existing: &[Booking],
     now: Timestamp,
 ) -> Result<Slot, RuleViolation> {
-    check_booking(av, &Municipalities::builtin(), code(slug), kind, start, existing, now)
+    check_booking(BookingCheck {
+        availability: av,
+        municipalities: &Municipalities::builtin(),
+        municipality: code(slug),
+        kind,
+        start,
+        existing,
+        busy: &[],
+        now,
+    })
 }
 
 fn hhmm_range(from: (i8, i8), to: (i8, i8), step: i8) -> Vec<String> {
@@ -145,7 +155,7 @@ fn weekends_offer_nothing_unless_an_exception_opens_them() {
     ));
     av.exceptions.push(DateException {
         date: saturday,
-        hours: Some(WorkingHours::hm(10, 0, 13, 0).unwrap()),
+        hours: Some(WorkingHours::hm(10, 0, 13, 0).unwrap().into()),
         note: Some("Klimadag".into()),
     });
     assert_eq!(
@@ -164,7 +174,7 @@ fn leave_entered_as_an_exception_closes_the_day_with_its_note() {
         Err(RuleViolation::ClosedDay { date: TUESDAY, name: "Ferie".into() })
     );
     // Shorter hours on a day: slots follow the new window and its grid.
-    av.exceptions[0].hours = Some(WorkingHours::hm(12, 15, 15, 0).unwrap());
+    av.exceptions[0].hours = Some(WorkingHours::hm(12, 15, 15, 0).unwrap().into());
     assert_eq!(day_starts(&av, "aarhus", SessionKind::Online, TUESDAY, &[]), ["12:15", "12:45", "13:15", "13:45"]);
 }
 
@@ -367,7 +377,7 @@ fn a_lemvig_visit_cannot_be_followed_by_a_samsoe_visit_a_quarter_of_an_hour_late
     let mut long = av.clone();
     long.exceptions.push(DateException {
         date: TUESDAY,
-        hours: Some(WorkingHours::hm(8, 30, 18, 0).unwrap()),
+        hours: Some(WorkingHours::hm(8, 30, 18, 0).unwrap().into()),
         note: None,
     });
     assert!(day_starts(&long, "samsoe", SessionKind::Onsite, TUESDAY, &lemvig).is_empty());
@@ -483,8 +493,11 @@ fn a_working_day_across_the_night_of_the_change_skips_the_missing_hour_and_repea
     let mut av = Availability::default();
     av.rules.min_notice_hours = 0;
     for sunday in [date(2026, 3, 29), date(2026, 10, 25)] {
-        av.exceptions =
-            vec![DateException { date: sunday, hours: Some(WorkingHours::hm(0, 0, 23, 59).unwrap()), note: None }];
+        av.exceptions = vec![DateException {
+            date: sunday,
+            hours: Some(WorkingHours::hm(0, 0, 23, 59).unwrap().into()),
+            note: None,
+        }];
         let now = ts(sunday, 0, 0) - jiff::SignedDuration::from_hours(24);
         let list = slots(&av, "aarhus", SessionKind::Online, sunday, sunday, &[], now).unwrap();
         let starts = starts_on(&list, sunday);
@@ -530,7 +543,10 @@ fn a_start_off_the_grid_or_outside_the_hours_is_refused_with_the_reason() {
     );
     assert_eq!(
         check(&av, "aarhus", SessionKind::Online, at(TUESDAY, 7, 0), &[], now),
-        Err(RuleViolation::OutsideWorkingHours { date: TUESDAY, hours: Some(WorkingHours::hm(8, 30, 16, 0).unwrap()) })
+        Err(RuleViolation::OutsideWorkingHours {
+            date: TUESDAY,
+            hours: Some(WorkingHours::hm(8, 30, 16, 0).unwrap().into())
+        })
     );
     // On-site at 15:00 would end at 16:30.
     assert!(matches!(
@@ -573,6 +589,115 @@ fn invalid_settings_are_reported_not_used() {
 }
 
 // ---------------------------------------------------------------------------
+// Busy times, blocked hours and breaks
+
+fn busy_on(d: Date, from: (i8, i8), to: (i8, i8)) -> BusyTime {
+    BusyTime { start: ts(d, from.0, from.1), end: ts(d, to.0, to.1) }
+}
+
+fn starts_with_busy(av: &Availability, slug: &str, kind: SessionKind, d: Date, busy: &[BusyTime]) -> Vec<String> {
+    let list = open_slots(SlotQuery {
+        availability: av,
+        municipalities: &Municipalities::builtin(),
+        municipality: code(slug),
+        kind,
+        from: d,
+        to: d,
+        existing: &[],
+        busy,
+        now: november_20(),
+    })
+    .unwrap();
+    starts_on(&list, d)
+}
+
+fn check_with_busy(slug: &str, kind: SessionKind, start: LocalTime, busy: &[BusyTime]) -> Result<Slot, RuleViolation> {
+    check_booking(BookingCheck {
+        availability: &Availability::default(),
+        municipalities: &Municipalities::builtin(),
+        municipality: code(slug),
+        kind,
+        start,
+        existing: &[],
+        busy,
+        now: november_20(),
+    })
+}
+
+#[test]
+fn a_meeting_in_her_calendar_removes_the_online_slots_around_it_buffer_included() {
+    let av = Availability::default();
+    let meeting = [busy_on(TUESDAY, (9, 0), (9, 30))];
+    assert_eq!(
+        starts_with_busy(&av, "skive", SessionKind::Online, TUESDAY, &meeting),
+        hhmm_range((10, 0), (15, 0), 30)
+    );
+    let refused = check_with_busy("skive", SessionKind::Online, at(TUESDAY, 9, 30), &meeting).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::CoordinatorBusy);
+    assert!(refused.to_string().contains("busy"), "{refused}");
+    assert!(check_with_busy("skive", SessionKind::Online, at(TUESDAY, 10, 0), &meeting).is_ok());
+}
+
+#[test]
+fn a_visit_is_not_offered_when_the_drive_there_or_home_would_cross_a_meeting() {
+    let av = Availability::default();
+    assert_eq!(starts_with_busy(&av, "lemvig", SessionKind::Onsite, TUESDAY, &[]), ["11:00", "11:30"]);
+    // She would have to leave Aarhus around 08:30 for an 11:00 visit in Lemvig.
+    let morning = [busy_on(TUESDAY, (9, 0), (9, 30))];
+    assert!(starts_with_busy(&av, "lemvig", SessionKind::Onsite, TUESDAY, &morning).is_empty());
+    assert_eq!(
+        check_with_busy("lemvig", SessionKind::Onsite, at(TUESDAY, 11, 0), &morning).map_err(|e| e.code()),
+        Err(ErrorCode::CoordinatorBusy)
+    );
+    // …and she is on the road home until after 15:00.
+    let afternoon = [busy_on(TUESDAY, (15, 0), (15, 30))];
+    assert!(starts_with_busy(&av, "lemvig", SessionKind::Onsite, TUESDAY, &afternoon).is_empty());
+    // An online session at 11:00 only needs 10:45-12:15 free.
+    assert!(check_with_busy("lemvig", SessionKind::Online, at(TUESDAY, 11, 0), &morning).is_ok());
+}
+
+#[test]
+fn blocked_hours_on_a_date_block_sessions_like_a_meeting() {
+    let mut av = Availability::default();
+    av.blocked.push(BlockedHours {
+        date: TUESDAY,
+        hours: WorkingHours::hm(14, 0, 16, 0).unwrap(),
+        note: Some("Styregruppemøde".into()),
+    });
+    assert_eq!(starts_with_busy(&av, "skive", SessionKind::Online, TUESDAY, &[]), hhmm_range((8, 30), (12, 30), 30));
+    let wednesday = TUESDAY.tomorrow().unwrap();
+    assert_eq!(starts_with_busy(&av, "skive", SessionKind::Online, wednesday, &[]), hhmm_range((8, 30), (15, 0), 30));
+}
+
+fn with_lunch_break() -> Availability {
+    let mut av = Availability::default();
+    let day = DayHours::new(vec![WorkingHours::hm(12, 30, 16, 0).unwrap(), WorkingHours::hm(8, 30, 12, 0).unwrap()]);
+    av.weekly.set(Weekday::Tuesday, day);
+    av
+}
+
+#[test]
+fn a_lunch_break_splits_the_day_into_two_grids_and_no_session_spans_it() {
+    let av = with_lunch_break();
+    let mut expected = hhmm_range((8, 30), (11, 0), 30);
+    expected.extend(hhmm_range((12, 30), (15, 0), 30));
+    assert_eq!(starts_with_busy(&av, "skive", SessionKind::Online, TUESDAY, &[]), expected);
+    let across = check(&av, "skive", SessionKind::Online, at(TUESDAY, 11, 30), &[], november_20()).unwrap_err();
+    assert_eq!(across.code(), ErrorCode::OutsideWorkingHours);
+    assert!(across.to_string().contains("one of the working windows 08:30-12:00, 12:30-16:00"), "{across}");
+    let off_grid = check(&av, "skive", SessionKind::Online, at(TUESDAY, 12, 45), &[], november_20()).unwrap_err();
+    assert_eq!(off_grid.code(), ErrorCode::NotOnSlotGrid);
+}
+
+#[test]
+fn she_may_drive_to_a_visit_through_her_lunch_break() {
+    let av = with_lunch_break();
+    let starts = starts_with_busy(&av, "horsens", SessionKind::Onsite, TUESDAY, &[]);
+    assert!(starts.contains(&"12:30".to_string()), "{starts:?}");
+    assert!(!starts.contains(&"11:00".to_string()), "a visit 11:00-12:30 would run into the break: {starts:?}");
+}
+
+// ---------------------------------------------------------------------------
 // Properties
 
 const DAYS: [Date; 8] = [
@@ -594,6 +719,8 @@ fn all_codes() -> Vec<MunicipalityCode> {
 struct Scenario {
     av: Availability,
     existing: Vec<Booking>,
+    /// Busy times from her calendars.
+    busy: Vec<BusyTime>,
     requester: MunicipalityCode,
     kind: SessionKind,
     now: Timestamp,
@@ -614,9 +741,35 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         prop::sample::select(vec![15u32, 30, 45]),
         1u32..=3,
         1u32..=4,
+        // Busy times: day, start quarter from 07:00, length in quarters.
+        prop::collection::vec((0usize..DAYS.len(), 0i64..44, 1i64..12), 0..4),
+        // A lunch break on weekdays, and blocked hours on one day.
+        any::<bool>(),
+        prop::option::of((0usize..DAYS.len(), 0i64..28, 1i64..8)),
     )
-        .prop_map(|(raw, requester, onsite, now_hours, buffer, step, max_onsite, cap)| {
+        .prop_map(|(raw, requester, onsite, now_hours, buffer, step, max_onsite, cap, busy, lunch, blocked)| {
             let mut av = Availability::default();
+            if lunch {
+                let day = DayHours::new(vec![
+                    WorkingHours::hm(8, 30, 12, 0).unwrap(),
+                    WorkingHours::hm(12, 30, 16, 0).unwrap(),
+                ]);
+                for weekday in [Weekday::Monday, Weekday::Wednesday, Weekday::Thursday] {
+                    av.weekly.set(weekday, day.clone());
+                }
+            }
+            let quarter = |d: usize, q: i64| ts(DAYS[d], 7, 0) + jiff::SignedDuration::from_mins(q * 15);
+            if let Some((d, q, len)) = blocked {
+                let start = quarter(d, q).to_zoned_datetime(crate::time::COPENHAGEN.clone()).time();
+                let end = quarter(d, q + len).to_zoned_datetime(crate::time::COPENHAGEN.clone()).time();
+                if let Ok(hours) = WorkingHours::new(start, end) {
+                    av.blocked.push(BlockedHours { date: DAYS[d], hours, note: Some("Styregruppemøde".into()) });
+                }
+            }
+            let busy = busy
+                .into_iter()
+                .map(|(d, q, len)| BusyTime { start: quarter(d, q), end: quarter(d, q + len) })
+                .collect();
             av.rules.buffer_minutes = buffer;
             av.rules.slot_step_minutes = step;
             av.rules.max_onsite_per_day = max_onsite;
@@ -642,6 +795,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
             Scenario {
                 av,
                 existing,
+                busy,
                 requester: codes[requester],
                 kind: kind_of(onsite),
                 now: ts(date(2026, 10, 19), 8, 0) + jiff::SignedDuration::from_hours(now_hours),
@@ -716,14 +870,14 @@ fn day_sessions(existing: &[Booking], d: Date) -> Vec<(i64, i64, SessionKind, Mu
 fn window_of(av: &Availability, d: Date) -> Option<(i64, i64)> {
     match av.day_status(d) {
         DayStatus::Open { hours, .. } => Some((
-            LocalTime::from_local(d.to_datetime(hours.start())).timestamp().as_second(),
-            LocalTime::from_local(d.to_datetime(hours.end())).timestamp().as_second(),
+            LocalTime::from_local(d.to_datetime(hours.opens())).timestamp().as_second(),
+            LocalTime::from_local(d.to_datetime(hours.closes())).timestamp().as_second(),
         )),
         _ => None,
     }
 }
 
-use crate::schedule::DayStatus;
+use crate::schedule::{BlockedHours, DayHours, DayStatus};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
@@ -738,6 +892,7 @@ proptest! {
             from: DAYS[0],
             to: DAYS[DAYS.len() - 1],
             existing: &sc.existing,
+            busy: &sc.busy,
             now: sc.now,
         }) else {
             return Ok(());
@@ -765,12 +920,13 @@ proptest! {
             from: DAYS[0],
             to: DAYS[DAYS.len() - 1],
             existing: &sc.existing,
+            busy: &sc.busy,
             now: sc.now,
         });
         let list = match result {
             Ok(list) => list,
             Err(SlotsError::CapReached { cap, booked }) => {
-                let r = check_booking(&sc.av, &munis, sc.requester, sc.kind, at(DAYS[3], 10, 0), &sc.existing, sc.now);
+                let r = check_booking(BookingCheck { availability: &sc.av, municipalities: &munis, municipality: sc.requester, kind: sc.kind, start: at(DAYS[3], 10, 0), existing: &sc.existing, busy: &sc.busy, now: sc.now });
                 prop_assert_eq!(r, Err(RuleViolation::CapReached { cap, booked }));
                 return Ok(());
             }
@@ -782,7 +938,7 @@ proptest! {
                 for extra in [0, odd_minute] {
                     let start = LocalTime::new(base + jiff::SignedDuration::from_mins(k * 15 + extra));
                     let offered = list.iter().find(|s| s.start == start);
-                    let checked = check_booking(&sc.av, &munis, sc.requester, sc.kind, start, &sc.existing, sc.now);
+                    let checked = check_booking(BookingCheck { availability: &sc.av, municipalities: &munis, municipality: sc.requester, kind: sc.kind, start, existing: &sc.existing, busy: &sc.busy, now: sc.now });
                     match (offered, &checked) {
                         (Some(s), Ok(c)) => prop_assert_eq!(s, c),
                         (None, Err(_)) => {}
@@ -790,6 +946,40 @@ proptest! {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn offered_slots_keep_clear_of_busy_times_blocked_hours_and_breaks(sc in scenario()) {
+        let Ok(list) = open_slots(SlotQuery {
+            availability: &sc.av,
+            municipalities: &Municipalities::builtin(),
+            municipality: sc.requester,
+            kind: sc.kind,
+            from: DAYS[0],
+            to: DAYS[DAYS.len() - 1],
+            existing: &sc.existing,
+            busy: &sc.busy,
+            now: sc.now,
+        }) else {
+            return Ok(());
+        };
+        let buffer = i64::from(sc.av.rules.buffer_minutes) * 60;
+        let blocked = sc.av.blocked.iter().map(|b| BusyTime {
+            start: ts(b.date, b.hours.start().hour(), b.hours.start().minute()),
+            end: ts(b.date, b.hours.end().hour(), b.hours.end().minute()),
+        });
+        let busy: Vec<BusyTime> = sc.busy.iter().copied().chain(blocked).collect();
+        for s in &list {
+            let (lo, hi) = (s.start.timestamp().as_second() - buffer, s.end.timestamp().as_second() + buffer);
+            for b in &busy {
+                prop_assert!(!(b.start.as_second() < hi && lo < b.end.as_second()), "{s:?} overlaps busy {b:?}");
+            }
+            let DayStatus::Open { hours, .. } = sc.av.day_status(s.start.date()) else {
+                return Err(TestCaseError::fail("a slot on a closed day"));
+            };
+            let (t0, t1) = (s.start.zoned().time(), s.end.zoned().time());
+            prop_assert!(hours.windows().iter().any(|w| w.start() <= t0 && t1 <= w.end()), "{s:?} is not inside one of {hours}");
         }
     }
 
@@ -803,6 +993,7 @@ proptest! {
             from: DAYS[0],
             to: DAYS[DAYS.len() - 1],
             existing: &sc.existing,
+            busy: &sc.busy,
             now: sc.now,
         }) else {
             return Ok(());
@@ -838,7 +1029,7 @@ proptest! {
         for (n, (m, onsite, day, quarter)) in requests.into_iter().enumerate() {
             let kind = kind_of(onsite);
             let start = LocalTime::new(ts(DAYS[day], 7, 0) + jiff::SignedDuration::from_mins(quarter * 15));
-            if let Ok(slot) = check_booking(&av, &munis, codes[m], kind, start, &booked, now) {
+            if let Ok(slot) = check_booking(BookingCheck { availability: &av, municipalities: &munis, municipality: codes[m], kind, start, existing: &booked, busy: &[], now }) {
                 let minutes = (slot.end.timestamp().as_second() - slot.start.timestamp().as_second()) / 60;
                 booked.push(booking(n, codes[m], kind, slot.start, minutes));
                 let (ws, we) = window_of(&av, DAYS[day]).unwrap();
@@ -885,6 +1076,7 @@ fn eight_weeks_for_one_municipality_with_150_bookings_is_fast() {
             from: date(2026, 11, 20),
             to: date(2027, 1, 15),
             existing: &existing,
+            busy: &[],
             now,
         };
         let runs = 200;
