@@ -56,6 +56,46 @@ fn a_closed_day_exception_removes_that_days_slots() {
     assert_eq!(code, "closed_day");
 }
 
+/// `HH:MM` of the online slots of Skive on `date`.
+fn online_starts(server: &TestServer, date: &str) -> Vec<String> {
+    let token = municipality_token(SKIVE);
+    server.slots(&token, SKIVE, "online", date, date).into_iter().map(|s| s.start[11..16].to_string()).collect()
+}
+
+#[test]
+fn a_lunch_break_and_a_steering_group_meeting_keep_their_hours_free() {
+    let server = TestServer::start();
+    let mut settings = availability(&server);
+    settings["weekly"]["thursday"] = json!([{"start": "08:30", "end": "12:00"}, {"start": "12:30", "end": "16:00"}]);
+    settings["blocked"] =
+        json!([{"date": "2026-12-04", "hours": {"start": "09:00", "end": "11:00"}, "note": "Styregruppemøde"}]);
+    let saved = put_availability(&server, &settings).expect_status(200).json();
+    assert_eq!(saved["weekly"]["thursday"][1], json!({"start": "12:30", "end": "16:00"}));
+    assert_eq!(availability(&server)["blocked"][0]["note"], "Styregruppemøde", "kept");
+
+    let thursday = online_starts(&server, "2026-12-03");
+    assert!(thursday.contains(&"11:00".to_string()) && thursday.contains(&"12:30".to_string()), "{thursday:?}");
+    assert!(!thursday.contains(&"11:30".to_string()) && !thursday.contains(&"12:00".to_string()), "{thursday:?}");
+    let (code, message) = server.book(SKIVE, "online", "2026-12-03T11:30:00+01:00").expect_error(422);
+    assert_eq!(code, "outside_working_hours");
+    assert!(message.contains("08:30-12:00, 12:30-16:00"), "{message}");
+
+    let friday = online_starts(&server, "2026-12-04");
+    for blocked in ["08:30", "09:00", "09:30", "10:00", "10:30"] {
+        assert!(!friday.contains(&blocked.to_string()), "{blocked} is in the meeting or its buffer: {friday:?}");
+    }
+    assert!(friday.contains(&"11:30".to_string()), "{friday:?}");
+    let (code, _) = server.book(SKIVE, "online", "2026-12-04T10:00:00+01:00").expect_error(409);
+    assert_eq!(code, "coordinator_busy");
+
+    settings["weekly"]["thursday"] = json!([{"start": "08:30", "end": "12:00"}, {"start": "11:00", "end": "16:00"}]);
+    let (code, message) = put_availability(&server, &settings).expect_error(422);
+    assert_eq!(code, "rule_violated");
+    assert!(message.contains("08:30-12:00 and 11:00-16:00 of Thursday overlap"), "{message}");
+    settings["weekly"]["thursday"] = json!([]);
+    put_availability(&server, &settings).expect_error(400);
+}
+
 #[test]
 fn invalid_availability_is_422_with_the_problem_and_changes_nothing() {
     let server = TestServer::start();

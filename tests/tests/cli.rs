@@ -180,7 +180,7 @@ fn a_second_server_on_the_same_database_refuses_to_start_and_says_why() {
 }
 
 /// Every variable the API reads, as `serve --help` must show it.
-const VARIABLES: [&str; 21] = [
+const VARIABLES: [&str; 24] = [
     "DK2020_ADDR",
     "DK2020_DB",
     "DK2020_STORE",
@@ -202,6 +202,9 @@ const VARIABLES: [&str; 21] = [
     "DK2020_OUTBOX_DIR",
     "DK2020_MAIL_ATTEMPTS",
     "DK2020_REMINDER_HOURS",
+    "DK2020_MANAGE_URL",
+    "DK2020_CALENDAR_ALLOW_PRIVATE",
+    "DK2020_CALENDAR_TIMEOUT_SECS",
 ];
 
 /// An operator finds every setting in `serve --help`, each with its variable;

@@ -113,5 +113,8 @@ pub fn serve(args: &[String]) -> Result<(), String> {
     step("widget", widget::build)?;
     let mut full = vec!["run", "--release", "-p", "dk2020-api", "--", "serve"];
     full.extend(args.iter().map(String::as_str));
-    cmd("cargo", &full)
+    // On a developer's machine a calendar server on localhost (a Nextcloud in
+    // a container, a test file) may be subscribed to; never on AWS.
+    let allow_private = std::env::var("DK2020_CALENDAR_ALLOW_PRIVATE").unwrap_or_else(|_| "1".into());
+    cmd_env("cargo", &full, &[("DK2020_CALENDAR_ALLOW_PRIVATE", allow_private)])
 }
