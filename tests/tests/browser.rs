@@ -7,7 +7,9 @@
 use dk2020_e2e::{
     RANDERS, SKIVE,
     browser::{Browser, Site, Tools, Turn, take_turn},
-    coordinator_token, municipality_token, secretariat_token,
+    coordinator_token,
+    ics_server::{Answer, IcsServer},
+    municipality_token, secretariat_token,
 };
 use serde_json::{Value, json};
 
@@ -929,4 +931,63 @@ fn the_coordinator_books_for_skive_after_a_phone_call_and_skive_sees_it() {
     let own = skive["bookings"].as_array().unwrap();
     assert_eq!(own.len(), 1, "{skive}");
     assert_eq!(own[0]["topic"], "Varmeplan (aftalt i telefonen)");
+}
+
+#[test]
+fn the_coordinator_adds_her_outlook_calendar_and_its_busy_morning_disappears_from_the_booking_view() {
+    let Some(tools) = Tools::find("calendars") else { return };
+    let _turn = take_turn();
+    let mut fixture = String::new();
+    let path = format!("{}/fixtures/calendars/outlook-december.ics", env!("CARGO_MANIFEST_DIR"));
+    std::io::Read::read_to_string(&mut std::fs::File::open(&path).expect("the fixture"), &mut fixture).unwrap();
+    let calendars = IcsServer::start(Answer::Calendar { ics: fixture, etag: "\"december-1\"".into() });
+    let site = Site::start_with_env(&tools, &[("DK2020_CALENDAR_ALLOW_PRIVATE", "1")]);
+    let mut browser = Browser::start(&tools, "calendars");
+    // Thursday 3 December: the morning slots Skive sees before and after.
+    let thursday_morning = "return [...root.querySelectorAll('button.slot')]
+        .map(b => b.dataset.start).filter(s => s.startsWith('2026-12-03T') && s.slice(11, 16) < '12:15').length;";
+    let skive_page = site.url(&format!("/demo/intranet.html?token={}", municipality_token(SKIVE)));
+    browser.goto(&skive_page);
+    browser.wait_in_widget(BOOKING, "return root.querySelectorAll('button.slot').length;", "open slots");
+    let before = browser.in_widget(BOOKING, thursday_morning).as_u64().unwrap();
+    assert!(before > 0, "Skive can book Thursday morning before the calendar is added");
+
+    browser.goto(&site.url(&format!("/?view=coordinator&token={}", coordinator_token())));
+    browser.wait_in_widget(WIDGET, "return root.querySelector('#calendar-url');", "the calendar form");
+    browser.type_into(WIDGET, "#calendar-label", "Outlook");
+    browser.type_into(WIDGET, "#calendar-url", &calendars.url("owa/calendar/abc/reachcalendar.ics"));
+    browser.click(WIDGET, "form.add-calendar button[type=submit]");
+    let listed = browser.wait_in_widget(
+        WIDGET,
+        "const c = root.querySelector('li.calendar'); return c && c.textContent;",
+        "the added calendar in her list",
+    );
+    let listed = listed.as_str().unwrap();
+    assert!(listed.contains("Outlook") && listed.contains("1 optaget tid"), "{listed}");
+    let notice = text(&mut browser, WIDGET);
+    assert!(notice.contains("Outlook er tilføjet"), "{notice}");
+    // A lunch break on Thursdays, in the same view.
+    browser.wait_in_widget(WIDGET, "return root.querySelector('#hours-Thursday');", "the weekly hours");
+    browser.type_into(WIDGET, "#hours-Thursday", "08.30-12.00, 12.30-16.00");
+    browser.press("\u{E004}");
+    browser.click(WIDGET, "form.availability button[type=submit]");
+    browser.wait_in_widget(
+        WIDGET,
+        "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('er gemt');",
+        "saved settings",
+    );
+    assert_accessible(&mut browser, &tools, WIDGET, "the coordinator view with a calendar");
+    browser.in_widget(WIDGET, "root.querySelector('.calendar-subscriptions').scrollIntoView(); return true;");
+    browser.screenshot_widget(WIDGET, "calendars");
+    let settings = site.api_get("/api/coordinator/availability", Some(&coordinator_token()));
+    assert_eq!(
+        settings["weekly"]["thursday"],
+        json!([{"start": "08:30", "end": "12:00"}, {"start": "12:30", "end": "16:00"}])
+    );
+
+    browser.goto(&skive_page);
+    browser.wait_in_widget(BOOKING, "return root.querySelectorAll('button.slot').length;", "open slots");
+    assert_eq!(browser.in_widget(BOOKING, thursday_morning), json!(0), "the busy morning is gone");
+    browser.screenshot_widget(BOOKING, "booking-after-calendar");
+    assert_eq!(calendars.requests(), 1, "fetched once, when it was added");
 }

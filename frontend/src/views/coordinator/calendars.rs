@@ -36,6 +36,11 @@ pub fn problem_da(code: &str) -> &'static str {
     }
 }
 
+/// "1 optaget tid", "12 optagede tider"
+fn busy_times(n: u32) -> String {
+    if n == 1 { "1 optaget tid".into() } else { format!("{n} optagede tider") }
+}
+
 /// "Hentet …, 12 optagede tider" or the warning of a stale copy.
 fn status_line(c: &CalendarStatus) -> (bool, String) {
     let when = |t| format::date_time(LocalTime::new(t));
@@ -43,13 +48,13 @@ fn status_line(c: &CalendarStatus) -> (bool, String) {
         (Some(code), since) => {
             let since = since.map(|t| format!(" siden {}", when(t))).unwrap_or_default();
             let kept = match c.last_fetched {
-                Some(t) => format!("De {} optagede tider hentet {} gælder stadig.", c.busy_count, when(t)),
+                Some(t) => format!("{} hentet {} gælder stadig.", busy_times(c.busy_count), when(t)),
                 None => "Kalenderen er endnu ikke hentet, så den blokerer ingen tider.".into(),
             };
             (true, format!("Kunne ikke hentes{since}: {}. {kept}", problem_da(code)))
         }
         (None, _) => match c.last_fetched {
-            Some(t) => (false, format!("Hentet {}: {} optagede tider.", when(t), c.busy_count)),
+            Some(t) => (false, format!("Hentet {}: {}.", when(t), busy_times(c.busy_count))),
             None => (false, "Endnu ikke hentet.".into()),
         },
     }
@@ -141,7 +146,7 @@ fn item(api: Api, c: CalendarStatus, notice: RwSignal<Option<Notice>>, refresh: 
                 <button
                     type="button"
                     class="secondary refresh"
-                    aria-label=format!("Hent {label} nu")
+                    aria-label=format!("Hent nu: {label}")
                     disabled=move || busy.get()
                     on:click=fetch_now
                 >
@@ -150,7 +155,7 @@ fn item(api: Api, c: CalendarStatus, notice: RwSignal<Option<Notice>>, refresh: 
                 <button
                     type="button"
                     class="danger"
-                    aria-label=format!("Fjern {label}")
+                    aria-label=format!("Fjern: {label}")
                     disabled=move || busy.get()
                     on:click=remove
                 >
