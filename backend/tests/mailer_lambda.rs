@@ -24,7 +24,6 @@ mod dynamodb_support;
 #[path = "support/function.rs"]
 mod function;
 
-use function::Function;
 // Shared with `cargo xtask bench`; this test needs only a part of it.
 #[allow(dead_code)]
 #[path = "../../tests/shared/lambda_runtime_api.rs"]
@@ -34,10 +33,9 @@ mod ses_support;
 
 use std::{
     collections::BTreeSet,
-    fs::File,
     path::PathBuf,
     process::{Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use dk2020_api::store::{Bookings, ManageLinks, NewBooking, Outbox, SettingsExt};
@@ -46,7 +44,7 @@ use dk2020_model::{
     outbox::{self, Delivery},
 };
 use jiff::{SignedDuration, Timestamp};
-use lambda_runtime_api::{Report, RuntimeApi, lambda_environment};
+use lambda_runtime_api::lambda_environment;
 use serde_json::{Value, json};
 
 const FUNCTION_NAME: &str = "dk2020-mailer-test";
@@ -81,62 +79,9 @@ fn invoke(label: &str, event: &Value, app_env: &[(&str, String)]) -> (Value, Str
     }
 }
 
-/// [`invoke`], with a failed invocation as `Err` (the error Lambda was told)
-/// once the process has asked for the next event (it lives on).
+/// [`invoke`], with a failed invocation as `Err` (the error Lambda was told).
 fn invoke_for_outcome(label: &str, event: &Value, app_env: &[(&str, String)]) -> (Result<Value, String>, String) {
-    let runtime_api = RuntimeApi::start().expect("the emulated runtime API");
-    let request_id = "6f1b1e2c-0d7a-4c52-9d1e-5a0b3c2d1e0f";
-    runtime_api.invoke(request_id, &event.to_string());
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let stdout = dir.path().join("stdout.log");
-    let stderr = dir.path().join("stderr.log");
-    let child = Command::new(executable())
-        .env_clear()
-        .current_dir(dir.path())
-        .envs(lambda_environment(runtime_api.address(), FUNCTION_NAME))
-        .env("LAMBDA_TASK_ROOT", dir.path())
-        .env("RUST_LOG", "info")
-        .envs(app_env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(File::create(&stdout).expect("a log file"))
-        .stderr(File::create(&stderr).expect("a log file"))
-        .spawn()
-        .expect("starting dk2020-mailer");
-    let mut function = Function { child, stdout, stderr };
-    let started = Instant::now();
-    let mut failed = None;
-    loop {
-        let left = DEADLINE.checked_sub(started.elapsed()).unwrap_or_default();
-        assert!(!left.is_zero(), "{label}: no answer within {DEADLINE:?}\n{}", function.logs());
-        let Some(report) = runtime_api.next_report(left.min(Duration::from_millis(250))) else {
-            if let Some(status) = function.child.try_wait().expect("the process's status") {
-                panic!("{label}: the mailer exited ({status}) before answering\n{}", function.logs());
-            }
-            continue;
-        };
-        match report {
-            Report::Next { .. } => {
-                if let Some(error) = failed.take() {
-                    return (Err(error), function.logs());
-                }
-            }
-            Report::Response { id, body, .. } => {
-                assert_eq!(id, request_id, "{label}");
-                let answer = serde_json::from_slice(&body)
-                    .unwrap_or_else(|e| panic!("{label}: the answer is not JSON ({e}): {body:?}"));
-                // Let the log lines of the invocation reach the files.
-                std::thread::sleep(Duration::from_millis(100));
-                return (Ok(answer), function.logs());
-            }
-            Report::Error { id, body, .. } => {
-                assert_eq!(id, request_id, "{label}");
-                failed = Some(String::from_utf8_lossy(&body).into_owned());
-            }
-            Report::InitError { body, .. } => {
-                panic!("{label}: initialisation failed: {}\n{}", String::from_utf8_lossy(&body), function.logs())
-            }
-        }
-    }
+    function::invoke(&executable(), FUNCTION_NAME, label, event, app_env, DEADLINE)
 }
 
 fn booking() -> Booking {
