@@ -29,6 +29,17 @@ pub struct Snapshot<'a> {
     pub busy: &'a [BusyTime],
 }
 
+impl<'a> Snapshot<'a> {
+    pub fn new(
+        availability: &'a Availability,
+        municipalities: &'a Municipalities,
+        confirmed: &'a [Booking],
+        busy: &'a [BusyTime],
+    ) -> Self {
+        Self { availability, municipalities, confirmed, busy }
+    }
+}
+
 /// Who changes a booking, and when (the app's clock): what every change to a
 /// booking is stamped with, and what its [`Event`] reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -80,16 +80,7 @@ pub fn schedule_violations(bookings: &[Booking], availability: &Availability, no
     for (i, b) in confirmed.iter().enumerate() {
         let others: Vec<Booking> =
             confirmed.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, o)| (*o).clone()).collect();
-        if let Err(violation) = check_booking(BookingCheck {
-            availability,
-            municipalities: &municipalities,
-            municipality: b.municipality,
-            kind: b.kind,
-            start: b.start,
-            existing: &others,
-            busy: &[],
-            now,
-        }) {
+        if let Err(violation) = recheck(availability, &municipalities, b, &others, now) {
             problems.push(format!("{} ({} {} {}): {violation}", b.id, b.municipality, b.kind, b.start));
         }
     }
@@ -214,18 +205,7 @@ pub fn plan_bookings(server: &TestServer, from: &str, to: &str, max: usize) -> V
         let bad = (0..picked.len()).find(|&i| {
             let others: Vec<Booking> =
                 picked.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, b)| b.clone()).collect();
-            let b = &picked[i];
-            check_booking(BookingCheck {
-                availability: &availability,
-                municipalities: &municipalities,
-                municipality: b.municipality,
-                kind: b.kind,
-                start: b.start,
-                existing: &others,
-                busy: &[],
-                now,
-            })
-            .is_err()
+            recheck(&availability, &municipalities, &picked[i], &others, now).is_err()
         });
         match bad {
             Some(i) => {
@@ -270,4 +250,24 @@ impl Rng {
     pub fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
     }
+}
+
+/// `booking` checked again as if it were requested now among `others`.
+fn recheck(
+    availability: &Availability,
+    municipalities: &Municipalities,
+    booking: &Booking,
+    others: &[Booking],
+    now: Timestamp,
+) -> Result<dk2020_model::schedule::Slot, dk2020_model::schedule::RuleViolation> {
+    check_booking(BookingCheck {
+        availability,
+        municipalities,
+        municipality: booking.municipality,
+        kind: booking.kind,
+        start: booking.start,
+        existing: others,
+        busy: &[],
+        now,
+    })
 }

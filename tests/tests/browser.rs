@@ -43,6 +43,16 @@ fn assert_accessible(browser: &mut Browser, tools: &Tools, host: &str, what: &st
     assert!(violations.is_empty(), "axe-core found WCAG 2.1 A/AA violations in {what}:\n{}", violations.join("\n"));
 }
 
+/// "Gem arbejdstider og regler", and the notice that they are saved.
+fn save_availability(browser: &mut Browser) {
+    browser.click(WIDGET, "form.availability button[type=submit]");
+    browser.wait_in_widget(
+        WIDGET,
+        "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('er gemt');",
+        "saved settings",
+    );
+}
+
 fn text(browser: &mut Browser, host: &str) -> String {
     browser.in_widget(host, "return root.textContent;").as_str().unwrap_or_default().to_string()
 }
@@ -484,12 +494,7 @@ fn the_coordinator_sees_the_agenda_with_driving_cancels_and_edits_availability()
 
     browser.type_into(WIDGET, "#rule-cap_per_municipality", "3");
     browser.press("\u{E004}");
-    browser.click(WIDGET, "form.availability button[type=submit]");
-    browser.wait_in_widget(
-        WIDGET,
-        "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('er gemt');",
-        "saved settings",
-    );
+    save_availability(&mut browser);
     let settings = site.api_get("/api/coordinator/availability", Some(&token));
     assert_eq!(settings["rules"]["cap_per_municipality"], 3);
 }
@@ -970,12 +975,7 @@ fn the_coordinator_adds_her_outlook_calendar_and_its_busy_morning_disappears_fro
     browser.wait_in_widget(WIDGET, "return root.querySelector('#hours-Thursday');", "the weekly hours");
     browser.type_into(WIDGET, "#hours-Thursday", "08.30-12.00, 12.30-16.00");
     browser.press("\u{E004}");
-    browser.click(WIDGET, "form.availability button[type=submit]");
-    browser.wait_in_widget(
-        WIDGET,
-        "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('er gemt');",
-        "saved settings",
-    );
+    save_availability(&mut browser);
     assert_accessible(&mut browser, &tools, WIDGET, "the coordinator view with a calendar");
     browser.in_widget(WIDGET, "root.querySelector('.calendar-subscriptions').scrollIntoView(); return true;");
     browser.screenshot_widget(WIDGET, "calendars");

@@ -796,12 +796,7 @@ impl Bookings for SqliteStore {
                 }
             }
             let (availability, municipalities, confirmed, busy) = snapshot(conn, now)?;
-            let snapshot = Snapshot {
-                availability: &availability,
-                municipalities: &municipalities,
-                confirmed: &confirmed,
-                busy: &busy,
-            };
+            let snapshot = Snapshot::new(&availability, &municipalities, &confirmed, &busy);
             let (booking, event) = lifecycle::book(snapshot, draft, id, by, now).map_err(StoreError::Refused)?;
             insert_booking(conn, &booking)?;
             record_owed(conn, &event)?;
@@ -836,12 +831,7 @@ impl Bookings for SqliteStore {
         self.booking_write(move |conn| {
             let booking = require_booking(conn, id.as_str())?;
             let (availability, municipalities, confirmed, busy) = snapshot(conn, now)?;
-            let snapshot = Snapshot {
-                availability: &availability,
-                municipalities: &municipalities,
-                confirmed: &confirmed,
-                busy: &busy,
-            };
+            let snapshot = Snapshot::new(&availability, &municipalities, &confirmed, &busy);
             let (moved, event) =
                 lifecycle::reschedule(snapshot, &booking, start, by, now).map_err(StoreError::Refused)?;
             update_booking(conn, &moved)?;

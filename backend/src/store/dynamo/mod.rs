@@ -709,12 +709,7 @@ impl Bookings for DynamoStore {
             let schedule = items::parse_schedule(schedule.as_ref())?;
             let availability = items::parse_setting::<Availability>(settings.as_ref())?;
             let confirmed = schedule.confirmed_ending_after(now, None);
-            let snapshot = Snapshot {
-                availability: &availability,
-                municipalities: &municipalities,
-                confirmed: &confirmed,
-                busy: &busy,
-            };
+            let snapshot = Snapshot::new(&availability, &municipalities, &confirmed, &busy);
             let (booking, event) =
                 lifecycle::book(snapshot, draft.clone(), id.clone(), by, now).map_err(StoreError::Refused)?;
 
@@ -814,12 +809,7 @@ impl Bookings for DynamoStore {
             let schedule = items::parse_schedule(schedule.as_ref())?;
             let availability = items::parse_setting::<Availability>(settings.as_ref())?;
             let confirmed = schedule.confirmed_ending_after(now, None);
-            let snapshot = Snapshot {
-                availability: &availability,
-                municipalities: &municipalities,
-                confirmed: &confirmed,
-                busy: &busy,
-            };
+            let snapshot = Snapshot::new(&availability, &municipalities, &confirmed, &busy);
             let (moved, event) =
                 lifecycle::reschedule(snapshot, &booking, start, by, now).map_err(StoreError::Refused)?;
 

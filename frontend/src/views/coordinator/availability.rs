@@ -608,15 +608,7 @@ fn exception_row(row: ExceptionRow, list: RwSignal<Vec<ExceptionRow>>) -> impl I
     let w = row.hours;
     view! {
         <tr>
-            <td>
-                <label class="visually-hidden" for=format!("ex-date-{id}")>"Dato"</label>
-                <input
-                    id=format!("ex-date-{id}")
-                    type="date"
-                    prop:value=move || row.date.get()
-                    on:change=move |ev| row.date.set(event_target_value(&ev))
-                />
-            </td>
+            {date_cell(format!("ex-date-{id}"), row.date)}
             <td>
                 <input
                     id=format!("ex-open-{id}")
@@ -627,26 +619,8 @@ fn exception_row(row: ExceptionRow, list: RwSignal<Vec<ExceptionRow>>) -> impl I
                 <label for=format!("ex-open-{id}")>"Åbent med særlige tider"</label>
             </td>
             <td>{hours_input(format!("ex-hours-{id}"), "Arbejdstider".into(), w.text, w.open)}</td>
-            <td>
-                <label class="visually-hidden" for=format!("ex-note-{id}")>"Note"</label>
-                <input
-                    id=format!("ex-note-{id}")
-                    type="text"
-                    maxlength=dk2020_model::schedule::MAX_NOTE_CHARS
-                    prop:value=move || row.note.get()
-                    on:input=move |ev| row.note.set(event_target_value(&ev))
-                />
-            </td>
-            <td>
-                <button
-                    type="button"
-                    class="danger"
-                    on:click=move |_| list.update(|l| l.retain(|r| r.id != id))
-                >
-                    "Fjern"
-                    <span class="visually-hidden">" undtagelsen"</span>
-                </button>
-            </td>
+            {note_cell(format!("ex-note-{id}"), row.note)}
+            {remove_cell(" undtagelsen", move || list.update(|l| l.retain(|r| r.id != id)))}
         </tr>
     }
 }
@@ -655,15 +629,7 @@ fn blocked_row(row: BlockedRow, list: RwSignal<Vec<BlockedRow>>) -> impl IntoVie
     let id = row.id;
     view! {
         <tr>
-            <td>
-                <label class="visually-hidden" for=format!("bl-date-{id}")>"Dato"</label>
-                <input
-                    id=format!("bl-date-{id}")
-                    type="date"
-                    prop:value=move || row.date.get()
-                    on:change=move |ev| row.date.set(event_target_value(&ev))
-                />
-            </td>
+            {date_cell(format!("bl-date-{id}"), row.date)}
             <td>
                 <label class="visually-hidden" for=format!("bl-hours-{id}")>"Tidsrum, fx 14.00-16.00"</label>
                 <input
@@ -675,27 +641,51 @@ fn blocked_row(row: BlockedRow, list: RwSignal<Vec<BlockedRow>>) -> impl IntoVie
                     on:change=move |ev| row.hours.set(event_target_value(&ev))
                 />
             </td>
-            <td>
-                <label class="visually-hidden" for=format!("bl-note-{id}")>"Note"</label>
-                <input
-                    id=format!("bl-note-{id}")
-                    type="text"
-                    maxlength=MAX_NOTE_CHARS
-                    prop:value=move || row.note.get()
-                    on:input=move |ev| row.note.set(event_target_value(&ev))
-                />
-            </td>
-            <td>
-                <button
-                    type="button"
-                    class="danger"
-                    on:click=move |_| list.update(|l| l.retain(|r| r.id != id))
-                >
-                    "Fjern"
-                    <span class="visually-hidden">" den blokerede tid"</span>
-                </button>
-            </td>
+            {note_cell(format!("bl-note-{id}"), row.note)}
+            {remove_cell(" den blokerede tid", move || list.update(|l| l.retain(|r| r.id != id)))}
         </tr>
+    }
+}
+
+/// The date of a row of exceptions or blocked hours.
+fn date_cell(id: String, value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <td>
+            <label class="visually-hidden" for=id.clone()>"Dato"</label>
+            <input
+                id=id
+                type="date"
+                prop:value=move || value.get()
+                on:change=move |ev| value.set(event_target_value(&ev))
+            />
+        </td>
+    }
+}
+
+fn note_cell(id: String, value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <td>
+            <label class="visually-hidden" for=id.clone()>"Note"</label>
+            <input
+                id=id
+                type="text"
+                maxlength=MAX_NOTE_CHARS
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+        </td>
+    }
+}
+
+/// "Fjern", with `what` for screen readers (" undtagelsen").
+fn remove_cell(what: &'static str, remove: impl Fn() + 'static) -> impl IntoView {
+    view! {
+        <td>
+            <button type="button" class="danger" on:click=move |_| remove()>
+                "Fjern"
+                <span class="visually-hidden">{what}</span>
+            </button>
+        </td>
     }
 }
 

@@ -54,6 +54,31 @@ fn november_20() -> Timestamp {
     ts(date(2026, 11, 20), 12, 0)
 }
 
+static MUNICIPALITIES: std::sync::LazyLock<Municipalities> = std::sync::LazyLock::new(Municipalities::builtin);
+
+/// The query of `slug`'s slots, with no busy times.
+fn query<'a>(
+    av: &'a Availability,
+    slug: &str,
+    kind: SessionKind,
+    from: Date,
+    to: Date,
+    existing: &'a [Booking],
+    now: Timestamp,
+) -> SlotQuery<'a> {
+    SlotQuery {
+        availability: av,
+        municipalities: &MUNICIPALITIES,
+        municipality: code(slug),
+        kind,
+        from,
+        to,
+        existing,
+        busy: &[],
+        now,
+    }
+}
+
 fn slots(
     av: &Availability,
     slug: &str,
@@ -63,17 +88,7 @@ fn slots(
     existing: &[Booking],
     now: Timestamp,
 ) -> Result<Vec<Slot>, SlotsError> {
-    open_slots(SlotQuery {
-        availability: av,
-        municipalities: &Municipalities::builtin(),
-        municipality: code(slug),
-        kind,
-        from,
-        to,
-        existing,
-        busy: &[],
-        now,
-    })
+    open_slots(query(av, slug, kind, from, to, existing, now))
 }
 
 /// The local start times `HH:MM` of the slots on `d`.
@@ -94,6 +109,18 @@ fn check(
     existing: &[Booking],
     now: Timestamp,
 ) -> Result<Slot, RuleViolation> {
+    check_busy(av, slug, kind, start, existing, &[], now)
+}
+
+fn check_busy(
+    av: &Availability,
+    slug: &str,
+    kind: SessionKind,
+    start: LocalTime,
+    existing: &[Booking],
+    busy: &[BusyTime],
+    now: Timestamp,
+) -> Result<Slot, RuleViolation> {
     check_booking(BookingCheck {
         availability: av,
         municipalities: &Municipalities::builtin(),
@@ -101,7 +128,7 @@ fn check(
         kind,
         start,
         existing,
-        busy: &[],
+        busy,
         now,
     })
 }
@@ -596,32 +623,12 @@ fn busy_on(d: Date, from: (i8, i8), to: (i8, i8)) -> BusyTime {
 }
 
 fn starts_with_busy(av: &Availability, slug: &str, kind: SessionKind, d: Date, busy: &[BusyTime]) -> Vec<String> {
-    let list = open_slots(SlotQuery {
-        availability: av,
-        municipalities: &Municipalities::builtin(),
-        municipality: code(slug),
-        kind,
-        from: d,
-        to: d,
-        existing: &[],
-        busy,
-        now: november_20(),
-    })
-    .unwrap();
+    let list = open_slots(SlotQuery { busy, ..query(av, slug, kind, d, d, &[], november_20()) }).unwrap();
     starts_on(&list, d)
 }
 
 fn check_with_busy(slug: &str, kind: SessionKind, start: LocalTime, busy: &[BusyTime]) -> Result<Slot, RuleViolation> {
-    check_booking(BookingCheck {
-        availability: &Availability::default(),
-        municipalities: &Municipalities::builtin(),
-        municipality: code(slug),
-        kind,
-        start,
-        existing: &[],
-        busy,
-        now: november_20(),
-    })
+    check_busy(&Availability::default(), slug, kind, start, &[], busy, november_20())
 }
 
 #[test]
