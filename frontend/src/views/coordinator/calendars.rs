@@ -251,6 +251,36 @@ fn add_form(api: Api, notice: RwSignal<Option<Notice>>, refresh: RwSignal<u32>) 
 mod tests {
     use super::*;
 
+    fn status(error: Option<&str>, busy: u32) -> CalendarStatus {
+        let at = |s: &str| Some(s.parse::<jiff::Timestamp>().unwrap());
+        CalendarStatus {
+            id: dk2020_model::subscription::CalendarId::parse("cal_1").unwrap(),
+            label: CalendarLabel::parse("Outlook").unwrap(),
+            url: "https://outlook.office365.com/owa/calendar/x/calendar.ics".into(),
+            tentative_is_busy: true,
+            last_fetched: at("2026-12-01T07:00:00Z"),
+            last_error: error.map(|_| "The calendar server answered with HTTP status 500.".into()),
+            last_error_code: error.map(str::to_string),
+            failing_since: error.and_then(|_| at("2026-12-01T09:15:00Z")),
+            busy_count: busy,
+        }
+    }
+
+    #[test]
+    fn a_stale_calendar_says_since_when_why_and_that_its_busy_times_still_count() {
+        let (warn, line) = status_line(&status(Some("http_status"), 14));
+        assert!(warn);
+        assert_eq!(
+            line,
+            "Kunne ikke hentes siden tirsdag 1. december 2026 kl. 10.15: kalenderserveren svarede med en fejl (den \
+             kan være nede, eller kalenderen er ikke længere delt). 14 optagede tider hentet tirsdag 1. december 2026 \
+             kl. 08.00 gælder stadig."
+        );
+        let (warn, line) = status_line(&status(None, 1));
+        assert!(!warn);
+        assert_eq!(line, "Hentet tirsdag 1. december 2026 kl. 08.00: 1 optaget tid.");
+    }
+
     #[test]
     fn every_fetch_problem_is_told_in_danish() {
         for code in [
