@@ -72,7 +72,7 @@ macro_rules! conformance_suite {
 
             conformance_suite!(@fresh $fixture;
                 health_answers,
-                new_store_has_the_19_municipalities_with_their_2020_populations,
+                new_store_has_the_19_municipalities_with_the_2018_populations_of_the_2020_papers,
                 new_store_has_no_status_changes_and_replays_to_the_known_enrolment,
                 new_store_has_the_default_rounds_budget_params_and_availability,
             );
@@ -328,7 +328,7 @@ mod behaviours {
         fx.store.health().await.expect("healthy");
     }
 
-    pub async fn new_store_has_the_19_municipalities_with_their_2020_populations(fx: Fixture) {
+    pub async fn new_store_has_the_19_municipalities_with_the_2018_populations_of_the_2020_papers(fx: Fixture) {
         let all = fx.store.municipalities().await.unwrap();
         assert_eq!(all.len(), 19);
         assert_eq!(all.total_population(), 1_313_596);

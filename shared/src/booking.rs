@@ -29,7 +29,7 @@ impl SessionKind {
     pub fn label_da(self) -> &'static str {
         match self {
             SessionKind::Onsite => "Besøg på rådhuset",
-            SessionKind::Online => "Online møde",
+            SessionKind::Online => "Onlinemøde",
         }
     }
 }

@@ -217,7 +217,7 @@ impl StatusKind {
     pub fn label_da(self) -> &'static str {
         match self {
             StatusKind::Undecided => "Ikke afklaret",
-            StatusKind::CouncilConsidering => "Til behandling i byrådet",
+            StatusKind::CouncilConsidering => "Til behandling i kommunalbestyrelsen",
             StatusKind::AlreadyIn => "Med fra pilotfasen",
             StatusKind::Enrolled => "Tilmeldt",
             StatusKind::Declined => "Takket nej",

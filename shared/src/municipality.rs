@@ -21,9 +21,14 @@ struct BuiltinMunicipality {
 
 const BUILTIN: &[BuiltinMunicipality] = include!(concat!(env!("OUT_DIR"), "/municipalities.rs"));
 
-/// The date the built-in populations refer to. KD-Net's 2020 papers use the
-/// figures of 1 January 2020 (Statistics Denmark, FOLK1A, 2020Q1).
-pub const BUILTIN_POPULATION_DATE: Date = date(2020, 1, 1);
+/// The date the built-in populations refer to. KD-Net's 2020 papers use
+/// Statistics Denmark's counts of 1 January 2018 (FOLK1A, 2018Q1: the region
+/// 1,313,596).
+pub const BUILTIN_POPULATION_DATE: Date = date(2018, 1, 1);
+
+/// The date earlier versions stored the built-in figures under (wrongly):
+/// such a stored figure that equals the built-in one is the built-in one.
+const MISLABELLED_BUILTIN_DATE: Date = date(2020, 1, 1);
 
 /// The official code of one of the region's 19 municipalities. Only codes of
 /// the built-in table can be constructed.
@@ -156,7 +161,7 @@ pub struct Municipality {
 pub struct Municipalities(Vec<Municipality>);
 
 impl Municipalities {
-    /// The 19 with the populations of KD-Net's 2020 papers.
+    /// The 19 with the populations of KD-Net's 2020 papers (1 January 2018).
     pub fn builtin() -> Self {
         let mut list: Vec<Municipality> = BUILTIN
             .iter()
@@ -177,10 +182,16 @@ impl Municipalities {
     }
 
     /// The built-in list with some populations replaced.
+    /// A stored seed of an earlier version (the built-in figure, dated
+    /// 1 January 2020) reads as the built-in figure with its true date.
     pub fn with_populations(mut self, updates: impl IntoIterator<Item = (MunicipalityCode, Population)>) -> Self {
         for (code, population) in updates {
             if let Some(m) = self.0.iter_mut().find(|m| m.code == code) {
-                m.population = population;
+                let old_seed =
+                    population.as_of == MISLABELLED_BUILTIN_DATE && population.inhabitants == m.population.inhabitants;
+                if !old_seed {
+                    m.population = population;
+                }
             }
         }
         self
@@ -227,6 +238,19 @@ mod tests {
         let all = Municipalities::builtin();
         assert_eq!(all.len(), 19);
         assert_eq!(all.total_population(), 1_313_596);
+    }
+
+    #[test]
+    fn the_built_in_figures_are_the_counts_of_1_january_2018_also_when_stored_under_the_old_label() {
+        let skive: MunicipalityCode = "skive".parse().unwrap();
+        let builtin = Municipalities::builtin().get(skive).population;
+        assert_eq!(builtin.as_of, date(2018, 1, 1));
+        let old_seed = Population { inhabitants: builtin.inhabitants, as_of: date(2020, 1, 1) };
+        let read = Municipalities::builtin().with_populations([(skive, old_seed)]);
+        assert_eq!(read.get(skive).population, builtin, "an earlier version's seed reads as the 2018 count");
+        let entered = Population { inhabitants: 46_500, as_of: date(2020, 1, 1) };
+        let read = Municipalities::builtin().with_populations([(skive, entered)]);
+        assert_eq!(read.get(skive).population, entered, "a figure the secretariat entered stays as entered");
     }
 
     #[test]

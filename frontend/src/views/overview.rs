@@ -166,7 +166,7 @@ fn overview_body(o: EnrolmentOverview) -> impl IntoView {
         <div class="cards">
             {group_card("Med fra pilotfasen".into(), &o.already_in, None)}
             {rounds}
-            {group_card("Til behandling i byrådet".into(), &o.council_considering, None)}
+            {group_card("Til behandling i kommunalbestyrelsen".into(), &o.council_considering, None)}
             {group_card("Ikke afklaret".into(), &o.undecided, None)}
             {group_card("Takket nej".into(), &o.declined, None)}
         </div>

@@ -60,7 +60,7 @@ pub fn change_request(
         StatusKind::Enrolled => {
             let round =
                 round.parse::<u8>().ok().and_then(|r| RoundNumber::new(r).ok()).ok_or("Vælg runde 1 eller 2.")?;
-            let decided_on = parse_date(decided_on).ok_or("Angiv datoen for byrådets beslutning.")?;
+            let decided_on = parse_date(decided_on).ok_or("Angiv datoen for kommunalbestyrelsens beslutning.")?;
             EnrolmentStatus::Enrolled { round, decided_on }
         }
         other => EnrolmentStatus::from_parts(other, None, None).map_err(|_| "Ugyldig status.".to_string())?,

@@ -141,7 +141,7 @@ struct Editor {
 fn rule_values(r: &Rules) -> Vec<(&'static str, &'static str, String)> {
     vec![
         ("onsite_minutes", "Besøg på rådhuset (minutter)", r.onsite_minutes.to_string()),
-        ("online_minutes", "Online møde (minutter)", r.online_minutes.to_string()),
+        ("online_minutes", "Onlinemøde (minutter)", r.online_minutes.to_string()),
         ("min_notice_hours", "Mindste varsel (timer)", r.min_notice_hours.to_string()),
         ("horizon_days", "Kan bookes op til (dage frem)", r.horizon_days.to_string()),
         ("buffer_minutes", "Pause efter hver session (minutter)", r.buffer_minutes.to_string()),
