@@ -28,6 +28,10 @@ struct Form {
     excluded: RwSignal<BTreeSet<MunicipalityCode>>,
 }
 
+/// The equal share offered when she switches to the hybrid key: the seed's
+/// 25 % split equally, 75 % per capita.
+const HYBRID_DEFAULT_PERCENT: &str = "25";
+
 impl Form {
     fn fill(&self, p: &PlanParams) {
         self.total.set(p.total.to_string());
@@ -35,7 +39,8 @@ impl Form {
         self.key.set(p.key.kind());
         self.percent.set(match p.key {
             Key::Hybrid { equal_percent } => equal_percent.to_string(),
-            Key::PerCapita => "20".into(),
+            // The hybrid key of the seed's papers: 25 % equally, 75 % per capita.
+            Key::PerCapita => HYBRID_DEFAULT_PERCENT.into(),
         });
         self.frame.set(p.frame_per_year.to_string());
         self.excluded.set(p.exclude.clone());
@@ -85,7 +90,7 @@ pub fn params_from(
         KeyKind::Hybrid => match percent.parse::<Percent>() {
             Ok(equal_percent) => Some(Key::Hybrid { equal_percent }),
             Err(_) => {
-                errors.percent = Some("Skriv en procentsats fra 0 til 100, fx 20 eller 12,5.".into());
+                errors.percent = Some("Skriv en procentsats fra 0 til 100, fx 25 eller 12,5.".into());
                 None
             }
         },
@@ -110,7 +115,7 @@ pub fn view(api: Api) -> impl IntoView {
         total: RwSignal::new(String::new()),
         years: RwSignal::new(String::new()),
         key: RwSignal::new(KeyKind::PerCapita),
-        percent: RwSignal::new("20".into()),
+        percent: RwSignal::new(HYBRID_DEFAULT_PERCENT.into()),
         frame: RwSignal::new(String::new()),
         excluded: RwSignal::new(BTreeSet::new()),
     };
