@@ -515,6 +515,26 @@ pub struct Enrolment(Vec<MunicipalityEnrolment>);
 /// The pilot municipalities, in DK2020 before round 1: Aarhus, Randers, Samsø, Lemvig.
 pub const PILOT_MUNICIPALITIES: [u16; 4] = [751, 730, 741, 665];
 
+/// A meeting of KKR Midtjylland the secretariat prints the overview for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KkrMeeting {
+    pub date: Date,
+    /// Danish, e.g. "KKR Midtjyllands møde 9. september 2020".
+    pub name: &'static str,
+}
+
+/// The meetings of KKR Midtjylland in the seed's papers where DK2020's
+/// enrolment was on the agenda: the overview offers them as "as of" dates.
+pub const KKR_MEETINGS: [KkrMeeting; 2] = [
+    KkrMeeting { date: jiff::civil::date(2020, 9, 9), name: "KKR Midtjyllands møde 9. september 2020" },
+    KkrMeeting { date: jiff::civil::date(2020, 11, 13), name: "KKR Midtjyllands møde 13. november 2020" },
+];
+
+/// The KKR meeting held on `date`, if any.
+pub fn kkr_meeting(date: Date) -> Option<&'static KkrMeeting> {
+    KKR_MEETINGS.iter().find(|m| m.date == date)
+}
+
 impl Enrolment {
     /// The known state of August 2020: Aarhus (751), Randers (730), Samsø (741)
     /// and Lemvig (665) already in, the other 15 undecided, no history.
@@ -1399,5 +1419,12 @@ mod tests {
         assert!(matches!(Rounds::new(vec![bad]), Err(RoundsError::ExpectedRange { .. })));
         let early = Round { number: RoundNumber::SECOND, deadline: date(2020, 1, 1), ..r1 };
         assert!(matches!(Rounds::new(vec![r1, early]), Err(RoundsError::DeadlineOrder { .. })));
+    }
+
+    #[test]
+    fn the_overview_knows_kkrs_meetings_by_their_date() {
+        assert_eq!(kkr_meeting(date(2020, 11, 13)).map(|m| m.name), Some("KKR Midtjyllands møde 13. november 2020"));
+        assert_eq!(kkr_meeting(date(2020, 9, 9)).map(|m| m.name), Some("KKR Midtjyllands møde 9. september 2020"));
+        assert!(kkr_meeting(date(2020, 11, 12)).is_none());
     }
 }

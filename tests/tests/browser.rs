@@ -295,6 +295,17 @@ fn the_overview_shows_the_seeded_enrolment_state() {
     assert!(csv.status().is_success());
     assert_accessible(&mut browser, &tools, WIDGET, "the overview");
     browser.screenshot_widget(WIDGET, "overview");
+    // KKR's meeting of 13 November 2020 as a preset: the state of that day, named.
+    browser.click(WIDGET, ".presets button:last-child");
+    let at_meeting = browser.wait_in_widget(
+        WIDGET,
+        "const p = root.querySelector('p.as-of'); return p && p.textContent.includes('13. november 2020') && p.textContent;",
+        "the overview as of KKR's meeting",
+    );
+    assert!(at_meeting.as_str().unwrap().contains("(KKR Midtjyllands møde)"), "{at_meeting}");
+    let pressed = browser
+        .in_widget(WIDGET, "return root.querySelector('.presets button:last-child').getAttribute('aria-pressed');");
+    assert_eq!(pressed, json!("true"));
 
     // "Udskriv (A4)" opens the overview alone in a print window.
     let before = browser.window_handles();
@@ -305,7 +316,7 @@ fn the_overview_shows_the_seeded_enrolment_state() {
          return true;",
         json!([]),
     );
-    browser.click(WIDGET, ".toolbar button");
+    browser.click(WIDGET, ".toolbar button.print");
     let started = std::time::Instant::now();
     let print_window = loop {
         if let Some(h) = browser.window_handles().into_iter().find(|h| !before.contains(h)) {
@@ -322,6 +333,7 @@ fn the_overview_shows_the_seeded_enrolment_state() {
     );
     assert_eq!(page["lang"], "da");
     assert!(page["text"].as_str().unwrap().contains("Med fra pilotfasen"), "{page}");
+    assert!(page["text"].as_str().unwrap().contains("KKR Midtjyllands møde"), "the page names the meeting: {page}");
     assert!(!page["text"].as_str().unwrap().contains("Log-in-links"), "the host page is not printed");
     let pdf = browser.print_pdf("print");
     assert!(pdf.starts_with(b"%PDF"), "a PDF");

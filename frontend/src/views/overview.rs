@@ -1,10 +1,11 @@
 //! The KKR enrolment overview (public): per round the municipalities and
 //! their count against the expected 7-8, the population covered and its
 //! share of the region; the pilot municipalities, those still deciding and
-//! those that declined; an SVG bar chart; "as of" a date; print and download.
+//! those that declined; an SVG bar chart; "as of" a date or one of KKR's
+//! meetings (the printed page then names the meeting); print and download.
 
 use dk2020_model::{
-    enrolment::{EnrolmentOverview, ExpectedRange, Group},
+    enrolment::{EnrolmentOverview, ExpectedRange, Group, KKR_MEETINGS, kkr_meeting},
     format,
 };
 use leptos::{html, prelude::*};
@@ -33,7 +34,11 @@ pub fn view(api: Api) -> impl IntoView {
     let section = NodeRef::<html::Section>::new();
     let print = move |_| {
         if let Some(node) = section.get_untracked() {
-            print_clean(&node, "DK2020-tilmelding – oversigt til KKR Midtjylland");
+            let title = match parse_date(&as_of.get_untracked()).and_then(kkr_meeting) {
+                Some(meeting) => format!("DK2020-tilmelding – oversigt til {}", meeting.name),
+                None => "DK2020-tilmelding – oversigt til KKR Midtjylland".to_string(),
+            };
+            print_clean(&node, &title);
         }
     };
     let download = move |format: &'static str| {
@@ -62,7 +67,29 @@ pub fn view(api: Api) -> impl IntoView {
                         on:change=move |ev| as_of.set(event_target_value(&ev))
                     />
                 </div>
-                <button type="button" class="secondary" on:click=print>
+                <div class="presets" role="group" aria-label="Status til et KKR-møde">
+                    {KKR_MEETINGS
+                        .iter()
+                        .map(|m| {
+                            let date = m.date.to_string();
+                            let pressed = {
+                                let date = date.clone();
+                                move || if as_of.get() == date { "true" } else { "false" }
+                            };
+                            view! {
+                                <button
+                                    type="button"
+                                    class="secondary preset"
+                                    aria-pressed=pressed
+                                    on:click=move |_| as_of.set(date.clone())
+                                >
+                                    {format!("KKR {}", format::date(m.date))}
+                                </button>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+                <button type="button" class="secondary print" on:click=print>
                     "Udskriv (A4)"
                 </button>
                 <a class="button-link" href=move || download_csv("csv") download>
@@ -153,8 +180,9 @@ fn overview_body(o: EnrolmentOverview) -> impl IntoView {
     view! {
         <p class="as-of">
             {format!(
-                "Opgjort pr. {} · regionens befolkning {} indbyggere i 19 kommuner",
+                "Opgjort pr. {}{} · regionens befolkning {} indbyggere i 19 kommuner",
                 format::date(o.as_of),
+                kkr_meeting(o.as_of).map_or("", |_| " (KKR Midtjyllands møde)"),
                 format::integer(o.region_population as i64),
             )}
         </p>
