@@ -113,7 +113,11 @@ pub fn enrolment_xlsx(overview: &EnrolmentOverview) -> Result<Vec<u8>, ApiError>
         vec![("Allerede med (pilot)".into(), &overview.already_in, String::new())];
     for round in &overview.rounds {
         groups.push((
-            format!("Runde {} (frist {})", round.number, dk2020_model::format::date(round.deadline)),
+            format!(
+                "Runde {} (frist {})",
+                round.number,
+                dk2020_model::enrolment::Round::deadline_da(round.deadline, round.deadline_expected)
+            ),
             &round.group,
             format!("{}-{}", round.expected_min, round.expected_max),
         ));

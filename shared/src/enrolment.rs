@@ -76,11 +76,41 @@ impl fmt::Display for RoundNumber {
 /// One application round: its deadline and how many of the region's
 /// municipalities are expected to join in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredRound")]
 pub struct Round {
     pub number: RoundNumber,
     pub deadline: Date,
     pub expected_min: u8,
     pub expected_max: u8,
+    /// The deadline is only expected (the papers say "expected October
+    /// 2021"): shown as its month until the secretariat sets the firm date.
+    pub deadline_expected: bool,
+}
+
+/// A round as stored: settings written before `deadline_expected` existed
+/// hold round 2's placeholder date, which is the expected one.
+#[derive(Deserialize)]
+struct StoredRound {
+    number: RoundNumber,
+    deadline: Date,
+    expected_min: u8,
+    expected_max: u8,
+    deadline_expected: Option<bool>,
+}
+
+impl From<StoredRound> for Round {
+    fn from(r: StoredRound) -> Self {
+        let placeholder = Round::default_for(r.number);
+        let deadline_expected =
+            r.deadline_expected.unwrap_or(placeholder.deadline_expected && r.deadline == placeholder.deadline);
+        Round {
+            number: r.number,
+            deadline: r.deadline,
+            expected_min: r.expected_min,
+            expected_max: r.expected_max,
+            deadline_expected,
+        }
+    }
 }
 
 impl Round {
@@ -88,11 +118,20 @@ impl Round {
     /// 21 October 2020; round 2 is "expected October 2021", taken here as
     /// 31 October 2021 until the real date is entered. 7-8 expected in each.
     pub fn default_for(number: RoundNumber) -> Self {
-        let deadline = match number.get() {
-            1 => date(2020, 10, 21),
-            _ => date(2021, 10, 31),
+        let (deadline, deadline_expected) = match number.get() {
+            1 => (date(2020, 10, 21), false),
+            _ => (date(2021, 10, 31), true),
         };
-        Round { number, deadline, expected_min: 7, expected_max: 8 }
+        Round { number, deadline, expected_min: 7, expected_max: 8, deadline_expected }
+    }
+
+    /// "21. oktober 2020", or "forventet oktober 2021" while only expected.
+    pub fn deadline_da(deadline: Date, expected: bool) -> String {
+        if expected {
+            format!("forventet {} {}", crate::format::month_name(deadline.month()), deadline.year())
+        } else {
+            crate::format::date(deadline)
+        }
     }
 
     /// Whether `count` municipalities are below, within or above the expected range.
@@ -832,6 +871,8 @@ pub struct RoundSummary {
     pub deadline: Date,
     pub expected_min: u8,
     pub expected_max: u8,
+    /// The deadline is only expected: say its month, not the day.
+    pub deadline_expected: bool,
     pub compared_to_expected: ExpectedRange,
     #[serde(flatten)]
     pub group: Group,
@@ -916,6 +957,7 @@ pub fn overview(
                 deadline: round.deadline,
                 expected_min: round.expected_min,
                 expected_max: round.expected_max,
+                deadline_expected: round.deadline_expected,
                 compared_to_expected: round.compare(group.count),
                 group,
             }
@@ -1410,7 +1452,7 @@ mod tests {
         let json = serde_json::to_string(&rounds).unwrap();
         assert_eq!(
             json,
-            r#"[{"number":1,"deadline":"2020-10-21","expected_min":7,"expected_max":8},{"number":2,"deadline":"2021-10-31","expected_min":7,"expected_max":8}]"#
+            r#"[{"number":1,"deadline":"2020-10-21","expected_min":7,"expected_max":8,"deadline_expected":false},{"number":2,"deadline":"2021-10-31","expected_min":7,"expected_max":8,"deadline_expected":true}]"#
         );
         assert_eq!(serde_json::from_str::<Rounds>(&json).unwrap(), rounds);
         let r1 = Round::default_for(RoundNumber::FIRST);
@@ -1426,5 +1468,22 @@ mod tests {
         assert_eq!(kkr_meeting(date(2020, 11, 13)).map(|m| m.name), Some("KKR Midtjyllands møde 13. november 2020"));
         assert_eq!(kkr_meeting(date(2020, 9, 9)).map(|m| m.name), Some("KKR Midtjyllands møde 9. september 2020"));
         assert!(kkr_meeting(date(2020, 11, 12)).is_none());
+    }
+
+    #[test]
+    fn round_twos_deadline_is_shown_as_expected_until_it_is_set() {
+        let second = Round::default_for(RoundNumber::SECOND);
+        assert!(second.deadline_expected);
+        assert_eq!(Round::deadline_da(second.deadline, second.deadline_expected), "forventet oktober 2021");
+        let first = Round::default_for(RoundNumber::FIRST);
+        assert_eq!(Round::deadline_da(first.deadline, first.deadline_expected), "21. oktober 2020");
+        let set: Round =
+            serde_json::from_str(r#"{"number": 2, "deadline": "2021-10-29", "expected_min": 7, "expected_max": 8}"#)
+                .unwrap();
+        assert!(!set.deadline_expected, "a date the secretariat set is firm");
+        let seeded: Round =
+            serde_json::from_str(r#"{"number": 2, "deadline": "2021-10-31", "expected_min": 7, "expected_max": 8}"#)
+                .unwrap();
+        assert!(seeded.deadline_expected, "an earlier seed's placeholder is still only expected");
     }
 }

@@ -5,7 +5,7 @@
 //! meetings (the printed page then names the meeting); print and download.
 
 use dk2020_model::{
-    enrolment::{EnrolmentOverview, ExpectedRange, Group, KKR_MEETINGS, kkr_meeting},
+    enrolment::{EnrolmentOverview, ExpectedRange, Group, KKR_MEETINGS, Round, kkr_meeting},
     format,
 };
 use leptos::{html, prelude::*};
@@ -147,7 +147,8 @@ fn overview_body(o: EnrolmentOverview) -> impl IntoView {
         .rounds
         .iter()
         .map(|r| {
-            let title = format!("Runde {} · ansøgningsfrist {}", r.number, format::date(r.deadline));
+            let title =
+                format!("Runde {} · ansøgningsfrist {}", r.number, Round::deadline_da(r.deadline, r.deadline_expected));
             let expected = format!(
                 "{} tilmeldt – forventet {}–{}: {}",
                 r.group.count,
