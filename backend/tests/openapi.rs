@@ -845,7 +845,7 @@ fn every_request_body_schema_is_closed_to_unknown_fields() {
             );
         }
     }
-    assert_eq!(bodies, 12, "the twelve operations with a JSON body");
+    assert_eq!(bodies, 13, "the thirteen operations with a JSON body");
 }
 
 #[tokio::test]
@@ -1075,6 +1075,28 @@ async fn every_endpoint_answers_as_documented() {
     h.req("GET", HISTORY, "/api/enrolment/779/history").token(&skive).expect(403).await;
     h.req("GET", HISTORY, "/api/enrolment/0/history").token(&sec).expect(404).await;
     h.req("GET", HISTORY, "/api/enrolment/779/history?from=2026-01-01").token(&sec).expect(400).await;
+
+    const ROUNDS: &str = "/api/enrolment/rounds";
+    let rounds = h.req("GET", ROUNDS, "/api/enrolment/rounds").expect(200).await;
+    assert_eq!(rounds["rounds"][1]["deadline_expected"], true, "{rounds}");
+    h.req("GET", ROUNDS, "/api/enrolment/rounds?x=1").expect(400).await;
+    let firm = json!({"rounds": [
+        {"number": 1, "deadline": "2020-10-21", "expected_min": 7, "expected_max": 8, "deadline_expected": false},
+        {"number": 2, "deadline": "2021-10-29", "expected_min": 6, "expected_max": 8, "deadline_expected": false},
+    ]});
+    let saved = h.req("PUT", ROUNDS, "/api/enrolment/rounds").token(&sec).json(firm.clone()).expect(200).await;
+    assert_eq!(saved, firm);
+    h.req("PUT", ROUNDS, "/api/enrolment/rounds").json(firm.clone()).expect(401).await;
+    h.req("PUT", ROUNDS, "/api/enrolment/rounds").token(&coord).json(firm.clone()).expect(403).await;
+    h.req("PUT", ROUNDS, "/api/enrolment/rounds").token(&sec).raw(huge()).expect(413).await;
+    h.req("PUT", ROUNDS, "/api/enrolment/rounds?x=1").token(&sec).json(firm.clone()).expect(400).await;
+    h.req("PUT", ROUNDS, "/api/enrolment/rounds")
+        .token(&sec)
+        .invalid(json!({"rounds": [{"number": 1, "deadline": "2020-10-21", "expected_min": 7, "expected_max": 8, "colour": "red"}]}))
+        .expect(400)
+        .await;
+    let only_one = json!({"rounds": [{"number": 1, "deadline": "2020-10-21", "expected_min": 7, "expected_max": 8}]});
+    h.req("PUT", ROUNDS, "/api/enrolment/rounds").token(&sec).json(only_one).expect(422).await;
 
     // ---- budget ---------------------------------------------------------------
     const ALLOC: &str = "/api/budget/allocation";
@@ -1613,6 +1635,8 @@ async fn every_endpoint_answers_as_documented() {
     h.req("GET", ENROL, "/api/enrolment").expect(503).await;
     h.req("PUT", STATUS, "/api/enrolment/779").token(&sec).json(json!({"status": "declined"})).expect(503).await;
     h.req("GET", HISTORY, "/api/enrolment/779/history").token(&sec).expect(503).await;
+    h.req("GET", ROUNDS, "/api/enrolment/rounds").expect(503).await;
+    h.req("PUT", ROUNDS, "/api/enrolment/rounds").token(&sec).json(firm).expect(503).await;
     h.req("GET", ALLOC, "/api/budget/allocation").expect(503).await;
     h.req("GET", PARAMS, "/api/budget/params").expect(503).await;
     h.req("PUT", PARAMS, "/api/budget/params").token(&sec).json(hybrid.clone()).expect(503).await;

@@ -14,6 +14,14 @@ use crate::{
 
 mod calendars;
 mod mail;
+
+/// `GET`/`PUT /api/enrolment/rounds`: the application rounds, each with its
+/// deadline (firm, or only expected) and the expected number of municipalities.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct RoundsBody {
+    pub rounds: crate::enrolment::Rounds,
+}
 pub use calendars::{CalendarStatus, CalendarsResponse, NewCalendar};
 pub use mail::{FailedMail, FailedMailsResponse, MailSettings, MailSettingsProblem, ManageLinksRevoked, SentAgain};
 

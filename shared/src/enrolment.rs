@@ -183,6 +183,12 @@ impl Rounds {
         self.0.iter().find(|r| r.number == number)
     }
 
+    /// A round of DK2020 these definitions leave out: the secretariat edits
+    /// the rounds, it cannot drop one (municipalities may be enrolled in it).
+    pub fn missing(&self) -> Option<RoundNumber> {
+        [RoundNumber::FIRST, RoundNumber::SECOND].into_iter().find(|&n| self.get(n).is_none())
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Round> {
         self.0.iter()
     }

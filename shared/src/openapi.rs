@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use crate::{
     allocation::{MAX_TOTAL, MAX_YEARS, PlanParams},
     booking::{BookingId, ContactName, Email, Topic},
-    enrolment::{EnrolmentStatus, MAX_NOTE_CHARS as MAX_STATUS_NOTE_CHARS, RoundNumber, StatusChangeRequest},
+    enrolment::{EnrolmentStatus, MAX_NOTE_CHARS as MAX_STATUS_NOTE_CHARS, RoundNumber, Rounds, StatusChangeRequest},
     municipality::MunicipalityCode,
     schedule::{DayHours, MAX_NOTE_CHARS as MAX_EXCEPTION_NOTE_CHARS, MAX_WINDOWS, WorkingHours},
     subscription::CalendarLabel,
@@ -148,6 +148,27 @@ schema_by_hand!(DayHours, "DayHours", |g| {
     json!({
         "description": "The working windows of a day: one window as an object, or several (e.g. 08:30-12:00 and 12:30-16:00) as an array in time order. Sessions lie within one window.",
         "oneOf": [one, {"type": "array", "items": one, "minItems": 1, "maxItems": MAX_WINDOWS}],
+    })
+});
+
+schema_by_hand!(Rounds, "Rounds", |g| {
+    let number = g.subschema_for::<RoundNumber>();
+    let count = json!({ "type": "integer", "minimum": 0, "maximum": 19 });
+    json!({
+        "type": "array",
+        "description": "The rounds, each once; a later round's deadline after the earlier one's (400 otherwise). Rounds 1 and 2 must both be given (422).",
+        "items": {
+            "type": "object",
+            "required": ["number", "deadline", "expected_min", "expected_max"],
+            "additionalProperties": false,
+            "properties": {
+                "number": number,
+                "deadline": { "type": "string", "format": "date", "description": "The application deadline (Copenhagen date)." },
+                "expected_min": count,
+                "expected_max": count,
+                "deadline_expected": { "type": "boolean", "description": "The deadline is only expected (shown as its month, e.g. \"forventet oktober 2021\"); `false` once the date is firm." },
+            },
+        },
     })
 });
 

@@ -229,3 +229,32 @@ fn only_the_secretariat_sets_budget_parameters_and_only_valid_ones() {
     let stored = server.get("/api/budget/params").send().expect_status(200).json();
     assert_eq!(stored["total"], 3_000_000, "nothing changed");
 }
+
+#[test]
+fn the_secretariat_sets_round_twos_firm_deadline_and_the_overview_shows_it() {
+    let server = TestServer::start();
+    let rounds = server.get("/api/enrolment/rounds").send().expect_status(200).json();
+    assert_eq!(rounds["rounds"][1]["deadline_expected"], true, "round 2 is only expected: {rounds}");
+    let mut firm = rounds.clone();
+    firm["rounds"][1]["deadline"] = json!("2021-10-29");
+    firm["rounds"][1]["deadline_expected"] = json!(false);
+    let saved = server.put("/api/enrolment/rounds").bearer(&secretariat_token()).json(&firm).send().expect_status(200);
+    assert_eq!(saved.json(), firm);
+    let overview = server.get("/api/enrolment").send().expect_status(200).json();
+    assert_eq!(overview["rounds"][1]["deadline"], "2021-10-29");
+    assert_eq!(overview["rounds"][1]["deadline_expected"], false);
+
+    let mut dropped = firm.clone();
+    dropped["rounds"].as_array_mut().unwrap().pop();
+    let (code, message) =
+        server.put("/api/enrolment/rounds").bearer(&secretariat_token()).json(&dropped).send().expect_error(422);
+    assert_eq!(code, "rule_violated");
+    assert!(message.contains("round 2 is missing"), "{message}");
+    let mut reversed = firm.clone();
+    reversed["rounds"][1]["deadline"] = json!("2020-01-01");
+    let (_, message) =
+        server.put("/api/enrolment/rounds").bearer(&secretariat_token()).json(&reversed).send().expect_error(400);
+    assert!(message.contains("must be after round 1's deadline"), "{message}");
+    server.put("/api/enrolment/rounds").bearer(&coordinator_token()).json(&firm).send().expect_error(403);
+    assert_eq!(server.get("/api/enrolment/rounds").send().expect_status(200).json(), firm, "unchanged by the refusals");
+}

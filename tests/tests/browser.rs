@@ -435,6 +435,19 @@ fn the_secretariat_changes_a_status_and_the_overview_reflects_it() {
     let list = site.api_get("/api/municipalities", None);
     let skive = list["municipalities"].as_array().unwrap().iter().find(|m| m["code"] == SKIVE).unwrap().clone();
     assert_eq!(skive["population"], 48000);
+
+    // Round 2's deadline, until now only expected ("forventet oktober 2021"), is set.
+    set(&mut browser, "#round-2-deadline", "2021-10-29");
+    browser.click(WIDGET, "#round-2-expected");
+    browser.click(WIDGET, "form.rounds button[type=submit]");
+    browser.wait_in_widget(
+        WIDGET,
+        "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('Ansøgningsrunderne er gemt');",
+        "saved rounds",
+    );
+    let rounds = site.api_get("/api/enrolment/rounds", None);
+    assert_eq!(rounds["rounds"][1]["deadline"], "2021-10-29", "{rounds}");
+    assert_eq!(rounds["rounds"][1]["deadline_expected"], false, "{rounds}");
     assert_accessible(&mut browser, &tools, WIDGET, "the secretariat view after changes");
     browser.screenshot_widget(WIDGET, "secretariat");
 
@@ -446,6 +459,7 @@ fn the_secretariat_changes_a_status_and_the_overview_reflects_it() {
     );
     assert!(round.as_str().unwrap().contains("Skive"), "{round}");
     assert!(round.as_str().unwrap().contains("1 tilmeldt"), "{round}");
+    assert!(text(&mut browser, WIDGET).contains("Runde 2 · ansøgningsfrist 29. oktober 2021"), "the firm date");
     browser.screenshot_widget(WIDGET, "overview-after-change");
 }
 

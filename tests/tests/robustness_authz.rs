@@ -136,6 +136,8 @@ enum Body {
     Enrolment,
     /// The stored budget parameters, unchanged.
     BudgetParams,
+    /// The stored rounds, unchanged.
+    Rounds,
     /// The coordinator's settings, unchanged.
     Availability,
     /// The coordinator's mail settings, unchanged.
@@ -177,6 +179,8 @@ const MATRIX: &[Row] = &[
     row("PUT",  "/api/municipalities/{code}/population",   "/api/municipalities/{code}/population",                        Body::Population,    [401, 403, 403, 403, 200, 401, 401, 401]),
     row("GET",  "/api/enrolment",                          "/api/enrolment",                                               Body::None,          [200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/api/enrolment",                          "/api/enrolment?format=csv",                                    Body::None,          [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("GET",  "/api/enrolment/rounds",                   "/api/enrolment/rounds",                                        Body::None,          [200, 200, 200, 200, 200, 200, 200, 200]),
+    row("PUT",  "/api/enrolment/rounds",                   "/api/enrolment/rounds",                                        Body::Rounds,        [401, 403, 403, 403, 200, 401, 401, 401]),
     row("PUT",  "/api/enrolment/{code}",                   "/api/enrolment/{code}",                                        Body::Enrolment,     [401, 403, 403, 403, 200, 401, 401, 401]),
     row("GET",  "/api/enrolment/{code}/history",           "/api/enrolment/{code}/history",                                Body::None,          [401, 403, 403, 403, 200, 401, 401, 401]),
     row("GET",  "/api/budget/allocation",                  "/api/budget/allocation",                                       Body::None,          [200, 200, 200, 200, 200, 200, 200, 200]),
@@ -328,6 +332,7 @@ fn run_cell(server: &TestServer, row: &Row, caller: Caller) -> Reply {
         }
         Body::Enrolment => Some(json!({"status": "council_considering", "note": "Byrådet behandler sagen"})),
         Body::BudgetParams => Some(server.get("/api/budget/params").send().expect_status(200).json()),
+        Body::Rounds => Some(server.get("/api/enrolment/rounds").send().expect_status(200).json()),
         Body::Availability => Some(
             server.get("/api/coordinator/availability").bearer(&coordinator_token()).send().expect_status(200).json(),
         ),

@@ -15,7 +15,7 @@ use axum::{
 };
 use dk2020_model::{
     COPENHAGEN, Role,
-    api::HistoryResponse,
+    api::{HistoryResponse, RoundsBody},
     enrolment::{Enrolment, EnrolmentOverview, Rounds, StatusChangeRequest, overview},
 };
 use jiff::civil::Date;
@@ -35,6 +35,7 @@ use crate::{
 pub fn router() -> ApiRouter<AppState> {
     ApiRouter::new()
         .api_route("/enrolment", get_with(get_overview, overview_docs))
+        .api_route("/enrolment/rounds", get_with(get_rounds, get_rounds_docs).put_with(set_rounds, set_rounds_docs))
         .api_route("/enrolment/{code}", put_with(set_status, set_status_docs))
         .api_route("/enrolment/{code}/history", get_with(history, history_docs))
 }
@@ -58,6 +59,30 @@ fn overview_docs(o: TransformOperation) -> TransformOperation {
         ),
     )
     .errors(&[503])
+}
+
+fn get_rounds_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "getRounds",
+        "enrolment",
+        "The application rounds",
+        "Each round's deadline (`deadline_expected` while it is only expected, as round 2's \"expected October 2021\") and how many municipalities are expected in it.",
+    )
+    .roles(&[], false)
+    .ok("The rounds.")
+    .errors(&[503])
+}
+
+fn set_rounds_docs(o: TransformOperation) -> TransformOperation {
+    o.op(
+        "setRounds",
+        "enrolment",
+        "Change the application rounds",
+        "Replaces the rounds' deadlines and expected ranges (e.g. round 2's firm date once it is known). Each round once, deadlines in order, the expected minimum not above the maximum (400); rounds 1 and 2 must both be given (422).",
+    )
+    .roles(&[Role::Secretariat], false)
+    .ok("The stored rounds.")
+    .errors(&[422, 503])
 }
 
 fn set_status_docs(o: TransformOperation) -> TransformOperation {
@@ -120,6 +145,26 @@ async fn get_overview(State(state): State<AppState>, query: QueryPairs) -> Resul
             downloads::attachment(downloads::enrolment_xlsx(&overview)?, downloads::XLSX, &format!("{name}.xlsx"))
         }
     })
+}
+
+async fn get_rounds(State(state): State<AppState>, _: NoQuery) -> Result<Json<RoundsBody>, ApiError> {
+    Ok(Json(RoundsBody { rounds: state.store.setting::<Rounds>().await? }))
+}
+
+async fn set_rounds(
+    auth: Auth,
+    State(state): State<AppState>,
+    _: NoQuery,
+    JsonBody(body): JsonBody<RoundsBody>,
+) -> Result<Json<RoundsBody>, ApiError> {
+    auth.require(&[Role::Secretariat])?;
+    if let Some(number) = body.rounds.missing() {
+        return Err(ApiError::Unprocessable(format!(
+            "round {number} is missing: give both rounds (a round cannot be removed, municipalities may be enrolled in it)"
+        )));
+    }
+    state.store.set_setting(&body.rounds).await?;
+    Ok(Json(body))
 }
 
 /// Sets a municipality's status; the model refuses impossible changes (422), a

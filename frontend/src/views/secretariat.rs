@@ -1,6 +1,8 @@
 //! The secretariat's view: change a municipality's enrolment status with a
-//! note and see its history; update the population figures the cost
-//! sharing and the overview use.
+//! note and see its history; the application rounds (`rounds`); update the
+//! population figures the cost sharing and the overview use.
+
+mod rounds;
 
 use dk2020_model::{
     MunicipalityCode, Role,
@@ -43,6 +45,8 @@ pub fn view(api: Api) -> impl IntoView {
             {notice_area(notice)}
             <h3>"Tilmeldingsstatus"</h3>
             {status_part}
+            <h3>"Ansøgningsrunder"</h3>
+            {rounds::editor(api.clone(), notice, refresh)}
             <h3>"Indbyggertal"</h3>
             {populations(api, notice)}
         </section>
