@@ -61,6 +61,111 @@ fn xlsx_fail(e: XlsxError) -> ApiError {
     ApiError::Internal(anyhow::anyhow!("xlsx: {e}"))
 }
 
+const VISIT_COLUMNS: [&str; 11] = [
+    "code",
+    "name",
+    "part",
+    "onsite",
+    "online",
+    "onsite_minutes",
+    "driving_minutes",
+    "cancelled_by_municipality",
+    "cancelled_by_coordinator",
+    "share_percent",
+    "fair_share_percent",
+];
+
+/// The visits report, one row per municipality ([`VISIT_COLUMNS`]).
+pub fn visits_csv(report: &dk2020_model::report::VisitsReport) -> Result<Vec<u8>, ApiError> {
+    csv_bytes(
+        &VISIT_COLUMNS,
+        report.municipalities.iter().map(|r| {
+            vec![
+                r.municipality.to_string(),
+                r.name.clone(),
+                serde_json::to_value(r.part).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                r.onsite.to_string(),
+                r.online.to_string(),
+                r.onsite_minutes.to_string(),
+                r.driving_minutes.to_string(),
+                r.cancelled_by_municipality.to_string(),
+                r.cancelled_by_coordinator.to_string(),
+                format!("{:.2}", r.share_percent),
+                format!("{:.2}", r.fair_share_percent),
+            ]
+        }),
+    )
+}
+
+/// The visits report as a Danish workbook: the municipalities, then the two parts.
+pub fn visits_xlsx(report: &dk2020_model::report::VisitsReport) -> Result<Vec<u8>, ApiError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let percent = Format::new().set_num_format("0.0%");
+    let sheet = book.add_worksheet();
+    sheet.set_name("Besøg").map_err(xlsx_fail)?;
+    let title = format!(
+        "Sessioner afholdt {} – {} (rimelig andel efter nøglen {})",
+        dk2020_model::format::date(report.from),
+        dk2020_model::format::date(report.to),
+        report.key
+    );
+    sheet.write_string_with_format(0, 0, &title, &bold).map_err(xlsx_fail)?;
+    let header = [
+        "Kode",
+        "Kommune",
+        "Del af regionen",
+        "Besøg",
+        "Online",
+        "Minutter på stedet",
+        "Minutters kørsel",
+        "Aflyst af kommunen",
+        "Aflyst af koordinatoren",
+        "Andel af sessionerne",
+        "Rimelig andel",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string_with_format(2, c as u16, *h, &bold).map_err(xlsx_fail)?;
+    }
+    for (i, r) in report.municipalities.iter().enumerate() {
+        let row = 3 + i as u32;
+        let counts = [
+            r.onsite,
+            r.online,
+            r.onsite_minutes,
+            r.driving_minutes,
+            r.cancelled_by_municipality,
+            r.cancelled_by_coordinator,
+        ];
+        sheet.write_number(row, 0, f64::from(r.municipality.get())).map_err(xlsx_fail)?;
+        sheet.write_string(row, 1, &r.name).map_err(xlsx_fail)?;
+        sheet.write_string(row, 2, r.part.label_da()).map_err(xlsx_fail)?;
+        for (c, n) in counts.iter().enumerate() {
+            sheet.write_number(row, 3 + c as u16, f64::from(*n)).map_err(xlsx_fail)?;
+        }
+        sheet.write_number_with_format(row, 9, r.share_percent / 100.0, &percent).map_err(xlsx_fail)?;
+        sheet.write_number_with_format(row, 10, r.fair_share_percent / 100.0, &percent).map_err(xlsx_fail)?;
+    }
+    let mut row = 4 + report.municipalities.len() as u32;
+    for (c, h) in ["Del af regionen", "Sessioner", "Minutter på stedet", "Minutters kørsel", "Andel", "Rimelig andel"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string_with_format(row, c as u16, *h, &bold).map_err(xlsx_fail)?;
+    }
+    for p in &report.parts {
+        row += 1;
+        sheet.write_string(row, 0, p.part.label_da()).map_err(xlsx_fail)?;
+        for (c, n) in [p.sessions, p.onsite_minutes, p.driving_minutes].iter().enumerate() {
+            sheet.write_number(row, 1 + c as u16, f64::from(*n)).map_err(xlsx_fail)?;
+        }
+        sheet.write_number_with_format(row, 4, p.share_percent / 100.0, &percent).map_err(xlsx_fail)?;
+        sheet.write_number_with_format(row, 5, p.fair_share_percent / 100.0, &percent).map_err(xlsx_fail)?;
+    }
+    sheet.autofit();
+    book.save_to_buffer().map_err(xlsx_fail)
+}
+
 /// `code,name,population,status,round,decided_on`, one row per municipality.
 pub fn enrolment_csv(overview: &EnrolmentOverview) -> Result<Vec<u8>, ApiError> {
     csv_bytes(

@@ -1575,6 +1575,28 @@ async fn every_endpoint_answers_as_documented() {
     let gone = h.req("GET", MANAGE, "/api/manage").token(&r_key).expect(401).await;
     assert_eq!(error_code(&gone), "manage_link_invalid", "a revoked link opens nothing");
 
+    // ---- the visits report ---------------------------------------------------------
+    const VISITS: &str = "/api/reports/visits";
+    let report = h
+        .req("GET", VISITS, "/api/reports/visits?from=2026-11-01&to=2026-12-31")
+        .token(&coord)
+        .later()
+        .expect(200)
+        .await;
+    let held: u64 = report["municipalities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["onsite"].as_u64().unwrap() + r["online"].as_u64().unwrap())
+        .sum();
+    assert!(held > 0, "the sessions booked above were held by the later clock: {report}");
+    h.req("GET", VISITS, "/api/reports/visits?key=hybrid&equal_percent=25&format=csv").token(&sec).expect(200).await;
+    h.req("GET", VISITS, "/api/reports/visits?format=xlsx").token(&coord).expect(200).await;
+    h.req("GET", VISITS, "/api/reports/visits?key=hybrid").token(&coord).expect(400).await;
+    h.req("GET", VISITS, "/api/reports/visits?from=2026-01-01&to=2026-12-31").token(&coord).expect(400).await;
+    h.req("GET", VISITS, "/api/reports/visits").expect(401).await;
+    h.req("GET", VISITS, "/api/reports/visits").token(&skive).expect(403).await;
+
     // ---- her calendar subscriptions ------------------------------------------------
     // No calendar server is reachable here: `.invalid` never resolves, so each
     // is added with its failed first fetch as `last_error`.
@@ -1669,6 +1691,7 @@ async fn every_endpoint_answers_as_documented() {
     h.req("POST", M_CANCEL, "/api/manage/cancel").token(&c_key).expect(503).await;
     h.req("POST", REVOKE, revoke_uri).token(&coord).expect(503).await;
     h.req("GET", CALS, "/api/coordinator/calendars").token(&coord).expect(503).await;
+    h.req("GET", VISITS, "/api/reports/visits").token(&coord).expect(503).await;
     h.req("POST", CALS, "/api/coordinator/calendars").token(&coord).json(cal(11)).expect(503).await;
     h.req("POST", CAL_REFRESH, refresh_uri).token(&coord).expect(503).await;
     h.req("DELETE", CAL, cal_uri).token(&coord).expect(503).await;

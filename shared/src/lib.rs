@@ -29,6 +29,7 @@ pub mod lifecycle;
 pub mod mail;
 pub mod manage;
 pub mod outbox;
+pub mod report;
 pub mod schedule;
 pub mod subscription;
 pub use allocation::{

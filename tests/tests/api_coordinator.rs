@@ -269,3 +269,45 @@ fn the_calendar_feed_refuses_other_tokens() {
     server.get(&format!("/api/calendar.ics?token={}", expired_token())).send().expect_error(401);
     server.get("/api/calendar.ics").send().expect_error(401);
 }
+
+#[test]
+fn the_visits_report_counts_the_sessions_held_with_their_driving_next_to_the_fair_share() {
+    let mut server = TestServer::start();
+    let lemvig = municipality_token(dk2020_e2e::LEMVIG);
+    let visit = server.slots(&lemvig, dk2020_e2e::LEMVIG, "onsite", "2026-12-02", "2026-12-04")[0].start.clone();
+    server.book(dk2020_e2e::LEMVIG, "onsite", &visit).expect_status(201);
+    server.book_first_open(SKIVE, "online", "2026-12-02", "2026-12-04");
+    // A month later both have been held.
+    server.restart_with(|c| c.now = Some("2027-01-04T08:00:00+01:00".into()));
+    let now = "2027-01-04T08:00:00+01:00".parse::<jiff::Timestamp>().unwrap().as_second();
+    let token =
+        dk2020_e2e::sign(&json!({"role": "coordinator", "iat": now, "exp": now + 3600}), dk2020_e2e::TEST_SECRET);
+    let report = server
+        .get("/api/reports/visits?from=2026-12-01&to=2026-12-31&key=hybrid&equal_percent=25")
+        .bearer(&token)
+        .send()
+        .expect_status(200)
+        .json();
+    let row = |code: u16| report["municipalities"].as_array().unwrap().iter().find(|r| r["code"] == code).cloned();
+    let row = |code: u16| {
+        row(code)
+            .or_else(|| {
+                report["municipalities"].as_array().unwrap().iter().find(|r| r["municipality"] == code).cloned()
+            })
+            .unwrap()
+    };
+    let lemvig_row = row(dk2020_e2e::LEMVIG);
+    assert_eq!((lemvig_row["onsite"].as_u64(), lemvig_row["part"].as_str()), (Some(1), Some("west")), "{lemvig_row}");
+    assert!(lemvig_row["driving_minutes"].as_u64().unwrap() > 240, "to Lemvig and back: {lemvig_row}");
+    assert_eq!(row(SKIVE)["online"], 1);
+    assert_eq!(report["key"], "hybrid:25");
+    let csv = server
+        .get("/api/reports/visits?from=2026-12-01&to=2026-12-31&format=csv")
+        .bearer(&token)
+        .send()
+        .expect_status(200);
+    assert!(csv.header("content-disposition").is_some_and(|d| d.contains("dk2020-besoeg-2026-12-01-2026-12-31.csv")));
+    let text = csv.text();
+    assert!(text.starts_with("code,name,part,onsite,online,onsite_minutes,driving_minutes,cancelled_by_municipality,cancelled_by_coordinator,share_percent,fair_share_percent\n"), "{text}");
+    assert!(text.contains("665,Lemvig,west,1,0,90,"), "{text}");
+}

@@ -207,6 +207,7 @@ const MATRIX: &[Row] = &[
     row("PUT",  "/api/coordinator/mail-settings",          "/api/coordinator/mail-settings",                               Body::MailSettings,  [401, 403, 403, 200, 403, 401, 401, 401]),
     row("POST", "/api/coordinator/bookings/{id}/manage-links/revoke", "/api/coordinator/bookings/{id}/manage-links/revoke", Body::None,       [401, 403, 403, 200, 403, 401, 401, 401]),
     row("POST", "/api/coordinator/bookings/{id}/manage-links/revoke", "/api/coordinator/bookings/{unknown}/manage-links/revoke", Body::None,  [401, 403, 403, 404, 403, 401, 401, 401]),
+    row("GET",  "/api/reports/visits",                     "/api/reports/visits",                                          Body::None,          [401, 403, 403, 200, 200, 401, 401, 401]),
     row("GET",  "/api/coordinator/calendars",              "/api/coordinator/calendars",                                   Body::None,          [401, 403, 403, 200, 403, 401, 401, 401]),
     row("POST", "/api/coordinator/calendars",              "/api/coordinator/calendars",                                   Body::Calendar,      [401, 403, 403, 201, 403, 401, 401, 401]),
     row("DELETE", "/api/coordinator/calendars/{id}",       "/api/coordinator/calendars/{unknown_calendar}",                Body::None,          [401, 403, 403, 404, 403, 401, 401, 401]),

@@ -159,6 +159,7 @@ fn complete(doc: &mut Value, requests: Map<String, Value>) {
         { "name": "bookings", "description": "Open slots, bookings of advisory sessions and their calendar files." },
         { "name": "coordinator", "description": "The coordinator's availability, agenda, mail settings and the mails that could not be sent." },
         { "name": "manage", "description": "One booking, opened by the manage link in its contact's mails: see, move, cancel." },
+        { "name": "reports", "description": "The visits report for the coordinator and the steering group." },
     ]);
     if !doc["components"].is_object() {
         doc["components"] = json!({});

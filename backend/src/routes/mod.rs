@@ -12,6 +12,7 @@ pub mod enrolment;
 pub mod health;
 pub mod manage;
 pub mod municipalities;
+pub mod reports;
 pub mod site;
 pub mod slots;
 
@@ -35,5 +36,6 @@ pub fn router() -> ApiRouter<AppState> {
         .merge(coordinator::router())
         .merge(coordinator_mail::router())
         .merge(manage::router())
+        .merge(reports::router())
         .merge(crate::openapi::router())
 }
