@@ -150,7 +150,7 @@ pub fn visits_report(
             let onsite_minutes = held
                 .iter()
                 .filter(|b| b.municipality == code && b.kind == SessionKind::Onsite)
-                .map(|b| minutes(b))
+                .map(minutes)
                 .sum();
             VisitRow {
                 municipality: code,
