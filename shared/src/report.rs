@@ -147,11 +147,8 @@ pub fn visits_report(
             let code = m.code;
             let onsite = count(&|b| b.municipality == code && b.kind == SessionKind::Onsite);
             let online = count(&|b| b.municipality == code && b.kind == SessionKind::Online);
-            let onsite_minutes = held
-                .iter()
-                .filter(|b| b.municipality == code && b.kind == SessionKind::Onsite)
-                .map(minutes)
-                .sum();
+            let onsite_minutes =
+                held.iter().filter(|b| b.municipality == code && b.kind == SessionKind::Onsite).map(minutes).sum();
             VisitRow {
                 municipality: code,
                 name: m.name.clone(),

@@ -500,6 +500,13 @@ fn the_coordinator_sees_the_agenda_with_driving_cancels_and_edits_availability()
         "return root.querySelector('#rule-cap_per_municipality');",
         "the availability editor",
     );
+    browser.wait_in_widget(
+        WIDGET,
+        "return root.querySelectorAll('.visits-table tbody tr').length === 19 && root.querySelector('.visits svg[role=img]');",
+        "the visits report with its chart",
+    );
+    let visits = browser.in_widget(WIDGET, "return root.querySelector('.visits').textContent;");
+    assert!(visits.as_str().unwrap().contains("Vest: 0 sessioner"), "nothing held yet by 30 November: {visits}");
     assert_accessible(&mut browser, &tools, WIDGET, "the coordinator view");
     browser.screenshot_widget(WIDGET, "coordinator");
 
