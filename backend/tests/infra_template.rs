@@ -389,6 +389,14 @@ fn the_calendar_refresher_may_do_exactly_what_the_refresh_does_on_the_calendar_i
     let p = &function(&template, CALENDARS)["Properties"];
     assert_eq!(p["Events"]["Schedule"]["Properties"]["Schedule"], "rate(5 minutes)");
     let env = &p["Environment"]["Variables"];
+    // Ten calendars, fetched one after another with the parse's 2 s, fit in the Timeout.
+    let fetch: u64 =
+        env["DK2020_CALENDAR_TIMEOUT_SECS"].as_str().and_then(|t| t.parse().ok()).expect("a fetch timeout");
+    assert!(10 * (fetch + 2) <= p["Timeout"].as_u64().unwrap(), "{CALENDARS}: {fetch} s a calendar");
+    let api = &function(&template, API)["Properties"];
+    let api_fetch: u64 =
+        api["Environment"]["Variables"]["DK2020_CALENDAR_TIMEOUT_SECS"].as_str().and_then(|t| t.parse().ok()).unwrap();
+    assert!(api_fetch + 2 < api["Timeout"].as_u64().unwrap(), "{API}: an added calendar is fetched within the request");
     for absent in ["DK2020_JWT_SECRET", "DK2020_CALENDAR_ALLOW_PRIVATE", "DK2020_SMTP_URL"] {
         assert!(env.get(absent).is_none(), "{CALENDARS}: {absent}");
     }

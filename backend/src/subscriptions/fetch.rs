@@ -378,9 +378,13 @@ impl Fetcher {
     }
 }
 
+/// A validator as the server sent it; a longer one than any real server's is
+/// dropped (the next fetch is then a full one), so it cannot bloat the stored
+/// subscription past DynamoDB's item limit.
 fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
+    const MAX_VALIDATOR: usize = 256;
     let value = headers.get(name)?.to_str().ok()?.trim();
-    (!value.is_empty()).then(|| value.to_owned())
+    (!value.is_empty() && value.len() <= MAX_VALIDATOR).then(|| value.to_owned())
 }
 
 /// ICS is UTF-8 by specification (RFC 5545); a stray invalid byte should not lose the calendar.

@@ -120,7 +120,11 @@ pub async fn refresh_due(store: &dyn Store, policy: FetchPolicy, now: Timestamp)
             Ok(_) => summary.not_modified += 1,
             // Deleted while it was being fetched: nothing to record.
             Err(StoreError::NotFound(_)) => {}
-            Err(e) => return Err(e),
+            // One calendar that cannot be written does not hold up the others.
+            Err(e) => {
+                tracing::warn!(error = %e, "a calendar subscription's fetch could not be recorded");
+                summary.failed += 1;
+            }
         }
     }
     Ok(summary)

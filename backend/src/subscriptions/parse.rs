@@ -67,6 +67,9 @@ mod tests;
 /// Floating times, all-day dates and zones that cannot be read are the coordinator's own zone.
 static COPENHAGEN: TimeZone = jiff::tz::get!("Europe/Copenhagen");
 
+/// The UIDs of the planner's own events (`dk2020_model::ical`).
+const OWN_UID_SUFFIX: &str = "@dk2020-planner";
+
 /// Steps one recurring event may cost; a weekly series started ten years before the window costs about 4 000.
 const MAX_EVENT_WORK: u64 = 2_000_000;
 /// Occurrences read from one recurring event, those before the window included.
@@ -200,6 +203,10 @@ impl Reader<'_> {
         }
         for component in children {
             match component.component_type {
+                // The planner's own sessions and drives, as her mail's invitations or an
+                // imported feed put them in her calendar: the bookings already block
+                // their times, and a moved or cancelled one must not block its old time.
+                Kind::VEvent if component.uid().is_some_and(|uid| uid.ends_with(OWN_UID_SUFFIX)) => {}
                 Kind::VEvent if is_busy(component, self.options.tentative_is_busy) => {
                     self.event(component, &mut zones, &replaced)?;
                 }

@@ -632,8 +632,11 @@ pub fn open_slots(query: SlotQuery<'_>) -> Result<Vec<Slot>, SlotsError> {
 fn grid(date: Date, hours: WorkingHours, ws: i64, we: i64, step: i64) -> impl Iterator<Item = i64> {
     let open = seconds_of_day(hours.start());
     // Except on the two days of a summer-time change the UTC offset is the
-    // same all window long, and wall-clock steps are instants.
-    let steady = offset(ws).is_some() && offset(ws) == offset(we);
+    // same all window long, and wall-clock steps are instants. (A window
+    // whose opening or closing falls in the spring gap is not steady: its
+    // instants are not its wall-clock times.)
+    let exact = |at: i64, t: Time| Timestamp::from_second(at).map(civil).ok() == Some(date.to_datetime(t));
+    let steady = offset(ws).is_some() && offset(ws) == offset(we) && exact(ws, hours.start()) && exact(we, hours.end());
     let close = seconds_of_day(hours.end());
     (0..)
         .map(move |k: i64| open + k * step)
@@ -669,8 +672,12 @@ pub fn check_booking(request: BookingCheck<'_>) -> Result<Slot, RuleViolation> {
     let day = ctx.day(date, availability.exception(date))?;
     let start_sec = ts.as_second();
     let end_sec = start_sec.saturating_add(i64::from(rules.duration_minutes(kind)) * 60);
-    let within =
-        day.hours.windows().iter().find(|&&w| window(date, w).is_some_and(|(ws, we)| ws <= start_sec && end_sec <= we));
+    // The window the start lies in on the wall clock (as the grid counts),
+    // and whose instants hold the whole session.
+    let t = dt.time();
+    let within = day.hours.windows().iter().find(|&&w| {
+        w.start() <= t && t < w.end() && window(date, w).is_some_and(|(ws, we)| ws <= start_sec && end_sec <= we)
+    });
     let Some(&hours) = within else {
         return Err(RuleViolation::OutsideWorkingHours { date, hours: Some(day.hours.clone()) });
     };

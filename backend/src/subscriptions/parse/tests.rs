@@ -662,3 +662,15 @@ proptest! {
         check_result(&ics, &window(false))?;
     }
 }
+
+#[test]
+fn the_planners_own_sessions_and_drives_in_her_calendar_are_not_busy_times() {
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n\
+        BEGIN:VEVENT\r\nUID:b01hx@dk2020-planner\r\nDTSTART:20270302T090000Z\r\nDTEND:20270302T100000Z\r\nEND:VEVENT\r\n\
+        BEGIN:VEVENT\r\nUID:drive-to-b01hx@dk2020-planner\r\nDTSTART:20270302T070000Z\r\nDTEND:20270302T090000Z\r\nEND:VEVENT\r\n\
+        BEGIN:VEVENT\r\nUID:meeting-1@example.dk\r\nDTSTART:20270303T090000Z\r\nDTEND:20270303T100000Z\r\nEND:VEVENT\r\n\
+        END:VCALENDAR\r\n";
+    let parsed = busy_spans(ics, &window(false)).unwrap();
+    assert_eq!(parsed.spans.len(), 1, "only the meeting: {:?}", parsed.spans);
+    assert_eq!(parsed.spans[0].start, "2027-03-03T09:00:00Z".parse().unwrap());
+}

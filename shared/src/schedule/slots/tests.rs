@@ -704,6 +704,36 @@ fn she_may_drive_to_a_visit_through_her_lunch_break() {
     assert!(!starts.contains(&"11:00".to_string()), "a visit 11:00-12:30 would run into the break: {starts:?}");
 }
 
+/// Every start of `d` on a 5-minute grid: offered exactly when accepted.
+fn offered_exactly_when_accepted(av: &Availability, d: Date) {
+    let now = ts(date(2026, 3, 1), 8, 0);
+    let list = slots(av, "skive", SessionKind::Online, d, d, &[], now).unwrap();
+    let midnight = ts(d, 0, 0);
+    for k in 0..(24 * 12) {
+        let start = LocalTime::new(midnight + jiff::SignedDuration::from_mins(k * 5));
+        let offered = list.iter().any(|s| s.start == start);
+        let accepted = check(av, "skive", SessionKind::Online, start, &[], now).is_ok();
+        assert_eq!(offered, accepted, "{start}: offered {offered}, accepted {accepted}");
+    }
+}
+
+#[test]
+fn windows_around_the_spring_gap_offer_exactly_what_is_accepted() {
+    // Sunday 29 March 2026: 02:00-03:00 does not exist in Copenhagen.
+    let sunday = date(2026, 3, 29);
+    let cases: [(Vec<(i8, i8, i8, i8)>, u32, u32); 3] =
+        [(vec![(0, 0, 2, 30)], 5, 15), (vec![(2, 30, 5, 0)], 45, 15), (vec![(1, 10, 2, 30), (3, 0, 5, 0)], 30, 30)];
+    for (windows, step, minutes) in cases {
+        let mut av = Availability::default();
+        av.rules.slot_step_minutes = step;
+        av.rules.online_minutes = minutes;
+        av.rules.buffer_minutes = 0;
+        let hours = windows.iter().map(|&(a, b, c, d)| WorkingHours::hm(a, b, c, d).unwrap()).collect();
+        av.exceptions.push(DateException { date: sunday, hours: DayHours::new(hours), note: None });
+        offered_exactly_when_accepted(&av, sunday);
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Properties
 
