@@ -721,7 +721,9 @@ fn offered_exactly_when_accepted(av: &Availability, d: Date) {
 fn windows_around_the_spring_gap_offer_exactly_what_is_accepted() {
     // Sunday 29 March 2026: 02:00-03:00 does not exist in Copenhagen.
     let sunday = date(2026, 3, 29);
-    let cases: [(Vec<(i8, i8, i8, i8)>, u32, u32); 3] =
+    // (windows as hours and minutes, step, session minutes)
+    type Case = (Vec<(i8, i8, i8, i8)>, u32, u32);
+    let cases: [Case; 3] =
         [(vec![(0, 0, 2, 30)], 5, 15), (vec![(2, 30, 5, 0)], 45, 15), (vec![(1, 10, 2, 30), (3, 0, 5, 0)], 30, 30)];
     for (windows, step, minutes) in cases {
         let mut av = Availability::default();
