@@ -448,6 +448,12 @@ fn the_secretariat_changes_a_status_and_the_overview_reflects_it() {
     let rounds = site.api_get("/api/enrolment/rounds", None);
     assert_eq!(rounds["rounds"][1]["deadline"], "2021-10-29", "{rounds}");
     assert_eq!(rounds["rounds"][1]["deadline_expected"], false, "{rounds}");
+    // The visits report, as the steering group reads it.
+    browser.wait_in_widget(
+        WIDGET,
+        "return root.querySelectorAll('.visits-table tbody tr').length === 19;",
+        "the visits report",
+    );
     assert_accessible(&mut browser, &tools, WIDGET, "the secretariat view after changes");
     browser.screenshot_widget(WIDGET, "secretariat");
 

@@ -8,7 +8,6 @@ mod availability;
 mod calendars;
 mod mail;
 mod on_behalf;
-mod visits;
 
 use dk2020_model::{
     Booking, SessionKind,
@@ -100,7 +99,7 @@ pub fn view(api: Api) -> impl IntoView {
             </div>
             {mail::settings_editor(api.clone())}
             {calendars::subscriptions(api.clone())}
-            {visits::report(api.clone(), notice)}
+            {crate::views::visits::report(api.clone(), notice)}
             {availability::editor(api, notice)}
         </section>
     }

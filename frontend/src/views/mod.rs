@@ -13,3 +13,6 @@ pub mod manage;
 pub mod overview;
 #[cfg(feature = "secretariat")]
 pub mod secretariat;
+/// The visits report: in the coordinator's and in the secretariat's view.
+#[cfg(any(feature = "coordinator", feature = "secretariat"))]
+pub mod visits;

@@ -1,6 +1,7 @@
 //! The secretariat's view: change a municipality's enrolment status with a
 //! note and see its history; the application rounds (`rounds`); update the
-//! population figures the cost sharing and the overview use.
+//! population figures the cost sharing and the overview use; the visits
+//! report, as the steering group reads it.
 
 mod rounds;
 
@@ -48,7 +49,8 @@ pub fn view(api: Api) -> impl IntoView {
             <h3>"Ansøgningsrunder"</h3>
             {rounds::editor(api.clone(), notice, refresh)}
             <h3>"Indbyggertal"</h3>
-            {populations(api, notice)}
+            {populations(api.clone(), notice)}
+            {crate::views::visits::report(api, notice)}
         </section>
     }
 }

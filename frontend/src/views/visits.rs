@@ -1,4 +1,5 @@
-//! The visits report in her view: per municipality the sessions held in a
+//! The visits report, in the coordinator's view and the secretariat's (for
+//! the steering group): per municipality the sessions held in a
 //! period, minutes on site and driving, cancellations, west and east, and a
 //! chart of each one's share of the sessions next to its fair share by the
 //! chosen key (per capita, or 25 % equally and the rest per capita).
