@@ -765,6 +765,17 @@ struct Scenario {
     now: Timestamp,
 }
 
+impl Scenario {
+    /// The requester's slots over the scenario's days.
+    fn query(&self) -> SlotQuery<'_> {
+        SlotQuery {
+            municipality: self.requester,
+            busy: &self.busy,
+            ..query(&self.av, "skive", self.kind, DAYS[0], DAYS[DAYS.len() - 1], &self.existing, self.now)
+        }
+    }
+}
+
 fn kind_of(onsite: bool) -> SessionKind {
     if onsite { SessionKind::Onsite } else { SessionKind::Online }
 }
@@ -923,17 +934,7 @@ proptest! {
 
     #[test]
     fn offered_slots_never_overlap_a_confirmed_booking_or_its_buffer(sc in scenario()) {
-        let Ok(list) = open_slots(SlotQuery {
-            availability: &sc.av,
-            municipalities: &Municipalities::builtin(),
-            municipality: sc.requester,
-            kind: sc.kind,
-            from: DAYS[0],
-            to: DAYS[DAYS.len() - 1],
-            existing: &sc.existing,
-            busy: &sc.busy,
-            now: sc.now,
-        }) else {
+        let Ok(list) = open_slots(sc.query()) else {
             return Ok(());
         };
         let buffer = jiff::SignedDuration::from_mins(i64::from(sc.av.rules.buffer_minutes));
@@ -951,17 +952,7 @@ proptest! {
     #[test]
     fn a_booking_request_is_accepted_exactly_when_its_start_is_offered(sc in scenario(), odd_minute in 1i64..15) {
         let munis = Municipalities::builtin();
-        let result = open_slots(SlotQuery {
-            availability: &sc.av,
-            municipalities: &munis,
-            municipality: sc.requester,
-            kind: sc.kind,
-            from: DAYS[0],
-            to: DAYS[DAYS.len() - 1],
-            existing: &sc.existing,
-            busy: &sc.busy,
-            now: sc.now,
-        });
+        let result = open_slots(sc.query());
         let list = match result {
             Ok(list) => list,
             Err(SlotsError::CapReached { cap, booked }) => {
@@ -990,17 +981,7 @@ proptest! {
 
     #[test]
     fn offered_slots_keep_clear_of_busy_times_blocked_hours_and_breaks(sc in scenario()) {
-        let Ok(list) = open_slots(SlotQuery {
-            availability: &sc.av,
-            municipalities: &Municipalities::builtin(),
-            municipality: sc.requester,
-            kind: sc.kind,
-            from: DAYS[0],
-            to: DAYS[DAYS.len() - 1],
-            existing: &sc.existing,
-            busy: &sc.busy,
-            now: sc.now,
-        }) else {
+        let Ok(list) = open_slots(sc.query()) else {
             return Ok(());
         };
         let buffer = i64::from(sc.av.rules.buffer_minutes) * 60;
@@ -1024,17 +1005,7 @@ proptest! {
 
     #[test]
     fn every_offered_slot_keeps_the_day_drivable(sc in scenario()) {
-        let Ok(list) = open_slots(SlotQuery {
-            availability: &sc.av,
-            municipalities: &Municipalities::builtin(),
-            municipality: sc.requester,
-            kind: sc.kind,
-            from: DAYS[0],
-            to: DAYS[DAYS.len() - 1],
-            existing: &sc.existing,
-            busy: &sc.busy,
-            now: sc.now,
-        }) else {
+        let Ok(list) = open_slots(sc.query()) else {
             return Ok(());
         };
         for s in &list {
