@@ -32,6 +32,7 @@ pub mod outbox;
 pub mod report;
 pub mod schedule;
 pub mod subscription;
+pub mod tile_map;
 pub use allocation::{
     AllocationError, Key, KeyKind, Kroner, Percent, Plan, PlanParams, PlanRow, PlanTotals, Share, YearSummary,
     allocate, plan,

@@ -287,6 +287,15 @@ fn the_overview_shows_the_seeded_enrolment_state() {
         "const s = root.querySelector('svg[role=img]'); return s && s.querySelectorAll('rect').length;",
     );
     assert!(chart.as_u64().unwrap() >= 6, "{chart}");
+    let map = browser.in_widget(
+        WIDGET,
+        "const m = root.querySelector('.map svg'); return m && [m.querySelectorAll('rect').length, m.querySelector('desc').textContent];",
+    );
+    assert_eq!(map[0], 19, "one tile a municipality: {map}");
+    assert!(
+        map[1].as_str().unwrap().contains("Aarhus: Pilot") && map[1].as_str().unwrap().contains("Skive: Ikke afklaret"),
+        "{map}"
+    );
     let links = browser.in_widget(WIDGET, "return Array.from(root.querySelectorAll('a[download]')).map(a => a.href);");
     let links = links.as_array().unwrap();
     assert!(links.iter().any(|l| l.as_str().unwrap().ends_with("/api/enrolment?format=csv")), "{links:?}");

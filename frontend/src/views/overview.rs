@@ -5,8 +5,8 @@
 //! meetings (the printed page then names the meeting); print and download.
 
 use dk2020_model::{
-    enrolment::{EnrolmentOverview, ExpectedRange, Group, KKR_MEETINGS, Round, kkr_meeting},
-    format,
+    enrolment::{EnrolmentOverview, ExpectedRange, Group, KKR_MEETINGS, Round, StatusKind, kkr_meeting},
+    format, tile_map,
 };
 use leptos::{html, prelude::*};
 
@@ -192,6 +192,7 @@ fn overview_body(o: EnrolmentOverview) -> impl IntoView {
             <p>{group_line(&o.in_dk2020)}</p>
         </div>
         {chart(&o)}
+        {map(&o)}
         <div class="cards">
             {group_card("Med fra pilotfasen".into(), &o.already_in, None)}
             {rounds}
@@ -220,6 +221,90 @@ struct Bar {
     count: usize,
     class: &'static str,
     expected: Option<(u8, u8)>,
+}
+
+/// The region as a tile map coloured by status, the status written on each
+/// tile too (colour is never the only carrier), with a text alternative.
+fn map(o: &EnrolmentOverview) -> impl IntoView + use<> {
+    const TILE: f64 = 84.0;
+    const GAP: f64 = 4.0;
+    let municipalities = dk2020_model::Municipalities::builtin();
+    let tiles = tile_map::tiles(&municipalities);
+    let row_of = |code| o.municipalities.iter().find(|m| m.code == code);
+    let class = |status: StatusKind| match status {
+        StatusKind::AlreadyIn => "bar-pilot",
+        StatusKind::Enrolled => "bar-round",
+        StatusKind::CouncilConsidering => "bar-considering",
+        StatusKind::Undecided => "bar-undecided",
+        StatusKind::Declined => "bar-declined",
+    };
+    let short = |status: StatusKind, round: Option<dk2020_model::enrolment::RoundNumber>| match (status, round) {
+        (StatusKind::AlreadyIn, _) => "Pilot".to_string(),
+        (StatusKind::Enrolled, Some(r)) => format!("Runde {r}"),
+        (StatusKind::Enrolled, None) => "Tilmeldt".to_string(),
+        (StatusKind::CouncilConsidering, _) => "Behandles".to_string(),
+        (StatusKind::Undecided, _) => "Ikke afklaret".to_string(),
+        (StatusKind::Declined, _) => "Nej tak".to_string(),
+    };
+    let mut description = Vec::new();
+    let cells = tiles
+        .iter()
+        .filter_map(|t| row_of(t.municipality).map(|r| (t, r)))
+        .map(|(t, r)| {
+            let (x, y) = (f64::from(t.column) * (TILE + GAP), f64::from(t.row) * (TILE + GAP));
+            let status = short(r.status, r.round);
+            description.push(format!("{}: {status}", r.name));
+            view! {
+                <g>
+                    <rect class=class(r.status) x=x y=y width=TILE height=TILE rx="6" />
+                    {name_lines(&r.name, x + TILE / 2.0, y + 36.0)}
+                    <text class="map-status" x=x + TILE / 2.0 y=y + 54.0 text-anchor="middle">
+                        {status}
+                    </text>
+                </g>
+            }
+        })
+        .collect_view();
+    let width = f64::from(tile_map::COLUMNS) * (TILE + GAP);
+    let height = f64::from(tile_map::ROWS) * (TILE + GAP);
+    view! {
+        <figure class="chart map">
+            <svg
+                viewBox=format!("0 0 {width} {height}")
+                role="img"
+                aria-labelledby="map-title map-desc"
+                xmlns="http://www.w3.org/2000/svg"
+            >
+                <title id="map-title">"Region Midtjylland: hver kommunes status"</title>
+                <desc id="map-desc">{description.join("; ")}</desc>
+                {cells}
+            </svg>
+            <figcaption>
+                "Hver kommune er en flise placeret efter rådhusets beliggenhed; farven og teksten viser status. Tabellen nedenfor har de samme oplysninger."
+            </figcaption>
+        </figure>
+    }
+}
+
+/// A municipality's name on its tile; a long double name on two lines
+/// ("Ringkøbing-" above "Skjern"), so it fits.
+fn name_lines(name: &str, x: f64, y: f64) -> impl IntoView + use<> {
+    let lines: Vec<String> = match name.split_once('-') {
+        Some((first, second)) if name.chars().count() > 12 => vec![format!("{first}-"), second.to_string()],
+        _ => vec![name.to_string()],
+    };
+    let top = y - 6.0 * (lines.len() as f64 - 1.0);
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| {
+            view! {
+                <text class="map-name" x=x y=top + 12.0 * i as f64 text-anchor="middle">
+                    {line}
+                </text>
+            }
+        })
+        .collect_view()
 }
 
 fn chart(o: &EnrolmentOverview) -> impl IntoView + use<> {
