@@ -12,7 +12,7 @@ use leptos::{html, prelude::*};
 
 use crate::{
     api::Api,
-    components::{load_error, loading, parse_date, print_clean},
+    components::{Figure, load_error, loading, parse_date, print_clean, svg_figure},
 };
 
 pub fn view(api: Api) -> impl IntoView {
@@ -265,25 +265,16 @@ fn map(o: &EnrolmentOverview) -> impl IntoView + use<> {
             }
         })
         .collect_view();
-    let width = f64::from(tile_map::COLUMNS) * (TILE + GAP);
-    let height = f64::from(tile_map::ROWS) * (TILE + GAP);
-    view! {
-        <figure class="chart map">
-            <svg
-                viewBox=format!("0 0 {width} {height}")
-                role="img"
-                aria-labelledby="map-title map-desc"
-                xmlns="http://www.w3.org/2000/svg"
-            >
-                <title id="map-title">"Region Midtjylland: hver kommunes status"</title>
-                <desc id="map-desc">{description.join("; ")}</desc>
-                {cells}
-            </svg>
-            <figcaption>
-                "Hver kommune er en flise placeret efter rådhusets beliggenhed; farven og teksten viser status. Tabellen nedenfor har de samme oplysninger."
-            </figcaption>
-        </figure>
-    }
+    let figure = Figure {
+        class: "chart map",
+        id: "map",
+        width: f64::from(tile_map::COLUMNS) * (TILE + GAP),
+        height: f64::from(tile_map::ROWS) * (TILE + GAP),
+        title: "Region Midtjylland: hver kommunes status",
+        description: description.join("; "),
+        caption: "Hver kommune er en flise placeret efter rådhusets beliggenhed; farven og teksten viser status. Tabellen nedenfor har de samme oplysninger.",
+    };
+    svg_figure(figure, cells)
 }
 
 /// A municipality's name on its tile; a long double name on two lines
@@ -371,28 +362,24 @@ fn chart(o: &EnrolmentOverview) -> impl IntoView + use<> {
         })
         .collect_view();
     let axis_y = height - 14.0;
-    view! {
-        <figure class="chart">
-            <svg
-                viewBox=format!("0 0 600 {height}")
-                role="img"
-                aria-labelledby="chart-title chart-desc"
-                xmlns="http://www.w3.org/2000/svg"
-            >
-                <title id="chart-title">"Antal kommuner pr. status"</title>
-                <desc id="chart-desc">{description}</desc>
-                {rows}
-                <line class="axis" x1=LEFT y1="4" x2=LEFT y2=axis_y - 6.0 />
-                <text class="chart-axis" x=LEFT y=axis_y + 8.0>
-                    "0"
-                </text>
-                <text class="chart-axis" x=x(19.0) y=axis_y + 8.0 text-anchor="end">
-                    "19 kommuner"
-                </text>
-            </svg>
-            <figcaption>
-                "Antal kommuner pr. status. Den stiplede ramme viser de forventede 7–8 kommuner pr. runde."
-            </figcaption>
-        </figure>
-    }
+    let body = view! {
+        {rows}
+        <line class="axis" x1=LEFT y1="4" x2=LEFT y2=axis_y - 6.0 />
+        <text class="chart-axis" x=LEFT y=axis_y + 8.0>
+            "0"
+        </text>
+        <text class="chart-axis" x=x(19.0) y=axis_y + 8.0 text-anchor="end">
+            "19 kommuner"
+        </text>
+    };
+    let figure = Figure {
+        class: "chart",
+        id: "chart",
+        width: 600.0,
+        height,
+        title: "Antal kommuner pr. status",
+        description,
+        caption: "Antal kommuner pr. status. Den stiplede ramme viser de forventede 7–8 kommuner pr. runde.",
+    };
+    svg_figure(figure, body)
 }

@@ -12,7 +12,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api::Api,
-    components::{Notice, load_error, loading, parse_date},
+    components::{Figure, Notice, load_error, loading, parse_date, svg_figure},
 };
 
 pub fn report(api: Api, notice: RwSignal<Option<Notice>>) -> impl IntoView {
@@ -176,21 +176,14 @@ fn chart(rows: &[VisitRow]) -> impl IntoView + use<> {
             }
         })
         .collect_view();
-    view! {
-        <figure class="chart">
-            <svg
-                viewBox=format!("0 0 600 {height}")
-                role="img"
-                aria-labelledby="visits-chart-title visits-chart-desc"
-                xmlns="http://www.w3.org/2000/svg"
-            >
-                <title id="visits-chart-title">"Andel af sessionerne pr. kommune og rimelig andel"</title>
-                <desc id="visits-chart-desc">{description}</desc>
-                {bars}
-            </svg>
-            <figcaption>
-                "Søjlen er kommunens andel af de afholdte sessioner (grøn: vest, blå: øst); stregen er dens rimelige andel efter nøglen."
-            </figcaption>
-        </figure>
-    }
+    let figure = Figure {
+        class: "chart",
+        id: "visits-chart",
+        width: 600.0,
+        height,
+        title: "Andel af sessionerne pr. kommune og rimelig andel",
+        description,
+        caption: "Søjlen er kommunens andel af de afholdte sessioner (grøn: vest, blå: øst); stregen er dens rimelige andel efter nøglen.",
+    };
+    svg_figure(figure, bars)
 }
