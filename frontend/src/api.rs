@@ -79,6 +79,10 @@ pub fn danish_message(status: u16, code: ErrorCode) -> &'static str {
         ErrorCode::ClosedDay => "Koordinatoren holder lukket den dag (helligdag eller lukkedag).",
         ErrorCode::OutsideWorkingHours | ErrorCode::NotOnSlotGrid => "Tiden ligger uden for koordinatorens arbejdstid.",
         ErrorCode::TooManyOnsiteVisits => "Koordinatoren har allerede det største antal besøg den dag.",
+        ErrorCode::ReservedForTour => {
+            "Dagen er en turdag for en anden del af regionen: besøgene er forbeholdt kommunerne dér, indtil kort før \
+             dagen. Vælg en anden dag eller et onlinemøde."
+        }
         ErrorCode::CannotReachInTime => {
             "Koordinatoren kan ikke nå frem og tilbage inden for arbejdsdagen med den tid. Vælg en anden tid."
         }
@@ -279,6 +283,7 @@ mod tests {
             ErrorCode::CapReached,
             ErrorCode::SlotTaken,
             ErrorCode::CoordinatorBusy,
+            ErrorCode::ReservedForTour,
         ];
         let texts: std::collections::BTreeSet<_> = rules.iter().map(|c| danish_message(422, *c)).collect();
         assert_eq!(texts.len(), rules.len());

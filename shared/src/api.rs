@@ -79,6 +79,10 @@ impl MunicipalitiesResponse {
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SlotsResponse {
     pub slots: Vec<Slot>,
+    /// On-site requests: the days of the range kept for another area's tour,
+    /// so the widget can say why they have no visits.
+    #[serde(default)]
+    pub reserved: Vec<crate::schedule::ReservedDay>,
 }
 
 /// `POST /api/bookings` (contract). The end follows from the kind's duration.
@@ -237,6 +241,8 @@ pub enum ErrorCode {
     SlotTaken,
     /// Her calendar or her blocked hours say she is busy then.
     CoordinatorBusy,
+    /// A tour day kept for another area of the region, not yet open to all.
+    ReservedForTour,
     TooManyOnsiteVisits,
     CannotReachInTime,
     CapReached,
@@ -259,7 +265,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the API sends ([`ErrorCode::Unknown`] is only read).
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 27] = [
         ErrorCode::BadRequest,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -277,6 +283,7 @@ impl ErrorCode {
         ErrorCode::NotOnSlotGrid,
         ErrorCode::SlotTaken,
         ErrorCode::CoordinatorBusy,
+        ErrorCode::ReservedForTour,
         ErrorCode::TooManyOnsiteVisits,
         ErrorCode::CannotReachInTime,
         ErrorCode::CapReached,
@@ -308,6 +315,7 @@ impl ErrorCode {
             ErrorCode::NotOnSlotGrid => "not_on_slot_grid",
             ErrorCode::SlotTaken => "slot_taken",
             ErrorCode::CoordinatorBusy => "coordinator_busy",
+            ErrorCode::ReservedForTour => "reserved_for_tour",
             ErrorCode::TooManyOnsiteVisits => "too_many_onsite_visits",
             ErrorCode::CannotReachInTime => "cannot_reach_in_time",
             ErrorCode::CapReached => "cap_reached",

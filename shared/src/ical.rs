@@ -51,7 +51,7 @@ pub struct CalendarInfo {
 
 impl Default for CalendarInfo {
     fn default() -> Self {
-        Self { name: "DK2020-rådgivning".to_string(), organizer: None }
+        Self { name: "DK2020-vejledning".to_string(), organizer: None }
     }
 }
 
@@ -174,7 +174,7 @@ fn write_drive(w: &mut Writer, leg: &Leg, bookings: &[Booking], municipalities: 
     let length = format::duration(leg.minutes);
     let summary = format!("Kørsel {from} → {to}, ca. {length}{ferry}");
     let description = format!(
-        "Anslået køretid {length}{ferry}, ud fra afstanden og reglerne for kørsel i planlæggeren. Hører til DK2020-rådgivningen med {} Kommune (booking {}).",
+        "Anslået køretid {length}{ferry}, ud fra afstanden og reglerne for kørsel i planlæggeren. Hører til DK2020-vejledningen med {} Kommune (booking {}).",
         municipalities.get(booking.municipality).name,
         booking.id
     );
@@ -261,10 +261,10 @@ fn write_event(w: &mut Writer, booking: &Booking, municipalities: &Municipalitie
     };
     let kind = match booking.kind {
         SessionKind::Onsite => "besøg på rådhuset",
-        SessionKind::Online => "online møde",
+        SessionKind::Online => "onlinemøde",
     };
     let summary =
-        format!("{}DK2020-rådgivning: {} Kommune ({kind})", if cancelled { "AFLYST: " } else { "" }, municipality.name);
+        format!("{}DK2020-vejledning: {} Kommune ({kind})", if cancelled { "AFLYST: " } else { "" }, municipality.name);
     let location = match (booking.kind, invitation_link) {
         (SessionKind::Onsite, _) => town_hall_label(municipality),
         (SessionKind::Online, None) => "Online".to_string(),
@@ -454,7 +454,7 @@ mod tests {
 
     fn info() -> CalendarInfo {
         CalendarInfo {
-            name: "DK2020-rådgivning, klimakoordinatoren".into(),
+            name: "DK2020-vejledning, klimakoordinatoren".into(),
             organizer: Some(Organizer {
                 name: "Klimakoordinator, KD-Net".into(),
                 email: Email::parse("klimakoordinator@aarhus.dk").unwrap(),
@@ -543,7 +543,7 @@ mod tests {
             "DTSTART:19700329T020000",
             "END:VTIMEZONE",
             "UID:01HXabc@dk2020-planner",
-            "SUMMARY:DK2020-rådgivning: Skive Kommune (besøg på rådhuset)",
+            "SUMMARY:DK2020-vejledning: Skive Kommune (besøg på rådhuset)",
             "LOCATION:Skive Rådhus\\, Skive Kommune",
             "STATUS:CONFIRMED",
             "SEQUENCE:0",
@@ -565,7 +565,7 @@ mod tests {
         let online = booking("b3", 779, SessionKind::Online, date(2020, 11, 3).at(10, 0, 0, 0), 60);
         let l = lines(&booking_to_ics(&online, &Municipalities::builtin(), &CalendarInfo::default()));
         assert!(l.contains(&"LOCATION:Online".to_string()));
-        assert!(l.contains(&"SUMMARY:DK2020-rådgivning: Skive Kommune (online møde)".to_string()));
+        assert!(l.contains(&"SUMMARY:DK2020-vejledning: Skive Kommune (onlinemøde)".to_string()));
         assert!(!l.iter().any(|x| x.starts_with("GEO:") || x.starts_with("ORGANIZER")));
         let samsoe = booking("b4", 741, SessionKind::Onsite, date(2020, 11, 3).at(10, 0, 0, 0), 60);
         let l = lines(&booking_to_ics(&samsoe, &Municipalities::builtin(), &CalendarInfo::default()));
@@ -582,7 +582,7 @@ mod tests {
         let l = lines(&booking_to_ics(&b, &Municipalities::builtin(), &info()));
         assert!(l.contains(&"STATUS:CANCELLED".to_string()));
         assert!(l.contains(&"SEQUENCE:1".to_string()));
-        assert!(l.iter().any(|x| x.starts_with("SUMMARY:AFLYST: DK2020-rådgivning")));
+        assert!(l.iter().any(|x| x.starts_with("SUMMARY:AFLYST: DK2020-vejledning")));
         assert!(
             l.iter().any(|x| x.starts_with("DESCRIPTION:") && x.ends_with("\\nAflyst af klimakoordinatoren: Sygdom"))
         );
@@ -598,7 +598,7 @@ mod tests {
             calendar_feed(&[later, cancelled, earlier], &Municipalities::builtin(), &TravelRules::default(), &info());
         assert_crlf_and_short_lines(&ics);
         let l = lines(&ics);
-        assert!(l.contains(&"X-WR-CALNAME:DK2020-rådgivning\\, klimakoordinatoren".to_string()));
+        assert!(l.contains(&"X-WR-CALNAME:DK2020-vejledning\\, klimakoordinatoren".to_string()));
         assert_eq!(l.iter().filter(|x| *x == "BEGIN:VTIMEZONE").count(), 1);
         let uids: Vec<&String> = l.iter().filter(|x| x.starts_with("UID:") && !x.starts_with("UID:drive-")).collect();
         assert_eq!(uids, ["UID:b-earlier@dk2020-planner", "UID:b-later@dk2020-planner"]);

@@ -31,6 +31,7 @@ pub mod manage;
 pub mod outbox;
 pub mod report;
 pub mod schedule;
+pub mod simulation;
 pub mod subscription;
 pub mod tile_map;
 pub use allocation::{

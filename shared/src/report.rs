@@ -34,6 +34,13 @@ impl RegionPart {
             RegionPart::East => "Øst",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            RegionPart::West => "West",
+            RegionPart::East => "East",
+        }
+    }
 }
 
 /// The western municipalities (Business Region MidtVest) by code: the

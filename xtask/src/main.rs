@@ -10,6 +10,7 @@ mod fuzz;
 mod install;
 mod lambda;
 mod run;
+mod simulate;
 mod smtp;
 mod venv;
 mod widget;
@@ -36,6 +37,10 @@ tasks:
            to try the production store; extra arguments go to `dk2020-api serve`
   fuzz     fuzz the API from its OpenAPI description with schemathesis, many examples per
            operation and role (--max-examples N, --seed N, --timeout SECS)
+  simulate play a season of bookings through the model, first come first served next to
+           fair access; per municipality the share served and the median wait, as a table
+           and target/simulate/season.xlsx (--demand equal|per-capita|burst, --requests N,
+           --weeks N, --runs N, --seed N, --xlsx PATH)
   bench    measure speed next to baselines: model, API, writes, start-up, widget; prints a
            table, writes target/bench/ (--quick, --only a,b, --update-readme)
   help     this text
@@ -58,6 +63,7 @@ fn main() -> ExitCode {
         "dynamo" => dynamo::serve(rest),
         "fuzz" => fuzz::run(rest),
         "bench" => bench::run(rest),
+        "simulate" => simulate::run(rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())

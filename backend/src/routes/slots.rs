@@ -12,7 +12,7 @@ use dk2020_model::{
     api::SlotsResponse,
     dates::DateBounds,
     lifecycle::may_change,
-    schedule::{Availability, SlotQuery, open_slots},
+    schedule::{Availability, SlotQuery, open_slots, reserved_days},
     subscription,
 };
 
@@ -116,7 +116,7 @@ pub async fn open_for(
     if let Some(id) = moving {
         existing.retain(|b| &b.id != id);
     }
-    let slots = open_slots(SlotQuery {
+    let query = SlotQuery {
         availability: &availability,
         municipalities: &municipalities,
         municipality,
@@ -126,6 +126,6 @@ pub async fn open_for(
         existing: &existing,
         busy: &busy,
         now,
-    })?;
-    Ok(SlotsResponse { slots })
+    };
+    Ok(SlotsResponse { slots: open_slots(query)?, reserved: reserved_days(&query) })
 }

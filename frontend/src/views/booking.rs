@@ -7,7 +7,7 @@ use dk2020_model::{
     Booking, BookingId, BookingStatus, ContactName, Email, MunicipalityCode, SessionKind, Topic,
     api::{BookingRequest, BookingsResponse, RescheduleRequest, SlotsResponse},
     format, rfc3339,
-    schedule::Slot,
+    schedule::{ReservedDay, Slot},
 };
 use gloo_net::http::Method;
 use jiff::civil::Date;
@@ -111,7 +111,13 @@ pub fn view_for(api: Api, book_for: BookFor, refresh: RwSignal<u32>) -> impl Int
                 let sunday = week::sunday_of(monday);
                 let of_week: Vec<Slot> =
                     response.slots.into_iter().filter(|s| (monday..=sunday).contains(&s.start.date())).collect();
-                slot_days(of_week, selected).into_any()
+                let kept: Vec<ReservedDay> =
+                    response.reserved.into_iter().filter(|r| (monday..=sunday).contains(&r.date)).collect();
+                view! {
+                    {tour_notes(kept)}
+                    {slot_days(of_week, selected)}
+                }
+                    .into_any()
             }
         }
     };
@@ -165,7 +171,7 @@ pub fn view_for(api: Api, book_for: BookFor, refresh: RwSignal<u32>) -> impl Int
             <h2 id="booking-title">"Book klimakoordinatoren"</h2>
             <p class="lead">
                 {format!("{} Kommune", municipality.name())}
-                " · 1:1-rådgivning om jeres klimahandleplan (DK2020)"
+                " · 1:1-vejledning om jeres klimahandleplan (DK2020)"
             </p>
             {notice_area(notice)}
             {move || confirmed.get().map(|b| confirmation(&b))}
@@ -566,4 +572,33 @@ fn booking_item(
             }
         </li>
     }
+}
+
+/// Why a day of the week has no visits: it is another area's tour day
+/// ("Onsdag 9. december er en turdag for Vestjylland …").
+fn tour_notes(kept: Vec<ReservedDay>) -> impl IntoView {
+    (!kept.is_empty()).then(|| {
+        view! {
+            <ul class="tour-notes">
+                {kept
+                    .into_iter()
+                    .map(|r| {
+                        let text = format!(
+                            "{} er en turdag for {}: besøg den dag er forbeholdt kommunerne dér og kan bookes af alle \
+                             fra {}. Onlinemøder kan bookes som ellers.",
+                            capitalised(&format::date_with_weekday(r.date)),
+                            r.area.label_da(),
+                            format::date(r.opens)
+                        );
+                        view! { <li>{text}</li> }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    })
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -6,6 +6,7 @@
 
 mod availability;
 mod calendars;
+mod fair_access;
 mod mail;
 mod on_behalf;
 

@@ -8,6 +8,7 @@ use jiff::civil::{Date, Time, Weekday};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{
+    fairness::TourDays,
     holidays::{ClosedDays, is_closed_day},
     travel::TravelRules,
 };
@@ -384,6 +385,21 @@ pub struct Rules {
     #[cfg_attr(feature = "openapi", schemars(range(min = 1, max = 100)))]
     pub cap_per_municipality: u32,
     pub travel: TravelRules,
+    /// Weekdays whose on-site visits are kept for one area of the region
+    /// (fair access: [`super::fairness`]), e.g. `{"wednesday": "vestjylland"}`.
+    pub tour_days: TourDays,
+    /// From this many days before a tour day, 0-56 (default 14), everyone
+    /// may book its visits.
+    #[cfg_attr(feature = "openapi", schemars(range(min = 0, max = 56)))]
+    pub tour_open_days: u32,
+    /// A drive from or to the office of at least this many minutes, 0-480
+    /// (default 75), is a long drive.
+    #[cfg_attr(feature = "openapi", schemars(range(min = 0, max = 480)))]
+    pub long_drive_minutes: u32,
+    /// A long drive may set off this many minutes before the day's first
+    /// opening, or end as many after its last closing, 0-180 (default 60).
+    #[cfg_attr(feature = "openapi", schemars(range(min = 0, max = 180)))]
+    pub long_drive_extra_minutes: u32,
 }
 
 impl Default for Rules {
@@ -398,11 +414,22 @@ impl Default for Rules {
             slot_step_minutes: 30,
             cap_per_municipality: 2,
             travel: TravelRules::default(),
+            tour_days: TourDays::default(),
+            tour_open_days: 14,
+            long_drive_minutes: 75,
+            long_drive_extra_minutes: 60,
         }
     }
 }
 
 impl Rules {
+    /// The rules without fair access (no tour days, no long-drive
+    /// allowance): first come, first served, as before `cargo xtask
+    /// simulate` measured the difference.
+    pub fn first_come_first_served() -> Self {
+        Self { tour_days: TourDays::default(), long_drive_extra_minutes: 0, ..Self::default() }
+    }
+
     /// The length of a session of `kind` in minutes.
     pub fn duration_minutes(&self, kind: SessionKind) -> u32 {
         match kind {
@@ -498,6 +525,9 @@ pub enum RuleField {
     MaxOnsitePerDay,
     SlotStepMinutes,
     CapPerMunicipality,
+    TourOpenDays,
+    LongDriveMinutes,
+    LongDriveExtraMinutes,
 }
 
 impl RuleField {
@@ -512,6 +542,9 @@ impl RuleField {
             RuleField::MaxOnsitePerDay => "max_onsite_per_day",
             RuleField::SlotStepMinutes => "slot_step_minutes",
             RuleField::CapPerMunicipality => "cap_per_municipality",
+            RuleField::TourOpenDays => "tour_open_days",
+            RuleField::LongDriveMinutes => "long_drive_minutes",
+            RuleField::LongDriveExtraMinutes => "long_drive_extra_minutes",
         }
     }
 
@@ -525,6 +558,9 @@ impl RuleField {
             RuleField::MaxOnsitePerDay => "The number of on-site visits a day",
             RuleField::SlotStepMinutes => "The step between session starts in minutes",
             RuleField::CapPerMunicipality => "The number of upcoming sessions one municipality may hold",
+            RuleField::TourOpenDays => "The days before a tour day from which everyone may book it",
+            RuleField::LongDriveMinutes => "The minutes from which a drive counts as long",
+            RuleField::LongDriveExtraMinutes => "The minutes a long drive may lie outside the working hours",
         }
     }
 }
@@ -717,6 +753,9 @@ impl Availability {
         range(r.max_onsite_per_day, 0..=10, RuleField::MaxOnsitePerDay);
         range(r.slot_step_minutes, 5..=240, RuleField::SlotStepMinutes);
         range(r.cap_per_municipality, 1..=100, RuleField::CapPerMunicipality);
+        range(r.tour_open_days, 0..=56, RuleField::TourOpenDays);
+        range(r.long_drive_minutes, 0..=480, RuleField::LongDriveMinutes);
+        range(r.long_drive_extra_minutes, 0..=180, RuleField::LongDriveExtraMinutes);
         if !TravelRules::ROAD_FACTOR_RANGE.contains(&r.travel.road_factor) {
             out.push(AvailabilityProblem::RoadFactor { value: r.travel.road_factor });
         }

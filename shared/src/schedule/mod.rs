@@ -32,11 +32,17 @@
 //!    buffers, nor, for an on-site visit, the drive to it from the previous
 //!    stop of the day (or Aarhus) right before it and the drive on to the
 //!    next stop (or home) right after it.
-//! 8. **On-site visits a day**: for on-site, fewer than `max_onsite_per_day`
+//! 8. **Tour days** ([`fairness`]): an on-site visit on a weekday kept for
+//!    an area of the region is for that area's municipalities until
+//!    `tour_open_days` before the day ([`reserved_days`] lists such days).
+//! 9. **On-site visits a day**: for on-site, fewer than `max_onsite_per_day`
 //!    (default 2) confirmed on-site visits that day.
-//! 9. **Driving**: the coordinator leaves the office in Aarhus no earlier
+//! 10. **Driving**: the coordinator leaves the office in Aarhus no earlier
 //!    than the day's first opening, drives to each on-site visit in time order and
-//!    is back by the last closing time (she may drive through a break). Drive minutes = ⌈great-circle km × road factor
+//!    is back by the last closing time (she may drive through a break); a
+//!    long drive (`long_drive_minutes`) may set off up to
+//!    `long_drive_extra_minutes` before the opening, or end as much after
+//!    the closing ([`fairness`]). Drive minutes = ⌈great-circle km × road factor
 //!    ÷ speed × 60⌉ + the ferry minutes of each island end (Samsø 60, both
 //!    ways). The coordinator is busy while driving: online sessions are held
 //!    wherever the coordinator is, but not in the car. After every session
@@ -51,6 +57,7 @@
 mod agenda;
 mod availability;
 mod busy;
+pub mod fairness;
 mod holidays;
 mod slots;
 mod travel;
@@ -62,6 +69,7 @@ pub use availability::{
     WeeklyHours, WorkingHours,
 };
 pub use busy::BusyTime;
+pub use fairness::{ReservedDay, TourArea, TourDays, reserved_days};
 pub use holidays::{ClosedDays, LAST_STORE_BEDEDAG_YEAR, easter_sunday, holidays, is_closed_day};
 pub use slots::{
     BookingCheck, Leg, MAX_RANGE_DAYS, RuleViolation, Slot, SlotQuery, SlotsError, Stop, check_booking, day_route,

@@ -16,6 +16,7 @@ use super::{
         window_of,
     },
     busy::{BusyIndex, BusyTime},
+    fairness::TourArea,
     travel::{TravelRules, minutes_between, travel_home_minutes, travel_minutes},
 };
 use crate::{
@@ -122,6 +123,14 @@ pub enum RuleViolation {
          choose another time"
     )]
     CoordinatorBusy { buffer: u32 },
+    /// A tour day kept for another area of the region; everyone may book
+    /// its visits from `opens` on.
+    #[error(
+        "{date} is a tour day for {}: its on-site visits are kept for that area's municipalities \
+         until {opens}, when everyone may book them; choose another day or an online session",
+        .area.label_da()
+    )]
+    ReservedForTour { date: Date, area: TourArea, opens: Date },
     #[error("{}", onsite_message(*.date, *.max))]
     TooManyOnsiteVisits { date: Date, max: u32 },
     #[error(
@@ -147,6 +156,7 @@ impl RuleViolation {
             RuleViolation::NotOnSlotGrid { .. } => ErrorCode::NotOnSlotGrid,
             RuleViolation::SlotTaken { .. } => ErrorCode::SlotTaken,
             RuleViolation::CoordinatorBusy { .. } => ErrorCode::CoordinatorBusy,
+            RuleViolation::ReservedForTour { .. } => ErrorCode::ReservedForTour,
             RuleViolation::TooManyOnsiteVisits { .. } => ErrorCode::TooManyOnsiteVisits,
             RuleViolation::CannotReachInTime { .. } => ErrorCode::CannotReachInTime,
             RuleViolation::CapReached { .. } => ErrorCode::CapReached,
@@ -367,7 +377,8 @@ struct Cand {
 /// between the on-site stops around it must still fit around it. Drives the
 /// candidate does not touch are not re-checked, so an old booking that no
 /// longer fits (e.g. after the hours changed) does not block the whole day.
-fn route_fits(day: &[Sess], cand: Cand, ws: i64, we: i64, buffer: i64, geo: &Geo<'_>) -> bool {
+fn route_fits(day: &[Sess], cand: Cand, bounds: DriveBounds, buffer: i64, geo: &Geo<'_>) -> bool {
+    let DriveBounds { ws, we, .. } = bounds;
     let i = day.partition_point(|s| s.start < cand.start);
     let prev = day[..i].iter().rposition(|s| s.kind == SessionKind::Onsite);
     let next = day[i..].iter().position(|s| s.kind == SessionKind::Onsite).map(|k| k + i);
@@ -379,16 +390,15 @@ fn route_fits(day: &[Sess], cand: Cand, ws: i64, we: i64, buffer: i64, geo: &Geo
         Some(q) => (day[q].place(), day[q].start, q),
         None => (None, we, day.len()),
     };
+    // A long drive from the office may set off before the opening, and a
+    // long drive home may end after the closing.
+    let depart = |minutes: u32| if prev.is_none() { depart_after - bounds.extra(minutes) } else { depart_after };
+    let arrive = |minutes: u32| if next.is_none() { arrive_by + bounds.extra(minutes) } else { arrive_by };
     match cand.kind {
         SessionKind::Onsite => {
-            drive_fits(depart_after, cand.start, span(&day[lo..i]), geo.minutes(from, cand.place), buffer)
-                && drive_fits(
-                    cand.end.saturating_add(buffer),
-                    arrive_by,
-                    span(&day[i..hi]),
-                    geo.minutes(cand.place, to),
-                    buffer,
-                )
+            let (there, back) = (geo.minutes(from, cand.place), geo.minutes(cand.place, to));
+            drive_fits(depart(there), cand.start, span(&day[lo..i]), there, buffer)
+                && drive_fits(cand.end.saturating_add(buffer), arrive(back), span(&day[i..hi]), back, buffer)
         }
         SessionKind::Online => {
             let minutes = geo.minutes(from, to);
@@ -396,8 +406,25 @@ fn route_fits(day: &[Sess], cand: Cand, ws: i64, we: i64, buffer: i64, geo: &Geo
                 return true;
             }
             let between = span(&day[lo..i]).chain(std::iter::once((cand.start, cand.end))).chain(span(&day[i..hi]));
-            drive_fits(depart_after, arrive_by, between, minutes, buffer)
+            drive_fits(depart(minutes), arrive(minutes), between, minutes, buffer)
         }
+    }
+}
+
+/// Between when the day's drives lie: from the first opening (`ws`) to the
+/// last closing (`we`), and, for a drive from or to the office of at least
+/// `long` minutes, `extra` seconds before and after.
+#[derive(Clone, Copy, Debug)]
+struct DriveBounds {
+    ws: i64,
+    we: i64,
+    long: u32,
+    extra: i64,
+}
+
+impl DriveBounds {
+    fn extra(self, minutes: u32) -> i64 {
+        if minutes >= self.long && minutes > 0 { self.extra } else { 0 }
     }
 }
 
@@ -413,6 +440,8 @@ struct Ctx<'a> {
     /// The earliest allowed start (now + notice), whole seconds rounded up.
     earliest: i64,
     last_day: Date,
+    /// Tour days up to this date are open to everyone.
+    tours_open_until: Date,
     buffer: i64,
 }
 
@@ -429,6 +458,8 @@ struct DayCtx<'a> {
     /// Sessions that may come within the buffer of the window.
     near: std::ops::Range<usize>,
     onsite: u32,
+    /// The area whose tour day it is, if it is one.
+    tour: Option<TourArea>,
 }
 
 impl<'a> Ctx<'a> {
@@ -454,6 +485,7 @@ impl<'a> Ctx<'a> {
             longest,
             earliest,
             last_day: plus_days(today, rules.horizon_days),
+            tours_open_until: plus_days(today, rules.tour_open_days),
             buffer: i64::from(rules.buffer_minutes) * 60,
         }
     }
@@ -493,6 +525,7 @@ impl<'a> Ctx<'a> {
             day: day_lo..day_hi,
             near: near_lo..near_hi.max(near_lo),
             onsite: u32::try_from(onsite).unwrap_or(u32::MAX),
+            tour: self.availability.rules.tour_days.get(date.weekday()),
         })
     }
 
@@ -507,6 +540,13 @@ impl<'a> Ctx<'a> {
                 earliest: local_time(self.earliest).unwrap_or(LocalTime::new(Timestamp::MAX)),
             });
         }
+        if let (Some(area), Some(municipality)) = (day.tour, cand.place)
+            && !area.contains(municipality)
+            && day.date > self.tours_open_until
+        {
+            let opens = day.date.checked_sub(Span::new().days(rules.tour_open_days)).unwrap_or(day.date);
+            return Err(RuleViolation::ReservedForTour { date: day.date, area, opens });
+        }
         let (lo, hi) = (cand.start - self.buffer, cand.end + self.buffer);
         if self.sessions[day.near.clone()].iter().any(|s| s.start < hi && lo < s.end) {
             return Err(RuleViolation::SlotTaken { buffer: rules.buffer_minutes });
@@ -517,7 +557,13 @@ impl<'a> Ctx<'a> {
         if cand.kind == SessionKind::Onsite && day.onsite >= rules.max_onsite_per_day {
             return Err(RuleViolation::TooManyOnsiteVisits { date: day.date, max: rules.max_onsite_per_day });
         }
-        if !route_fits(&self.sessions[day.day.clone()], cand, day.ws, day.we, self.buffer, &self.geo) {
+        let bounds = DriveBounds {
+            ws: day.ws,
+            we: day.we,
+            long: rules.long_drive_minutes,
+            extra: i64::from(rules.long_drive_extra_minutes) * 60,
+        };
+        if !route_fits(&self.sessions[day.day.clone()], cand, bounds, self.buffer, &self.geo) {
             return Err(RuleViolation::CannotReachInTime { date: day.date });
         }
         Ok(())

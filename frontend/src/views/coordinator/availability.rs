@@ -18,6 +18,7 @@ use gloo_net::http::Method;
 use jiff::civil::Weekday;
 use leptos::{prelude::*, task::spawn_local};
 
+use super::fair_access::{self, FairFields};
 use crate::{
     api::{Api, ApiError},
     components::{Notice, load_error, loading, parse_date},
@@ -134,6 +135,7 @@ struct Editor {
     next_id: StoredValue<u32>,
     closed: [(RwSignal<bool>, &'static str); 3],
     rules: Vec<RuleField>,
+    fair: FairFields,
     /// Everything of the settings the form does not show (kept as it was).
     base: Availability,
 }
@@ -155,8 +157,12 @@ fn rule_values(r: &Rules) -> Vec<(&'static str, &'static str, String)> {
 
 /// A problem the model finds in the settings, in Danish, naming the field as the form does.
 fn problem_da(problem: &AvailabilityProblem) -> String {
-    let label = |name: &str| {
-        rule_values(&Rules::default()).into_iter().find(|(n, _, _)| *n == name).map_or(name.to_string(), |f| f.1.into())
+    let label = |name: &str| match fair_access::label(name) {
+        Some(label) => label.to_string(),
+        None => rule_values(&Rules::default())
+            .into_iter()
+            .find(|(n, _, _)| *n == name)
+            .map_or(name.to_string(), |f| f.1.into()),
     };
     match problem {
         AvailabilityProblem::OutOfRange { field, min, max, .. } => {
@@ -250,6 +256,7 @@ impl Editor {
                 .into_iter()
                 .map(|(name, label, value)| RuleField { name, label, value: RwSignal::new(value) })
                 .collect(),
+            fair: FairFields::new(&a.rules),
             base: a,
         }
     }
@@ -313,12 +320,14 @@ impl Editor {
                         "buffer_minutes" => rules.buffer_minutes = v,
                         "max_onsite_per_day" => rules.max_onsite_per_day = v,
                         "slot_step_minutes" => rules.slot_step_minutes = v,
-                        _ => rules.cap_per_municipality = v,
+                        "cap_per_municipality" => rules.cap_per_municipality = v,
+                        _ => {}
                     },
                     Err(_) => problems.push(bad()),
                 },
             }
         }
+        self.fair.apply(&mut rules, &mut problems);
         let [(eve, _), (constitution, _), (new_year, _)] = self.closed;
         let closed_days = ClosedDays {
             christmas_eve: eve.get_untracked(),
@@ -403,6 +412,7 @@ fn form(api: Api, a: Availability, notice: RwSignal<Option<Notice>>) -> impl Int
     let weekly = editor.with_value(|e| e.weekly.clone());
     let closed = editor.with_value(|e| e.closed);
     let rules = editor.with_value(|e| e.rules.clone());
+    let fair = editor.with_value(|e| e.fair);
     let exceptions = editor.with_value(|e| e.exceptions);
     let blocked = editor.with_value(|e| e.blocked);
     let next_id = editor.with_value(|e| e.next_id);
@@ -580,6 +590,7 @@ fn form(api: Api, a: Availability, notice: RwSignal<Option<Notice>>) -> impl Int
                         .collect_view()}
                 </div>
             </fieldset>
+            {fair_access::fieldset(fair)}
             {move || {
                 let list = problems.get();
                 (!list.is_empty())

@@ -54,6 +54,12 @@ fn november_20() -> Timestamp {
     ts(date(2026, 11, 20), 12, 0)
 }
 
+/// The default settings without fair access (no long-drive allowance, no
+/// tour days): the plain driving rules.
+fn without_fair_access() -> Availability {
+    Availability { rules: Rules::first_come_first_served(), ..Availability::default() }
+}
+
 static MUNICIPALITIES: std::sync::LazyLock<Municipalities> = std::sync::LazyLock::new(Municipalities::builtin);
 
 /// The query of `slug`'s slots, with no busy times.
@@ -370,7 +376,7 @@ fn a_municipality_at_its_cap_is_told_why_instead_of_getting_slots() {
 
 #[test]
 fn samsoe_cannot_be_visited_at_opening_time_because_of_the_drive_and_the_ferry() {
-    let av = Availability::default();
+    let av = without_fair_access();
     assert_eq!(
         check(&av, "samsoe", SessionKind::Onsite, at(TUESDAY, 8, 30), &[], november_20()),
         Err(RuleViolation::CannotReachInTime { date: TUESDAY })
@@ -384,7 +390,7 @@ fn samsoe_cannot_be_visited_at_opening_time_because_of_the_drive_and_the_ferry()
 
 #[test]
 fn a_lemvig_visit_cannot_be_followed_by_a_samsoe_visit_a_quarter_of_an_hour_later() {
-    let av = Availability::default();
+    let av = without_fair_access();
     let lemvig = [booking(1, code("lemvig"), SessionKind::Onsite, at(TUESDAY, 11, 0), 90)];
     // 12:45 is free of the buffer, but Lemvig-Samsø takes about four hours.
     assert_eq!(
@@ -415,15 +421,68 @@ fn a_lemvig_visit_cannot_be_followed_by_a_samsoe_visit_a_quarter_of_an_hour_late
 #[test]
 fn lemvig_cannot_be_visited_on_a_short_friday() {
     // 139 minutes each way plus a 90-minute session do not fit 08:30-15:00.
-    let av = Availability::default();
+    let av = without_fair_access();
     let friday = date(2026, 12, 4);
     assert!(day_starts(&av, "lemvig", SessionKind::Onsite, friday, &[]).is_empty());
     assert_eq!(day_starts(&av, "lemvig", SessionKind::Onsite, TUESDAY, &[]), ["11:00", "11:30"]);
 }
 
 #[test]
-fn online_sessions_are_not_offered_while_the_coordinator_drives() {
+fn a_long_drive_may_set_off_before_opening_so_lemvig_fits_a_short_friday() {
+    // The default allowance: a drive of 75 minutes or more may start up to an
+    // hour before 08:30 and end up to an hour after 15:00.
     let av = Availability::default();
+    let friday = date(2026, 12, 4);
+    assert_eq!(day_starts(&av, "lemvig", SessionKind::Onsite, friday, &[]), ["10:00", "10:30", "11:00", "11:30"]);
+    // The session itself stays within the working hours.
+    assert_eq!(
+        check(&av, "lemvig", SessionKind::Onsite, at(friday, 14, 0), &[], november_20()).map_err(|e| e.code()),
+        Err(ErrorCode::OutsideWorkingHours)
+    );
+    // A short drive gains nothing: Skanderborg's visits are the same either way.
+    assert_eq!(
+        day_starts(&av, "skanderborg", SessionKind::Onsite, friday, &[]),
+        day_starts(&without_fair_access(), "skanderborg", SessionKind::Onsite, friday, &[])
+    );
+    let mut none = av.clone();
+    none.rules.long_drive_extra_minutes = 0;
+    assert!(day_starts(&none, "lemvig", SessionKind::Onsite, friday, &[]).is_empty());
+}
+
+#[test]
+fn a_tour_day_keeps_its_visits_for_its_area_until_two_weeks_before() {
+    let mut av = Availability::default();
+    av.rules.tour_days.set(Weekday::Wednesday, Some(TourArea::Vestjylland));
+    // Booking on Friday 20 November: Wednesday 2 December is within 14 days
+    // and open to all; Wednesday 9 December is kept for Vestjylland.
+    let (open, kept) = (date(2026, 12, 2), date(2026, 12, 9));
+    assert!(!day_starts(&av, "aarhus", SessionKind::Onsite, open, &[]).is_empty());
+    assert!(day_starts(&av, "aarhus", SessionKind::Onsite, kept, &[]).is_empty());
+    let refused = check(&av, "aarhus", SessionKind::Onsite, at(kept, 9, 0), &[], november_20()).unwrap_err();
+    assert_eq!(
+        refused,
+        RuleViolation::ReservedForTour { date: kept, area: TourArea::Vestjylland, opens: date(2026, 11, 25) }
+    );
+    assert_eq!(refused.code(), ErrorCode::ReservedForTour);
+    assert!(refused.to_string().contains("Vestjylland"), "{refused}");
+    // Lemvig and Herning may book it; online sessions are not affected.
+    assert!(!day_starts(&av, "lemvig", SessionKind::Onsite, kept, &[]).is_empty());
+    assert!(!day_starts(&av, "herning", SessionKind::Onsite, kept, &[]).is_empty());
+    assert!(!day_starts(&av, "aarhus", SessionKind::Online, kept, &[]).is_empty());
+    // The slot answer names the kept days of the range, for the widget to explain.
+    let q = |slug: &str, kind| query(&av, slug, kind, TUESDAY, date(2026, 12, 31), &[], november_20());
+    let reserved: Vec<Date> = reserved_days(&q("aarhus", SessionKind::Onsite)).iter().map(|r| r.date).collect();
+    assert_eq!(reserved, [kept, date(2026, 12, 16), date(2026, 12, 23), date(2026, 12, 30)]);
+    assert!(reserved_days(&q("lemvig", SessionKind::Onsite)).is_empty());
+    assert!(reserved_days(&q("aarhus", SessionKind::Online)).is_empty());
+    // From 25 November everyone may book it.
+    let later = ts(date(2026, 11, 25), 8, 0);
+    assert!(check(&av, "aarhus", SessionKind::Onsite, at(kept, 9, 0), &[], later).is_ok());
+}
+
+#[test]
+fn online_sessions_are_not_offered_while_the_coordinator_drives() {
+    let av = without_fair_access();
     // Herning is 85 minutes away: out 08:30-11:00 at the latest, home after 12:45.
     let herning = [booking(1, code("herning"), SessionKind::Onsite, at(TUESDAY, 11, 0), 90)];
     assert_eq!(day_starts(&av, "aarhus", SessionKind::Online, TUESDAY, &herning), ["13:00", "14:30", "15:00"]);
@@ -628,7 +687,7 @@ fn starts_with_busy(av: &Availability, slug: &str, kind: SessionKind, d: Date, b
 }
 
 fn check_with_busy(slug: &str, kind: SessionKind, start: LocalTime, busy: &[BusyTime]) -> Result<Slot, RuleViolation> {
-    check_busy(&Availability::default(), slug, kind, start, &[], busy, november_20())
+    check_busy(&without_fair_access(), slug, kind, start, &[], busy, november_20())
 }
 
 #[test]
@@ -647,7 +706,7 @@ fn a_meeting_in_her_calendar_removes_the_online_slots_around_it_buffer_included(
 
 #[test]
 fn a_visit_is_not_offered_when_the_drive_there_or_home_would_cross_a_meeting() {
-    let av = Availability::default();
+    let av = without_fair_access();
     assert_eq!(starts_with_busy(&av, "lemvig", SessionKind::Onsite, TUESDAY, &[]), ["11:00", "11:30"]);
     // She would have to leave Aarhus around 08:30 for an 11:00 visit in Lemvig.
     let morning = [busy_on(TUESDAY, (9, 0), (9, 30))];
@@ -796,9 +855,25 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         // A lunch break on weekdays, and blocked hours on one day.
         any::<bool>(),
         prop::option::of((0usize..DAYS.len(), 0i64..28, 1i64..8)),
+        // Fair access: the long-drive allowance and its threshold, a tour
+        // day (weekday, area) and the days before it opens to everyone.
+        (
+            prop::sample::select(vec![0u32, 30, 60, 90]),
+            prop::sample::select(vec![0u32, 75, 120]),
+            prop::option::of((0usize..5, 0usize..TourArea::ALL.len())),
+            prop::sample::select(vec![0u32, 14, 40]),
+        ),
     )
-        .prop_map(|(raw, requester, onsite, now_hours, buffer, step, max_onsite, cap, busy, lunch, blocked)| {
+        .prop_map(|(raw, requester, onsite, now_hours, buffer, step, max_onsite, cap, busy, lunch, blocked, fair)| {
             let mut av = Availability::default();
+            let (extra, long, tour, open) = fair;
+            av.rules.long_drive_extra_minutes = extra;
+            av.rules.long_drive_minutes = long;
+            av.rules.tour_open_days = open;
+            if let Some((weekday, area)) = tour {
+                let days = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday];
+                av.rules.tour_days.set(days[weekday], Some(TourArea::ALL[area]));
+            }
             if lunch {
                 let day = DayHours::new(vec![
                     WorkingHours::hm(8, 30, 12, 0).unwrap(),
@@ -891,8 +966,14 @@ fn day_is_drivable(
         if t == 0 {
             continue;
         }
-        let lo = if from.is_none() { ws } else { from_end + buffer };
-        let hi = to_start - t;
+        // A long drive from or to the office may lie partly outside the hours.
+        let extra = if t >= i64::from(av.rules.long_drive_minutes) * 60 {
+            i64::from(av.rules.long_drive_extra_minutes) * 60
+        } else {
+            0
+        };
+        let lo = if from.is_none() { ws - extra } else { from_end + buffer };
+        let hi = if to.is_none() { to_start + extra - t } else { to_start - t };
         let mut d = lo;
         let mut found = false;
         while d <= hi {
@@ -927,7 +1008,7 @@ fn window_of(av: &Availability, d: Date) -> Option<(i64, i64)> {
     }
 }
 
-use crate::schedule::{BlockedHours, DayHours, DayStatus};
+use crate::schedule::{BlockedHours, DayHours, DayStatus, Rules, reserved_days};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
