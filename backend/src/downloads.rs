@@ -260,7 +260,7 @@ pub fn plan_xlsx(plan: &Plan) -> Result<Vec<u8>, ApiError> {
     let sheet = book.add_worksheet();
     sheet.set_name("Fordeling").map_err(xlsx_fail)?;
     let mut header = vec!["Kode".to_string(), "Kommune".into(), "Indbyggere".into()];
-    header.extend(plan.years.iter().map(|y| format!("År {}", y.year)));
+    header.extend(plan.years.iter().map(|y| plan.params.year_label(y.year)));
     header.push("I alt".into());
     for (c, h) in header.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, h, &bold).map_err(xlsx_fail)?;
@@ -286,9 +286,58 @@ pub fn plan_xlsx(plan: &Plan) -> Result<Vec<u8>, ApiError> {
         let note = format!("KD-Nets ramme dækker i alt {}", dk2020_model::format::kroner(plan.totals.frame as i64));
         sheet.write_string(r + 2, 1, &note).map_err(xlsx_fail)?;
     }
+    if plan.totals.contribution > 0 {
+        let note =
+            format!("Bidrag udefra dækker i alt {}", dk2020_model::format::kroner(plan.totals.contribution as i64));
+        sheet.write_string(r + 3, 1, &note).map_err(xlsx_fail)?;
+    }
     sheet.set_column_width(1, 20).map_err(xlsx_fail)?;
     for c in 2..=3 + years {
         sheet.set_column_width(c, 14).map_err(xlsx_fail)?;
+    }
+    book.save_to_buffer().map_err(xlsx_fail)
+}
+
+/// Two scenarios side by side as a Danish workbook: each scenario's
+/// parameters, then per municipality and year A, B and the difference.
+pub fn comparison_xlsx(c: &dk2020_model::api::Comparison) -> Result<Vec<u8>, ApiError> {
+    use dk2020_model::scenario::describe_da;
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let kroner = Format::new().set_num_format("#,##0 \"kr.\";-#,##0 \"kr.\"");
+    let sheet = book.add_worksheet();
+    sheet.set_name("Sammenligning").map_err(xlsx_fail)?;
+    sheet.write_string_with_format(0, 0, "Scenarie A", &bold).map_err(xlsx_fail)?;
+    sheet.write_string(0, 1, format!("{}: {}", c.a.name.as_str(), describe_da(&c.a.params))).map_err(xlsx_fail)?;
+    sheet.write_string_with_format(1, 0, "Scenarie B", &bold).map_err(xlsx_fail)?;
+    sheet.write_string(1, 1, format!("{}: {}", c.b.name.as_str(), describe_da(&c.b.params))).map_err(xlsx_fail)?;
+    sheet.write_string(2, 1, "Forskel = B - A: positiv, når B koster kommunen mere.").map_err(xlsx_fail)?;
+    let mut header = vec!["Kode".to_string(), "Kommune".into()];
+    for y in &c.years {
+        header.extend([format!("{} A", y.label), format!("{} B", y.label), format!("{} forskel", y.label)]);
+    }
+    header.extend(["I alt A".into(), "I alt B".into(), "I alt forskel".into()]);
+    for (col, h) in header.iter().enumerate() {
+        sheet.write_string_with_format(4, col as u16, h, &bold).map_err(xlsx_fail)?;
+    }
+    for (i, r) in c.rows.iter().enumerate() {
+        let row = 5 + i as u32;
+        sheet.write_number(row, 0, f64::from(r.code.get())).map_err(xlsx_fail)?;
+        sheet.write_string(row, 1, &r.name).map_err(xlsx_fail)?;
+        let mut col = 2u16;
+        let values = (0..c.years.len()).flat_map(|y| [r.a[y] as f64, r.b[y] as f64, r.difference[y] as f64]).chain([
+            r.a_total as f64,
+            r.b_total as f64,
+            r.difference_total as f64,
+        ]);
+        for v in values {
+            sheet.write_number_with_format(row, col, v, &kroner).map_err(xlsx_fail)?;
+            col += 1;
+        }
+    }
+    sheet.set_column_width(1, 20).map_err(xlsx_fail)?;
+    for col in 2..header.len() as u16 {
+        sheet.set_column_width(col, 14).map_err(xlsx_fail)?;
     }
     book.save_to_buffer().map_err(xlsx_fail)
 }

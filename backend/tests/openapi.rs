@@ -32,14 +32,15 @@ use dk2020_api::{
     openapi,
     state::{AppState, Clock},
     store::{
-        BookingFilter, Bookings, Calendars, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Settings,
-        SqliteStore, Store, StoreError, StoreResult,
+        BookingFilter, Bookings, Calendars, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Scenarios,
+        Settings, SqliteStore, Store, StoreError, StoreResult,
     },
 };
 use dk2020_model::{
     Act, Actor, Booking, BookingId, Event, LocalTime, Municipalities, MunicipalityCode, Population,
     enrolment::StatusChange,
     outbox::Message,
+    scenario::{Scenario, ScenarioId},
     subscription::{CalendarId, Subscription},
 };
 use http_body_util::BodyExt;
@@ -257,6 +258,29 @@ impl Calendars for FaultyStore {
     async fn delete_calendar(&self, id: &CalendarId) -> StoreResult<()> {
         self.check()?;
         self.inner.delete_calendar(id).await
+    }
+}
+
+#[async_trait]
+impl Scenarios for FaultyStore {
+    async fn scenarios(&self) -> StoreResult<Vec<Scenario>> {
+        self.check()?;
+        self.inner.scenarios().await
+    }
+
+    async fn add_scenario(&self, scenario: &Scenario) -> StoreResult<()> {
+        self.check()?;
+        self.inner.add_scenario(scenario).await
+    }
+
+    async fn save_scenario(&self, scenario: &Scenario) -> StoreResult<()> {
+        self.check()?;
+        self.inner.save_scenario(scenario).await
+    }
+
+    async fn delete_scenario(&self, id: &ScenarioId) -> StoreResult<()> {
+        self.check()?;
+        self.inner.delete_scenario(id).await
     }
 }
 
@@ -845,7 +869,7 @@ fn every_request_body_schema_is_closed_to_unknown_fields() {
             );
         }
     }
-    assert_eq!(bodies, 13, "the thirteen operations with a JSON body");
+    assert_eq!(bodies, 15, "the fifteen operations with a JSON body");
 }
 
 #[tokio::test]
@@ -1133,6 +1157,68 @@ async fn every_endpoint_answers_as_documented() {
     h.req("PUT", PARAMS, "/api/budget/params").token(&sec).invalid(json!({"years": 0})).expect(422).await;
     let everyone: Vec<u16> = MunicipalityCode::all().iter().map(|c| c.get()).collect();
     h.req("PUT", PARAMS, "/api/budget/params").token(&sec).json(json!({"exclude": everyone})).expect(422).await;
+
+    // ---- budget scenarios -------------------------------------------------------
+    const SCNS: &str = "/api/budget/scenarios";
+    const SCN: &str = "/api/budget/scenarios/{id}";
+    const CMP: &str = "/api/budget/comparison";
+    let nineteen = json!({"name": "19 deltagere", "params": {"key": "hybrid", "equal_percent": 25}});
+    let seventeen = json!({"name": "Uden Viborg og Samsø", "params": {"key": "hybrid", "equal_percent": 25, "exclude": [791, 741], "contribution_per_year": 500_000, "frame_by_year": [0, 100_000, 0]}});
+    assert_eq!(h.req("GET", SCNS, "/api/budget/scenarios").token(&sec).expect(200).await, json!({"scenarios": []}));
+    h.req("GET", SCNS, "/api/budget/scenarios?x=1").token(&sec).expect(400).await;
+    h.req("GET", SCNS, "/api/budget/scenarios").expect(401).await;
+    h.req("GET", SCNS, "/api/budget/scenarios").token(&coord).expect(403).await;
+    let a = h.req("POST", SCNS, "/api/budget/scenarios").token(&sec).json(nineteen.clone()).expect(201).await;
+    let b = h.req("POST", SCNS, "/api/budget/scenarios").token(&sec).json(seventeen.clone()).expect(201).await;
+    let (a_id, b_id) = (a["id"].as_str().unwrap().to_string(), b["id"].as_str().unwrap().to_string());
+    h.req("POST", SCNS, "/api/budget/scenarios").token(&sec).invalid(json!({"name": ""})).expect(400).await;
+    h.req("POST", SCNS, "/api/budget/scenarios")
+        .token(&sec)
+        .invalid(json!({"name": "x", "colour": 1}))
+        .expect(400)
+        .await;
+    h.req("POST", SCNS, "/api/budget/scenarios?x=1").token(&sec).json(nineteen.clone()).expect(400).await;
+    h.req("POST", SCNS, "/api/budget/scenarios").json(nineteen.clone()).expect(401).await;
+    h.req("POST", SCNS, "/api/budget/scenarios").token(&coord).json(nineteen.clone()).expect(403).await;
+    h.req("POST", SCNS, "/api/budget/scenarios").token(&sec).raw(huge()).expect(413).await;
+    let nobody = json!({"name": "Ingen", "params": {"exclude": everyone}});
+    h.req("POST", SCNS, "/api/budget/scenarios").token(&sec).json(nobody.clone()).expect(422).await;
+    let short_frames = json!({"name": "Forkert", "params": {"frame_by_year": [1, 2]}});
+    h.req("POST", SCNS, "/api/budget/scenarios").token(&sec).json(short_frames).expect(422).await;
+    for n in 2..dk2020_model::scenario::MAX_SCENARIOS {
+        let more = json!({"name": format!("Scenarie {n}")});
+        h.req("POST", SCNS, "/api/budget/scenarios").token(&sec).json(more).expect(201).await;
+    }
+    h.req("POST", SCNS, "/api/budget/scenarios").token(&sec).json(nineteen.clone()).expect(409).await;
+    let scenario_uri = format!("/api/budget/scenarios/{a_id}");
+    let renamed = json!({"name": "19 deltagere, 25 % ligeligt", "params": {"key": "hybrid", "equal_percent": 25}});
+    let edited = h.req("PUT", SCN, &scenario_uri).token(&sec).json(renamed.clone()).expect(200).await;
+    assert_eq!(edited["name"], "19 deltagere, 25 % ligeligt");
+    h.req("PUT", SCN, &scenario_uri).token(&sec).invalid(json!({"params": {}})).expect(400).await;
+    h.req("PUT", SCN, &format!("{scenario_uri}?x=1")).token(&sec).json(renamed.clone()).expect(400).await;
+    h.req("PUT", SCN, &scenario_uri).json(renamed.clone()).expect(401).await;
+    h.req("PUT", SCN, &scenario_uri).token(&coord).json(renamed.clone()).expect(403).await;
+    h.req("PUT", SCN, "/api/budget/scenarios/scn_nosuch").token(&sec).json(renamed.clone()).expect(404).await;
+    h.req("PUT", SCN, &scenario_uri).token(&sec).raw(huge()).expect(413).await;
+    h.req("PUT", SCN, &scenario_uri).token(&sec).json(nobody).expect(422).await;
+    let cmp_uri = format!("/api/budget/comparison?a={a_id}&b={b_id}");
+    let compared = h.req("GET", CMP, &cmp_uri).token(&sec).expect(200).await;
+    assert_eq!(compared["rows"].as_array().unwrap().len(), 19);
+    assert_eq!(compared["years"][0]["label"], "2021");
+    h.req("GET", CMP, &format!("{cmp_uri}&format=csv")).token(&sec).expect(200).await;
+    h.req("GET", CMP, &format!("{cmp_uri}&format=xlsx")).token(&sec).expect(200).await;
+    h.req("GET", CMP, &format!("/api/budget/comparison?a={a_id}")).token(&sec).expect(400).await;
+    h.req("GET", CMP, &cmp_uri).expect(401).await;
+    h.req("GET", CMP, &cmp_uri).token(&coord).expect(403).await;
+    h.req("GET", CMP, &format!("/api/budget/comparison?a={a_id}&b=scn_nosuch")).token(&sec).expect(404).await;
+    let last = h.req("GET", SCNS, "/api/budget/scenarios").token(&sec).expect(200).await;
+    let last_id = last["scenarios"].as_array().unwrap().last().unwrap()["id"].as_str().unwrap().to_string();
+    let last_uri = format!("/api/budget/scenarios/{last_id}");
+    h.req("DELETE", SCN, &last_uri).expect(401).await;
+    h.req("DELETE", SCN, &last_uri).token(&coord).expect(403).await;
+    h.req("DELETE", SCN, &format!("{last_uri}?x=1")).token(&sec).expect(400).await;
+    h.req("DELETE", SCN, &last_uri).token(&sec).expect(204).await;
+    h.req("DELETE", SCN, &last_uri).token(&sec).expect(404).await;
 
     // ---- the coordinator's settings ---------------------------------------------
     const AVAIL: &str = "/api/coordinator/availability";
@@ -1695,6 +1781,11 @@ async fn every_endpoint_answers_as_documented() {
     h.req("POST", CALS, "/api/coordinator/calendars").token(&coord).json(cal(11)).expect(503).await;
     h.req("POST", CAL_REFRESH, refresh_uri).token(&coord).expect(503).await;
     h.req("DELETE", CAL, cal_uri).token(&coord).expect(503).await;
+    h.req("GET", SCNS, "/api/budget/scenarios").token(&sec).expect(503).await;
+    h.req("POST", SCNS, "/api/budget/scenarios").token(&sec).json(nineteen).expect(503).await;
+    h.req("PUT", SCN, &scenario_uri).token(&sec).json(renamed).expect(503).await;
+    h.req("DELETE", SCN, &scenario_uri).token(&sec).expect(503).await;
+    h.req("GET", CMP, &cmp_uri).token(&sec).expect(503).await;
     h.store.set(Fault::None);
 
     // Every route answered with a success, and every documented status was seen.

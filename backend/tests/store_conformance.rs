@@ -115,6 +115,7 @@ macro_rules! conformance_suite {
                 a_manage_link_is_found_by_its_keys_hash_until_its_bookings_links_are_revoked,
                 calendar_subscriptions_are_kept_whole_updated_only_while_they_exist_and_limited_to_ten,
                 a_booking_in_a_busy_time_of_a_subscribed_calendar_is_refused_by_the_store,
+                budget_scenarios_are_kept_whole_changed_only_while_they_exist_and_limited_to_fifty,
             );
 
             conformance_suite!(@concurrent $fixture;
@@ -382,6 +383,9 @@ mod behaviours {
             years: 4,
             key: Key::Hybrid { equal_percent: "12.5".parse().unwrap() },
             frame_per_year: 250_000,
+            frame_by_year: vec![100_000, 200_000, 0, 50_000],
+            contribution_per_year: 500_000,
+            start_year: Some(2022),
             exclude: [code(741), code(SKIVE)].into_iter().collect(),
         };
         fx.store.set_setting(&params).await.unwrap();
@@ -841,6 +845,43 @@ mod behaviours {
         drop(fx.store);
         let reopened = (fx.reopen)().await;
         assert_eq!(reopened.calendars().await.unwrap().len(), 9);
+    }
+
+    fn scenario(n: usize) -> dk2020_model::scenario::Scenario {
+        use dk2020_model::scenario::{Scenario, ScenarioId, ScenarioName};
+        let params = PlanParams { contribution_per_year: 500_000, ..PlanParams::default() };
+        let id = ScenarioId::parse(&format!("scn_{n:03}")).unwrap();
+        let name = ScenarioName::parse(&format!("Scenarie {n}")).unwrap();
+        let at = now() + jiff::SignedDuration::from_secs(n as i64);
+        Scenario::new(id, name, params, &Municipalities::builtin(), at).unwrap()
+    }
+
+    pub async fn budget_scenarios_are_kept_whole_changed_only_while_they_exist_and_limited_to_fifty(fx: Fixture) {
+        use dk2020_model::scenario::{MAX_SCENARIOS, ScenarioName};
+        assert!(fx.store.scenarios().await.unwrap().is_empty());
+        let first = scenario(1);
+        fx.store.add_scenario(&first).await.unwrap();
+        assert_eq!(fx.store.scenarios().await.unwrap(), vec![first.clone()], "read back exactly");
+        let seventeen = PlanParams { exclude: [code(791), code(741)].into_iter().collect(), ..first.params.clone() };
+        let edited = first
+            .edited(ScenarioName::parse("Uden Viborg og Samsø").unwrap(), seventeen, &Municipalities::builtin(), now())
+            .unwrap();
+        fx.store.save_scenario(&edited).await.unwrap();
+        assert_eq!(fx.store.scenario(&first.id).await.unwrap(), edited);
+        for n in 2..=MAX_SCENARIOS {
+            fx.store.add_scenario(&scenario(n)).await.unwrap();
+        }
+        let err = fx.store.add_scenario(&scenario(MAX_SCENARIOS + 1)).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        let listed = fx.store.scenarios().await.unwrap();
+        assert_eq!(listed.len(), MAX_SCENARIOS);
+        assert_eq!(listed[0], edited, "the oldest first");
+        fx.store.delete_scenario(&first.id).await.unwrap();
+        assert!(matches!(fx.store.delete_scenario(&first.id).await, Err(StoreError::NotFound(_))));
+        assert!(matches!(fx.store.save_scenario(&edited).await, Err(StoreError::NotFound(_))), "not brought back");
+        drop(fx.store);
+        let reopened = (fx.reopen)().await;
+        assert_eq!(reopened.scenarios().await.unwrap().len(), MAX_SCENARIOS - 1);
     }
 
     pub async fn a_booking_in_a_busy_time_of_a_subscribed_calendar_is_refused_by_the_store(fx: Fixture) {

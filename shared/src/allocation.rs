@@ -64,7 +64,17 @@ pub enum AllocationError {
     EveryoneExcluded,
     #[error("the amounts are too large to be computed exactly: use a smaller amount")]
     Overflow,
+    #[error(
+        "frame_by_year lists {given} amount(s) for a plan of {years} year(s): give one amount per year \
+         (e.g. 100000,200000,0), or leave it empty to use frame_per_year"
+    )]
+    FramesPerYear { given: usize, years: u32 },
+    #[error("start_year must be a year from {} to {}, or none, not {:?}", START_YEARS.start(), START_YEARS.end(), .0)]
+    StartYear(String),
 }
+
+/// The calendar years a plan may start in.
+pub const START_YEARS: std::ops::RangeInclusive<i16> = 2000..=2100;
 
 // ---------------------------------------------------------------------------
 // Percent
@@ -463,8 +473,9 @@ pub fn allocate(
 
 /// What the multi-year plan is asked to compute. JSON (the same names as the
 /// query string of `GET /api/budget/allocation`):
-/// `{"total": 3000000, "years": 3, "key": "hybrid", "equal_percent": 20,
-/// "frame_per_year": 0, "exclude": [741]}`; missing fields take the defaults.
+/// `{"total": 3000000, "years": 3, "key": "hybrid", "equal_percent": 25,
+/// "frame_per_year": 0, "frame_by_year": [], "contribution_per_year": 500000,
+/// "start_year": 2021, "exclude": [741]}`; missing fields take the defaults.
 /// Unknown fields are ignored here (what a newer version stored still reads);
 /// the API refuses them in request bodies, so a typo such as `"yeers"` cannot
 /// silently leave the default in place.
@@ -480,6 +491,16 @@ pub struct PlanParams {
     /// What KD-Net's own budget frame covers of each year; only the rest is
     /// billed to the municipalities.
     pub frame_per_year: Kroner,
+    /// The frame year by year when it differs between years: one amount per
+    /// year, replacing `frame_per_year`; empty to use `frame_per_year`.
+    pub frame_by_year: Vec<Kroner>,
+    /// Outside money each year (the region's 500,000 kr. a year in the
+    /// GovTech papers), taken off after the frame and before the
+    /// municipalities' share.
+    pub contribution_per_year: Kroner,
+    /// The calendar year of the plan's first year (2021 for KD-Net's plan
+    /// of 2021-2023), so years are labelled "2021" rather than "År 1".
+    pub start_year: Option<i16>,
     /// Municipalities that opted out. The total stays the same.
     pub exclude: BTreeSet<MunicipalityCode>,
 }
@@ -495,6 +516,9 @@ struct PlanParamsRepr {
     key: KeyKind,
     equal_percent: Option<Percent>,
     frame_per_year: Kroner,
+    frame_by_year: Vec<Kroner>,
+    contribution_per_year: Kroner,
+    start_year: Option<i16>,
     exclude: BTreeSet<MunicipalityCode>,
 }
 
@@ -508,6 +532,9 @@ impl Default for PlanParamsRepr {
             key: key.key,
             equal_percent: key.equal_percent,
             frame_per_year: d.frame_per_year,
+            frame_by_year: d.frame_by_year,
+            contribution_per_year: d.contribution_per_year,
+            start_year: d.start_year,
             exclude: d.exclude,
         }
     }
@@ -517,21 +544,42 @@ impl TryFrom<PlanParamsRepr> for PlanParams {
     type Error = AllocationError;
     fn try_from(r: PlanParamsRepr) -> Result<Self, Self::Error> {
         let key = Key::try_from(KeyRepr { key: r.key, equal_percent: r.equal_percent })?;
-        Ok(Self { total: r.total, years: r.years, key, frame_per_year: r.frame_per_year, exclude: r.exclude })
+        Ok(Self {
+            total: r.total,
+            years: r.years,
+            key,
+            frame_per_year: r.frame_per_year,
+            frame_by_year: r.frame_by_year,
+            contribution_per_year: r.contribution_per_year,
+            start_year: r.start_year,
+            exclude: r.exclude,
+        })
     }
 }
 
-/// KD-Net's decision of 28 August 2020: 3 million kroner over three years,
-/// per capita, nothing covered by the frame, everyone taking part.
+/// KD-Net's decision of 28 August 2020: 3 million kroner over the three
+/// years 2021-2023, per capita, nothing covered by the frame or from
+/// outside, everyone taking part.
 impl Default for PlanParams {
     fn default() -> Self {
-        Self { total: 3_000_000, years: 3, key: Key::PerCapita, frame_per_year: 0, exclude: BTreeSet::new() }
+        Self {
+            total: 3_000_000,
+            years: 3,
+            key: Key::PerCapita,
+            frame_per_year: 0,
+            frame_by_year: Vec::new(),
+            contribution_per_year: 0,
+            start_year: Some(2021),
+            exclude: BTreeSet::new(),
+        }
     }
 }
 
 impl PlanParams {
     /// From query-string pairs (`total`, `years`, `key`, `equal_percent`,
-    /// `frame_per_year`, `exclude`); other names, such as `format`, are
+    /// `frame_per_year`, `frame_by_year` (amounts separated by commas),
+    /// `contribution_per_year`, `start_year` (a year, or `none`), `exclude`);
+    /// other names, such as `format`, are
     /// ignored, and missing ones take the defaults. Empty values count as
     /// missing. A later pair overrides an earlier one with the same name.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, AllocationError> {
@@ -549,6 +597,18 @@ impl PlanParams {
                 "key" => kind = value.parse()?,
                 "equal_percent" => equal_percent = Some(value.parse()?),
                 "frame_per_year" => params.frame_per_year = parse_kroner("frame_per_year", value)?,
+                "frame_by_year" => {
+                    params.frame_by_year = value
+                        .split([',', ';', ' '])
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| parse_kroner("frame_by_year", v))
+                        .collect::<Result<_, _>>()?;
+                }
+                "contribution_per_year" => {
+                    params.contribution_per_year = parse_kroner("contribution_per_year", value)?;
+                }
+                "start_year" => params.start_year = parse_start_year(value)?,
                 "exclude" => params.exclude = parse_exclude(value)?,
                 _ => {}
             }
@@ -569,14 +629,17 @@ impl PlanParams {
         given: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, AllocationError> {
         let given: Vec<(&str, &str)> = given.into_iter().collect();
-        let gives = |name: &str| given.iter().any(|(n, v)| *n == name && (name == "exclude" || !v.trim().is_empty()));
-        let (key_given, exclude_given) = (gives("key"), gives("exclude"));
+        // A list given empty clears the stored one.
+        let clears = |name: &str| name == "exclude" || name == "frame_by_year";
+        let gives = |name: &str| given.iter().any(|(n, v)| *n == name && (clears(name) || !v.trim().is_empty()));
+        let (key_given, exclude_given, frames_given) = (gives("key"), gives("exclude"), gives("frame_by_year"));
         let defaults = self.to_query();
         let defaults = defaults
             .split('&')
             .filter_map(|p| p.split_once('='))
             .filter(|(n, _)| !(key_given && *n == "equal_percent"))
             .filter(|(n, _)| !(exclude_given && *n == "exclude"))
+            .filter(|(n, _)| !(frames_given && *n == "frame_by_year"))
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect::<Vec<_>>();
         Self::from_pairs(defaults.iter().map(|(n, v)| (n.as_str(), v.as_str())).chain(given))
@@ -590,9 +653,39 @@ impl PlanParams {
         if let Key::Hybrid { equal_percent } = self.key {
             query.push_str(&format!("&equal_percent={equal_percent}"));
         }
-        // Always sent, even empty: an empty `exclude=` overrides a stored opt-out list.
-        query.push_str(&format!("&frame_per_year={}&exclude={}", self.frame_per_year, format_exclude(&self.exclude)));
+        // Always sent, even empty or zero, so the query says the whole
+        // scenario: an empty `exclude=` overrides a stored opt-out list.
+        let frames: Vec<String> = self.frame_by_year.iter().map(ToString::to_string).collect();
+        let start = self.start_year.map_or_else(|| "none".to_string(), |y| y.to_string());
+        query.push_str(&format!(
+            "&frame_per_year={}&frame_by_year={}&contribution_per_year={}&start_year={start}&exclude={}",
+            self.frame_per_year,
+            frames.join(","),
+            self.contribution_per_year,
+            format_exclude(&self.exclude)
+        ));
         query
+    }
+
+    /// KD-Net's frame in each year: `frame_by_year` when given (one amount
+    /// per year), else `frame_per_year` every year.
+    pub fn frames(&self) -> Result<Vec<Kroner>, AllocationError> {
+        if self.frame_by_year.is_empty() {
+            return Ok(vec![self.frame_per_year; self.years.min(MAX_YEARS) as usize]);
+        }
+        if self.frame_by_year.len() != self.years as usize {
+            return Err(AllocationError::FramesPerYear { given: self.frame_by_year.len(), years: self.years });
+        }
+        Ok(self.frame_by_year.clone())
+    }
+
+    /// The label of the plan's `year` (1 for the first): its calendar year
+    /// when the plan has a start year ("2021"), else "År 1".
+    pub fn year_label(&self, year: u32) -> String {
+        match self.start_year {
+            Some(start) => (i64::from(start) + i64::from(year) - 1).to_string(),
+            None => format!("År {year}"),
+        }
     }
 
     /// The amount of each year: the total spread evenly, the odd kroner going
@@ -605,9 +698,24 @@ impl PlanParams {
         if self.total > MAX_TOTAL {
             return Err(AllocationError::TotalTooLarge(self.total));
         }
+        if let Some(year) = self.start_year
+            && !START_YEARS.contains(&year)
+        {
+            return Err(AllocationError::StartYear(year.to_string()));
+        }
         let years = u64::from(self.years);
         let (base, odd) = (self.total / years, self.total % years);
         Ok((0..years).map(|i| base + u64::from(i < odd)).collect())
+    }
+}
+
+fn parse_start_year(value: &str) -> Result<Option<i16>, AllocationError> {
+    if value.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    match value.parse::<i16>() {
+        Ok(year) if START_YEARS.contains(&year) => Ok(Some(year)),
+        _ => Err(AllocationError::StartYear(value.to_string())),
     }
 }
 
@@ -635,15 +743,22 @@ pub fn format_exclude(exclude: &BTreeSet<MunicipalityCode>) -> String {
     exclude.iter().map(|code| code.to_string()).collect::<Vec<_>>().join(",")
 }
 
-/// One year of the plan: what it costs, what KD-Net's frame covers and what
-/// is billed to the municipalities (`amount = frame + shared`).
+/// One year of the plan: what it costs, what KD-Net's frame covers, what
+/// comes from outside and what is billed to the municipalities
+/// (`amount = frame + contribution + shared`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct YearSummary {
     /// 1 for the first year of the plan.
     pub year: u32,
+    /// Its calendar year, when the plan has a start year.
+    #[serde(default)]
+    pub calendar_year: Option<i16>,
     pub amount: Kroner,
     pub frame: Kroner,
+    /// Outside money (at most what the frame leaves).
+    #[serde(default)]
+    pub contribution: Kroner,
     pub shared: Kroner,
 }
 
@@ -669,8 +784,11 @@ pub struct PlanTotals {
     pub years: Vec<Kroner>,
     /// What KD-Net's frame covers over all years.
     pub frame: Kroner,
-    /// What all municipalities pay over all years; `total + frame` is the
-    /// plan's total.
+    /// What outside contributions cover over all years.
+    #[serde(default)]
+    pub contribution: Kroner,
+    /// What all municipalities pay over all years; `total + frame +
+    /// contribution` is the plan's total.
     pub total: Kroner,
 }
 
@@ -690,6 +808,7 @@ pub struct Plan {
 /// `params.exclude`.
 pub fn plan(params: &PlanParams, municipalities: &Municipalities) -> Result<Plan, AllocationError> {
     let year_amounts = params.year_amounts()?;
+    let frames = params.frames()?;
     let mut members: Vec<_> = municipalities.iter().filter(|m| !params.exclude.contains(&m.code)).collect();
     if members.is_empty() {
         return Err(if municipalities.is_empty() {
@@ -713,9 +832,10 @@ pub fn plan(params: &PlanParams, municipalities: &Municipalities) -> Result<Plan
         })
         .collect();
     let mut years = Vec::with_capacity(year_amounts.len());
-    for (year, amount) in (1..).zip(year_amounts) {
-        let frame = params.frame_per_year.min(amount);
-        let shared = amount - frame;
+    for ((year, amount), frame) in (1..).zip(year_amounts).zip(frames) {
+        let frame = frame.min(amount);
+        let contribution = params.contribution_per_year.min(amount - frame);
+        let shared = amount - frame - contribution;
         // Allocated even when nothing is shared, so the participants are
         // checked the same way in every year.
         let shares = allocate(shared, &participants, params.key)?;
@@ -723,12 +843,15 @@ pub fn plan(params: &PlanParams, municipalities: &Municipalities) -> Result<Plan
             row.years.push(share.amount);
             row.total += share.amount;
         }
-        years.push(YearSummary { year, amount, frame, shared });
+        let calendar_year =
+            params.start_year.and_then(|start| i16::try_from(i64::from(start) + i64::from(year) - 1).ok());
+        years.push(YearSummary { year, calendar_year, amount, frame, contribution, shared });
     }
 
     let totals = PlanTotals {
         years: years.iter().map(|y| y.shared).collect(),
         frame: years.iter().map(|y| y.frame).sum(),
+        contribution: years.iter().map(|y| y.contribution).sum(),
         total: rows.iter().map(|r| r.total).sum(),
     };
     Ok(Plan { params: params.clone(), years, rows, totals })
@@ -990,7 +1113,13 @@ mod tests {
         let plan = plan(&params, &Municipalities::builtin()).unwrap();
         assert_eq!(plan.years.len(), 3);
         for (i, y) in plan.years.iter().enumerate() {
-            assert_eq!(*y, YearSummary { year: i as u32 + 1, amount: 1_000_000, frame: 0, shared: 1_000_000 });
+            let year = i as u32 + 1;
+            let calendar_year = Some(2020 + year as i16);
+            assert_eq!(
+                *y,
+                YearSummary { year, calendar_year, amount: 1_000_000, frame: 0, contribution: 0, shared: 1_000_000 }
+            );
+            assert_eq!(params.year_label(year), (2020 + year).to_string());
         }
         assert_eq!(plan.rows.len(), 19);
         assert!(plan.rows.windows(2).all(|w| w[0].code < w[1].code));
@@ -999,7 +1128,7 @@ mod tests {
         assert_eq!(aarhus.years, vec![259_152; 3]);
         assert_eq!(aarhus.total, 777_456);
         assert_eq!(row(&plan, 741).years, vec![2_832; 3]);
-        assert_eq!(plan.totals, PlanTotals { years: vec![1_000_000; 3], frame: 0, total: 3_000_000 });
+        assert_eq!(plan.totals, PlanTotals { years: vec![1_000_000; 3], frame: 0, contribution: 0, total: 3_000_000 });
     }
 
     #[test]
@@ -1026,7 +1155,41 @@ mod tests {
         }
         // Aarhus: 600,000 × 340,421 / 1,313,596 = 155,491.19 → 155,491.
         assert_eq!(row(&plan, 751).years, vec![155_491; 3]);
-        assert_eq!(plan.totals, PlanTotals { years: vec![600_000; 3], frame: 1_200_000, total: 1_800_000 });
+        assert_eq!(
+            plan.totals,
+            PlanTotals { years: vec![600_000; 3], frame: 1_200_000, contribution: 0, total: 1_800_000 }
+        );
+    }
+
+    #[test]
+    fn the_frame_may_differ_by_year_and_outside_money_comes_off_before_the_municipalities_share() {
+        // The GovTech papers: the region gives 500,000 kr. a year.
+        let params = PlanParams {
+            frame_by_year: vec![100_000, 200_000, 0],
+            contribution_per_year: 500_000,
+            ..PlanParams::default()
+        };
+        let plan = plan(&params, &Municipalities::builtin()).unwrap();
+        let by_year: Vec<_> = plan.years.iter().map(|y| (y.frame, y.contribution, y.shared)).collect();
+        assert_eq!(by_year, [(100_000, 500_000, 400_000), (200_000, 500_000, 300_000), (0, 500_000, 500_000)]);
+        assert_eq!(plan.totals.total + plan.totals.frame + plan.totals.contribution, 3_000_000);
+        assert_eq!(plan.totals.contribution, 1_500_000);
+        // The contribution never makes a year negative.
+        let big = PlanParams { contribution_per_year: 2_000_000, frame_per_year: 300_000, ..PlanParams::default() };
+        let big = super::plan(&big, &Municipalities::builtin()).unwrap();
+        assert!(big.years.iter().all(|y| (y.frame, y.contribution, y.shared) == (300_000, 700_000, 0)));
+        // One amount per year, or none.
+        let short = PlanParams { frame_by_year: vec![1, 2], ..PlanParams::default() };
+        assert_eq!(
+            super::plan(&short, &Municipalities::builtin()),
+            Err(AllocationError::FramesPerYear { given: 2, years: 3 })
+        );
+        // Without a start year the years are "År 1", "År 2", ….
+        let plain = PlanParams { start_year: None, ..PlanParams::default() };
+        assert_eq!(plain.year_label(2), "År 2");
+        assert_eq!(PlanParams::from_pairs([("start_year", "none")]).unwrap(), plain);
+        assert!(PlanParams::from_pairs([("start_year", "21")]).is_err());
+        assert_eq!(PlanParams::from_pairs([("frame_by_year", "1, 2,3")]).unwrap().frame_by_year, vec![1, 2, 3]);
     }
 
     #[test]
@@ -1037,7 +1200,7 @@ mod tests {
         let plan = plan(&params, &Municipalities::builtin()).unwrap();
         assert!(plan.years.iter().all(|y| y.shared == 0 && y.frame == y.amount));
         assert!(plan.rows.iter().all(|r| r.years == vec![0, 0, 0] && r.total == 0));
-        assert_eq!(plan.totals, PlanTotals { years: vec![0; 3], frame: 2_500_000, total: 0 });
+        assert_eq!(plan.totals, PlanTotals { years: vec![0; 3], frame: 2_500_000, contribution: 0, total: 0 });
         // A frame of 833,333 leaves one krone in the first year only: it goes
         // to the largest remainder, Aarhus.
         let params = PlanParams { total: 2_500_000, frame_per_year: 833_333, ..PlanParams::default() };
@@ -1105,12 +1268,16 @@ mod tests {
             json["params"],
             serde_json::json!({
                 "total": 3_000_000, "years": 3, "key": "hybrid", "equal_percent": 20,
-                "frame_per_year": 0, "exclude": [741]
+                "frame_per_year": 0, "frame_by_year": [], "contribution_per_year": 0, "start_year": 2021,
+                "exclude": [741]
             })
         );
         assert_eq!(
             json["years"][0],
-            serde_json::json!({"year": 1, "amount": 1_000_000, "frame": 0, "shared": 1_000_000})
+            serde_json::json!({
+                "year": 1, "calendar_year": 2021, "amount": 1_000_000, "frame": 0, "contribution": 0,
+                "shared": 1_000_000
+            })
         );
         let first = json["rows"][0].as_object().unwrap();
         assert_eq!(
@@ -1164,11 +1331,17 @@ mod tests {
                 key: hybrid(20),
                 frame_per_year: 100_000,
                 exclude: parse_exclude("665,741").unwrap(),
+                ..PlanParams::default()
             }
         );
         assert_eq!(
             params.to_query(),
-            "total=900000&years=2&key=hybrid&equal_percent=20&frame_per_year=100000&exclude=665,741"
+            "total=900000&years=2&key=hybrid&equal_percent=20&frame_per_year=100000&frame_by_year=\
+             &contribution_per_year=0&start_year=2021&exclude=665,741"
+        );
+        assert_eq!(
+            PlanParams::from_pairs(params.to_query().split('&').filter_map(|p| p.split_once('='))).unwrap(),
+            params
         );
         assert_eq!(PlanParams::from_pairs([]).unwrap(), PlanParams::default());
         assert_eq!(
@@ -1307,7 +1480,7 @@ mod tests {
             frame_per_year in prop_oneof![Just(0u64), 0u64..=1_000_000, any::<u64>()],
             exclude in proptest::sample::subsequence(MunicipalityCode::all(), 0..=18),
         ) {
-            let params = PlanParams { total, years, key, frame_per_year, exclude: exclude.into_iter().collect() };
+            let params = PlanParams { total, years, key, frame_per_year, exclude: exclude.into_iter().collect(), ..PlanParams::default() };
             let plan = plan(&params, &Municipalities::builtin()).unwrap();
             prop_assert_eq!(plan.years.len(), years as usize);
             prop_assert_eq!(plan.years.iter().map(|y| y.amount).sum::<u64>(), total);

@@ -14,6 +14,7 @@ use crate::{
 
 mod calendars;
 mod mail;
+mod scenarios;
 
 /// `GET`/`PUT /api/enrolment/rounds`: the application rounds, each with its
 /// deadline (firm, or only expected) and the expected number of municipalities.
@@ -24,6 +25,7 @@ pub struct RoundsBody {
 }
 pub use calendars::{CalendarStatus, CalendarsResponse, NewCalendar};
 pub use mail::{FailedMail, FailedMailsResponse, MailSettings, MailSettingsProblem, ManageLinksRevoked, SentAgain};
+pub use scenarios::{ComparedRow, ComparedYear, Comparison, Scenario, ScenarioRequest, ScenariosResponse};
 
 /// One municipality in `GET /api/municipalities`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -30,6 +30,7 @@ pub mod mail;
 pub mod manage;
 pub mod outbox;
 pub mod report;
+pub mod scenario;
 pub mod schedule;
 pub mod simulation;
 pub mod subscription;

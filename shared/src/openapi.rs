@@ -316,23 +316,26 @@ schema_by_hand!(PlanParams, "PlanParams", |g| {
         "key": key,
         "equal_percent": { "allOf": [percent], "description": "The part split equally (hybrid key only)." },
         "frame_per_year": { "allOf": [kroner], "description": "What KD-Net's own budget frame covers of each year." },
+        "frame_by_year": { "type": "array", "items": kroner, "maxItems": MAX_YEARS, "description": "The frame year by year when it differs: one amount per year (as many as `years`), replacing `frame_per_year`; empty to use `frame_per_year`." },
+        "contribution_per_year": { "allOf": [kroner], "description": "Outside money each year (e.g. the region's 500000 kr.), taken off after the frame and before the municipalities' share." },
+        "start_year": { "type": ["integer", "null"], "minimum": 2000, "maximum": 2100, "description": "The calendar year of the first year (2021 by default), so years are labelled 2021, 2022, …; null for \"År 1\", \"År 2\", …" },
         "exclude": exclude,
     });
     if is_request(g) {
         json!({
             "type": "object",
-            "description": "Cost-sharing parameters; a missing field takes its default (3000000 kr. over 3 years, per capita, no frame, nobody excluded). The `hybrid` key needs `equal_percent`; the per-capita key takes none (or 0). Parameters that cannot make a plan (years outside 1-50, a total above 2^53-1, everyone excluded) are refused with 422.",
+            "description": "Cost-sharing parameters; a missing field takes its default (3000000 kr. over the 3 years from 2021, per capita, no frame or outside contribution, nobody excluded). The `hybrid` key needs `equal_percent`; the per-capita key takes none (or 0). Parameters that cannot make a plan (years outside 1-50, a total above 2^53-1, `frame_by_year` not one amount per year, everyone excluded) are refused with 422.",
             "properties": properties,
             "if": { "properties": { "key": { "const": "hybrid" } }, "required": ["key"] },
             "then": { "required": ["equal_percent"] },
             "else": { "properties": { "equal_percent": { "const": 0 } } },
-            "examples": [{ "total": 3000000, "years": 3, "key": "hybrid", "equal_percent": 20, "frame_per_year": 0, "exclude": [741] }],
+            "examples": [{ "total": 3000000, "years": 3, "key": "hybrid", "equal_percent": 25, "frame_per_year": 0, "contribution_per_year": 500000, "start_year": 2021, "exclude": [741] }],
         })
     } else {
         json!({
             "type": "object",
             "description": "Cost-sharing parameters. `equal_percent` is present exactly when `key` is `hybrid`.",
-            "required": ["total", "years", "key", "frame_per_year", "exclude"],
+            "required": ["total", "years", "key", "frame_per_year", "frame_by_year", "contribution_per_year", "start_year", "exclude"],
             "properties": properties,
         })
     }

@@ -266,7 +266,8 @@ fn morning(date: Date) -> Timestamp {
 pub fn play(season: &Season, availability: &Availability, municipalities: &Municipalities) -> SeasonResult {
     let mut tally: Vec<Tally> = municipalities.iter().map(|_| Tally::default()).collect();
     for run in 0..season.runs.max(1) {
-        let (requests, bookings) = play_once(season, season.seed.wrapping_add(u64::from(run)), availability, municipalities);
+        let (requests, bookings) =
+            play_once(season, season.seed.wrapping_add(u64::from(run)), availability, municipalities);
         for (m, t) in municipalities.iter().zip(&mut tally) {
             t.add(requests.iter().filter(|r| r.municipality == m.code), &bookings);
         }
@@ -292,7 +293,8 @@ fn play_once(
     let end = last_arrival
         .checked_add(i64::from(season.patience_days + availability.rules.horizon_days + 1).days())
         .unwrap_or(last_arrival);
-    let contact = (Topic::parse("Simulering").ok(), ContactName::parse("Simulering").ok(), Email::parse("sim@example.dk").ok());
+    let contact =
+        (Topic::parse("Simulering").ok(), ContactName::parse("Simulering").ok(), Email::parse("sim@example.dk").ok());
     let (Some(topic), Some(name), Some(email)) = contact else { return (requests, bookings) };
 
     let mut day = season.start;
@@ -304,8 +306,12 @@ fn play_once(
             if let RequestState::Booked { booking, day: session_day } = r.state
                 && session_day.checked_sub(7.days()).map_or(true, |d| d <= day)
                 && bookings[booking].is_confirmed()
-                && let Ok((cancelled, _)) =
-                    lifecycle::cancel(&bookings[booking], Actor::Municipality { municipality: r.municipality }, None, now)
+                && let Ok((cancelled, _)) = lifecycle::cancel(
+                    &bookings[booking],
+                    Actor::Municipality { municipality: r.municipality },
+                    None,
+                    now,
+                )
             {
                 bookings[booking] = cancelled;
             }

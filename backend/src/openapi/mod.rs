@@ -192,6 +192,13 @@ fn complete(doc: &mut Value, requests: Map<String, Value>) {
             "schema": { "type": "string", "pattern": "^cal_[a-z0-9_-]{1,60}$" },
             "description": "The calendar subscription's id, as `GET /api/coordinator/calendars` lists it (404 when there is no such subscription).",
         },
+        "ScenarioIdPath": {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": { "type": "string", "pattern": "^scn_[a-z0-9]{1,60}$" },
+            "description": "The budget scenario's id, as `GET /api/budget/scenarios` lists it (404 when there is no such scenario).",
+        },
     });
     components["securitySchemes"] = json!({
         inputs::BEARER: {

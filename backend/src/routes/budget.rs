@@ -66,6 +66,26 @@ fn allocation_docs(o: TransformOperation) -> TransformOperation {
         "What KD-Net's own budget frame covers of each year, in kroner (at most the year's amount is used).",
     )
     .param(serde_json::json!({
+        "name": "frame_by_year",
+        "in": "query",
+        "required": false,
+        "allowEmptyValue": true,
+        "style": "form",
+        "explode": false,
+        "schema": { "type": "array", "items": kroner(u64::MAX), "examples": [[100000, 200000, 0]] },
+        "description": "The frame year by year when it differs: one amount per year separated by commas (`frame_by_year=100000,200000,0`), replacing `frame_per_year`. Not one per year: 422. An empty `frame_by_year=` clears a stored list.",
+    }))
+    .query_empty_ok(
+        "contribution_per_year",
+        kroner(u64::MAX),
+        "Outside money each year, e.g. the region's 500000 kr., taken off after the frame and before the municipalities' share.",
+    )
+    .query_empty_ok(
+        "start_year",
+        serde_json::json!({ "type": "string", "pattern": "^(20[0-9][0-9]|2100|none)$", "examples": ["2021", "none"] }),
+        "The calendar year of the plan's first year (default 2021), so the years are labelled 2021, 2022, …; `none` for \"År 1\", \"År 2\", ….",
+    )
+    .param(serde_json::json!({
         "name": "exclude",
         "in": "query",
         "required": false,
@@ -111,7 +131,17 @@ fn set_params_docs(o: TransformOperation) -> TransformOperation {
     .errors(&[422, 503])
 }
 
-const PARAMS: [&str; 6] = ["total", "years", "key", "equal_percent", "frame_per_year", "exclude"];
+const PARAMS: [&str; 9] = [
+    "total",
+    "years",
+    "key",
+    "equal_percent",
+    "frame_per_year",
+    "frame_by_year",
+    "contribution_per_year",
+    "start_year",
+    "exclude",
+];
 
 /// Query parameters override the stored defaults one by one.
 async fn allocation(State(state): State<AppState>, query: QueryPairs) -> Result<Response, ApiError> {

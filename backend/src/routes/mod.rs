@@ -13,6 +13,7 @@ pub mod health;
 pub mod manage;
 pub mod municipalities;
 pub mod reports;
+pub mod scenarios;
 pub mod site;
 pub mod slots;
 
@@ -29,6 +30,7 @@ pub fn router() -> ApiRouter<AppState> {
         .merge(municipalities::router())
         .merge(enrolment::router())
         .merge(budget::router())
+        .merge(scenarios::router())
         .merge(slots::router())
         .merge(bookings::router())
         .merge(calendar::router())

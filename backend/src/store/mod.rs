@@ -14,6 +14,7 @@ use dk2020_model::{
     enrolment::{Rounds, StatusChange},
     lifecycle::{Event, Refusal},
     outbox::{Delivery, Message},
+    scenario::{MAX_SCENARIOS, Scenario, ScenarioId},
     schedule::Availability,
     subscription::{CalendarId, MAX_CALENDARS, Subscription},
 };
@@ -104,7 +105,7 @@ impl Created {
 /// calendar subscriptions. Both stores implement each part and pass
 /// the same conformance suite (`tests/store_conformance.rs`).
 #[async_trait]
-pub trait Store: Settings + EnrolmentLog + Bookings + Outbox + ManageLinks + Calendars + 'static {
+pub trait Store: Settings + EnrolmentLog + Bookings + Outbox + ManageLinks + Calendars + Scenarios + 'static {
     /// Whether the store answers.
     async fn health(&self) -> StoreResult<()>;
 }
@@ -264,6 +265,34 @@ pub trait Calendars: Send + Sync {
     async fn calendar(&self, id: &CalendarId) -> StoreResult<Subscription> {
         self.calendars().await?.into_iter().find(|c| &c.id == id).ok_or_else(no_such_calendar)
     }
+}
+
+/// The secretariat's budget scenarios (`dk2020_model::scenario`), each
+/// stored whole. Saving one scenario never touches another; two people
+/// saving the same scenario at once: the last write wins.
+#[async_trait]
+pub trait Scenarios: Send + Sync {
+    /// Every scenario, the oldest first.
+    async fn scenarios(&self) -> StoreResult<Vec<Scenario>>;
+    /// Adds one; `Conflict` when there are [`MAX_SCENARIOS`] already.
+    async fn add_scenario(&self, scenario: &Scenario) -> StoreResult<()>;
+    /// Replaces one; `NotFound` when it was deleted meanwhile.
+    async fn save_scenario(&self, scenario: &Scenario) -> StoreResult<()>;
+    async fn delete_scenario(&self, id: &ScenarioId) -> StoreResult<()>;
+
+    async fn scenario(&self, id: &ScenarioId) -> StoreResult<Scenario> {
+        self.scenarios().await?.into_iter().find(|s| &s.id == id).ok_or_else(no_such_scenario)
+    }
+}
+
+pub(crate) fn no_such_scenario() -> StoreError {
+    StoreError::NotFound("there is no such budget scenario".into())
+}
+
+pub(crate) fn too_many_scenarios() -> StoreError {
+    StoreError::Conflict(format!(
+        "at most {MAX_SCENARIOS} budget scenarios can be kept; delete one before adding another"
+    ))
 }
 
 pub(crate) fn no_such_calendar() -> StoreError {

@@ -44,6 +44,7 @@ use dk2020_model::{
     enrolment::{Rounds, StatusChange},
     lifecycle::{self, Event, Snapshot},
     outbox::{self, Message},
+    scenario::{MAX_SCENARIOS, Scenario, ScenarioId},
     schedule::{Availability, BusyTime},
     subscription::{self, CalendarId, MAX_CALENDARS, Subscription},
 };
@@ -52,8 +53,9 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{
-    BookingFilter, Bookings, Calendars, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Setting, Settings,
-    Store, StoreError, StoreResult, cache::Cached, no_such_calendar, parse_setting, too_many_calendars,
+    BookingFilter, Bookings, Calendars, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Scenarios, Setting,
+    Settings, Store, StoreError, StoreResult, cache::Cached, no_such_calendar, no_such_scenario, parse_setting,
+    too_many_calendars, too_many_scenarios,
 };
 use crate::manage_link::ManageLink;
 
@@ -141,6 +143,15 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE calendars (
         id         TEXT PRIMARY KEY,
         added_s    INTEGER NOT NULL,
+        json       TEXT NOT NULL
+    ) STRICT;
+    "#,
+    // 6: the secretariat's budget scenarios (`dk2020_model::scenario`),
+    // each whole as JSON.
+    r#"
+    CREATE TABLE scenarios (
+        id         TEXT PRIMARY KEY,
+        created_s  INTEGER NOT NULL,
         json       TEXT NOT NULL
     ) STRICT;
     "#,
@@ -1015,6 +1026,65 @@ fn read_calendars(conn: &Connection) -> StoreResult<Vec<Subscription>> {
 
 fn calendar_json(calendar: &Subscription) -> StoreResult<String> {
     serde_json::to_string(calendar).map_err(|e| StoreError::Internal(e.into()))
+}
+
+fn read_scenarios(conn: &Connection) -> StoreResult<Vec<Scenario>> {
+    let mut stmt = conn.prepare_cached("SELECT json FROM scenarios ORDER BY created_s, id").db()?;
+    let rows = stmt.query_map([], |row| row.get::<_, String>(0)).db()?;
+    let mut out = Vec::new();
+    for json in rows {
+        let json = json.db()?;
+        out.push(serde_json::from_str(&json).map_err(|e| StoreError::corrupt("a budget scenario", e))?);
+    }
+    Ok(out)
+}
+
+fn scenario_json(scenario: &Scenario) -> StoreResult<String> {
+    serde_json::to_string(scenario).map_err(|e| StoreError::Internal(e.into()))
+}
+
+#[async_trait]
+impl Scenarios for SqliteStore {
+    async fn scenarios(&self) -> StoreResult<Vec<Scenario>> {
+        self.run(|conn| read_scenarios(conn)).await
+    }
+
+    async fn add_scenario(&self, scenario: &Scenario) -> StoreResult<()> {
+        let json = scenario_json(scenario)?;
+        let (id, created) = (scenario.id.to_string(), scenario.created_at.as_second());
+        // The count and the insert under one held connection: nothing comes between.
+        self.run(move |conn| {
+            let count: i64 = conn.query_row("SELECT COUNT(*) FROM scenarios", [], |row| row.get(0)).db()?;
+            if usize::try_from(count).unwrap_or(usize::MAX) >= MAX_SCENARIOS {
+                return Err(too_many_scenarios());
+            }
+            conn.execute("INSERT INTO scenarios (id, created_s, json) VALUES (?1, ?2, ?3)", params![id, created, json])
+                .db()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn save_scenario(&self, scenario: &Scenario) -> StoreResult<()> {
+        let json = scenario_json(scenario)?;
+        let id = scenario.id.to_string();
+        self.run(move |conn| {
+            match conn.execute("UPDATE scenarios SET json = ?2 WHERE id = ?1", params![id, json]).db()? {
+                0 => Err(no_such_scenario()),
+                _ => Ok(()),
+            }
+        })
+        .await
+    }
+
+    async fn delete_scenario(&self, id: &ScenarioId) -> StoreResult<()> {
+        let id = id.to_string();
+        self.run(move |conn| match conn.execute("DELETE FROM scenarios WHERE id = ?1", [&id]).db()? {
+            0 => Err(no_such_scenario()),
+            _ => Ok(()),
+        })
+        .await
+    }
 }
 
 #[async_trait]

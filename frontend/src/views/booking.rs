@@ -117,7 +117,7 @@ pub fn view_for(api: Api, book_for: BookFor, refresh: RwSignal<u32>) -> impl Int
                     {tour_notes(kept)}
                     {slot_days(of_week, selected)}
                 }
-                    .into_any()
+                .into_any()
             }
         }
     };

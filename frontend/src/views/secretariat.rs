@@ -4,6 +4,7 @@
 //! report, as the steering group reads it.
 
 mod rounds;
+mod scenarios;
 
 use dk2020_model::{
     MunicipalityCode, Role,
@@ -42,7 +43,7 @@ pub fn view(api: Api) -> impl IntoView {
     };
     view! {
         <section class="view secretariat" aria-labelledby="secretariat-title">
-            <h2 id="secretariat-title">"Sekretariatet: tilmeldinger og indbyggertal"</h2>
+            <h2 id="secretariat-title">"Sekretariatet: tilmeldinger, indbyggertal og budgetscenarier"</h2>
             {notice_area(notice)}
             <h3>"Tilmeldingsstatus"</h3>
             {status_part}
@@ -50,6 +51,7 @@ pub fn view(api: Api) -> impl IntoView {
             {rounds::editor(api.clone(), notice, refresh)}
             <h3>"Indbyggertal"</h3>
             {populations(api.clone(), notice)}
+            {scenarios::section(api.clone(), notice)}
             {crate::views::visits::report(api, notice)}
         </section>
     }

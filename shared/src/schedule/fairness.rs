@@ -39,7 +39,8 @@ pub enum TourArea {
 }
 
 impl TourArea {
-    pub const ALL: [TourArea; 4] = [TourArea::Vestjylland, TourArea::SkiveViborg, TourArea::Djursland, TourArea::Samsoe];
+    pub const ALL: [TourArea; 4] =
+        [TourArea::Vestjylland, TourArea::SkiveViborg, TourArea::Djursland, TourArea::Samsoe];
 
     /// The municipalities of the area, by code.
     pub fn members(self) -> &'static [u16] {

@@ -9,6 +9,7 @@ use dk2020_model::{
     Booking, BookingId, ContactName, Email, LocalTime, MunicipalityCode, Population, SessionKind, Topic,
     enrolment::StatusChange,
     outbox::{Delivery, Message},
+    scenario::{Scenario, ScenarioId},
     subscription::{CalendarId, Subscription},
 };
 use jiff::{Timestamp, civil::Date};
@@ -456,6 +457,26 @@ pub fn calendar_item(calendar: &Subscription) -> StoreResult<Item> {
 
 pub fn parse_calendar(item: &Item) -> StoreResult<Subscription> {
     let what = "a calendar subscription";
+    serde_json::from_str(get_s(item, "json", what)?).map_err(|e| StoreError::corrupt(what, e))
+}
+
+/// The partition of the budget scenarios: one query lists them all.
+pub const SCENARIOS: &str = "SCENARIOS";
+
+pub fn scenario_key(id: &ScenarioId) -> Item {
+    key(SCENARIOS, format!("SCENARIO#{id}"))
+}
+
+pub fn scenario_item(scenario: &Scenario) -> StoreResult<Item> {
+    let mut item = scenario_key(&scenario.id);
+    item.insert("type".into(), s("scenario"));
+    item.insert("created_s".into(), n(scenario.created_at.as_second()));
+    item.insert("json".into(), s(serde_json::to_string(scenario).map_err(|e| StoreError::Internal(e.into()))?));
+    Ok(item)
+}
+
+pub fn parse_scenario(item: &Item) -> StoreResult<Scenario> {
+    let what = "a budget scenario";
     serde_json::from_str(get_s(item, "json", what)?).map_err(|e| StoreError::corrupt(what, e))
 }
 

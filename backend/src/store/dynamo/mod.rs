@@ -43,6 +43,7 @@ use dk2020_model::{
     lifecycle::{self, Event, Snapshot},
     mail::Recipient,
     outbox::{self, Delivery, Message},
+    scenario::{MAX_SCENARIOS, Scenario, ScenarioId},
     schedule::Availability,
     subscription::{self, CalendarId, MAX_CALENDARS, Subscription},
 };
@@ -54,8 +55,9 @@ use self::{
     items::{Item, n, s},
 };
 use super::{
-    BookingFilter, Bookings, Calendars, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Setting, Settings,
-    Store, StoreError, StoreResult, no_such_calendar, too_many_calendars,
+    BookingFilter, Bookings, Calendars, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Scenarios, Setting,
+    Settings, Store, StoreError, StoreResult, no_such_calendar, no_such_scenario, too_many_calendars,
+    too_many_scenarios,
 };
 use crate::manage_link::ManageLink;
 
@@ -878,6 +880,67 @@ impl Outbox for DynamoStore {
             Ok(()) => Ok(()),
             Err(TxError::Cancelled(c)) => Err(c.unexplained("message update")),
             Err(TxError::Other(e)) => Err(e),
+        }
+    }
+}
+
+#[async_trait]
+impl Scenarios for DynamoStore {
+    async fn scenarios(&self) -> StoreResult<Vec<Scenario>> {
+        let mut scenarios = self
+            .query_all(self.query_partition(items::SCENARIOS))
+            .await?
+            .iter()
+            .map(items::parse_scenario)
+            .collect::<StoreResult<Vec<_>>>()?;
+        scenarios.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(scenarios)
+    }
+
+    /// The count is read before the write: two additions at the same moment
+    /// could make 51, which does the secretariat no harm.
+    async fn add_scenario(&self, scenario: &Scenario) -> StoreResult<()> {
+        if self.scenarios().await?.len() >= MAX_SCENARIOS {
+            return Err(too_many_scenarios());
+        }
+        self.put(items::scenario_item(scenario)?).await
+    }
+
+    async fn save_scenario(&self, scenario: &Scenario) -> StoreResult<()> {
+        let written = self
+            .client
+            .put_item()
+            .table_name(&*self.table)
+            .set_item(Some(items::scenario_item(scenario)?))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", items::PK)
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Err(no_such_scenario())
+            }
+            Err(e) => Err(sdk_error("PutItem", e)),
+        }
+    }
+
+    async fn delete_scenario(&self, id: &ScenarioId) -> StoreResult<()> {
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&*self.table)
+            .set_key(Some(items::scenario_key(id)))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", items::PK)
+            .send()
+            .await;
+        match deleted {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Err(no_such_scenario())
+            }
+            Err(e) => Err(sdk_error("DeleteItem", e)),
         }
     }
 }

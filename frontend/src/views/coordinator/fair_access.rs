@@ -179,11 +179,7 @@ pub fn fieldset(fields: FairFields) -> impl IntoView {
 
 /// "Vestjylland (Herning, Holstebro, …)": the area with its municipalities.
 fn area_option(area: TourArea) -> String {
-    let names: Vec<&str> = area
-        .members()
-        .iter()
-        .filter_map(|&c| dk2020_model::MunicipalityCode::new(c).ok())
-        .map(|c| c.name())
-        .collect();
+    let names: Vec<&str> =
+        area.members().iter().filter_map(|&c| dk2020_model::MunicipalityCode::new(c).ok()).map(|c| c.name()).collect();
     format!("{} ({})", area.label_da(), names.join(", "))
 }

@@ -864,68 +864,71 @@ fn scenario() -> impl Strategy<Value = Scenario> {
             prop::sample::select(vec![0u32, 14, 40]),
         ),
     )
-        .prop_map(|(raw, requester, onsite, now_hours, buffer, step, max_onsite, cap, busy, lunch, blocked, fair)| {
-            let mut av = Availability::default();
-            let (extra, long, tour, open) = fair;
-            av.rules.long_drive_extra_minutes = extra;
-            av.rules.long_drive_minutes = long;
-            av.rules.tour_open_days = open;
-            if let Some((weekday, area)) = tour {
-                let days = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday];
-                av.rules.tour_days.set(days[weekday], Some(TourArea::ALL[area]));
-            }
-            if lunch {
-                let day = DayHours::new(vec![
-                    WorkingHours::hm(8, 30, 12, 0).unwrap(),
-                    WorkingHours::hm(12, 30, 16, 0).unwrap(),
-                ]);
-                for weekday in [Weekday::Monday, Weekday::Wednesday, Weekday::Thursday] {
-                    av.weekly.set(weekday, day.clone());
+        .prop_map(
+            |(raw, requester, onsite, now_hours, buffer, step, max_onsite, cap, busy, lunch, blocked, fair)| {
+                let mut av = Availability::default();
+                let (extra, long, tour, open) = fair;
+                av.rules.long_drive_extra_minutes = extra;
+                av.rules.long_drive_minutes = long;
+                av.rules.tour_open_days = open;
+                if let Some((weekday, area)) = tour {
+                    let days =
+                        [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday];
+                    av.rules.tour_days.set(days[weekday], Some(TourArea::ALL[area]));
                 }
-            }
-            let quarter = |d: usize, q: i64| ts(DAYS[d], 7, 0) + jiff::SignedDuration::from_mins(q * 15);
-            if let Some((d, q, len)) = blocked {
-                let start = quarter(d, q).to_zoned_datetime(crate::time::COPENHAGEN.clone()).time();
-                let end = quarter(d, q + len).to_zoned_datetime(crate::time::COPENHAGEN.clone()).time();
-                if let Ok(hours) = WorkingHours::new(start, end) {
-                    av.blocked.push(BlockedHours { date: DAYS[d], hours, note: Some("Styregruppemøde".into()) });
+                if lunch {
+                    let day = DayHours::new(vec![
+                        WorkingHours::hm(8, 30, 12, 0).unwrap(),
+                        WorkingHours::hm(12, 30, 16, 0).unwrap(),
+                    ]);
+                    for weekday in [Weekday::Monday, Weekday::Wednesday, Weekday::Thursday] {
+                        av.weekly.set(weekday, day.clone());
+                    }
                 }
-            }
-            let busy = busy
-                .into_iter()
-                .map(|(d, q, len)| BusyTime { start: quarter(d, q), end: quarter(d, q + len) })
-                .collect();
-            av.rules.buffer_minutes = buffer;
-            av.rules.slot_step_minutes = step;
-            av.rules.max_onsite_per_day = max_onsite;
-            av.rules.cap_per_municipality = cap;
-            let codes = all_codes();
-            let buffer_s = i64::from(buffer) * 60;
-            let mut existing: Vec<Booking> = Vec::new();
-            for (n, (m, onsite, day, quarter, confirmed)) in raw.into_iter().enumerate() {
-                let kind = kind_of(onsite);
-                let start = LocalTime::new(ts(DAYS[day], 7, 0) + jiff::SignedDuration::from_mins(quarter * 15));
-                let minutes = i64::from(av.rules.duration_minutes(kind));
-                let b = booking(n, codes[m], kind, start, minutes);
-                // Existing bookings never overlap each other (they were booked under the same rules).
-                let s = b.start.timestamp().as_second();
-                let e = b.end.timestamp().as_second();
-                let clash = existing.iter().any(|o| {
-                    o.is_confirmed()
-                        && o.start.timestamp().as_second() < e + buffer_s
-                        && s < o.end.timestamp().as_second() + buffer_s
-                });
-                existing.push(if confirmed && !clash { b } else { cancelled(b) });
-            }
-            Scenario {
-                av,
-                existing,
-                busy,
-                requester: codes[requester],
-                kind: kind_of(onsite),
-                now: ts(date(2026, 10, 19), 8, 0) + jiff::SignedDuration::from_hours(now_hours),
-            }
-        })
+                let quarter = |d: usize, q: i64| ts(DAYS[d], 7, 0) + jiff::SignedDuration::from_mins(q * 15);
+                if let Some((d, q, len)) = blocked {
+                    let start = quarter(d, q).to_zoned_datetime(crate::time::COPENHAGEN.clone()).time();
+                    let end = quarter(d, q + len).to_zoned_datetime(crate::time::COPENHAGEN.clone()).time();
+                    if let Ok(hours) = WorkingHours::new(start, end) {
+                        av.blocked.push(BlockedHours { date: DAYS[d], hours, note: Some("Styregruppemøde".into()) });
+                    }
+                }
+                let busy = busy
+                    .into_iter()
+                    .map(|(d, q, len)| BusyTime { start: quarter(d, q), end: quarter(d, q + len) })
+                    .collect();
+                av.rules.buffer_minutes = buffer;
+                av.rules.slot_step_minutes = step;
+                av.rules.max_onsite_per_day = max_onsite;
+                av.rules.cap_per_municipality = cap;
+                let codes = all_codes();
+                let buffer_s = i64::from(buffer) * 60;
+                let mut existing: Vec<Booking> = Vec::new();
+                for (n, (m, onsite, day, quarter, confirmed)) in raw.into_iter().enumerate() {
+                    let kind = kind_of(onsite);
+                    let start = LocalTime::new(ts(DAYS[day], 7, 0) + jiff::SignedDuration::from_mins(quarter * 15));
+                    let minutes = i64::from(av.rules.duration_minutes(kind));
+                    let b = booking(n, codes[m], kind, start, minutes);
+                    // Existing bookings never overlap each other (they were booked under the same rules).
+                    let s = b.start.timestamp().as_second();
+                    let e = b.end.timestamp().as_second();
+                    let clash = existing.iter().any(|o| {
+                        o.is_confirmed()
+                            && o.start.timestamp().as_second() < e + buffer_s
+                            && s < o.end.timestamp().as_second() + buffer_s
+                    });
+                    existing.push(if confirmed && !clash { b } else { cancelled(b) });
+                }
+                Scenario {
+                    av,
+                    existing,
+                    busy,
+                    requester: codes[requester],
+                    kind: kind_of(onsite),
+                    now: ts(date(2026, 10, 19), 8, 0) + jiff::SignedDuration::from_hours(now_hours),
+                }
+            },
+        )
 }
 
 /// A brute-force, independent check that a day's confirmed sessions can be
