@@ -70,6 +70,15 @@ pub struct AllocateArgs {
     /// What KD-Net's own frame covers each year, in kroner.
     #[arg(long, default_value = "0")]
     pub frame_per_year: String,
+    /// The frame year by year when it differs, one amount per year: `--frame-by-year 100000,200000,0`.
+    #[arg(long, default_value = "")]
+    pub frame_by_year: String,
+    /// Outside money each year (e.g. the region's 500000), taken off before the municipalities' share.
+    #[arg(long, default_value = "0")]
+    pub contribution_per_year: String,
+    /// The calendar year of the first year (labels in the table), or `none`.
+    #[arg(long, default_value = "2021")]
+    pub start_year: String,
     /// Municipalities that opt out, by code or slug: `--exclude 741,665`.
     #[arg(long, default_value = "")]
     pub exclude: String,
@@ -88,6 +97,9 @@ impl AllocateArgs {
             ("years", self.years.as_str()),
             ("key", key),
             ("frame_per_year", self.frame_per_year.as_str()),
+            ("frame_by_year", self.frame_by_year.as_str()),
+            ("contribution_per_year", self.contribution_per_year.as_str()),
+            ("start_year", self.start_year.as_str()),
             ("exclude", self.exclude.as_str()),
         ];
         if let Some(p) = &self.equal_percent {
@@ -108,7 +120,7 @@ pub fn render_plan(plan: &Plan, format: OutputFormat) -> String {
 
 fn plan_table(plan: &Plan) -> String {
     let mut header = vec!["Kode".to_string(), "Kommune".to_string(), "Indbyggere".to_string()];
-    header.extend(plan.years.iter().map(|y| format!("År {}", y.year)));
+    header.extend(plan.years.iter().map(|y| plan.params.year_label(y.year)));
     header.push("I alt".into());
     let mut rows = vec![header];
     for r in &plan.rows {

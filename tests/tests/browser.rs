@@ -1039,3 +1039,75 @@ fn the_coordinator_adds_her_outlook_calendar_and_its_busy_morning_disappears_fro
     browser.screenshot_widget(BOOKING, "booking-after-calendar");
     assert_eq!(calendars.requests(), 1, "fetched once, when it was added");
 }
+
+#[test]
+fn the_secretariat_saves_two_budget_scenarios_and_sees_what_each_municipality_pays_more_or_less() {
+    let Some((tools, _turn, site, mut browser)) = setup("scenarios") else { return };
+    let token = secretariat_token();
+    browser.goto(&site.url(&format!("/?view=secretariat&token={token}")));
+    browser.wait_in_widget(WIDGET, "return root.querySelector('#scenario-name');", "the scenario form");
+    let save = |browser: &mut Browser, rows: usize| {
+        browser.click(WIDGET, "form.scenario-form button[type=submit]");
+        browser.wait_in_widget(
+            WIDGET,
+            &format!("return root.querySelectorAll('table.scenarios tbody tr').length === {rows};"),
+            "the saved scenario in the list",
+        );
+    };
+    // The GovTech annex by hand: the hybrid key (25 % equally) for 19, then for 17.
+    browser.type_into(WIDGET, "#scenario-name", "19 deltagere");
+    browser.press("\u{E004}");
+    browser.click(WIDGET, "input[name=scenario-key][value=hybrid]");
+    browser.wait_in_widget(WIDGET, "return root.querySelector('#scenario-percent');", "the percent field");
+    save(&mut browser, 1);
+    browser.click(WIDGET, "form.scenario-form .actions button.secondary");
+    browser.type_into(WIDGET, "#scenario-name", "Uden Viborg og Samsø");
+    browser.press("\u{E004}");
+    browser.click(WIDGET, "input[name=scenario-key][value=hybrid]");
+    browser.click(WIDGET, "form.scenario-form input[type=checkbox][value='791']");
+    browser.click(WIDGET, "form.scenario-form input[type=checkbox][value='741']");
+    save(&mut browser, 2);
+    assert!(text(&mut browser, WIDGET).contains("fravalgt: Samsø, Viborg"), "the list states the opt-outs");
+
+    let saved = site.api_get("/api/budget/scenarios", Some(&token));
+    let ids: Vec<String> =
+        saved["scenarios"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_string()).collect();
+    let choose = |browser: &mut Browser, css: &str, value: &str| {
+        browser.execute(
+            "const el = document.querySelector(arguments[0]).shadowRoot.querySelector(arguments[1]);
+             el.value = arguments[2]; el.dispatchEvent(new Event('change')); return el.value;",
+            json!([WIDGET, css, value]),
+        )
+    };
+    choose(&mut browser, "#compare-a", &ids[0]);
+    choose(&mut browser, "#compare-b", &ids[1]);
+    browser.wait_in_widget(
+        WIDGET,
+        "return root.querySelectorAll('table.comparison tbody tr').length === 19;",
+        "the comparison",
+    );
+    let api = site.api_get(&format!("/api/budget/comparison?a={}&b={}", ids[0], ids[1]), Some(&token));
+    let shown = browser.in_widget(
+        WIDGET,
+        "return Array.from(root.querySelectorAll('table.comparison tbody tr')).map(r => [r.dataset.code, r.lastElementChild.textContent]);",
+    );
+    for (row, cells) in api["rows"].as_array().unwrap().iter().zip(shown.as_array().unwrap()) {
+        assert_eq!(cells[0], row["code"].to_string().as_str());
+        let difference = row["difference_total"].as_i64().unwrap();
+        let expected = if difference > 0 {
+            format!("+{}", kroner(difference as u64))
+        } else {
+            format!("-{}", kroner(difference.unsigned_abs()))
+        };
+        assert_eq!(cells[1], expected.as_str(), "{row}");
+        // Viborg and Samsø pay nothing in B; everyone else pays more.
+        assert_eq!(difference < 0, [791, 741].contains(&row["code"].as_u64().unwrap()), "{row}");
+    }
+    let heads = browser.in_widget(
+        WIDGET,
+        "return Array.from(root.querySelectorAll('table.comparison thead th')).map(h => h.textContent).join('|');",
+    );
+    assert!(heads.as_str().unwrap().contains("2021 forskel"), "calendar years, not År 1: {heads}");
+    assert_accessible(&mut browser, &tools, WIDGET, "the secretariat's budget scenarios and their comparison");
+    browser.screenshot_widget(WIDGET, "scenarios");
+}

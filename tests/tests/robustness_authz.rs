@@ -145,6 +145,8 @@ enum Body {
     /// A calendar subscription at an address that never resolves (`.invalid`):
     /// added, with the failed first fetch as its `last_error`.
     Calendar,
+    /// A budget scenario with 17 participants.
+    Scenario,
 }
 
 /// One endpoint (or one variant of it): the operation as the OpenAPI
@@ -155,7 +157,7 @@ struct Row {
     path: &'static str,
     /// What is sent: `{code}` is Skive's code, `{id}` a fresh booking of
     /// Skive's, `{unknown}` a booking id that does not exist (`{unknown_calendar}`
-    /// a calendar subscription's), and `{token}`
+    /// a calendar subscription's, `{unknown_scenario}` a budget scenario's), and `{token}`
     /// the caller's token (in the query, where the calendar feed takes it;
     /// elsewhere it goes in `Authorization: Bearer`).
     target: &'static str,
@@ -186,6 +188,11 @@ const MATRIX: &[Row] = &[
     row("GET",  "/api/budget/allocation",                  "/api/budget/allocation",                                       Body::None,          [200, 200, 200, 200, 200, 200, 200, 200]),
     row("GET",  "/api/budget/params",                      "/api/budget/params",                                           Body::None,          [200, 200, 200, 200, 200, 200, 200, 200]),
     row("PUT",  "/api/budget/params",                      "/api/budget/params",                                           Body::BudgetParams,  [401, 403, 403, 403, 200, 401, 401, 401]),
+    row("GET",  "/api/budget/scenarios",                   "/api/budget/scenarios",                                        Body::None,          [401, 403, 403, 403, 200, 401, 401, 401]),
+    row("POST", "/api/budget/scenarios",                   "/api/budget/scenarios",                                        Body::Scenario,      [401, 403, 403, 403, 201, 401, 401, 401]),
+    row("PUT",  "/api/budget/scenarios/{id}",              "/api/budget/scenarios/{unknown_scenario}",                     Body::Scenario,      [401, 403, 403, 403, 404, 401, 401, 401]),
+    row("DELETE", "/api/budget/scenarios/{id}",            "/api/budget/scenarios/{unknown_scenario}",                     Body::None,          [401, 403, 403, 403, 404, 401, 401, 401]),
+    row("GET",  "/api/budget/comparison",                  "/api/budget/comparison?a={unknown_scenario}&b={unknown_scenario}", Body::None,      [401, 403, 403, 403, 404, 401, 401, 401]),
     row("GET",  "/api/slots",                              "/api/slots?municipality={code}&kind=online&from=2026-12-02&to=2026-12-04", Body::None, [401, 200, 403, 200, 403, 401, 401, 401]),
     row("GET",  "/api/bookings",                           "/api/bookings?municipality={code}",                            Body::None,          [401, 200, 403, 200, 403, 401, 401, 401]),
     row("GET",  "/api/bookings",                           "/api/bookings",                                                Body::None,          [401, 200, 200, 200, 403, 401, 401, 401]),
@@ -309,7 +316,8 @@ fn run_cell(server: &TestServer, row: &Row, caller: Caller) -> Reply {
         .target
         .replace("{code}", &SKIVE.to_string())
         .replace("{unknown}", "bnosuchbooking000000000")
-        .replace("{unknown_calendar}", "cal_nosuchcalendar");
+        .replace("{unknown_calendar}", "cal_nosuchcalendar")
+        .replace("{unknown_scenario}", "scn_nosuchscenario");
     if target.contains("{id}") {
         target = target.replace("{id}", &book(server, &SKIVE_CONTACT));
     }
@@ -343,6 +351,7 @@ fn run_cell(server: &TestServer, row: &Row, caller: Caller) -> Reply {
         Body::Calendar => {
             Some(json!({"label": "Outlook", "url": "https://calendar.example.invalid/reachcalendar.ics"}))
         }
+        Body::Scenario => Some(json!({"name": "Uden Viborg og Samsø", "params": {"exclude": [791, 741]}})),
     };
     let method = Method::from_bytes(row.method.as_bytes()).expect("an HTTP method");
     let mut call = server.request(method, &target);
