@@ -916,7 +916,7 @@ fn the_schemas_accept_the_documented_shapes_and_refuse_others() {
     bad(&mut v, "EnrolmentStatus", json!({"status": "joined", "round": null}));
     ok(&mut v, "StatusChangeRequest", json!({"status": "declined"}));
     bad(&mut v, "StatusChangeRequest", json!({"status": "declined", "round": 1}));
-    bad(&mut v, "StatusChangeRequest", json!({"status": "enrolled", "round": 3, "decided_on": "2020-10-20"}));
+    bad(&mut v, "StatusChangeRequest", json!({"status": "enrolled", "round": 6, "decided_on": "2020-10-20"}));
     ok(
         &mut v,
         "OverviewRow",

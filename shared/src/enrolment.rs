@@ -29,22 +29,26 @@ use crate::{
 // Rounds
 // ---------------------------------------------------------------------------
 
-/// The number of a DK2020 application round: 1 or 2.
+/// The number of a DK2020 application round: 1 and 2 were opened in
+/// 2020-2021; the secretariat may add a later one (up to [`RoundNumber::MAX`])
+/// if DK2020 opens it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
 pub struct RoundNumber(u8);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0} is not a DK2020 round: use 1 or 2")]
+#[error("{0} is not a DK2020 round: use a round from 1 to {max}", max = RoundNumber::MAX)]
 pub struct BadRoundNumber(pub u8);
 
 impl RoundNumber {
     pub const FIRST: RoundNumber = RoundNumber(1);
     pub const SECOND: RoundNumber = RoundNumber(2);
+    /// The highest round number the model accepts.
+    pub const MAX: u8 = 5;
 
     pub fn new(number: u8) -> Result<Self, BadRoundNumber> {
         match number {
-            1 | 2 => Ok(Self(number)),
+            1..=Self::MAX => Ok(Self(number)),
             other => Err(BadRoundNumber(other)),
         }
     }
@@ -187,6 +191,24 @@ impl Rounds {
     /// the rounds, it cannot drop one (municipalities may be enrolled in it).
     pub fn missing(&self) -> Option<RoundNumber> {
         [RoundNumber::FIRST, RoundNumber::SECOND].into_iter().find(|&n| self.get(n).is_none())
+    }
+
+    /// A round of these definitions that `replacement` leaves out although
+    /// a municipality was enrolled in it at some time (`changes`): removing
+    /// it would drop them from the overview of that time.
+    pub fn removed_in_use(&self, replacement: &Rounds, changes: &[StatusChange]) -> Option<RoundNumber> {
+        let used = |n: RoundNumber| changes.iter().any(|c| c.to.round() == Some(n) || c.from.round() == Some(n));
+        self.0.iter().map(|r| r.number).find(|&n| replacement.get(n).is_none() && used(n))
+    }
+
+    /// The next round the secretariat may add: one after the last, with the
+    /// deadline a year after the last one's, expected, and 7-8 expected in it;
+    /// `None` at [`RoundNumber::MAX`].
+    pub fn next_round(&self) -> Option<Round> {
+        let last = self.0.last()?;
+        let number = RoundNumber::new(last.number.get().checked_add(1)?).ok()?;
+        let deadline = last.deadline.checked_add(jiff::Span::new().years(1)).ok()?;
+        Some(Round { number, deadline, expected_min: 7, expected_max: 8, deadline_expected: true })
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Round> {
@@ -1159,10 +1181,10 @@ mod tests {
         assert_eq!(err.to_string(), "round 2 is not defined (defined: 1); choose one of the defined rounds");
         assert_eq!(e.status(code(779)), EnrolmentStatus::Undecided);
         assert!(e.history(code(779)).is_empty());
-        // Round 3 cannot even be expressed.
-        assert!(RoundNumber::new(3).is_err());
+        // Round 6 cannot even be expressed; round 3 only once the secretariat adds it.
+        assert!(RoundNumber::new(6).is_err());
         assert!(
-            serde_json::from_str::<EnrolmentStatus>(r#"{"status":"enrolled","round":3,"decided_on":"2020-10-20"}"#)
+            serde_json::from_str::<EnrolmentStatus>(r#"{"status":"enrolled","round":6,"decided_on":"2020-10-20"}"#)
                 .is_err()
         );
     }
@@ -1467,6 +1489,33 @@ mod tests {
         assert!(matches!(Rounds::new(vec![bad]), Err(RoundsError::ExpectedRange { .. })));
         let early = Round { number: RoundNumber::SECOND, deadline: date(2020, 1, 1), ..r1 };
         assert!(matches!(Rounds::new(vec![r1, early]), Err(RoundsError::DeadlineOrder { .. })));
+    }
+
+    #[test]
+    fn a_later_round_can_be_added_and_removed_only_while_nobody_was_enrolled_in_it() {
+        let rounds = Rounds::default();
+        let third = rounds.next_round().unwrap();
+        assert_eq!((third.number.get(), third.deadline, third.deadline_expected), (3, date(2022, 10, 31), true));
+        assert!(RoundNumber::new(3).is_ok() && RoundNumber::new(6).is_err() && RoundNumber::new(0).is_err());
+        let with_third = Rounds::new(rounds.iter().copied().chain([third]).collect()).unwrap();
+        assert_eq!(with_third.len(), 3);
+        // Nobody enrolled in round 3: it may go again.
+        assert_eq!(with_third.removed_in_use(&rounds, &[]), None);
+        let mut e = Enrolment::initial_state();
+        let skive = code(779);
+        let decided = EnrolmentStatus::Enrolled { round: third.number, decided_on: date(2022, 6, 1) };
+        let change =
+            e.change(skive, decided, Actor::Secretariat, ts("2022-06-02T10:00:00Z"), None, &with_third).unwrap();
+        // Round 3 is not defined by default: enrolling in it is refused there.
+        assert!(
+            Enrolment::initial_state()
+                .change(skive, decided, Actor::Secretariat, ts("2022-06-02T10:00:00Z"), None, &rounds)
+                .is_err()
+        );
+        assert_eq!(e.status(skive), decided);
+        assert_eq!(with_third.removed_in_use(&rounds, &[change]), Some(third.number));
+        let sixth = Round { number: RoundNumber(6), ..third };
+        assert!(Rounds { 0: vec![sixth] }.next_round().is_none());
     }
 
     #[test]

@@ -87,8 +87,9 @@ schema_by_hand!(LocalTime, "LocalTime", |_g| json!({
 
 schema_by_hand!(RoundNumber, "RoundNumber", |_g| json!({
     "type": "integer",
-    "enum": [1, 2],
-    "description": "A DK2020 application round.",
+    "minimum": 1,
+    "maximum": 5,
+    "description": "A DK2020 application round: 1 and 2 were opened in 2020-2021; a later one exists once the secretariat adds it (`PUT /api/enrolment/rounds`).",
 }));
 
 schema_by_hand!(BookingId, "BookingId", |_g| json!({

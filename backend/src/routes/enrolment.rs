@@ -78,7 +78,7 @@ fn set_rounds_docs(o: TransformOperation) -> TransformOperation {
         "setRounds",
         "enrolment",
         "Change the application rounds",
-        "Replaces the rounds' deadlines and expected ranges (e.g. round 2's firm date once it is known). Each round once, deadlines in order, the expected minimum not above the maximum (400); rounds 1 and 2 must both be given (422).",
+        "Replaces the rounds' deadlines and expected ranges (e.g. round 2's firm date once it is known). Each round once, deadlines in order, the expected minimum not above the maximum (400); rounds 1 and 2 must both be given, and a later round (3-5, if DK2020 opens one) may be added, and removed again only while no municipality was ever enrolled in it (422).",
     )
     .roles(&[Role::Secretariat], false)
     .ok("The stored rounds.")
@@ -161,6 +161,13 @@ async fn set_rounds(
     if let Some(number) = body.rounds.missing() {
         return Err(ApiError::Unprocessable(format!(
             "round {number} is missing: give both rounds (a round cannot be removed, municipalities may be enrolled in it)"
+        )));
+    }
+    let stored = state.store.setting::<Rounds>().await?;
+    let changes = state.store.status_changes().await?;
+    if let Some(number) = stored.removed_in_use(&body.rounds, &changes) {
+        return Err(ApiError::Unprocessable(format!(
+            "round {number} cannot be removed: municipalities have been enrolled in it"
         )));
     }
     state.store.set_setting(&body.rounds).await?;

@@ -67,7 +67,7 @@ pub fn change_request(
     let status = match kind {
         StatusKind::Enrolled => {
             let round =
-                round.parse::<u8>().ok().and_then(|r| RoundNumber::new(r).ok()).ok_or("Vælg runde 1 eller 2.")?;
+                round.parse::<u8>().ok().and_then(|r| RoundNumber::new(r).ok()).ok_or("Vælg en af runderne.")?;
             let decided_on = parse_date(decided_on).ok_or("Angiv datoen for kommunalbestyrelsens beslutning.")?;
             EnrolmentStatus::Enrolled { round, decided_on }
         }
@@ -446,7 +446,7 @@ mod tests {
         assert_eq!(r.status.round().map(RoundNumber::get), Some(1));
         assert_eq!(r.note.as_deref(), Some("ok"));
         assert!(change_request(StatusKind::Enrolled, "1", "", "").unwrap_err().contains("beslutning"));
-        assert!(change_request(StatusKind::Enrolled, "3", "2020-10-20", "").unwrap_err().contains("runde"));
+        assert!(change_request(StatusKind::Enrolled, "6", "2020-10-20", "").unwrap_err().contains("runde"));
         let plain = change_request(StatusKind::Declined, "1", "2020-10-20", "").unwrap();
         assert_eq!(plain.status, EnrolmentStatus::Declined);
         assert_eq!(plain.note, None);

@@ -1,7 +1,8 @@
 //! The application rounds: each round's deadline (firm, or only expected,
 //! as round 2's "forventet oktober 2021" in the papers) and how many
-//! municipalities are expected in it. Checked with the model's own
-//! `Rounds::new` before it is sent.
+//! municipalities are expected in it; a later round if DK2020 opens one
+//! ("Tilføj runde 3"). Checked with the model's own `Rounds::new` before it
+//! is sent; the API refuses to remove a round anyone was enrolled in.
 
 use dk2020_model::{
     api::RoundsBody,
@@ -63,7 +64,7 @@ pub fn rounds_problem_da(e: &RoundsError) -> String {
             format!("Runde {round}: det forventede mindste antal ({min}) er større end det største ({max}).")
         }
         RoundsError::DeadlineOrder { first, second } => format!(
-            "Runde 2's frist ({}) skal ligge efter runde 1's ({}).",
+            "Fristerne skal følge rundernes rækkefølge: {} ligger ikke efter {}.",
             format::date(*second),
             format::date(*first)
         ),
@@ -86,13 +87,19 @@ pub fn editor(api: Api, notice: RwSignal<Option<Notice>>, changed: RwSignal<u32>
 }
 
 fn form(api: Api, rounds: Rounds, notice: RwSignal<Option<Notice>>, changed: RwSignal<u32>) -> impl IntoView {
-    let fields: Vec<RoundFields> = rounds.iter().copied().map(RoundFields::new).collect();
+    let fields = RwSignal::new(rounds.iter().copied().map(RoundFields::new).collect::<Vec<_>>());
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let all = fields.clone();
+    let read_all =
+        move || -> Result<Vec<Round>, String> { fields.get_untracked().iter().map(RoundFields::read).collect() };
+    // A later round, after the last one (its deadline a year later, only expected).
+    let add = move |_| match read_all().ok().and_then(|list| Rounds::new(list).ok()).and_then(|r| r.next_round()) {
+        Some(next) => fields.update(|f| f.push(RoundFields::new(next))),
+        None => problem.set(Some("Ret runderne først; der kan højst være fem.".into())),
+    };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let read: Result<Vec<Round>, String> = all.iter().map(RoundFields::read).collect();
+        let read = read_all();
         let rounds = match read.and_then(|list| Rounds::new(list).map_err(|e| rounds_problem_da(&e))) {
             Ok(rounds) => rounds,
             Err(p) => {
@@ -126,20 +133,40 @@ fn form(api: Api, rounds: Rounds, notice: RwSignal<Option<Notice>>, changed: RwS
                         <th scope="col">"Forventet antal kommuner"</th>
                     </tr>
                 </thead>
-                <tbody>{fields.into_iter().map(round_row).collect_view()}</tbody>
+                <tbody>
+                    {move || {
+                        fields.get().into_iter().map(|f| round_row(f, fields)).collect_view()
+                    }}
+                </tbody>
             </table>
             {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
             <div class="actions">
                 <button type="submit" class="primary" disabled=move || busy.get()>
                     "Gem runderne"
                 </button>
+                <button type="button" class="secondary" on:click=add>
+                    {move || format!("Tilføj runde {}", fields.with(Vec::len) + 1)}
+                </button>
             </div>
         </form>
     }
 }
 
-fn round_row(f: RoundFields) -> impl IntoView {
+fn round_row(f: RoundFields, all: RwSignal<Vec<RoundFields>>) -> impl IntoView {
     let n = f.round.number;
+    // Rounds 1 and 2 stay; a later one may be removed (the API refuses it
+    // once a municipality has been enrolled in it).
+    let remove = (n.get() > 2).then(|| {
+        view! {
+            <button
+                type="button"
+                class="secondary"
+                on:click=move |_| all.update(|list| list.retain(|r| r.round.number != n))
+            >
+                {format!("Fjern runde {n}")}
+            </button>
+        }
+    });
     let input = |id: String, label: String, value: RwSignal<String>| {
         view! {
             <label class="visually-hidden" for=id.clone()>{label}</label>
@@ -180,6 +207,7 @@ fn round_row(f: RoundFields) -> impl IntoView {
                 {input(format!("round-{n}-min"), format!("Runde {n}: mindst forventet"), f.min)}
                 " – "
                 {input(format!("round-{n}-max"), format!("Runde {n}: højst forventet"), f.max)}
+                {remove}
             </td>
         </tr>
     }
@@ -205,7 +233,7 @@ mod tests {
         let order = RoundsError::DeadlineOrder { first: date(2020, 10, 21), second: date(2020, 1, 1) };
         assert_eq!(
             rounds_problem_da(&order),
-            "Runde 2's frist (1. januar 2020) skal ligge efter runde 1's (21. oktober 2020)."
+            "Fristerne skal følge rundernes rækkefølge: 1. januar 2020 ligger ikke efter 21. oktober 2020."
         );
     }
 }
