@@ -324,15 +324,13 @@ pub fn comparison_xlsx(c: &dk2020_model::api::Comparison) -> Result<Vec<u8>, Api
         let row = 5 + i as u32;
         sheet.write_number(row, 0, f64::from(r.code.get())).map_err(xlsx_fail)?;
         sheet.write_string(row, 1, &r.name).map_err(xlsx_fail)?;
-        let mut col = 2u16;
         let values = (0..c.years.len()).flat_map(|y| [r.a[y] as f64, r.b[y] as f64, r.difference[y] as f64]).chain([
             r.a_total as f64,
             r.b_total as f64,
             r.difference_total as f64,
         ]);
-        for v in values {
+        for (col, v) in (2u16..).zip(values) {
             sheet.write_number_with_format(row, col, v, &kroner).map_err(xlsx_fail)?;
-            col += 1;
         }
     }
     sheet.set_column_width(1, 20).map_err(xlsx_fail)?;

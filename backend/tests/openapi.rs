@@ -1195,7 +1195,7 @@ async fn every_endpoint_answers_as_documented() {
     let edited = h.req("PUT", SCN, &scenario_uri).token(&sec).json(renamed.clone()).expect(200).await;
     assert_eq!(edited["name"], "19 deltagere, 25 % ligeligt");
     h.req("PUT", SCN, &scenario_uri).token(&sec).invalid(json!({"params": {}})).expect(400).await;
-    h.req("PUT", SCN, &format!("{scenario_uri}?x=1")).token(&sec).json(renamed.clone()).expect(400).await;
+    h.req("PUT", SCN, format!("{scenario_uri}?x=1")).token(&sec).json(renamed.clone()).expect(400).await;
     h.req("PUT", SCN, &scenario_uri).json(renamed.clone()).expect(401).await;
     h.req("PUT", SCN, &scenario_uri).token(&coord).json(renamed.clone()).expect(403).await;
     h.req("PUT", SCN, "/api/budget/scenarios/scn_nosuch").token(&sec).json(renamed.clone()).expect(404).await;
@@ -1205,18 +1205,18 @@ async fn every_endpoint_answers_as_documented() {
     let compared = h.req("GET", CMP, &cmp_uri).token(&sec).expect(200).await;
     assert_eq!(compared["rows"].as_array().unwrap().len(), 19);
     assert_eq!(compared["years"][0]["label"], "2021");
-    h.req("GET", CMP, &format!("{cmp_uri}&format=csv")).token(&sec).expect(200).await;
-    h.req("GET", CMP, &format!("{cmp_uri}&format=xlsx")).token(&sec).expect(200).await;
-    h.req("GET", CMP, &format!("/api/budget/comparison?a={a_id}")).token(&sec).expect(400).await;
+    h.req("GET", CMP, format!("{cmp_uri}&format=csv")).token(&sec).expect(200).await;
+    h.req("GET", CMP, format!("{cmp_uri}&format=xlsx")).token(&sec).expect(200).await;
+    h.req("GET", CMP, format!("/api/budget/comparison?a={a_id}")).token(&sec).expect(400).await;
     h.req("GET", CMP, &cmp_uri).expect(401).await;
     h.req("GET", CMP, &cmp_uri).token(&coord).expect(403).await;
-    h.req("GET", CMP, &format!("/api/budget/comparison?a={a_id}&b=scn_nosuch")).token(&sec).expect(404).await;
+    h.req("GET", CMP, format!("/api/budget/comparison?a={a_id}&b=scn_nosuch")).token(&sec).expect(404).await;
     let last = h.req("GET", SCNS, "/api/budget/scenarios").token(&sec).expect(200).await;
     let last_id = last["scenarios"].as_array().unwrap().last().unwrap()["id"].as_str().unwrap().to_string();
     let last_uri = format!("/api/budget/scenarios/{last_id}");
     h.req("DELETE", SCN, &last_uri).expect(401).await;
     h.req("DELETE", SCN, &last_uri).token(&coord).expect(403).await;
-    h.req("DELETE", SCN, &format!("{last_uri}?x=1")).token(&sec).expect(400).await;
+    h.req("DELETE", SCN, format!("{last_uri}?x=1")).token(&sec).expect(400).await;
     h.req("DELETE", SCN, &last_uri).token(&sec).expect(204).await;
     h.req("DELETE", SCN, &last_uri).token(&sec).expect(404).await;
 

@@ -1515,7 +1515,7 @@ mod tests {
         assert_eq!(e.status(skive), decided);
         assert_eq!(with_third.removed_in_use(&rounds, &[change]), Some(third.number));
         let sixth = Round { number: RoundNumber(6), ..third };
-        assert!(Rounds { 0: vec![sixth] }.next_round().is_none());
+        assert!(Rounds(vec![sixth]).next_round().is_none());
     }
 
     #[test]

@@ -154,7 +154,10 @@ fn signed(n: Kroner) -> i64 {
 /// The columns of two plans: by calendar year when both have a start year
 /// (so 2021-2023 next to 2022-2024 gives 2021-2024), else by year number.
 /// Each column holds the index of the year in A and in B, if it has one.
-fn columns(a: &Plan, b: &Plan) -> Vec<(String, Option<usize>, Option<usize>)> {
+/// A column's label and the index of its year in A and in B, if any.
+type Column = (String, Option<usize>, Option<usize>);
+
+fn columns(a: &Plan, b: &Plan) -> Vec<Column> {
     match (a.params.start_year, b.params.start_year) {
         (Some(sa), Some(sb)) => {
             let end = |start: i16, p: &Plan| i32::from(start) + p.years.len() as i32;
@@ -191,16 +194,12 @@ pub fn compare(a: &Scenario, b: &Scenario, municipalities: &Municipalities) -> R
         .map(|code| {
             let ra = plan_a.rows.iter().find(|r| r.code == code);
             let rb = plan_b.rows.iter().find(|r| r.code == code);
-            let amounts =
-                |row: Option<&crate::allocation::PlanRow>,
-                 pick: fn(&(String, Option<usize>, Option<usize>)) -> Option<usize>| {
-                    columns
-                        .iter()
-                        .map(|c| row.and_then(|r| pick(c).map(|i| r.years[i])).unwrap_or(0))
-                        .collect::<Vec<_>>()
-                };
-            let a = amounts(ra, |c| c.1);
-            let b = amounts(rb, |c| c.2);
+            // The amount of each column, from the year of the plan it has there.
+            let amounts = |row: Option<&crate::allocation::PlanRow>, index: &dyn Fn(&Column) -> Option<usize>| {
+                columns.iter().map(|c| row.and_then(|r| index(c).map(|i| r.years[i])).unwrap_or(0)).collect::<Vec<_>>()
+            };
+            let a = amounts(ra, &|c| c.1);
+            let b = amounts(rb, &|c| c.2);
             let difference = a.iter().zip(&b).map(|(&x, &y)| signed(y) - signed(x)).collect();
             let (a_total, b_total) = (a.iter().sum::<Kroner>(), b.iter().sum::<Kroner>());
             ComparedRow {

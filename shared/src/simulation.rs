@@ -287,7 +287,7 @@ fn play_once(
     // The order in which the waiting requests try each morning: shuffled
     // once per day, from a generator of its own so it is the same under
     // every rule set.
-    let mut order_rng = SplitMix64::new(seed ^ 0x5EED_0F_DA7E);
+    let mut order_rng = SplitMix64::new(seed ^ 0x005E_ED0F_DA7E);
     let mut bookings: Vec<Booking> = Vec::new();
     let last_arrival = requests.last().map_or(season.start, |r| r.arrives);
     let end = last_arrival

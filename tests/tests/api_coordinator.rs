@@ -311,3 +311,40 @@ fn the_visits_report_counts_the_sessions_held_with_their_driving_next_to_the_fai
     assert!(text.starts_with("code,name,part,onsite,online,onsite_minutes,driving_minutes,cancelled_by_municipality,cancelled_by_coordinator,share_percent,fair_share_percent\n"), "{text}");
     assert!(text.contains("665,Lemvig,west,1,0,90,"), "{text}");
 }
+
+#[test]
+fn a_tour_day_keeps_its_visits_for_vestjylland_and_the_slots_say_why() {
+    let server = TestServer::start();
+    let mut settings = availability(&server);
+    settings["rules"]["tour_days"] = json!({"wednesday": "vestjylland"});
+    put_availability(&server, &settings).expect_status(200);
+    // Booking on Monday 30 November: Wednesday 16 December is more than 14 days ahead.
+    let week = "from=2026-12-14&to=2026-12-20";
+    let slots_of = |code: u16, kind: &str| {
+        server
+            .get(&format!("/api/slots?municipality={code}&kind={kind}&{week}"))
+            .bearer(&municipality_token(code))
+            .send()
+            .expect_status(200)
+            .json()
+    };
+    let on_the_16th = |answer: &Value| {
+        answer["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["start"].as_str().unwrap().starts_with("2026-12-16"))
+            .count()
+    };
+    let aarhus = slots_of(751, "onsite");
+    assert_eq!(on_the_16th(&aarhus), 0, "{aarhus}");
+    assert_eq!(aarhus["reserved"], json!([{"date": "2026-12-16", "area": "vestjylland", "opens": "2026-12-02"}]));
+    let lemvig = slots_of(665, "onsite");
+    assert!(on_the_16th(&lemvig) > 0, "{lemvig}");
+    assert_eq!(lemvig["reserved"], json!([]));
+    assert!(on_the_16th(&slots_of(751, "online")) > 0, "online sessions are not kept");
+    let refused = server.book(751, "onsite", "2026-12-16T09:00:00+01:00");
+    let (code, message) = refused.expect_error(422);
+    assert_eq!(code, "reserved_for_tour");
+    assert!(message.contains("Vestjylland") && message.contains("2026-12-02"), "{message}");
+}

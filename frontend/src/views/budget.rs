@@ -6,6 +6,10 @@
 //! The form ([`Form`], [`params_fields`]) is also the secretariat's
 //! scenario editor.
 
+// The form's errors are one message per field, made per edit and shown at
+// once: boxing them (what `result_large_err` suggests) would buy nothing.
+#![allow(clippy::result_large_err)]
+
 use std::collections::BTreeSet;
 
 use dk2020_model::{
@@ -37,6 +41,12 @@ pub struct Form {
 /// The equal share offered when she switches to the hybrid key: the seed's
 /// 25 % split equally, 75 % per capita.
 const HYBRID_DEFAULT_PERCENT: &str = "25";
+
+impl Default for Form {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl Form {
     pub fn new() -> Self {

@@ -38,18 +38,18 @@
 //! 9. **On-site visits a day**: for on-site, fewer than `max_onsite_per_day`
 //!    (default 2) confirmed on-site visits that day.
 //! 10. **Driving**: the coordinator leaves the office in Aarhus no earlier
-//!    than the day's first opening, drives to each on-site visit in time order and
-//!    is back by the last closing time (she may drive through a break); a
-//!    long drive (`long_drive_minutes`) may set off up to
-//!    `long_drive_extra_minutes` before the opening, or end as much after
-//!    the closing ([`fairness`]). Drive minutes = ⌈great-circle km × road factor
-//!    ÷ speed × 60⌉ + the ferry minutes of each island end (Samsø 60, both
-//!    ways). The coordinator is busy while driving: online sessions are held
-//!    wherever the coordinator is, but not in the car. After every session
-//!    the buffer is kept before the next session or before setting off; a
-//!    session may start on arrival. Only the drives the new session changes
-//!    are checked, so one old booking that no longer fits does not block the
-//!    whole day.
+//!     than the day's first opening, drives to each on-site visit in time order and
+//!     is back by the last closing time (she may drive through a break); a
+//!     long drive (`long_drive_minutes`) may set off up to
+//!     `long_drive_extra_minutes` before the opening, or end as much after
+//!     the closing ([`fairness`]). Drive minutes = ⌈great-circle km × road factor
+//!     ÷ speed × 60⌉ + the ferry minutes of each island end (Samsø 60, both
+//!     ways). The coordinator is busy while driving: online sessions are held
+//!     wherever the coordinator is, but not in the car. After every session
+//!     the buffer is kept before the next session or before setting off; a
+//!     session may start on arrival. Only the drives the new session changes
+//!     are checked, so one old booking that no longer fits does not block the
+//!     whole day.
 //!
 //! [`RuleViolation`] names the broken rule ([`RuleViolation::code`]); the
 //! API chooses the HTTP status for each (`backend/src/error.rs`).

@@ -3,6 +3,9 @@
 //! difference per municipality and year (`/api/budget/scenarios`,
 //! `/api/budget/comparison`), on screen and as CSV or XLSX.
 
+// As in the budget view: the form's per-field errors are not worth a box.
+#![allow(clippy::result_large_err)]
+
 use dk2020_model::{
     api::{Comparison, Scenario, ScenarioRequest, ScenariosResponse},
     format,
