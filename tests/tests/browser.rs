@@ -463,6 +463,13 @@ fn the_secretariat_changes_a_status_and_the_overview_reflects_it() {
         "return root.querySelectorAll('.visits-table tbody tr').length === 19;",
         "the visits report",
     );
+    // …and its map of the region, a tile a municipality with its sessions on it.
+    let tiles = browser.in_widget(
+        WIDGET,
+        "return Array.from(root.querySelectorAll('#visits-map-title')).length === 1 ? root.querySelector('#visits-map-title').closest('svg').querySelectorAll('rect').length : 0;",
+    );
+    assert_eq!(tiles, 19, "the visits map");
+    assert!(text(&mut browser, WIDGET).contains("0 sessioner"), "the sessions are written on the tiles");
     assert_accessible(&mut browser, &tools, WIDGET, "the secretariat view after changes");
     browser.screenshot_widget(WIDGET, "secretariat");
 

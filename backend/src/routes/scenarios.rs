@@ -154,8 +154,9 @@ async fn remove(
 }
 
 async fn comparison(auth: Auth, State(state): State<AppState>, query: QueryPairs) -> Result<Response, ApiError> {
-    auth.require(&[Role::Secretariat])?;
+    // The query first, as every GET: a misspelt parameter is named whoever asks.
     query.only(&["a", "b", "format"])?;
+    auth.require(&[Role::Secretariat])?;
     let format = DownloadFormat::parse(query.get("format"))?;
     let id = |name: &str| match query.get(name) {
         Some(raw) => scenario_id(raw),

@@ -1,11 +1,13 @@
 //! Small building blocks shared by the views: messages (loading, errors,
 //! a live status area), labelled form fields with their error text, file
-//! downloads, the clean print window, the box that cancels a booking and the
-//! frame of a chart.
+//! downloads, the clean print window, the box that cancels a booking, the
+//! frame of a chart and the tile map of the region.
 
 mod cancel_box;
 mod field;
 mod files;
+#[cfg(any(feature = "overview", feature = "coordinator", feature = "secretariat"))]
+mod region_map;
 #[cfg(any(feature = "overview", feature = "coordinator", feature = "secretariat"))]
 mod svg_figure;
 mod week_nav;
@@ -13,6 +15,8 @@ mod week_nav;
 pub use cancel_box::{CancelTexts, cancel_box};
 pub use field::{FieldState, field_error_da, text_field};
 pub use files::{print_clean, save_file};
+#[cfg(any(feature = "overview", feature = "coordinator", feature = "secretariat"))]
+pub use region_map::{MapTile, region_map};
 #[cfg(any(feature = "overview", feature = "coordinator", feature = "secretariat"))]
 pub use svg_figure::{Figure, svg_figure};
 pub use week_nav::week_nav;

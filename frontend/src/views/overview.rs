@@ -6,13 +6,13 @@
 
 use dk2020_model::{
     enrolment::{EnrolmentOverview, ExpectedRange, Group, KKR_MEETINGS, Round, StatusKind, kkr_meeting},
-    format, tile_map,
+    format,
 };
 use leptos::{html, prelude::*};
 
 use crate::{
     api::Api,
-    components::{Figure, load_error, loading, parse_date, print_clean, svg_figure},
+    components::{Figure, MapTile, load_error, loading, parse_date, print_clean, region_map, svg_figure},
 };
 
 pub fn view(api: Api) -> impl IntoView {
@@ -226,11 +226,6 @@ struct Bar {
 /// The region as a tile map coloured by status, the status written on each
 /// tile too (colour is never the only carrier), with a text alternative.
 fn map(o: &EnrolmentOverview) -> impl IntoView + use<> {
-    const TILE: f64 = 84.0;
-    const GAP: f64 = 4.0;
-    let municipalities = dk2020_model::Municipalities::builtin();
-    let tiles = tile_map::tiles(&municipalities);
-    let row_of = |code| o.municipalities.iter().find(|m| m.code == code);
     let class = |status: StatusKind| match status {
         StatusKind::AlreadyIn => "bar-pilot",
         StatusKind::Enrolled => "bar-round",
@@ -246,56 +241,26 @@ fn map(o: &EnrolmentOverview) -> impl IntoView + use<> {
         (StatusKind::Undecided, _) => "Ikke afklaret".to_string(),
         (StatusKind::Declined, _) => "Nej tak".to_string(),
     };
-    let mut description = Vec::new();
-    let cells = tiles
+    let tiles = o
+        .municipalities
         .iter()
-        .filter_map(|t| row_of(t.municipality).map(|r| (t, r)))
-        .map(|(t, r)| {
-            let (x, y) = (f64::from(t.column) * (TILE + GAP), f64::from(t.row) * (TILE + GAP));
-            let status = short(r.status, r.round);
-            description.push(format!("{}: {status}", r.name));
-            view! {
-                <g>
-                    <rect class=class(r.status) x=x y=y width=TILE height=TILE rx="6" />
-                    {name_lines(&r.name, x + TILE / 2.0, y + 36.0)}
-                    <text class="map-status" x=x + TILE / 2.0 y=y + 54.0 text-anchor="middle">
-                        {status}
-                    </text>
-                </g>
-            }
+        .map(|r| MapTile {
+            municipality: r.code,
+            name: r.name.clone(),
+            class: class(r.status),
+            label: short(r.status, r.round),
         })
-        .collect_view();
+        .collect();
     let figure = Figure {
         class: "chart map",
         id: "map",
-        width: f64::from(tile_map::COLUMNS) * (TILE + GAP),
-        height: f64::from(tile_map::ROWS) * (TILE + GAP),
+        width: 0.0,
+        height: 0.0,
         title: "Region Midtjylland: hver kommunes status",
-        description: description.join("; "),
+        description: String::new(),
         caption: "Hver kommune er en flise placeret efter rådhusets beliggenhed; farven og teksten viser status. Tabellen nedenfor har de samme oplysninger.",
     };
-    svg_figure(figure, cells)
-}
-
-/// A municipality's name on its tile; a long double name on two lines
-/// ("Ringkøbing-" above "Skjern"), so it fits.
-fn name_lines(name: &str, x: f64, y: f64) -> impl IntoView + use<> {
-    let lines: Vec<String> = match name.split_once('-') {
-        Some((first, second)) if name.chars().count() > 12 => vec![format!("{first}-"), second.to_string()],
-        _ => vec![name.to_string()],
-    };
-    let top = y - 6.0 * (lines.len() as f64 - 1.0);
-    lines
-        .into_iter()
-        .enumerate()
-        .map(|(i, line)| {
-            view! {
-                <text class="map-name" x=x y=top + 12.0 * i as f64 text-anchor="middle">
-                    {line}
-                </text>
-            }
-        })
-        .collect_view()
+    region_map(figure, tiles)
 }
 
 fn chart(o: &EnrolmentOverview) -> impl IntoView + use<> {

@@ -12,7 +12,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api::Api,
-    components::{Figure, Notice, load_error, loading, parse_date, svg_figure},
+    components::{Figure, MapTile, Notice, load_error, loading, parse_date, region_map, svg_figure},
 };
 
 pub fn report(api: Api, notice: RwSignal<Option<Notice>>) -> impl IntoView {
@@ -102,6 +102,7 @@ fn report_body(r: VisitsReport) -> impl IntoView {
     view! {
         <p class="as-of">{format!("Afholdte sessioner {period}. {parts}.")}</p>
         {chart(&r.municipalities)}
+        {map(&r.municipalities)}
         <table class="data visits-table">
             <thead>
                 <tr>
@@ -137,6 +138,42 @@ fn row(r: &VisitRow) -> impl IntoView + use<> {
             <td class="num">{format::percent(r.fair_share_percent, 1)}</td>
         </tr>
     }
+}
+
+/// The region as a tile map: each municipality's sessions held written on
+/// its tile, the colour saying how its share compares with its fair share.
+fn map(rows: &[VisitRow]) -> impl IntoView + use<> {
+    let class = |r: &VisitRow| {
+        if r.share_percent >= r.fair_share_percent {
+            "bar-round"
+        } else if r.share_percent * 2.0 >= r.fair_share_percent {
+            "bar-considering"
+        } else {
+            "bar-declined"
+        }
+    };
+    let tiles = rows
+        .iter()
+        .map(|r| {
+            let sessions = r.onsite + r.online;
+            MapTile {
+                municipality: r.municipality,
+                name: r.name.clone(),
+                class: class(r),
+                label: if sessions == 1 { "1 session".into() } else { format!("{sessions} sessioner") },
+            }
+        })
+        .collect();
+    let figure = Figure {
+        class: "chart map",
+        id: "visits-map",
+        width: 0.0,
+        height: 0.0,
+        title: "Region Midtjylland: afholdte sessioner pr. kommune",
+        description: String::new(),
+        caption: "Hver kommune er en flise placeret efter rådhusets beliggenhed med antallet af afholdte sessioner. Grøn: mindst den rimelige andel; gul: mindst halvdelen af den; rød: under halvdelen. Tabellen har tallene.",
+    };
+    region_map(figure, tiles)
 }
 
 /// Each municipality's share of the sessions as a bar, its fair share as a mark.

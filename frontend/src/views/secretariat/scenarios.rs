@@ -129,7 +129,7 @@ fn scenario_list(
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Gemte scenarier">
             <table class="data scenarios">
                 <caption>"Gemte scenarier"</caption>
                 <thead>
@@ -358,7 +358,7 @@ fn comparison_table(api: Api, path: &str, c: Comparison) -> impl IntoView {
                 "Hent sammenligningen som Excel (XLSX)"
             </button>
         </div>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Sammenligning af scenarierne pr. kommune">
             <table class="data comparison">
                 <caption>"Betaling pr. kommune i A og B; forskel = B - A (plus: B koster kommunen mere)"</caption>
                 <thead>
