@@ -418,6 +418,43 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// Replaces an item that must exist: `missing()` when it does not (a
+    /// change that ends after a delete does not bring the item back).
+    async fn replace(&self, item: Item, missing: fn() -> StoreError) -> StoreResult<()> {
+        let written = self
+            .client
+            .put_item()
+            .table_name(&*self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", items::PK)
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Err(missing()),
+            Err(e) => Err(sdk_error("PutItem", e)),
+        }
+    }
+
+    /// Deletes an item that must exist: `missing()` when it does not.
+    async fn remove(&self, key: Item, missing: fn() -> StoreError) -> StoreResult<()> {
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&*self.table)
+            .set_key(Some(key))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", items::PK)
+            .send()
+            .await;
+        match deleted {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Err(missing()),
+            Err(e) => Err(sdk_error("DeleteItem", e)),
+        }
+    }
+
     async fn transact(&self, tx: Tx) -> Result<(), TxError> {
         let (names, items) = tx.into_items();
         self.client
@@ -907,41 +944,11 @@ impl Scenarios for DynamoStore {
     }
 
     async fn save_scenario(&self, scenario: &Scenario) -> StoreResult<()> {
-        let written = self
-            .client
-            .put_item()
-            .table_name(&*self.table)
-            .set_item(Some(items::scenario_item(scenario)?))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", items::PK)
-            .send()
-            .await;
-        match written {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Err(no_such_scenario())
-            }
-            Err(e) => Err(sdk_error("PutItem", e)),
-        }
+        self.replace(items::scenario_item(scenario)?, no_such_scenario).await
     }
 
     async fn delete_scenario(&self, id: &ScenarioId) -> StoreResult<()> {
-        let deleted = self
-            .client
-            .delete_item()
-            .table_name(&*self.table)
-            .set_key(Some(items::scenario_key(id)))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", items::PK)
-            .send()
-            .await;
-        match deleted {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Err(no_such_scenario())
-            }
-            Err(e) => Err(sdk_error("DeleteItem", e)),
-        }
+        self.remove(items::scenario_key(id), no_such_scenario).await
     }
 }
 
@@ -968,41 +975,11 @@ impl Calendars for DynamoStore {
     }
 
     async fn save_calendar(&self, calendar: &Subscription) -> StoreResult<()> {
-        let written = self
-            .client
-            .put_item()
-            .table_name(&*self.table)
-            .set_item(Some(items::calendar_item(calendar)?))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", items::PK)
-            .send()
-            .await;
-        match written {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Err(no_such_calendar())
-            }
-            Err(e) => Err(sdk_error("PutItem", e)),
-        }
+        self.replace(items::calendar_item(calendar)?, no_such_calendar).await
     }
 
     async fn delete_calendar(&self, id: &CalendarId) -> StoreResult<()> {
-        let deleted = self
-            .client
-            .delete_item()
-            .table_name(&*self.table)
-            .set_key(Some(items::calendar_key(id)))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", items::PK)
-            .send()
-            .await;
-        match deleted {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Err(no_such_calendar())
-            }
-            Err(e) => Err(sdk_error("DeleteItem", e)),
-        }
+        self.remove(items::calendar_key(id), no_such_calendar).await
     }
 }
 
