@@ -139,12 +139,8 @@ fn calendar_id(raw: &str) -> Result<CalendarId, ApiError> {
     CalendarId::parse(raw).ok_or_else(|| ApiError::not_found(format!("calendar subscription {raw:?}")))
 }
 
-/// `cal_` + the time in milliseconds (base 36) + 8 random characters.
+/// `cal_` + the time in milliseconds (hex) + 8 random characters ([`super::new_id`]).
 fn new_calendar_id(now: Timestamp) -> CalendarId {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut rng = rand::rng();
-    let random: String = (0..8).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
-    let id = format!("{}{:x}{random}", CalendarId::PREFIX, now.as_millisecond().max(0));
-    CalendarId::parse(&id).unwrap_or_else(|| unreachable!("lowercase hex and base 36 make a valid id"))
+    CalendarId::parse(&super::new_id(CalendarId::PREFIX, now))
+        .unwrap_or_else(|| unreachable!("lowercase hex and base 36 make a valid id"))
 }

@@ -41,3 +41,13 @@ pub fn router() -> ApiRouter<AppState> {
         .merge(reports::router())
         .merge(crate::openapi::router())
 }
+
+/// A new id: `prefix`, the time in milliseconds (hex) and 8 random
+/// characters of `0-9 a-z`, so ids sort roughly by creation and never clash.
+pub(crate) fn new_id(prefix: &str, now: jiff::Timestamp) -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut rng = rand::rng();
+    let random: String = (0..8).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    format!("{prefix}{:x}{random}", now.as_millisecond().max(0))
+}

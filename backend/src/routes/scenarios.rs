@@ -183,12 +183,8 @@ fn scenario_id(raw: &str) -> Result<ScenarioId, ApiError> {
     ScenarioId::parse(raw).ok_or_else(|| ApiError::not_found(format!("budget scenario {raw:?}")))
 }
 
-/// `scn_` + the time in milliseconds (hex) + 8 random characters.
+/// `scn_` + the time in milliseconds (hex) + 8 random characters ([`super::new_id`]).
 fn new_scenario_id(now: Timestamp) -> ScenarioId {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut rng = rand::rng();
-    let random: String = (0..8).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
-    let id = format!("{}{:x}{random}", ScenarioId::PREFIX, now.as_millisecond().max(0));
-    ScenarioId::parse(&id).unwrap_or_else(|| unreachable!("lowercase hex and base 36 make a valid id"))
+    ScenarioId::parse(&super::new_id(ScenarioId::PREFIX, now))
+        .unwrap_or_else(|| unreachable!("lowercase hex and base 36 make a valid id"))
 }
