@@ -29,8 +29,8 @@ pub fn router(state: AppState, allowed_origins: Vec<HeaderValue>) -> Router {
         .fallback(|| async { ApiError::NotFound("no such API endpoint: see /api/openapi.json".into()) })
         .method_not_allowed_fallback(method_not_allowed)
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
-    let app = Router::new().nest("/api", api).with_state(state);
-    with_common_layers(app, allowed_origins)
+    let app = Router::new().nest("/api", api).merge(routes::sign_in::router()).with_state(state.clone());
+    with_common_layers(app, allowed_origins, state)
 }
 
 /// 405 in the API's JSON error shape (axum keeps the `Allow` header).
@@ -61,11 +61,29 @@ fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new().gzip(true).br(true).compress_when(predicate)
 }
 
-fn with_common_layers(app: Router, allowed_origins: Vec<HeaderValue>) -> Router {
+/// CORS: the configured origins (`DK2020_ALLOWED_ORIGINS`) and exactly the
+/// origins of the embed keys that work now (revoked ones drop out as the
+/// keys' copy is read again: see `crate::access`).
+fn with_common_layers(app: Router, allowed_origins: Vec<HeaderValue>, state: AppState) -> Router {
+    let allow = AllowOrigin::async_predicate(move |origin: HeaderValue, _parts: &axum::http::request::Parts| {
+        let (state, configured) = (state.clone(), allowed_origins.contains(&origin));
+        async move {
+            if configured {
+                return true;
+            }
+            let Ok(origin) = origin.to_str() else { return false };
+            state.access.is_embed_origin(state.store.as_ref(), origin, state.now()).await
+        }
+    });
     let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::list(allowed_origins))
+        .allow_origin(allow)
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("idempotency-key")])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static(crate::auth::EMBED_KEY_HEADER),
+        ])
         .expose_headers([header::CONTENT_DISPOSITION])
         .max_age(std::time::Duration::from_secs(600));
     let security_headers = [

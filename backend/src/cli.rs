@@ -214,6 +214,9 @@ pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
     let keys = config.token_keys()?;
     // From the app's clock: with `DK2020_NOW` set, a token valid on the pinned day.
     let now = config.now.now();
-    println!("{}", keys.issue(actor, args.days, now.as_second()));
+    let (token, jti) = keys.issue_with_id(actor, args.days, now.as_second());
+    println!("{token}");
+    // The id on stderr: scripts read the token from stdout alone.
+    eprintln!("token id (jti): {jti}; revoke it with POST /api/tokens/{jti}/revoke");
     Ok(())
 }

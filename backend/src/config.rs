@@ -163,6 +163,65 @@ pub struct Config {
     #[arg(long, env = "DK2020_CALENDAR_TIMEOUT_SECS", default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=120))]
     pub calendar_timeout_secs: u64,
 
+    /// The previous token secret, after a rotation: tokens signed with it still work until
+    /// `DK2020_JWT_RETIRED_UNTIL`, so nobody is signed out at once (infra/README.md, "Rotate").
+    #[arg(long, env = "DK2020_JWT_RETIRED_SECRET", hide_env_values = true, value_name = "SECRET", value_parser = parse_secret)]
+    pub jwt_retired_secret: Option<Secret>,
+
+    /// Until when the retired secret's tokens are accepted: an RFC 3339 time or a date
+    /// (`2027-03-01`, midnight UTC). Required with `DK2020_JWT_RETIRED_SECRET`.
+    #[arg(long, env = "DK2020_JWT_RETIRED_UNTIL", value_name = "TIME", value_parser = parse_until)]
+    pub jwt_retired_until: Option<Timestamp>,
+
+    /// The address people reach the app at, e.g. `https://dk2020.kdnet.dk`: the sign-in's
+    /// redirect address (`…/auth/callback`, registered with the provider), the session cookie's
+    /// `Secure` flag and the origin changes must come from. By default the local server's own.
+    #[arg(long, env = "DK2020_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// The OpenID provider staff sign in with (Entra ID: `https://login.microsoftonline.com/<tenant>/v2.0`).
+    /// Without it, a server on a loopback address offers demo users instead.
+    #[arg(long, env = "DK2020_OIDC_ISSUER", value_name = "URL")]
+    pub oidc_issuer: Option<String>,
+
+    /// The app's client id at the provider.
+    #[arg(long, env = "DK2020_OIDC_CLIENT_ID", value_name = "ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// The app's client secret at the provider (on AWS from Secrets Manager).
+    #[arg(long, env = "DK2020_OIDC_CLIENT_SECRET", hide_env_values = true, value_name = "SECRET", value_parser = parse_secret)]
+    pub oidc_client_secret: Option<Secret>,
+
+    /// Values of the `groups` claim that make the coordinator, comma separated (Entra ID: group object ids).
+    #[arg(
+        long,
+        env = "DK2020_OIDC_COORDINATOR_GROUPS",
+        default_value = "",
+        hide_default_value = true,
+        value_name = "GROUPS"
+    )]
+    pub oidc_coordinator_groups: String,
+
+    /// Values of the `groups` claim that make a secretariat member, comma separated.
+    #[arg(
+        long,
+        env = "DK2020_OIDC_SECRETARIAT_GROUPS",
+        default_value = "",
+        hide_default_value = true,
+        value_name = "GROUPS"
+    )]
+    pub oidc_secretariat_groups: String,
+
+    /// The dev sign-in (demo users, no provider): `auto` (on when no issuer is set and the
+    /// server listens on a loopback address), `on` (refuses to start on any other address) or `off`.
+    #[arg(long, env = "DK2020_DEV_SIGN_IN", default_value = "auto", value_name = "MODE", value_parser = ["auto", "on", "off"])]
+    pub dev_sign_in: String,
+
+    /// Where the staff page (`/`) loads the widget from: the local server's `/widget` by
+    /// default, the CDN's address on AWS.
+    #[arg(long, env = "DK2020_WIDGET_URL", value_name = "URL")]
+    pub widget_url: Option<String>,
+
     /// Hours before a session its contact gets a reminder (0: no reminders). Not for sessions
     /// booked or moved within that time.
     #[arg(long, env = "DK2020_REMINDER_HOURS", default_value_t = 24, value_name = "HOURS", value_parser = clap::value_parser!(u16).range(0..=336))]
@@ -283,7 +342,7 @@ impl Config {
     /// `serve`.
     pub fn token_keys(&self) -> anyhow::Result<TokenKeys> {
         if let Some(secret) = &self.jwt_secret {
-            return TokenKeys::new(&secret.0).map_err(anyhow::Error::msg);
+            return self.with_retired(TokenKeys::new(&secret.0).map_err(anyhow::Error::msg)?);
         }
         let dir = self.local_dir();
         let file = dir.join("jwt-secret");
@@ -296,14 +355,73 @@ impl Config {
                 secret
             }
         };
-        TokenKeys::new(&secret).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+        self.with_retired(TokenKeys::new(&secret).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?)
+    }
+
+    /// `keys` also accepting the retired secret, when one is configured.
+    fn with_retired(&self, keys: TokenKeys) -> anyhow::Result<TokenKeys> {
+        match (&self.jwt_retired_secret, self.jwt_retired_until) {
+            (None, _) => Ok(keys),
+            (Some(secret), Some(until)) => keys.with_retired(&secret.0, until).map_err(anyhow::Error::msg),
+            (Some(_), None) => anyhow::bail!(
+                "DK2020_JWT_RETIRED_SECRET needs DK2020_JWT_RETIRED_UNTIL: until when its tokens are accepted"
+            ),
+        }
+    }
+
+    /// How staff sign in on a server listening on `addr` (`None`: Lambda,
+    /// which never offers the dev sign-in).
+    pub fn sign_in(&self, addr: Option<SocketAddr>) -> anyhow::Result<crate::session::SignIn> {
+        use crate::session::{Provider, SignIn};
+        let public_url = self.public_url.clone().or_else(|| addr.map(|a| format!("http://{a}")));
+        let issuer = self.oidc_issuer.as_deref().map(str::trim).filter(|i| !i.is_empty());
+        let loopback = addr.is_some_and(|a| a.ip().is_loopback());
+        let provider = match (issuer, self.dev_sign_in.as_str()) {
+            (Some(_), "on") => anyhow::bail!("DK2020_DEV_SIGN_IN=on and DK2020_OIDC_ISSUER are both set: choose one"),
+            (Some(issuer), _) => {
+                let (Some(client_id), Some(secret)) =
+                    (self.oidc_client_id.as_deref(), self.oidc_client_secret.as_ref())
+                else {
+                    anyhow::bail!("DK2020_OIDC_ISSUER needs DK2020_OIDC_CLIENT_ID and DK2020_OIDC_CLIENT_SECRET");
+                };
+                let Some(public_url) = public_url.as_deref() else {
+                    anyhow::bail!(
+                        "DK2020_OIDC_ISSUER needs DK2020_PUBLIC_URL: the address the provider sends people back to"
+                    );
+                };
+                let groups =
+                    |list: &str| list.split(',').map(str::trim).filter(|g| !g.is_empty()).map(String::from).collect();
+                let settings = crate::oidc::OidcSettings {
+                    issuer: issuer.to_string(),
+                    client_id: client_id.trim().to_string(),
+                    client_secret: secret.0.clone(),
+                    redirect_uri: format!("{}/auth/callback", public_url.trim_end_matches('/')),
+                    coordinator_groups: groups(&self.oidc_coordinator_groups),
+                    secretariat_groups: groups(&self.oidc_secretariat_groups),
+                };
+                Provider::Oidc(Arc::new(crate::oidc::Oidc::new(settings)?))
+            }
+            (None, "on") if !loopback => anyhow::bail!(
+                "DK2020_DEV_SIGN_IN=on offers demo users to anyone who reaches the server: it only runs on a loopback address (127.0.0.1), not on {}",
+                addr.map_or("Lambda".to_string(), |a| a.to_string())
+            ),
+            (None, "on") => Provider::Dev,
+            (None, "auto") if loopback => Provider::Dev,
+            (None, _) => Provider::None,
+        };
+        Ok(SignIn {
+            public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
+            provider,
+            widget_url: self.widget_url.clone(),
+            demo_key: None,
+        })
     }
 
     /// The token keys from `DK2020_JWT_SECRET` only (Lambda has no place to
     /// keep a secret of its own).
     pub fn required_token_keys(&self) -> anyhow::Result<TokenKeys> {
         match &self.jwt_secret {
-            Some(secret) => TokenKeys::new(&secret.0).map_err(anyhow::Error::msg),
+            Some(secret) => self.with_retired(TokenKeys::new(&secret.0).map_err(anyhow::Error::msg)?),
             None => anyhow::bail!("set DK2020_JWT_SECRET (at least 32 characters)"),
         }
     }
@@ -435,6 +553,34 @@ fn parse_manage_url(s: &str) -> Result<String, String> {
         return Err(refused("has characters a link cannot hold"));
     }
     Ok(url.to_string())
+}
+
+/// An RFC 3339 time, or a date (midnight UTC).
+fn parse_until(s: &str) -> Result<Timestamp, String> {
+    let s = s.trim();
+    let date = || {
+        s.parse::<jiff::civil::Date>()
+            .ok()?
+            .to_datetime(jiff::civil::Time::midnight())
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp())
+    };
+    s.parse::<Timestamp>().ok().or_else(date).ok_or(()).map_err(|_| {
+        format!("DK2020_JWT_RETIRED_UNTIL={s:?} is not a time like 2027-03-01T00:00:00Z or a date like 2027-03-01")
+    })
+}
+
+/// An absolute http(s) address of the app, without a path's trailing slash.
+fn parse_public_url(s: &str) -> Result<String, String> {
+    let url = s.trim().trim_end_matches('/');
+    let ok = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty() && !rest.contains(['?', '#', ' ']));
+    if ok {
+        Ok(url.to_string())
+    } else {
+        Err(format!("DK2020_PUBLIC_URL={s:?} is not an address like https://dk2020.kdnet.dk"))
+    }
 }
 
 fn parse_addr(s: &str) -> Result<SocketAddr, String> {

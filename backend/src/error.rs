@@ -54,6 +54,12 @@ pub enum ApiError {
     /// A manage link that opens nothing (401) or whose session has ended (410).
     #[error("{0}")]
     ManageLink(LinkRefusal),
+    /// An embed key that opens nothing (401) or comes from a page not on its list (403).
+    #[error("{message}")]
+    EmbedKey { wrong_origin: bool, message: String },
+    /// 410: an address that is no longer served.
+    #[error("{0}")]
+    Gone(String),
     /// 503: the store cannot be reached right now.
     #[error("{0}")]
     Unavailable(String),
@@ -81,6 +87,9 @@ impl ApiError {
             // Stored settings are validated on every PUT: failing now is our fault.
             ApiError::Rule(RuleViolation::InvalidAvailability(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::EmbedKey { wrong_origin: false, .. } => StatusCode::UNAUTHORIZED,
+            ApiError::EmbedKey { wrong_origin: true, .. } => StatusCode::FORBIDDEN,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -101,6 +110,9 @@ impl ApiError {
             ApiError::Unprocessable(_) => ErrorCode::RuleViolated,
             ApiError::CalendarAddress(_) => ErrorCode::CalendarAddressRefused,
             ApiError::Rule(v) => v.code(),
+            ApiError::EmbedKey { wrong_origin: false, .. } => ErrorCode::EmbedKeyInvalid,
+            ApiError::EmbedKey { wrong_origin: true, .. } => ErrorCode::EmbedKeyWrongOrigin,
+            ApiError::Gone(_) => ErrorCode::Gone,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Internal(_) => ErrorCode::Internal,
         }

@@ -37,6 +37,8 @@ pub struct LambdaConfig {
     /// The configured coordinator and meeting link (`AppState::mail_defaults`).
     pub mail_defaults: MailSettings,
     pub calendar_fetch: FetchPolicy,
+    /// Staff sign-in (the OpenID provider; never the dev sign-in).
+    pub sign_in: crate::session::SignIn,
 }
 
 impl LambdaConfig {
@@ -53,6 +55,7 @@ impl LambdaConfig {
             allowed_origins: config.allowed_origins.0.clone(),
             mail_defaults: crate::server::mail_defaults(config),
             calendar_fetch: config.calendar_fetch(),
+            sign_in: config.sign_in(None)?,
         })
     }
 }
@@ -71,7 +74,10 @@ impl LambdaConfig {
 pub fn router_from_config(config: LambdaConfig) -> Router {
     let state = AppState::new(config.store, config.keys, config.clock)
         .with_mail_defaults(config.mail_defaults)
-        .with_calendar_fetch(config.calendar_fetch);
+        .with_calendar_fetch(config.calendar_fetch)
+        .with_sign_in(config.sign_in)
+        // Other instances write the same table: each keeps the keys a minute.
+        .with_access_lifetime(std::time::Duration::from_secs(60));
     app::router(state, config.allowed_origins)
 }
 

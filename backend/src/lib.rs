@@ -2,7 +2,9 @@
 //! the local server (`dk2020-api serve`) and AWS Lambda; handlers translate
 //! HTTP to calls of the model crate and the store.
 
+pub mod access;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -13,9 +15,12 @@ pub mod lambda;
 pub mod mail;
 pub mod mailer;
 pub mod manage_link;
+pub mod oidc;
 pub mod openapi;
 pub mod routes;
+pub mod secret;
 pub mod server;
+pub mod session;
 pub mod state;
 pub mod store;
 pub mod subscriptions;

@@ -7,27 +7,22 @@
 //! which browsers send to no server and put in no `Referer`.
 
 use axum::{extract::FromRequestParts, http::request::Parts};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use dk2020_model::{
     Actor, Booking, BookingId,
     manage::{self, KEY_PREFIX, LinkRefusal},
 };
 use jiff::Timestamp;
-use sha2::{Digest, Sha256};
 
 use crate::{auth::bearer, error::ApiError, state::AppState, store::StoreError};
 
 /// A new key: 32 random bytes from the operating system's generator.
 pub fn new_key() -> String {
-    use rand::Rng;
-    let bytes: [u8; 32] = rand::rng().random();
-    format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+    crate::secret::new_secret(KEY_PREFIX)
 }
 
-/// What the store keeps of a key: its SHA-256, hex. A fast hash is enough:
-/// the key is 256 random bits, not a password that could be guessed.
+/// What the store keeps of a key: its SHA-256, hex ([`crate::secret::hash`]).
 pub fn key_hash(key: &str) -> String {
-    Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::secret::hash(key)
 }
 
 /// The address in a mail: the page, and the key in its fragment.

@@ -1,7 +1,6 @@
 //! `dk2020-api serve`: the local server.
 
 use anyhow::Context;
-use dk2020_model::{Actor, MunicipalityCode};
 use tokio::net::TcpListener;
 
 use crate::{
@@ -19,11 +18,27 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     telemetry::init(false);
     let config = &args.config.clone().checked()?;
     let keys = config.token_keys()?;
+    let sign_in = config.sign_in(Some(config.addr))?;
     let store = open_store(config, args.create_table).await?;
-    let state = AppState::new(store, keys.clone(), config.now.clone())
+    let listener = TcpListener::bind(config.addr).await.with_context(|| format!("listening on {}", config.addr))?;
+    let base = format!("http://{}", listener.local_addr()?);
+    // Port 0 picks a free port: the sign-in needs the one it got.
+    let sign_in =
+        crate::session::SignIn { public_url: config.public_url.clone().or_else(|| Some(base.clone())), ..sign_in };
+    let mut state = AppState::new(store, keys.clone(), config.now.clone())
         .with_mail_defaults(mail_defaults(config))
         .with_calendar_fetch(config.calendar_fetch());
-    let now = state.now().as_second();
+    if config.store == crate::config::StoreKind::DynamoDb {
+        // Others may write the same table: keys are read again every minute.
+        state = state.with_access_lifetime(std::time::Duration::from_secs(60));
+    }
+    let dev_sign_in = matches!(sign_in.provider, crate::session::Provider::Dev);
+    let mut sign_in = sign_in;
+    if dev_sign_in {
+        let origin = sign_in.origin().unwrap_or(&base).to_string();
+        sign_in.demo_key = Some(routes::sign_in::issue_demo_key(state.store.as_ref(), state.now(), &origin).await?);
+    }
+    let state = state.with_sign_in(sign_in);
     let widget = config.widget_source();
     match &widget {
         WidgetSource::Dir(dir) if !dir.is_dir() => {
@@ -34,8 +49,6 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         _ => {}
     }
-    let listener = TcpListener::bind(config.addr).await.with_context(|| format!("listening on {}", config.addr))?;
-    let base = format!("http://{}", listener.local_addr()?);
     let mut sender = config.mail_sender()?;
     // The manage links lead to this server's own page unless told otherwise.
     sender.manage_page.get_or_insert_with(|| format!("{base}/widget/manage.html"));
@@ -50,7 +63,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         app = app.merge(routes::dev_mail::router(dir.clone()));
     }
 
-    print_welcome(&base, &config.store_label(), |actor| keys.issue(actor, 30, now));
+    print_welcome(&base, &config.store_label(), dev_sign_in);
     if dev_mail.is_some() {
         println!("Booking mails (no SMTP server configured): {base}/dev/mail");
     }
@@ -87,24 +100,20 @@ async fn open_store(config: &Config, create_table: bool) -> anyhow::Result<std::
     Ok(store.shared())
 }
 
-fn print_welcome(base: &str, store_label: &str, token: impl Fn(Actor) -> String) {
-    let skive = Actor::Municipality { municipality: MunicipalityCode::new(779).expect("Skive is built in") };
-    let (t_skive, t_coord, t_secr) = (token(skive), token(Actor::Coordinator), token(Actor::Secretariat));
+fn print_welcome(base: &str, store_label: &str, dev_sign_in: bool) {
     println!("dk2020-planner is running on {base} ({store_label})");
     println!();
-    println!("  landing page          {base}/");
-    println!("  booking (Skive)       {base}/?view=booking&municipality=779&token={t_skive}");
+    println!("  staff page (sign in)  {base}/");
     println!("  enrolment overview    {base}/?view=overview");
     println!("  budget                {base}/?view=budget");
-    println!("  coordinator           {base}/?view=coordinator&token={t_coord}");
-    println!("  secretariat           {base}/?view=secretariat&token={t_secr}");
-    println!("  demo intranet page    {base}/demo/intranet.html?token={t_skive}");
-    println!("  API description       {base}/api/openapi.json");
+    println!("  demo intranet page    {base}/demo/intranet.html");
+    println!("  API description       {base}/api/docs");
     println!();
-    println!("Demo sign-ins (bearer tokens, valid 30 days):");
-    println!("  Skive Kommune (779)   {t_skive}");
-    println!("  coordinator           {t_coord}");
-    println!("  secretariat           {t_secr}");
+    if dev_sign_in {
+        println!("Sign in on the staff page as a demo user (no OpenID provider is configured; loopback only).");
+        println!("The demo intranet page books for Skive with a demo embed key made at this start.");
+    }
+    println!("Machine clients: `dk2020-api token --role …` prints a revocable bearer token.");
     println!();
     println!("Press Ctrl-C to stop.");
 }

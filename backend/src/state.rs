@@ -6,7 +6,7 @@ use dk2020_model::{Email, api::MailSettings};
 use jiff::Timestamp;
 use tokio::sync::Notify;
 
-use crate::{auth::TokenKeys, store::Store, subscriptions::FetchPolicy};
+use crate::{access::Access, auth::TokenKeys, store::Store, subscriptions::FetchPolicy};
 
 /// "Now" comes from here, so tests and demos can pin it (`DK2020_NOW`).
 #[derive(Clone, Debug, Default)]
@@ -38,6 +38,11 @@ pub struct AppState {
     pub mail_defaults: Arc<MailSettings>,
     /// How calendar subscriptions are fetched (`DK2020_CALENDAR_ALLOW_PRIVATE`).
     pub calendar_fetch: FetchPolicy,
+    /// The embed keys and revoked tokens, as recently read ([`Access`]).
+    pub access: Arc<Access>,
+    /// Staff sign-in: the OpenID provider or the dev sign-in, and the
+    /// address the app is reached at (`crate::session`).
+    pub sign_in: Arc<crate::session::SignIn>,
 }
 
 impl AppState {
@@ -49,7 +54,22 @@ impl AppState {
             mail_wake: Arc::default(),
             mail_defaults: Arc::new(default_mail_settings()),
             calendar_fetch: FetchPolicy::default(),
+            access: Arc::default(),
+            sign_in: Arc::default(),
         }
+    }
+
+    /// With copies of the embed keys and revocations kept up to `lifetime`
+    /// (a shared DynamoDB table: see [`Access`]).
+    pub fn with_access_lifetime(mut self, lifetime: std::time::Duration) -> Self {
+        self.access = Arc::new(Access::new(lifetime));
+        self
+    }
+
+    /// With staff sign-in as configured.
+    pub fn with_sign_in(mut self, sign_in: crate::session::SignIn) -> Self {
+        self.sign_in = Arc::new(sign_in);
+        self
     }
 
     /// With calendar fetches as configured.

@@ -79,6 +79,10 @@ fn the_table_is_the_one_dynamo_store_creates() {
         sorted_by(&expected["GlobalSecondaryIndexes"], "IndexName"),
         "{id}: GlobalSecondaryIndexes (names, key schemas, projections)"
     );
+    assert_eq!(
+        properties["TimeToLiveSpecification"], expected["TimeToLiveSpecification"],
+        "{id}: TimeToLiveSpecification (sessions and revoked tokens expire by it)"
+    );
     // Nothing else that shapes the table or its capacity.
     for absent in ["LocalSecondaryIndexes", "ProvisionedThroughput"] {
         assert!(properties.get(absent).is_none(), "{id}: {absent} is not part of DynamoStore's table");
@@ -125,7 +129,8 @@ fn actions_of_operation(operation: &str) -> Option<&'static [&'static str]> {
 /// Calls that manage the table itself. Only `serve --create-table` and the
 /// tests make them (`DynamoStore::create_table_if_missing`, `delete_table`);
 /// the function never does (checked below), and the stack creates the table.
-const TABLE_MANAGEMENT: &[&str] = &["create_table", "describe_table", "delete_table", "wait_until_table_exists"];
+const TABLE_MANAGEMENT: &[&str] =
+    &["create_table", "describe_table", "delete_table", "wait_until_table_exists", "update_time_to_live"];
 
 /// The items a `TransactWriteItems` may hold, as built in the store's code.
 const TRANSACTION_ITEMS: &[(&str, &str)] = &[

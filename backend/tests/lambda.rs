@@ -108,6 +108,7 @@ impl Lambda {
             allowed_origins: config::parse_origins(ORIGIN).expect("an origin"),
             mail_defaults: dk2020_api::state::default_mail_settings(),
             calendar_fetch: Default::default(),
+            sign_in: Default::default(),
         };
         Self { handler: lambda::handler(lambda::router_from_config(config)), keys, _dir: dir }
     }

@@ -32,12 +32,14 @@ use dk2020_api::{
     openapi,
     state::{AppState, Clock},
     store::{
-        BookingFilter, Bookings, Calendars, Created, EnrolmentLog, ManageLinks, NewBooking, Outbox, Scenarios,
-        Settings, SqliteStore, Store, StoreError, StoreResult,
+        AuditLog, BookingFilter, Bookings, Calendars, Created, Credentials, EnrolmentLog, ManageLinks, NewBooking,
+        Outbox, Scenarios, Settings, SqliteStore, Store, StoreError, StoreResult,
     },
 };
 use dk2020_model::{
     Act, Actor, Booking, BookingId, Event, LocalTime, Municipalities, MunicipalityCode, Population,
+    audit::{AuditEntry, AuditFilter},
+    credential::{Credential, CredentialKind},
     enrolment::StatusChange,
     outbox::Message,
     scenario::{Scenario, ScenarioId},
@@ -235,6 +237,47 @@ impl Outbox for FaultyStore {
     async fn update_message(&self, message: &Message) -> StoreResult<()> {
         self.check()?;
         self.inner.update_message(message).await
+    }
+}
+
+#[async_trait]
+impl Credentials for FaultyStore {
+    async fn add_credential(&self, credential: &Credential) -> StoreResult<()> {
+        self.check()?;
+        self.inner.add_credential(credential).await
+    }
+
+    async fn credential(&self, kind: CredentialKind, hash: &str) -> StoreResult<Credential> {
+        self.check()?;
+        self.inner.credential(kind, hash).await
+    }
+
+    async fn credentials(&self, kind: CredentialKind) -> StoreResult<Vec<Credential>> {
+        self.check()?;
+        self.inner.credentials(kind).await
+    }
+
+    async fn save_credential(&self, credential: &Credential) -> StoreResult<()> {
+        self.check()?;
+        self.inner.save_credential(credential).await
+    }
+
+    async fn delete_credential(&self, kind: CredentialKind, hash: &str) -> StoreResult<()> {
+        self.check()?;
+        self.inner.delete_credential(kind, hash).await
+    }
+}
+
+#[async_trait]
+impl AuditLog for FaultyStore {
+    async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        self.check()?;
+        self.inner.record_audit(entry).await
+    }
+
+    async fn audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEntry>> {
+        self.check()?;
+        self.inner.audit(filter).await
     }
 }
 
@@ -492,6 +535,24 @@ struct Req<'h> {
     later: bool,
     /// Sent to the API as it is at this instant.
     at: Option<Timestamp>,
+}
+
+impl Harness {
+    /// The `Cookie` header of a new session of `actor`, made in the store.
+    async fn session(&self, actor: Actor) -> String {
+        let secret = dk2020_api::secret::new_secret("dks_");
+        let email = dk2020_model::Email::parse("sek@kl.dk").unwrap();
+        let session = Credential::session(
+            "ses_test".into(),
+            dk2020_api::secret::hash(&secret),
+            actor,
+            email,
+            "csrf".into(),
+            pinned_now(),
+        );
+        self.store.inner.add_credential(&session).await.unwrap();
+        format!("dk2020_session={secret}")
+    }
 }
 
 impl Req<'_> {
@@ -869,7 +930,7 @@ fn every_request_body_schema_is_closed_to_unknown_fields() {
             );
         }
     }
-    assert_eq!(bodies, 15, "the fifteen operations with a JSON body");
+    assert_eq!(bodies, 18, "the eighteen operations with a JSON body");
 }
 
 #[tokio::test]
@@ -1453,12 +1514,124 @@ async fn every_endpoint_answers_as_documented() {
     h.req("GET", ICS, format!("{}?download=1", a_uri("ics"))).token(&coord).expect(400).await;
     h.req("GET", ICS, "/api/bookings/nosuchbooking/ics").token(&coord).expect(404).await;
 
-    const FEED: &str = "/api/calendar.ics";
-    h.req("GET", FEED, format!("/api/calendar.ics?token={coord}")).expect(200).await;
-    h.req("GET", FEED, format!("/api/calendar.ics?token={coord}&days=30")).expect(400).await;
-    h.req("GET", FEED, "/api/calendar.ics").expect(401).await;
-    h.req("GET", FEED, "/api/calendar.ics?token=forged").expect(401).await;
-    h.req("GET", FEED, format!("/api/calendar.ics?token={skive}")).expect(403).await;
+    const FEEDS: &str = "/api/calendar/feeds";
+    const FEED: &str = "/api/calendar/{feed}";
+    const FEED_REVOKE: &str = "/api/calendar/feeds/{id}/revoke";
+    let issued =
+        h.req("POST", FEEDS, "/api/calendar/feeds").token(&coord).json(json!({"label": "Outlook"})).expect(201).await;
+    let feed_url = issued["url"].as_str().expect("the feed's address, once").to_string();
+    let feed_path = feed_url[feed_url.find("/api/").unwrap()..].to_string();
+    let feed_id = issued["id"].as_str().unwrap().to_string();
+    h.req("POST", FEEDS, "/api/calendar/feeds").token(&coord).invalid(json!({"label": ""})).expect(400).await;
+    h.req("POST", FEEDS, "/api/calendar/feeds").token(&coord).raw(huge()).expect(413).await;
+    h.req("POST", FEEDS, "/api/calendar/feeds").json(json!({"label": "x"})).expect(401).await;
+    h.req("POST", FEEDS, "/api/calendar/feeds").token(&skive).json(json!({"label": "x"})).expect(403).await;
+    let listed = h.req("GET", FEEDS, "/api/calendar/feeds").token(&coord).expect(200).await;
+    assert!(listed["feeds"][0].get("url").is_none(), "the address is shown once: {listed}");
+    h.req("GET", FEEDS, "/api/calendar/feeds?all=1").token(&coord).expect(400).await;
+    h.req("GET", FEEDS, "/api/calendar/feeds").expect(401).await;
+    h.req("GET", FEEDS, "/api/calendar/feeds").token(&sec).expect(403).await;
+    h.req("GET", FEED, feed_path.clone()).expect(200).await;
+    h.req("GET", FEED, format!("{feed_path}?days=30")).expect(400).await;
+    h.req("GET", FEED, "/api/calendar/dkf_forged.ics").expect(404).await;
+    let feed_revoke = format!("/api/calendar/feeds/{feed_id}/revoke");
+    h.req("POST", FEED_REVOKE, feed_revoke.clone()).expect(401).await;
+    h.req("POST", FEED_REVOKE, feed_revoke.clone()).token(&skive).expect(403).await;
+    h.req("POST", FEED_REVOKE, format!("{feed_revoke}?now=1")).token(&coord).expect(400).await;
+    h.req("POST", FEED_REVOKE, "/api/calendar/feeds/feed_nosuch/revoke").token(&coord).expect(404).await;
+    h.req("POST", FEED_REVOKE, feed_revoke.clone()).token(&coord).expect(200).await;
+    h.req("GET", FEED, feed_path.clone()).expect(404).await;
+    let live_feed =
+        h.req("POST", FEEDS, "/api/calendar/feeds").token(&coord).json(json!({"label": "Telefon"})).expect(201).await;
+    let live_feed = live_feed["url"].as_str().unwrap().to_string();
+    let live_feed = live_feed[live_feed.find("/api/").unwrap()..].to_string();
+
+    const KEYS: &str = "/api/embed-keys";
+    const KEY_REVOKE: &str = "/api/embed-keys/{id}/revoke";
+    let new_key = json!({"municipality": 779, "label": "Skives intranet", "origins": ["https://intranet.skive.dk"]});
+    let key = h.req("POST", KEYS, "/api/embed-keys").token(&sec).json(new_key.clone()).expect(201).await;
+    let key_id = key["id"].as_str().unwrap().to_string();
+    assert!(key["key"].as_str().unwrap().starts_with("dke_"), "{key}");
+    h.req("POST", KEYS, "/api/embed-keys")
+        .token(&sec)
+        .json(json!({"municipality": 779, "label": "Ingen", "origins": []}))
+        .expect(422)
+        .await;
+    h.req("POST", KEYS, "/api/embed-keys")
+        .token(&sec)
+        .invalid(json!({"municipality": 779, "label": "x", "origins": "https://intranet.skive.dk"}))
+        .expect(400)
+        .await;
+    h.req("POST", KEYS, "/api/embed-keys").token(&sec).raw(huge()).expect(413).await;
+    h.req("POST", KEYS, "/api/embed-keys").json(new_key.clone()).expect(401).await;
+    h.req("POST", KEYS, "/api/embed-keys").token(&coord).json(new_key.clone()).expect(403).await;
+    let keys_listed = h.req("GET", KEYS, "/api/embed-keys").token(&sec).expect(200).await;
+    assert!(keys_listed["keys"][0].get("key").is_none(), "the key is shown once: {keys_listed}");
+    h.req("GET", KEYS, "/api/embed-keys?municipality=779").token(&sec).expect(400).await;
+    h.req("GET", KEYS, "/api/embed-keys").expect(401).await;
+    h.req("GET", KEYS, "/api/embed-keys").token(&skive).expect(403).await;
+    let key_revoke = format!("/api/embed-keys/{key_id}/revoke");
+    h.req("POST", KEY_REVOKE, key_revoke.clone()).expect(401).await;
+    h.req("POST", KEY_REVOKE, key_revoke.clone()).token(&coord).expect(403).await;
+    h.req("POST", KEY_REVOKE, format!("{key_revoke}?now=1")).token(&sec).expect(400).await;
+    h.req("POST", KEY_REVOKE, "/api/embed-keys/key_nosuch/revoke").token(&sec).expect(404).await;
+    let revoked_key = h.req("POST", KEY_REVOKE, key_revoke.clone()).token(&sec).expect(200).await;
+    assert!(revoked_key["revoked_at"].is_string(), "{revoked_key}");
+
+    const REVOKED: &str = "/api/tokens/revoked";
+    const TOKEN_REVOKE: &str = "/api/tokens/{jti}/revoke";
+    h.req("POST", TOKEN_REVOKE, "/api/tokens/tok_gone/revoke").token(&sec).expect(200).await;
+    h.req("POST", TOKEN_REVOKE, format!("/api/tokens/{}/revoke", "x".repeat(101))).token(&sec).expect(404).await;
+    h.req("POST", TOKEN_REVOKE, "/api/tokens/tok_gone/revoke?now=1").token(&sec).expect(400).await;
+    h.req("POST", TOKEN_REVOKE, "/api/tokens/tok_gone/revoke").expect(401).await;
+    h.req("POST", TOKEN_REVOKE, "/api/tokens/tok_gone/revoke").token(&coord).expect(403).await;
+    let revoked = h.req("GET", REVOKED, "/api/tokens/revoked").token(&sec).expect(200).await;
+    assert_eq!(revoked["tokens"][0]["jti"], "tok_gone");
+    h.req("GET", REVOKED, "/api/tokens/revoked?all=1").token(&sec).expect(400).await;
+    h.req("GET", REVOKED, "/api/tokens/revoked").expect(401).await;
+    h.req("GET", REVOKED, "/api/tokens/revoked").token(&coord).expect(403).await;
+
+    const DOMAINS: &str = "/api/sign-in/domains";
+    let domains = h.req("GET", DOMAINS, "/api/sign-in/domains").token(&sec).expect(200).await;
+    assert_eq!(domains["domains"]["skive.dk"], 779);
+    h.req("GET", DOMAINS, "/api/sign-in/domains?all=1").token(&sec).expect(400).await;
+    h.req("GET", DOMAINS, "/api/sign-in/domains").expect(401).await;
+    h.req("GET", DOMAINS, "/api/sign-in/domains").token(&coord).expect(403).await;
+    h.req("PUT", DOMAINS, "/api/sign-in/domains").token(&sec).json(domains.clone()).expect(200).await;
+    h.req("PUT", DOMAINS, "/api/sign-in/domains")
+        .token(&sec)
+        .json(json!({"domains": {"skive dk": 779}}))
+        .expect(422)
+        .await;
+    h.req("PUT", DOMAINS, "/api/sign-in/domains")
+        .token(&sec)
+        .invalid(json!({"domains": {"skive.dk": 1}}))
+        .expect(400)
+        .await;
+    h.req("PUT", DOMAINS, "/api/sign-in/domains").token(&sec).raw(huge()).expect(413).await;
+    h.req("PUT", DOMAINS, "/api/sign-in/domains").json(domains.clone()).expect(401).await;
+    h.req("PUT", DOMAINS, "/api/sign-in/domains").token(&coord).json(domains.clone()).expect(403).await;
+
+    const SESSION: &str = "/api/session";
+    let cookie = h.session(Actor::Secretariat).await;
+    let session = h.req("GET", SESSION, "/api/session").header("cookie", &cookie).expect(200).await;
+    assert_eq!(session["actor"]["role"], "secretariat");
+    h.req("GET", SESSION, "/api/session?all=1").header("cookie", &cookie).expect(400).await;
+    h.req("GET", SESSION, "/api/session").token(&sec).expect(401).await;
+    // A session of a role the endpoint does not list cannot exist: every role may ask.
+    h.seen.insert(("GET".into(), SESSION.into(), 403));
+
+    const AUDIT: &str = "/api/audit";
+    let audit = h.req("GET", AUDIT, "/api/audit?from=2026-01-01&to=2026-12-31").token(&sec).expect(200).await;
+    let kinds: Vec<&str> = audit["entries"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"credential_issued") && kinds.contains(&"booking_made"), "{kinds:?}");
+    h.req("GET", AUDIT, "/api/audit?kind=credential_revoked&actor=secretariat&format=csv")
+        .token(&sec)
+        .expect(200)
+        .await;
+    h.req("GET", AUDIT, "/api/audit?kind=everything").token(&sec).expect(400).await;
+    h.req("GET", AUDIT, "/api/audit").expect(401).await;
+    h.req("GET", AUDIT, "/api/audit").token(&coord).expect(403).await;
 
     const AGENDA: &str = "/api/coordinator/agenda";
     let agenda =
@@ -1760,7 +1933,19 @@ async fn every_endpoint_answers_as_documented() {
     h.req("POST", CANCEL, a_uri("cancel")).token(&coord).expect(503).await;
     h.req("POST", RESCHEDULE, a_uri("reschedule")).token(&coord).json(json!({"start": new_start})).expect(503).await;
     h.req("GET", ICS, a_uri("ics")).token(&coord).expect(503).await;
-    h.req("GET", FEED, format!("/api/calendar.ics?token={coord}")).expect(503).await;
+    h.req("GET", FEED, live_feed.clone()).expect(503).await;
+    h.req("GET", FEEDS, "/api/calendar/feeds").token(&coord).expect(503).await;
+    h.req("POST", FEEDS, "/api/calendar/feeds").token(&coord).json(json!({"label": "x"})).expect(503).await;
+    h.req("POST", FEED_REVOKE, feed_revoke.clone()).token(&coord).expect(503).await;
+    h.req("GET", KEYS, "/api/embed-keys").token(&sec).expect(503).await;
+    h.req("POST", KEYS, "/api/embed-keys").token(&sec).json(new_key.clone()).expect(503).await;
+    h.req("POST", KEY_REVOKE, key_revoke.clone()).token(&sec).expect(503).await;
+    h.req("GET", REVOKED, "/api/tokens/revoked").token(&sec).expect(503).await;
+    h.req("POST", TOKEN_REVOKE, "/api/tokens/tok_other/revoke").token(&sec).expect(503).await;
+    h.req("GET", DOMAINS, "/api/sign-in/domains").token(&sec).expect(503).await;
+    h.req("PUT", DOMAINS, "/api/sign-in/domains").token(&sec).json(domains.clone()).expect(503).await;
+    h.req("GET", SESSION, "/api/session").header("cookie", &cookie).expect(503).await;
+    h.req("GET", AUDIT, "/api/audit").token(&sec).expect(503).await;
     h.req("GET", AGENDA, "/api/coordinator/agenda").token(&coord).expect(503).await;
     h.req("GET", OUTBOX, "/api/coordinator/outbox").token(&coord).expect(503).await;
     h.req("POST", AGAIN, again_uri).token(&coord).expect(503).await;

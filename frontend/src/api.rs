@@ -69,6 +69,15 @@ pub fn danish_message(status: u16, code: ErrorCode) -> &'static str {
             "Adressen kan ikke bruges: den skal begynde med https://, http:// eller webcal://, må ikke indeholde en \
              adgangskode og må ikke pege på et lokalt netværk. Brug kalenderens offentlige ICS-adresse."
         }
+        ErrorCode::EmbedKeyInvalid => {
+            "Bookingen er lukket på denne side: sidens nøgle til DK2020-planlæggeren er trukket tilbage eller \
+             ukendt. Kontakt jeres it-afdeling eller DK2020-sekretariatet for en ny nøgle."
+        }
+        ErrorCode::EmbedKeyWrongOrigin => {
+            "Bookingen virker ikke fra denne sides adresse: nøglen er kun godkendt til jeres intranet. Kontakt \
+             jeres it-afdeling eller DK2020-sekretariatet."
+        }
+        ErrorCode::Gone => "Adressen bruges ikke længere. Hent det nye link hos koordinatoren.",
         ErrorCode::Conflict => "Nogen har netop ændret det samme. Hent siden igen, og prøv en gang til.",
         ErrorCode::CapReached => {
             "I har allerede det største antal kommende sessioner, en kommune må have ad gangen, så alle kommuner får \
@@ -98,9 +107,7 @@ pub fn danish_message(status: u16, code: ErrorCode) -> &'static str {
         }
         ErrorCode::ManageLinkExpired => "Linket er udløbet, fordi mødet er afholdt. Book en ny tid via jeres intranet.",
         ErrorCode::BadRequest => "Oplysningerne blev afvist som ugyldige.",
-        ErrorCode::Unauthorized => {
-            "Du er ikke logget ind, eller dit log-in er udløbet. Hent et nyt link med adgangstoken."
-        }
+        ErrorCode::Unauthorized => "Du er ikke logget ind, eller dit log-in er udløbet. Log ind igen.",
         ErrorCode::Forbidden => "Du har ikke adgang til dette.",
         ErrorCode::NotFound => "Det findes ikke (længere).",
         ErrorCode::MethodNotAllowed => "Widgetten og API'et passer ikke sammen. Hent siden igen.",
@@ -112,7 +119,7 @@ pub fn danish_message(status: u16, code: ErrorCode) -> &'static str {
             409 => "Nogen har netop ændret det samme. Hent siden igen, og prøv en gang til.",
             422 => "Det kan ikke lade sig gøre efter reglerne.",
             400 => "Oplysningerne blev afvist som ugyldige.",
-            401 => "Du er ikke logget ind, eller dit log-in er udløbet. Hent et nyt link med adgangstoken.",
+            401 => "Du er ikke logget ind, eller dit log-in er udløbet. Log ind igen.",
             403 => "Du har ikke adgang til dette.",
             404 => "Det findes ikke (længere).",
             410 => "Linket er udløbet, fordi mødet er afholdt. Book en ny tid via jeres intranet.",

@@ -12,6 +12,7 @@ use crate::{
     time::LocalTime,
 };
 
+mod access;
 mod calendars;
 mod mail;
 mod scenarios;
@@ -23,6 +24,10 @@ mod scenarios;
 pub struct RoundsBody {
     pub rounds: crate::enrolment::Rounds,
 }
+pub use access::{
+    AuditResponse, CalendarFeedInfo, CalendarFeedsResponse, CredentialLabel, EmbedKeyInfo, EmbedKeysResponse,
+    NewCalendarFeed, NewEmbedKey, RevokedToken, RevokedTokensResponse, SessionInfo,
+};
 pub use calendars::{CalendarStatus, CalendarsResponse, NewCalendar};
 pub use mail::{FailedMail, FailedMailsResponse, MailSettings, MailSettingsProblem, ManageLinksRevoked, SentAgain};
 pub use scenarios::{ComparedRow, ComparedYear, Comparison, Scenario, ScenarioRequest, ScenariosResponse};
@@ -259,6 +264,12 @@ pub enum ErrorCode {
     /// A calendar address the server will not fetch: not http(s), with a
     /// password in it, or on a private network.
     CalendarAddressRefused,
+    /// An embed key that is unknown, revoked or expired (401).
+    EmbedKeyInvalid,
+    /// An embed key used from a page whose origin is not on its list (403).
+    EmbedKeyWrongOrigin,
+    /// An address that is no longer served (410), e.g. the old calendar feed.
+    Gone,
     /// A code this build does not know yet (a newer API): read, never sent.
     #[serde(other)]
     #[cfg_attr(feature = "openapi", schemars(skip))]
@@ -267,7 +278,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the API sends ([`ErrorCode::Unknown`] is only read).
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::BadRequest,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -295,6 +306,9 @@ impl ErrorCode {
         ErrorCode::ManageLinkInvalid,
         ErrorCode::ManageLinkExpired,
         ErrorCode::CalendarAddressRefused,
+        ErrorCode::EmbedKeyInvalid,
+        ErrorCode::EmbedKeyWrongOrigin,
+        ErrorCode::Gone,
     ];
 
     /// The code as it is written on the wire, e.g. `cap_reached`.
@@ -327,6 +341,9 @@ impl ErrorCode {
             ErrorCode::ManageLinkInvalid => "manage_link_invalid",
             ErrorCode::ManageLinkExpired => "manage_link_expired",
             ErrorCode::CalendarAddressRefused => "calendar_address_refused",
+            ErrorCode::EmbedKeyInvalid => "embed_key_invalid",
+            ErrorCode::EmbedKeyWrongOrigin => "embed_key_wrong_origin",
+            ErrorCode::Gone => "gone",
             ErrorCode::Unknown => "unknown",
         }
     }

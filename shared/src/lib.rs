@@ -4,6 +4,7 @@
 
 pub mod actor;
 pub mod booking;
+pub mod credential;
 pub mod dates;
 pub mod format;
 pub mod municipality;
@@ -23,6 +24,7 @@ pub use time::{COPENHAGEN, LocalTime};
 
 pub mod allocation;
 pub mod api;
+pub mod audit;
 pub mod enrolment;
 pub mod ical;
 pub mod lifecycle;
@@ -32,6 +34,7 @@ pub mod outbox;
 pub mod report;
 pub mod scenario;
 pub mod schedule;
+pub mod sign_in;
 pub mod simulation;
 pub mod subscription;
 pub mod tile_map;

@@ -42,6 +42,12 @@ use serde_json::{Value, json};
 /// The token secret every test server is started with.
 pub const TEST_SECRET: &str = "dk2020-e2e-test-secret-that-is-long-enough";
 
+/// The secret before the last rotation: every test server still knows it
+/// (`DK2020_JWT_RETIRED_SECRET`), but accepted its tokens only until
+/// [`RETIRED_UNTIL`], before [`TEST_NOW`].
+pub const RETIRED_SECRET: &str = "dk2020-e2e-the-secret-before-the-rotation";
+pub const RETIRED_UNTIL: &str = "2026-11-15";
+
 /// The server clock of the tests: Monday 30 November 2026, 08:00 in Copenhagen.
 /// With the default rules (48 hours' notice) the first bookable day is
 /// Wednesday 2 December.
@@ -401,6 +407,55 @@ impl TestServer {
         self.request(Method::PUT, path)
     }
 
+    /// A new calendar-feed address of the coordinator's, as a path
+    /// (`/api/calendar/dkf_….ics`).
+    pub fn calendar_feed(&self) -> String {
+        let reply = self
+            .post("/api/calendar/feeds")
+            .bearer(&coordinator_token())
+            .json(&serde_json::json!({"label": "Testkalender"}))
+            .send()
+            .expect_status(201)
+            .json();
+        let url = reply["url"].as_str().expect("the feed's address").to_string();
+        url[url.find("/api/").expect("an API address")..].to_string()
+    }
+
+    /// A new embed key for `municipality`, usable from `origins`: its id and the key.
+    pub fn embed_key(&self, municipality: u16, origins: &[&str]) -> (String, String) {
+        let reply = self
+            .post("/api/embed-keys")
+            .bearer(&secretariat_token())
+            .json(&serde_json::json!({"municipality": municipality, "label": "Testintranet", "origins": origins}))
+            .send()
+            .expect_status(201)
+            .json();
+        (reply["id"].as_str().unwrap().to_string(), reply["key"].as_str().unwrap().to_string())
+    }
+
+    /// Signs in with the dev sign-in as `user` (`coordinator`, `secretariat`
+    /// or a municipality's code), as a browser on the server's own page does.
+    pub fn sign_in(&self, user: &str) -> Session {
+        let reply = self
+            .post("/auth/dev")
+            .header("origin", &self.base)
+            .body("application/x-www-form-urlencoded", format!("user={user}"))
+            .send()
+            .expect_status(303);
+        let cookie = reply
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("dk2020_session="))
+            .and_then(|c| c.split(';').next())
+            .expect("a session cookie")
+            .to_string();
+        let info = self.get("/api/session").header("cookie", &cookie).send().expect_status(200).json();
+        let csrf = info["csrf"].as_str().expect("the CSRF token").to_string();
+        Session { cookie, csrf, origin: self.base.clone() }
+    }
+
     // --- helpers for the booking flows --------------------------------------
 
     /// The open slots `token` sees for `municipality` and `kind` from `from` to `to` (dates).
@@ -471,6 +526,8 @@ fn spawn_serve(dir: &Path, db: &Path, table: Option<&str>, config: &ServerConfig
         .arg("--widget-dir")
         .arg(dir.join("no-widget"))
         .env("DK2020_JWT_SECRET", TEST_SECRET)
+        .env("DK2020_JWT_RETIRED_SECRET", RETIRED_SECRET)
+        .env("DK2020_JWT_RETIRED_UNTIL", RETIRED_UNTIL)
         .env("RUST_LOG", "warn")
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .env_remove("DK2020_STORE")
@@ -566,6 +623,15 @@ pub fn booking_body(municipality: u16, kind: &str, start: &str) -> Value {
 // ---------------------------------------------------------------------------
 // Requests and replies
 
+/// A signed-in browser: its session cookie, the page's CSRF token and the
+/// page's origin.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+    pub origin: String,
+}
+
 /// A request being built; [`Call::send`] sends it.
 pub struct Call(RequestBuilder);
 
@@ -577,6 +643,16 @@ impl Call {
 
     pub fn header(self, name: &str, value: &str) -> Self {
         Self(self.0.header(name, value))
+    }
+
+    /// As the signed-in page sends it: the cookie, the CSRF token, its origin.
+    pub fn session(self, session: &Session) -> Self {
+        self.header("cookie", &session.cookie).header("x-csrf-token", &session.csrf).header("origin", &session.origin)
+    }
+
+    /// `X-Embed-Key` from a page at `origin`, as the embedded widget sends it.
+    pub fn embed_key(self, key: &str, origin: &str) -> Self {
+        self.header("x-embed-key", key).header("origin", origin)
     }
 
     pub fn json(self, body: &Value) -> Self {
@@ -688,6 +764,32 @@ pub fn coordinator_token() -> String {
 
 pub fn secretariat_token() -> String {
     token("secretariat", None)
+}
+
+/// The key id the API gives a secret: the first 16 hex digits of its SHA-256.
+pub fn kid(secret: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>()[..16].to_string()
+}
+
+/// Signs `claims` with HS256 and `secret`, naming the key in `kid`.
+pub fn sign_with_kid(claims: &Value, secret: &str) -> String {
+    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()).expect("a non-empty test secret");
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.kid = Some(kid(secret));
+    jsonwebtoken::encode(&header, claims, &key).expect("signing test claims")
+}
+
+/// A coordinator token signed with the retired key (refused: its date has passed).
+pub fn retired_key_token() -> String {
+    let now = unix_now();
+    sign_with_kid(&json!({"role": "coordinator", "iat": now, "exp": now + 3600, "jti": "tok_retired"}), RETIRED_SECRET)
+}
+
+/// A coordinator token with the id `jti`, signed with the current key.
+pub fn token_with_id(jti: &str) -> String {
+    let now = unix_now();
+    sign_with_kid(&json!({"role": "coordinator", "iat": now, "exp": now + 3600, "jti": jti}), TEST_SECRET)
 }
 
 /// A coordinator token that expired an hour ago (well past any leeway).

@@ -228,7 +228,8 @@ fn the_calendar_feed_serves_the_coordinator_every_confirmed_booking() {
     let server = TestServer::start();
     let booking = server.book_first_open(SKIVE, "onsite", "2026-12-02", "2026-12-11");
     let id = booking["id"].as_str().unwrap();
-    let reply = server.get(&format!("/api/calendar.ics?token={}", coordinator_token())).send().expect_status(200);
+    let feed = server.calendar_feed();
+    let reply = server.get(&feed).send().expect_status(200);
     assert!(reply.header("content-type").is_some_and(|c| c.starts_with("text/calendar")));
     let body = reply.text();
     assert!(body.starts_with("BEGIN:VCALENDAR\r\n"));
@@ -254,20 +255,56 @@ fn the_calendar_feed_serves_the_coordinator_every_confirmed_booking() {
 
     // A cancelled booking does not stay in the feed as a confirmed one.
     server.post(&format!("/api/bookings/{id}/cancel")).bearer(&coordinator_token()).send().expect_status(200);
-    let body = server.get(&format!("/api/calendar.ics?token={}", coordinator_token())).send().expect_status(200).text();
+    let body = server.get(&feed).send().expect_status(200).text();
     if body.contains(&format!("UID:{id}@")) {
         assert!(body.contains("STATUS:CANCELLED"), "a cancelled event is marked so: {body}");
     }
 }
 
 #[test]
-fn the_calendar_feed_refuses_other_tokens() {
-    let server = TestServer::shared();
-    server.get(&format!("/api/calendar.ics?token={}", municipality_token(SKIVE))).send().expect_error(403);
-    server.get(&format!("/api/calendar.ics?token={}", secretariat_token())).send().expect_error(403);
-    server.get("/api/calendar.ics?token=not-a-token").send().expect_error(401);
-    server.get(&format!("/api/calendar.ics?token={}", expired_token())).send().expect_error(401);
-    server.get("/api/calendar.ics").send().expect_error(401);
+fn a_feed_address_opens_the_feed_until_it_is_revoked_and_the_old_token_address_is_gone() {
+    let server = TestServer::start();
+    let issued = server
+        .post("/api/calendar/feeds")
+        .bearer(&coordinator_token())
+        .json(&serde_json::json!({"label": "Outlook"}))
+        .send()
+        .expect_status(201)
+        .json();
+    let url = issued["url"].as_str().unwrap();
+    let feed = url[url.find("/api/").unwrap()..].to_string();
+    let other = server.calendar_feed();
+    assert_ne!(feed, other, "one secret per subscriber");
+    server.get(&feed).send().expect_status(200);
+    // The list shows both, without their secrets.
+    let list = server.get("/api/calendar/feeds").bearer(&coordinator_token()).send().expect_status(200).json();
+    let feeds = list["feeds"].as_array().unwrap();
+    assert_eq!(feeds.len(), 2);
+    assert!(!list.to_string().contains("dkf_"), "no secret in the list: {list}");
+    // Revoked: that address is dead at once, the other one lives on.
+    let id = issued["id"].as_str().unwrap();
+    server.post(&format!("/api/calendar/feeds/{id}/revoke")).bearer(&coordinator_token()).send().expect_status(200);
+    server.get(&feed).send().expect_error(404);
+    server.get(&other).send().expect_status(200);
+    // The secret opens the feed and nothing else.
+    let secret = feed.trim_start_matches("/api/calendar/").trim_end_matches(".ics").to_string();
+    server.get("/api/bookings").bearer(&secret).send().expect_error(401);
+    // Only the coordinator makes feed addresses.
+    for token in [municipality_token(SKIVE), secretariat_token()] {
+        server
+            .post("/api/calendar/feeds")
+            .bearer(&token)
+            .json(&serde_json::json!({"label": "x"}))
+            .send()
+            .expect_error(403);
+    }
+    // The old address with a token in it answers 410 with a pointer to the new one.
+    let (code, message) =
+        server.get(&format!("/api/calendar.ics?token={}", coordinator_token())).send().expect_error(410);
+    assert_eq!(code, "gone");
+    assert!(message.contains("/api/calendar/"), "{message}");
+    server.get("/api/calendar.ics").send().expect_error(410);
+    let _ = expired_token();
 }
 
 #[test]

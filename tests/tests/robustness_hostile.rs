@@ -241,7 +241,7 @@ fn invalid_utf8_in_a_query_or_a_path_is_a_400() {
         (Method::GET, "/api/enrolment?format=%FF".into(), None),
         (Method::GET, "/api/budget/allocation?total=%FF".into(), None),
         (Method::GET, "/api/budget/allocation?exclude=%FF%FE".into(), None),
-        (Method::GET, "/api/calendar.ics?token=%FF".into(), None),
+        (Method::GET, "/api/calendar/%FF%FE.ics".into(), None),
         (Method::GET, "/api/bookings/%FF%FE/ics".into(), Some(&skive)),
         (Method::POST, "/api/bookings/%C3%28/cancel".into(), Some(&skive)),
         (Method::GET, "/api/enrolment/%FF/history".into(), Some(&secretariat)),
@@ -253,8 +253,7 @@ fn invalid_utf8_in_a_query_or_a_path_is_a_400() {
             call = call.bearer(token);
         }
         let reply = call.send();
-        // The calendar feed reads its token from the query: an unreadable one is not valid (401).
-        let allowed: &[u16] = if path.starts_with("/api/calendar.ics") { &[400, 401] } else { &[400] };
+        let allowed: &[u16] = &[400];
         assert_refused(&reply, allowed, &what);
         assert_unharmed(&mut server, &what, 1);
     }
@@ -298,7 +297,7 @@ fn a_100_kb_query_string_or_header_gets_a_clean_4xx() {
         format!("/api/slots?from={huge}"),
         format!("/api/municipalities?{huge}"),
         format!("/api/budget/allocation?{}", "exclude=779&".repeat(100 * 1024 / 12)),
-        format!("/api/calendar.ics?token={huge}"),
+        format!("/api/calendar/{huge}.ics"),
         format!("/api/bookings/{huge}/ics"),
     ] {
         let request = format!(
@@ -547,7 +546,7 @@ const SCRIPT: &str = "<script>alert(1);</script><img src=x onerror=\"alert(1),al
 /// The .ics files of a booking: its own download (as `token`) and the coordinator's feed.
 fn ics_files(server: &TestServer, id: &str, token: &str) -> Vec<(String, String)> {
     let own = server.get(&format!("/api/bookings/{id}/ics")).bearer(token).send().expect_status(200);
-    let feed = server.get(&format!("/api/calendar.ics?token={}", coordinator_token())).send().expect_status(200);
+    let feed = server.get(&server.calendar_feed()).send().expect_status(200);
     for reply in [&own, &feed] {
         let content_type = reply.header("content-type").unwrap_or_default();
         assert!(content_type.starts_with("text/calendar"), "an .ics is never HTML: {content_type}");
@@ -675,11 +674,7 @@ fn an_unknown_query_parameter_is_refused_by_every_get_endpoint() {
         }
         // Path parameters only need to be well-formed: the query is read first.
         let concrete = path.replace("{code}", "779").replace("{id}", "b0000000000000000");
-        let target = if path == "/api/calendar.ics" {
-            format!("{concrete}?token={coordinator}&tokn=x")
-        } else {
-            format!("{concrete}?tokn=x")
-        };
+        let target = format!("{concrete}?tokn=x");
         let reply = server.get(&target).bearer(&coordinator).send();
         let (code, message) = reply.expect_error(400);
         assert_eq!(code, "bad_request", "GET {path}");

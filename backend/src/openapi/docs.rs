@@ -159,6 +159,17 @@ pub trait Describe: Sized {
         self
     }
 
+    /// Also callable with an intranet's embed key (the booking view's calls).
+    fn embed_key(mut self) -> Self {
+        let o = self.operation();
+        o.security
+            .push(aide::openapi::SecurityRequirement::from_iter([(super::inputs::EMBED_KEY.to_string(), Vec::new())]));
+        o.description
+            .get_or_insert_with(String::new)
+            .push_str(" Also with an intranet's embed key, for its own municipality.");
+        self
+    }
+
     /// The error statuses the handler body can answer with, beyond those
     /// its extractors add.
     fn errors(mut self, statuses: &[u16]) -> Self {

@@ -23,10 +23,15 @@ use crate::{
 /// The name of the bearer security scheme in `components.securitySchemes`.
 pub const BEARER: &str = "bearerAuth";
 pub const MANAGE_LINK: &str = "manageLink";
+pub const EMBED_KEY: &str = "embedKey";
+pub const SESSION: &str = "sessionCookie";
 
+/// A token or a session; the booking view's calls add the embed key
+/// (`docs::Describe::embed_key`).
 impl OperationInput for Auth {
     fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
         operation.security.push(SecurityRequirement::from_iter([(BEARER.to_string(), Vec::new())]));
+        operation.security.push(SecurityRequirement::from_iter([(SESSION.to_string(), Vec::new())]));
         add_errors(operation, &[401, 403]);
     }
 }

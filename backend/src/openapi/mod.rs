@@ -160,6 +160,7 @@ fn complete(doc: &mut Value, requests: Map<String, Value>) {
         { "name": "coordinator", "description": "The coordinator's availability, agenda, mail settings and the mails that could not be sent." },
         { "name": "manage", "description": "One booking, opened by the manage link in its contact's mails: see, move, cancel." },
         { "name": "reports", "description": "The visits report for the coordinator and the steering group." },
+        { "name": "access", "description": "Sign-in, embed keys for the intranets, revoked tokens and the audit log." },
     ]);
     if !doc["components"].is_object() {
         doc["components"] = json!({});
@@ -192,6 +193,27 @@ fn complete(doc: &mut Value, requests: Map<String, Value>) {
             "schema": { "type": "string", "pattern": "^cal_[a-z0-9_-]{1,60}$" },
             "description": "The calendar subscription's id, as `GET /api/coordinator/calendars` lists it (404 when there is no such subscription).",
         },
+        "FeedIdPath": {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": { "type": "string", "pattern": "^feed_[a-z0-9]{1,60}$" },
+            "description": "The feed's id, as `GET /api/calendar/feeds` lists it (404 when there is no such feed).",
+        },
+        "EmbedKeyIdPath": {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": { "type": "string", "pattern": "^key_[a-z0-9]{1,60}$" },
+            "description": "The embed key's id, as `GET /api/embed-keys` lists it (404 when there is no such key).",
+        },
+        "JtiPath": {
+            "name": "jti",
+            "in": "path",
+            "required": true,
+            "schema": { "type": "string", "minLength": 1, "maxLength": 100 },
+            "description": "The token's `jti` claim, as `dk2020-api token` prints it (404 for one that cannot be a token id).",
+        },
         "ScenarioIdPath": {
             "name": "id",
             "in": "path",
@@ -213,11 +235,17 @@ fn complete(doc: &mut Value, requests: Map<String, Value>) {
             "bearerFormat": "dkm_ key",
             "description": "`Authorization: Bearer dkm_…`: the key of a manage link, from the fragment of the link in a mail to the booking's contact (never in a URL's path or query). It opens that one booking until its session has ended; the coordinator can revoke a booking's links. Unknown or revoked: 401 `manage_link_invalid`; the session has ended: 410 `manage_link_expired`.",
         },
-        "calendarToken": {
+        inputs::EMBED_KEY: {
             "type": "apiKey",
-            "in": "query",
-            "name": "token",
-            "description": "The same JWT (a coordinator's) in the query string, for `GET /api/calendar.ics`: calendar clients cannot send headers.",
+            "in": "header",
+            "name": "X-Embed-Key",
+            "description": "`X-Embed-Key: dke_…`: an intranet's publishable key (`<dk2020-widget key=\"…\">`), issued by the secretariat for one municipality and the intranet's origins. Only the booking view's calls take it: listing the municipality's slots, booking for it, listing and cancelling its bookings. Unknown, revoked or expired: 401 `embed_key_invalid`; from an origin not on its list: 403 `embed_key_wrong_origin`.",
+        },
+        inputs::SESSION: {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "dk2020_session",
+            "description": "The staff session after signing in at `/auth/login` (OpenID Connect). A change made with it also needs `X-CSRF-Token` (from `GET /api/session`) and, when the browser sends one, the app's own `Origin` (403 otherwise).",
         },
     });
     merge_request_schemas(doc, requests);
@@ -406,10 +434,14 @@ fn error_responses() -> Value {
         ),
         (
             401,
-            "No token, or an invalid or expired one (`unauthorized`); a manage link's key that opens nothing: mistyped, incomplete or revoked (`manage_link_invalid`).",
-            &["unauthorized", "manage_link_invalid"],
+            "No token, or an invalid, expired or revoked one, or an ended session (`unauthorized`); a manage link's key that opens nothing: mistyped, incomplete or revoked (`manage_link_invalid`); an embed key that is unknown or revoked (`embed_key_invalid`).",
+            &["unauthorized", "manage_link_invalid", "embed_key_invalid"],
         ),
-        (403, "The token's role may not do this, or the resource belongs to another municipality.", &["forbidden"]),
+        (
+            403,
+            "The token's role may not do this, the resource belongs to another municipality, an embed key asks for more than the booking view, or a change with the session cookie lacks its CSRF token or comes from another site (`forbidden`); an embed key from a page whose origin is not on its list (`embed_key_wrong_origin`).",
+            &["forbidden", "embed_key_wrong_origin"],
+        ),
         (404, "No such municipality, booking or calendar subscription.", &["not_found"]),
         (
             409,

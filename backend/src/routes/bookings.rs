@@ -18,12 +18,14 @@ use axum::{
 use dk2020_model::{
     Act, Actor, Booking, BookingId, MunicipalityCode, Role,
     api::{BookingRequest, BookingsResponse, BusyTime, CancelRequest, RescheduleRequest},
+    audit::AuditKind,
     ical::{CalendarInfo, booking_to_ics},
     lifecycle::may_change,
 };
 use jiff::Timestamp;
 
 use crate::{
+    audit::{self, Change},
     auth::Auth,
     error::ApiError,
     extract::{Dates, JsonBody, NoQuery, OptionalJsonBody, PathParam, QueryPairs},
@@ -49,6 +51,7 @@ fn create_docs(o: TransformOperation) -> TransformOperation {
         "Books the start of an open slot for the token's own municipality (the coordinator books on a municipality's behalf with `POST /api/coordinator/bookings`). The check of the scheduling rules and the write happen in one transaction: 409 (`slot_taken`) when another booking got the time first, 422 with the broken rule's code otherwise (e.g. `too_short_notice`, `not_on_slot_grid`, `cap_reached`). With an `Idempotency-Key`, repeating the request returns the booking made the first time (201 with `Idempotent-Replayed: true`).",
     )
     .roles(&[Role::Municipality], false)
+    .embed_key()
     .with(idempotent_booking)
 }
 
@@ -94,6 +97,7 @@ fn list_docs(o: TransformOperation) -> TransformOperation {
         "A municipality gets its own bookings, and of the others only the busy times of their confirmed upcoming sessions; the coordinator gets every booking (and no busy times). In start order.",
     )
     .roles(&[Role::Municipality, Role::Coordinator], false)
+    .embed_key()
     .query("from", false, date_schema(), "Only bookings ending after the start of this Copenhagen date.")
     .query("to", false, date_schema(), "Only bookings starting before the end of this Copenhagen date.")
     .query(
@@ -120,6 +124,7 @@ fn cancel_docs(o: TransformOperation) -> TransformOperation {
         "Cancels a confirmed booking, with an optional reason (the body may be empty). 409 when it is already cancelled; a municipality cannot cancel a session that has started (422: ask the coordinator).",
     )
     .roles(&[Role::Municipality, Role::Coordinator], true)
+    .embed_key()
     .path_parameter("BookingIdPath")
     .ok("The cancelled booking.")
     .errors(&[400, 409, 413, 422, 503])
@@ -190,9 +195,9 @@ async fn create(
     headers: HeaderMap,
     JsonBody(request): JsonBody<BookingRequest>,
 ) -> Result<Response, ApiError> {
-    auth.require(&[Role::Municipality])?;
+    auth.require_in_booking_view(&[Role::Municipality])?;
     let by = auth.may_act_for(request.municipality)?;
-    book(&state, by, &headers, request).await
+    book(&state, &auth, by, &headers, request).await
 }
 
 /// The coordinator, for the municipality the request names.
@@ -204,12 +209,18 @@ async fn create_on_behalf(
     JsonBody(request): JsonBody<BookingRequest>,
 ) -> Result<Response, ApiError> {
     let by = auth.require(&[Role::Coordinator])?;
-    book(&state, by, &headers, request).await
+    book(&state, &auth, by, &headers, request).await
 }
 
 /// Books `request` as `by`: one store call, the same for a municipality and
 /// for the coordinator on its behalf.
-async fn book(state: &AppState, by: Actor, headers: &HeaderMap, request: BookingRequest) -> Result<Response, ApiError> {
+async fn book(
+    state: &AppState,
+    auth: &Auth,
+    by: Actor,
+    headers: &HeaderMap,
+    request: BookingRequest,
+) -> Result<Response, ApiError> {
     let key = idempotency_key(headers)?;
     let now = state.now();
     let id = new_booking_id(now);
@@ -217,6 +228,7 @@ async fn book(state: &AppState, by: Actor, headers: &HeaderMap, request: Booking
     let created = state.store.create_booking(new).await?;
     if created.is_new() {
         state.mail_due();
+        audit::record(state, auth, AuditKind::BookingMade, booking_change(&created.booking)).await;
     }
     tracing::info!(id = %created.booking.id, municipality = %created.booking.municipality, replay = !created.is_new(), "booking created");
     let mut response = (StatusCode::CREATED, Json(created.booking)).into_response();
@@ -235,7 +247,7 @@ async fn list(
     Dates(dates): Dates,
 ) -> Result<Json<BookingsResponse>, ApiError> {
     query.only(&["from", "to", "municipality", "include_cancelled"])?;
-    let actor = auth.require(&[Role::Municipality, Role::Coordinator])?;
+    let actor = auth.require_in_booking_view(&[Role::Municipality, Role::Coordinator])?;
     let mut filter = BookingFilter {
         include_cancelled: match query.get("include_cancelled") {
             None | Some("true") => true,
@@ -279,6 +291,18 @@ async fn list(
     }
 }
 
+/// A booking's audit entry: its municipality, kind and time (the contact
+/// in `person`, for insight and erasure).
+pub(crate) fn booking_change(booking: &Booking) -> Change {
+    let summary = format!(
+        "{} Kommune: {} {}",
+        booking.municipality.name(),
+        booking.kind.as_str(),
+        dk2020_model::format::date_time(booking.start)
+    );
+    Change::new(summary).subject(&booking.id).person(&booking.contact_email)
+}
+
 /// A booking id from the path; one that cannot exist is simply not found.
 fn booking_id(raw: &str) -> Result<BookingId, ApiError> {
     BookingId::parse(raw).map_err(|_| ApiError::not_found(format!("booking {raw:?}")))
@@ -291,7 +315,7 @@ async fn cancel(
     PathParam(id): PathParam,
     body: OptionalJsonBody<CancelRequest>,
 ) -> Result<Json<Booking>, ApiError> {
-    let by = auth.require(&[Role::Municipality, Role::Coordinator])?;
+    let by = auth.require_in_booking_view(&[Role::Municipality, Role::Coordinator])?;
     let id = booking_id(&id)?;
     // Whether the caller may cancel it is known before the (optional) body is
     // parsed: someone else's reason is not looked at.
@@ -299,6 +323,7 @@ async fn cancel(
     let reason = body.parse()?.reason.map(String::from);
     let event = state.store.cancel_booking(&id, reason, Act { by, at: state.now() }).await?;
     state.mail_due();
+    audit::record(&state, &auth, AuditKind::BookingCancelled, booking_change(event.booking())).await;
     tracing::info!(id = %id, by = %by.role(), "booking cancelled");
     Ok(Json(event.booking().clone()))
 }
@@ -313,6 +338,7 @@ async fn reschedule(
     let by = auth.require(&[Role::Municipality, Role::Coordinator])?;
     let event = state.store.reschedule_booking(&booking_id(&id)?, request.start, Act { by, at: state.now() }).await?;
     state.mail_due();
+    audit::record(&state, &auth, AuditKind::BookingMoved, booking_change(event.booking())).await;
     tracing::info!(id = %event.booking().id, "booking rescheduled");
     Ok(Json(event.booking().clone()))
 }

@@ -1,6 +1,8 @@
 //! One `router()` per resource, merged here. Handlers are thin: parse,
 //! authorise, call the model and the store, map to HTTP.
 
+pub mod access;
+pub mod audit;
 pub mod bookings;
 pub mod budget;
 pub mod calendar;
@@ -14,6 +16,7 @@ pub mod manage;
 pub mod municipalities;
 pub mod reports;
 pub mod scenarios;
+pub mod sign_in;
 pub mod site;
 pub mod slots;
 
@@ -39,6 +42,8 @@ pub fn router() -> ApiRouter<AppState> {
         .merge(coordinator_mail::router())
         .merge(manage::router())
         .merge(reports::router())
+        .merge(access::router())
+        .merge(audit::router())
         .merge(crate::openapi::router())
 }
 

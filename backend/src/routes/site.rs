@@ -1,5 +1,4 @@
-//! The local server's pages: a landing page that opens each view of the widget,
-//! the built widget files (`/widget/`) and the demo intranet page (`/demo/`).
+//! The local server's files: the built widget files (`/widget/`) and the demo intranet page (`/demo/`).
 //! Lambda serves only the API; there the widget comes from S3/CloudFront.
 //!
 //! The widget files are built into the binary ([`Built`]), so an installed
@@ -11,14 +10,12 @@ use axum::{
     Router,
     extract::Path,
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
 use crate::config::WidgetSource;
-
-const LANDING: &str = include_str!("landing.html");
 
 /// The loader every page links to: without it nothing of the widget was built in.
 const LOADER: &str = "dk2020-widget.js";
@@ -59,7 +56,7 @@ pub fn router(widget: &WidgetSource) -> Router {
     // Always asked again (cheap with the ETag): the files keep their names
     // from one build of the widget to the next.
     .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
-    Router::new().route("/", get(landing)).merge(files)
+    files
 }
 
 async fn widget_file(Path(path): Path<String>, headers: HeaderMap) -> Response {
@@ -104,16 +101,6 @@ fn embedded(path: &str, headers: &HeaderMap) -> Response {
         return (StatusCode::NOT_MODIFIED, reply_headers).into_response();
     }
     (reply_headers, file.data).into_response()
-}
-
-async fn landing() -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'",
-        )],
-        Html(LANDING),
-    )
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ fn slots_docs(o: TransformOperation) -> TransformOperation {
     );
     o.op("listSlots", "bookings", "Open slots for a municipality", &description)
         .roles(&[Role::Municipality, Role::Coordinator], false)
+        .embed_key()
         .query(
             "municipality",
             false,
@@ -70,11 +71,11 @@ async fn slots(
     query: QueryPairs,
     Dates(dates): Dates,
 ) -> Result<Json<SlotsResponse>, ApiError> {
-    auth.require(&[Role::Municipality, Role::Coordinator])?;
     query.only(&["municipality", "kind", "from", "to", "moving"])?;
+    auth.require_in_booking_view(&[Role::Municipality, Role::Coordinator])?;
     let municipality = match query.get("municipality") {
         Some(m) => m.parse::<MunicipalityCode>().map_err(ApiError::bad_request)?,
-        None => auth.0.municipality().ok_or_else(|| ApiError::bad_request("municipality is required"))?,
+        None => auth.actor.municipality().ok_or_else(|| ApiError::bad_request("municipality is required"))?,
     };
     auth.may_act_for(municipality)?;
     let kind = match query.get("kind") {
@@ -85,7 +86,7 @@ async fn slots(
         Some(raw) => {
             let id = BookingId::parse(raw).map_err(|_| ApiError::not_found(format!("booking {raw:?}")))?;
             let moving = state.store.booking(&id).await?;
-            may_change(auth.0, &moving)?;
+            may_change(auth.require(&[Role::Municipality, Role::Coordinator])?, &moving)?;
             if moving.municipality != municipality {
                 return Err(ApiError::bad_request("moving: the booking is another municipality's"));
             }

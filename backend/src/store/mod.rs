@@ -21,6 +21,11 @@ use dk2020_model::{
 use jiff::Timestamp;
 use serde::{Serialize, de::DeserializeOwned};
 
+use dk2020_model::{
+    audit::{AuditEntry, AuditFilter},
+    credential::{Credential, CredentialKind},
+};
+
 use crate::manage_link::ManageLink;
 
 pub use dynamo::DynamoStore;
@@ -101,11 +106,14 @@ impl Created {
 }
 
 /// Everything the handlers use, in small parts: the settings, the
-/// enrolment log, the bookings, the outbox, the manage links and the
-/// calendar subscriptions. Both stores implement each part and pass
+/// enrolment log, the bookings, the outbox, the manage links, the
+/// calendar subscriptions, the budget scenarios, the credentials and the
+/// audit log. Both stores implement each part and pass
 /// the same conformance suite (`tests/store_conformance.rs`).
 #[async_trait]
-pub trait Store: Settings + EnrolmentLog + Bookings + Outbox + ManageLinks + Calendars + Scenarios + 'static {
+pub trait Store:
+    Settings + EnrolmentLog + Bookings + Outbox + ManageLinks + Calendars + Scenarios + Credentials + AuditLog + 'static
+{
     /// Whether the store answers.
     async fn health(&self) -> StoreResult<()>;
 }
@@ -149,6 +157,10 @@ impl Setting for Availability {
 /// configured value (`AppState::mail_defaults`).
 impl Setting for MailSettings {
     const KEY: &'static str = "mail_settings";
+}
+
+impl Setting for dk2020_model::sign_in::EmailDomains {
+    const KEY: &'static str = "email_domains";
 }
 
 /// Typed reads and writes of any [`Setting`], for every [`Settings`] store
@@ -283,6 +295,40 @@ pub trait Scenarios: Send + Sync {
     async fn scenario(&self, id: &ScenarioId) -> StoreResult<Scenario> {
         self.scenarios().await?.into_iter().find(|s| &s.id == id).ok_or_else(no_such_scenario)
     }
+}
+
+/// The credentials the product issued (`dk2020_model::credential`): embed
+/// keys, calendar-feed secrets, sessions and revoked tokens, each under the
+/// SHA-256 of its secret (a revoked token under its `jti`).
+#[async_trait]
+pub trait Credentials: Send + Sync {
+    /// Adds one; `Conflict` if its hash is taken (it never is: 256 random bits).
+    async fn add_credential(&self, credential: &Credential) -> StoreResult<()>;
+    /// The credential of `kind` under `hash`; `NotFound` when there is none.
+    async fn credential(&self, kind: CredentialKind, hash: &str) -> StoreResult<Credential>;
+    /// Every credential of `kind`, the oldest first.
+    async fn credentials(&self, kind: CredentialKind) -> StoreResult<Vec<Credential>>;
+    /// Replaces one (a use, a revocation); `NotFound` when it is gone.
+    async fn save_credential(&self, credential: &Credential) -> StoreResult<()>;
+    /// Forgets one (a sign-out, an expired session); gone already is fine.
+    async fn delete_credential(&self, kind: CredentialKind, hash: &str) -> StoreResult<()>;
+
+    /// The credential of `kind` with the public `id`.
+    async fn credential_by_id(&self, kind: CredentialKind, id: &str) -> StoreResult<Credential> {
+        self.credentials(kind)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| StoreError::NotFound(format!("there is no {} with the id {id:?}", kind.danish_name())))
+    }
+}
+
+/// The audit log (`dk2020_model::audit`): appended to, read by the secretariat.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// The entries `filter` selects, the oldest first.
+    async fn audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEntry>>;
 }
 
 pub(crate) fn no_such_scenario() -> StoreError {

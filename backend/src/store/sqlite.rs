@@ -59,6 +59,8 @@ use super::{
 };
 use crate::manage_link::ManageLink;
 
+mod access;
+
 /// How long a statement waits for another connection's lock before giving up
 /// with `SQLITE_BUSY` (reported as [`StoreError::Unavailable`]).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -154,6 +156,23 @@ const MIGRATIONS: &[&str] = &[
         created_s  INTEGER NOT NULL,
         json       TEXT NOT NULL
     ) STRICT;
+    "#,
+    // 7: the credentials (`dk2020_model::credential`) under their secrets'
+    // SHA-256, and the audit log (`dk2020_model::audit`), each row whole as JSON.
+    r#"
+    CREATE TABLE credentials (
+        kind       TEXT NOT NULL,
+        hash       TEXT NOT NULL,
+        created_s  INTEGER NOT NULL,
+        json       TEXT NOT NULL,
+        PRIMARY KEY (kind, hash)
+    ) STRICT;
+    CREATE TABLE audit (
+        id         TEXT PRIMARY KEY,
+        at_ms      INTEGER NOT NULL,
+        json       TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX audit_by_time ON audit (at_ms);
     "#,
 ];
 

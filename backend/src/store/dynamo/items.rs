@@ -26,6 +26,9 @@ pub type Item = HashMap<String, AttributeValue>;
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
+/// The table's time-to-live attribute (epoch seconds): DynamoDB deletes an
+/// item some time after it (sessions, revoked tokens).
+pub const TTL: &str = "expires";
 /// Keys of the index `by_end`: every booking, ordered by its end.
 pub const GSI1PK: &str = "gsi1pk";
 pub const GSI1SK: &str = "gsi1sk";

@@ -17,6 +17,7 @@
 //! mode, [`SDK_MAX_ATTEMPTS`] attempts, [`timeouts`]); what remains after that
 //! is [`StoreError::Unavailable`] (503).
 
+mod access;
 mod errors;
 mod items;
 mod table;

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::{
     error::ProvideErrorMetadata,
     types::{
         AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-        ScalarAttributeType, TableStatus,
+        ScalarAttributeType, TableStatus, TimeToLiveSpecification,
     },
 };
 use serde_json::{Value, json};
@@ -34,6 +34,9 @@ pub struct TableDefinition {
     pub indexes: &'static [IndexDefinition],
     /// `PAY_PER_REQUEST`: a few hundred bookings a year need no provisioning.
     pub billing_mode: &'static str,
+    /// The time-to-live attribute (epoch seconds): sessions and revoked
+    /// tokens are removed by DynamoDB some time after it.
+    pub ttl_attribute: &'static str,
 }
 
 /// The one table of the DynamoDB store.
@@ -45,6 +48,7 @@ pub const TABLE: TableDefinition = TableDefinition {
         IndexDefinition { name: items::BY_MUNICIPALITY, partition_key: items::GSI2PK, sort_key: items::GSI2SK },
     ],
     billing_mode: "PAY_PER_REQUEST",
+    ttl_attribute: items::TTL,
 };
 
 impl TableDefinition {
@@ -84,6 +88,7 @@ impl TableDefinition {
                     "Projection": {"ProjectionType": "ALL"},
                 }))
                 .collect::<Vec<_>>(),
+            "TimeToLiveSpecification": {"AttributeName": self.ttl_attribute, "Enabled": true},
         })
     }
 }
@@ -140,6 +145,20 @@ pub async fn create_if_missing(client: &Client, name: &str) -> StoreResult<bool>
         Err(e) => return Err(sdk_error("CreateTable", e)),
     };
     wait_until_active(client, name).await?;
+    if created {
+        let ttl = TimeToLiveSpecification::builder()
+            .attribute_name(TABLE.ttl_attribute)
+            .enabled(true)
+            .build()
+            .map_err(build_err)?;
+        client
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(ttl)
+            .send()
+            .await
+            .map_err(|e| sdk_error("UpdateTimeToLive", e))?;
+    }
     Ok(created)
 }
 
