@@ -249,8 +249,8 @@ async fn embed_key(key: &str, headers: &HeaderMap, state: &AppState) -> Result<A
     let hash = secret::hash(key);
     let keys = state.access.embed_keys(state.store.as_ref()).await?;
     let credential = keys.iter().find(|k| secret::same(&k.hash, &hash)).ok_or_else(unknown)?;
-    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
-    match credential.check(state.now(), origin) {
+    let origin = crate::session::request_origin(headers, state);
+    match credential.check(state.now(), origin.as_deref()) {
         Ok(()) => {}
         Err(CredentialRefusal::WrongOrigin) => {
             return Err(ApiError::EmbedKey {

@@ -153,21 +153,42 @@ pub async fn authenticate(
     Ok(Auth { actor: *actor, via: Via::Session { id: session.id.clone(), email: email.clone() } })
 }
 
-/// A change with the cookie must come from the app's own pages: a browser
-/// names the page's origin on every cross-site request.
-pub fn check_same_origin(headers: &HeaderMap, state: &AppState) -> Result<(), ApiError> {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else { return Ok(()) };
-    let own = state
+/// The app's own origin as the request reached it: the configured public
+/// address, else the `Host` the request names.
+fn own_origin(headers: &HeaderMap, state: &AppState) -> Option<String> {
+    state
         .sign_in
         .origin()
         .map(str::to_string)
-        .or_else(|| headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(|host| format!("http://{host}")));
-    match own {
-        Some(own)
-            if own.eq_ignore_ascii_case(origin) || own.replace("http://", "https://").eq_ignore_ascii_case(origin) =>
-        {
-            Ok(())
+        .or_else(|| headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(|host| format!("http://{host}")))
+}
+
+/// The origin of the page that sent the request: its `Origin`, or the app's
+/// own when the browser says the request is same-origin (`Sec-Fetch-Site`)
+/// and names no origin (`Origin` is left out of same-origin GETs and is
+/// `null` under a strict referrer policy). `None` when unknown.
+pub fn request_origin(headers: &HeaderMap, state: &AppState) -> Option<String> {
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).filter(|o| *o != "null");
+    match origin {
+        Some(origin) => Some(origin.to_string()),
+        None => {
+            let same = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("same-origin");
+            if same { own_origin(headers, state) } else { None }
         }
+    }
+}
+
+/// A change with the cookie must come from the app's own pages: a browser
+/// names the page's origin (or says it is the same origin) on every request
+/// another site makes it send.
+pub fn check_same_origin(headers: &HeaderMap, state: &AppState) -> Result<(), ApiError> {
+    let named = headers.contains_key(header::ORIGIN) || headers.contains_key("sec-fetch-site");
+    if !named {
+        // Not a browser (a script with the cookie): the CSRF token decides.
+        return Ok(());
+    }
+    match (request_origin(headers, state), own_origin(headers, state)) {
+        (Some(origin), Some(own)) if origin.eq_ignore_ascii_case(&own) => Ok(()),
         _ => Err(ApiError::Forbidden("this change comes from another site: the session cookie is not enough".into())),
     }
 }

@@ -13,7 +13,41 @@ use serde::{Serialize, de::DeserializeOwned};
 #[derive(Clone, Debug, PartialEq)]
 pub struct Api {
     base: Arc<str>,
-    token: Option<Arc<str>>,
+    credential: Credential,
+}
+
+/// What the widget shows the API: a bearer token (machine clients, the
+/// manage page's key), an intranet's embed key (`key="…"`, sent as
+/// `X-Embed-Key`), the staff page's session (the cookie goes by itself; the
+/// page's CSRF token, `session="…"`, goes as `X-CSRF-Token`), or nothing.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Credential {
+    #[default]
+    None,
+    Token(Arc<str>),
+    EmbedKey(Arc<str>),
+    Session(Arc<str>),
+}
+
+impl Credential {
+    /// From the element's attributes: an embed key first (an intranet page),
+    /// then the session, then a token; empty values count as missing.
+    pub fn from_attributes(token: Option<&str>, key: Option<&str>, session: Option<&str>) -> Self {
+        let given = |v: Option<&str>| v.map(str::trim).filter(|v| !v.is_empty()).map(Arc::<str>::from);
+        if let Some(key) = given(key) {
+            Credential::EmbedKey(key)
+        } else if let Some(csrf) = given(session) {
+            Credential::Session(csrf)
+        } else if let Some(token) = given(token) {
+            Credential::Token(token)
+        } else {
+            Credential::None
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        matches!(self, Credential::None)
+    }
 }
 
 /// A failed call: the HTTP status (0 when the API could not be reached) and
@@ -132,8 +166,8 @@ pub fn danish_message(status: u16, code: ErrorCode) -> &'static str {
 }
 
 impl Api {
-    pub fn new(base: &str, token: Option<&str>) -> Self {
-        Self { base: base.trim().trim_end_matches('/').into(), token: token.map(Into::into) }
+    pub fn new(base: &str, credential: Credential) -> Self {
+        Self { base: base.trim().trim_end_matches('/').into(), credential }
     }
 
     /// The absolute URL of an API path such as `/api/slots?…`.
@@ -141,16 +175,20 @@ impl Api {
         format!("{}{path}", self.base)
     }
 
-    pub fn token(&self) -> Option<&str> {
-        self.token.as_deref()
+    /// Whether an intranet's embed key is calling: the booking view then
+    /// offers only what the key opens (no moving, no .ics download).
+    pub fn is_embed_key(&self) -> bool {
+        matches!(self.credential, Credential::EmbedKey(_))
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let mut request = RequestBuilder::new(&self.url(path)).method(method).header("Accept", "application/json");
-        if let Some(token) = &self.token {
-            request = request.header("Authorization", &format!("Bearer {token}"));
+        let request = RequestBuilder::new(&self.url(path)).method(method).header("Accept", "application/json");
+        match &self.credential {
+            Credential::None => request,
+            Credential::Token(token) => request.header("Authorization", &format!("Bearer {token}")),
+            Credential::EmbedKey(key) => request.header("X-Embed-Key", key),
+            Credential::Session(csrf) => request.header("X-CSRF-Token", csrf),
         }
-        request
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
@@ -299,8 +337,19 @@ mod tests {
 
     #[test]
     fn urls_join_without_double_slashes() {
-        let api = Api::new("https://api.example.dk/", Some("tok"));
+        let api = Api::new("https://api.example.dk/", Credential::Token("tok".into()));
         assert_eq!(api.url("/api/enrolment"), "https://api.example.dk/api/enrolment");
-        assert_eq!(api.token(), Some("tok"));
+        assert!(!api.is_embed_key());
+    }
+
+    #[test]
+    fn an_embed_key_wins_over_a_session_and_a_token() {
+        assert_eq!(
+            Credential::from_attributes(Some("t"), Some("dke_k"), Some("c")),
+            Credential::EmbedKey("dke_k".into())
+        );
+        assert_eq!(Credential::from_attributes(Some("t"), Some(" "), Some("c")), Credential::Session("c".into()));
+        assert_eq!(Credential::from_attributes(Some("t"), None, None), Credential::Token("t".into()));
+        assert!(Credential::from_attributes(None, None, Some("")).is_none());
     }
 }

@@ -7,7 +7,11 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRoot};
 
-use crate::{api::Api, components::problem, views};
+use crate::{
+    api::{Api, Credential},
+    components::problem,
+    views,
+};
 
 /// The widget's styles, put into every shadow root (host styles cannot reach
 /// in): `style.css` minified, without the other views' rules in the booking
@@ -59,7 +63,7 @@ impl Config {
         view: Option<&str>,
         municipality: Option<&str>,
         api: Option<&str>,
-        token: Option<&str>,
+        credential: Credential,
     ) -> Result<Self, String> {
         let view =
             match view.map(str::trim).filter(|v| !v.is_empty()) {
@@ -83,16 +87,19 @@ impl Config {
                 "Bookingvisningen mangler kommunekoden i attributten municipality, fx municipality=\"779\".".into()
             );
         }
-        let token = token.map(str::trim).filter(|t| !t.is_empty());
-        if view == View::Manage && token.is_none() {
+        if view == View::Manage && !matches!(credential, Credential::Token(_)) {
             return Err("Linket mangler sin nøgle. Åbn hele linket fra mailen igen – også delen efter #.".into());
         }
-        if view.needs_token() && token.is_none() {
-            return Err("Du er ikke logget ind: widgetten mangler et adgangstoken (attributten token).".into());
+        if view.needs_token() && credential.is_none() {
+            return Err(
+                "Du er ikke logget ind: widgetten mangler sin nøgle (attributten key) eller et log-in. Log ind på \
+                 DK2020-planlæggerens side, eller bed jeres it-afdeling om intranettets nøgle."
+                    .into(),
+            );
         }
         let api =
             api.map(str::trim).filter(|a| !a.is_empty()).ok_or("Widgetten mangler API-adressen (attributten api).")?;
-        Ok(Self { view, municipality, api: Api::new(api, token) })
+        Ok(Self { view, municipality, api: Api::new(api, credential) })
     }
 }
 
@@ -151,6 +158,8 @@ pub fn mount(
     municipality: Option<String>,
     api: Option<String>,
     token: Option<String>,
+    key: Option<String>,
+    session: Option<String>,
 ) -> Result<Mounted, JsValue> {
     let document =
         root.owner_document().or_else(|| web_sys::window().and_then(|w| w.document())).ok_or("no document")?;
@@ -168,7 +177,8 @@ pub fn mount(
         Some(View::Manage) => (api.or_else(views::manage::api_of_page), views::manage::key_of_page()),
         _ => (api, token),
     };
-    let config = Config::from_attributes(view.as_deref(), municipality.as_deref(), api.as_deref(), token.as_deref());
+    let credential = Credential::from_attributes(token.as_deref(), key.as_deref(), session.as_deref());
+    let config = Config::from_attributes(view.as_deref(), municipality.as_deref(), api.as_deref(), credential);
     let handle = leptos::mount::mount_to(container.clone(), move || app(config));
     Ok(Mounted { handle: Some(Box::new(handle)), nodes: vec![style, container.into()] })
 }
@@ -177,28 +187,31 @@ pub fn mount(
 mod tests {
     use super::*;
 
+    /// With a token, as the tests before keys and sessions called it.
+    fn from_attributes(
+        view: Option<&str>,
+        m: Option<&str>,
+        api: Option<&str>,
+        token: Option<&str>,
+    ) -> Result<Config, String> {
+        Config::from_attributes(view, m, api, Credential::from_attributes(token, None, None))
+    }
+
     #[test]
     fn attributes_are_checked_with_danish_messages() {
-        let ok = Config::from_attributes(Some("booking"), Some("779"), Some("http://x/"), Some("t")).unwrap();
+        let ok = from_attributes(Some("booking"), Some("779"), Some("http://x/"), Some("t")).unwrap();
         assert_eq!(ok.view, View::Booking);
         assert_eq!(ok.municipality.unwrap().get(), 779);
         assert_eq!(ok.api.url("/api/slots"), "http://x/api/slots");
         assert!(
-            Config::from_attributes(Some("booking"), None, Some("http://x"), Some("t"))
-                .unwrap_err()
-                .contains("kommunekoden")
+            from_attributes(Some("booking"), None, Some("http://x"), Some("t")).unwrap_err().contains("kommunekoden")
         );
-        assert!(Config::from_attributes(Some("booking"), Some("101"), Some("http://x"), Some("t")).is_err());
-        assert!(
-            Config::from_attributes(Some("coordinator"), None, Some("http://x"), None).unwrap_err().contains("token")
-        );
-        assert!(Config::from_attributes(Some("weather"), None, Some("http://x"), None).unwrap_err().contains("Ukendt"));
-        assert!(Config::from_attributes(Some("overview"), None, Some("http://x"), None).is_ok());
-        assert!(Config::from_attributes(None, None, Some("http://x"), None).is_err());
-        assert!(Config::from_attributes(Some("manage"), None, Some("http://x"), None).unwrap_err().contains("nøgle"));
-        assert_eq!(
-            Config::from_attributes(Some("manage"), None, Some("http://x"), Some("dkm_k")).unwrap().view,
-            View::Manage
-        );
+        assert!(from_attributes(Some("booking"), Some("101"), Some("http://x"), Some("t")).is_err());
+        assert!(from_attributes(Some("coordinator"), None, Some("http://x"), None).unwrap_err().contains("log-in"));
+        assert!(from_attributes(Some("weather"), None, Some("http://x"), None).unwrap_err().contains("Ukendt"));
+        assert!(from_attributes(Some("overview"), None, Some("http://x"), None).is_ok());
+        assert!(from_attributes(None, None, Some("http://x"), None).is_err());
+        assert!(from_attributes(Some("manage"), None, Some("http://x"), None).unwrap_err().contains("nøgle"));
+        assert_eq!(from_attributes(Some("manage"), None, Some("http://x"), Some("dkm_k")).unwrap().view, View::Manage);
     }
 }

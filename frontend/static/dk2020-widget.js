@@ -33,7 +33,7 @@ function load(view) {
   });
 }
 
-const ATTRIBUTES = ["view", "municipality", "api", "token"];
+const ATTRIBUTES = ["view", "municipality", "api", "token", "key", "session"];
 
 class Dk2020Widget extends HTMLElement {
   static observedAttributes = ATTRIBUTES;
@@ -83,7 +83,9 @@ class Dk2020Widget extends HTMLElement {
     if (generation !== this.#generation || !this.isConnected) return;
     this.#unmount();
     const attr = (name) => this.getAttribute(name) ?? undefined;
-    this.#handle = module.mount(root, attr("view"), attr("municipality"), attr("api") ?? here.origin, attr("token"));
+    this.#handle = module.mount(
+      root, attr("view"), attr("municipality"), attr("api") ?? here.origin, attr("token"), attr("key"), attr("session"),
+    );
   }
 
   #unmount() {

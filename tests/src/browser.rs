@@ -232,6 +232,32 @@ impl Browser {
         self.session.goto(url).unwrap_or_else(|e| panic!("{e}"));
     }
 
+    /// Signs in on `site`'s staff page with the dev sign-in as `user`
+    /// (`coordinator`, `secretariat` or a municipality's code), as a person
+    /// clicks it, and waits for the signed-in page.
+    pub fn sign_in(&mut self, site: &Site, user: &str) {
+        self.goto(&site.url("/auth/login"));
+        let button = self.session.find(&format!("button[data-user=\"{user}\"]")).unwrap_or_else(|e| panic!("{e}"));
+        self.session.click(&button).unwrap_or_else(|e| panic!("{e}"));
+        let started = Instant::now();
+        while self.execute("return !!document.querySelector('form[action=\"/auth/logout\"]');", json!([]))
+            != json!(true)
+        {
+            if started.elapsed() > WAIT {
+                self.screenshot(&format!("sign-in-{user}"));
+                let page = self.execute("return location.href + ' ' + document.body.innerText;", json!([]));
+                panic!("the sign-in as {user} did not reach the staff page: {page}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Signs in as `user` and opens `view` of the staff page.
+    pub fn open_as(&mut self, site: &Site, user: &str, view: &str) {
+        self.sign_in(site, user);
+        self.goto(&site.url(&format!("/?view={view}")));
+    }
+
     /// Runs `script` (a function body; `arguments` holds `args`) and returns its result.
     pub fn execute(&mut self, script: &str, args: Value) -> Value {
         self.session.execute(script, arguments(args)).unwrap_or_else(|e| panic!("{e}"))

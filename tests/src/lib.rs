@@ -18,6 +18,7 @@
 
 pub mod browser;
 pub mod ics_server;
+pub mod oidc;
 pub mod schedule;
 pub mod smtp;
 pub mod webdriver;

@@ -58,10 +58,10 @@ fn text(browser: &mut Browser, host: &str) -> String {
 }
 
 #[test]
-fn booking_on_the_demo_intranet_page_books_lists_downloads_and_cancels() {
+fn booking_on_the_demo_intranet_page_with_its_key_books_lists_and_cancels_and_staff_get_the_ics() {
     let Some((tools, _turn, site, mut browser)) = setup("booking") else { return };
     let token = municipality_token(SKIVE);
-    browser.goto(&site.url(&format!("/demo/intranet.html?token={token}")));
+    browser.goto(&site.url("/demo/intranet.html"));
     browser.wait_in_widget(BOOKING, "return root.querySelectorAll('button.slot').length;", "open slots");
 
     // The host page's hostile CSS does not reach the widget.
@@ -143,7 +143,15 @@ fn booking_on_the_demo_intranet_page_books_lists_downloads_and_cancels() {
     browser.screenshot("booked");
     assert_accessible(&mut browser, &tools, BOOKING, "the booking view with a booking");
 
-    // The .ics: fetched with the token and offered as a file.
+    // The intranet's key opens booking, listing and cancelling only: no .ics
+    // download and no moving there (the invitation comes by mail).
+    let extra =
+        browser.in_widget(BOOKING, "return root.querySelector('.booking-item button.ics, .booking-item button.move');");
+    assert!(extra.is_null(), "the key's page offers only what the key opens");
+
+    // Signed in on the planner's own page, Skive's staff fetch the .ics: offered as a file.
+    browser.open_as(&site, "779", "booking");
+    browser.wait_in_widget(WIDGET, "return root.querySelector('.booking-item button.ics');", "the .ics button");
     browser.execute(
         "window.__downloads = [];
          const click = HTMLAnchorElement.prototype.click;
@@ -154,7 +162,7 @@ fn booking_on_the_demo_intranet_page_books_lists_downloads_and_cancels() {
          return true;",
         json!([]),
     );
-    browser.click(BOOKING, ".booking-item button.ics");
+    browser.click(WIDGET, ".booking-item button.ics");
     let started = std::time::Instant::now();
     let download = loop {
         let d = browser.execute("return window.__downloads[0] || null;", json!([]));
@@ -172,7 +180,9 @@ fn booking_on_the_demo_intranet_page_books_lists_downloads_and_cancels() {
     let ics = ics.as_str().unwrap();
     assert!(ics.contains("BEGIN:VCALENDAR") && ics.contains("BEGIN:VEVENT"), "{ics}");
 
-    // Cancel with a reason.
+    // Cancel with a reason, on the intranet page again.
+    browser.goto(&site.url("/demo/intranet.html"));
+    browser.wait_in_widget(BOOKING, "return root.querySelector('.booking-item button.cancel');", "the booking");
     browser.click(BOOKING, ".booking-item button.cancel");
     browser.wait_in_widget(BOOKING, "return root.querySelector('.cancel-box input');", "the cancel box");
     browser.type_into(BOOKING, ".cancel-box input", "Vi er forhindret");
@@ -189,7 +199,7 @@ fn booking_on_the_demo_intranet_page_books_lists_downloads_and_cancels() {
 fn a_slot_taken_meanwhile_gives_a_clear_message_and_fresh_slots() {
     let Some((tools, _turn, site, mut browser)) = setup("slot-taken") else { return };
     let token = municipality_token(SKIVE);
-    browser.goto(&site.url(&format!("/demo/intranet.html?token={token}")));
+    browser.goto(&site.url("/demo/intranet.html"));
     browser.wait_in_widget(BOOKING, "return root.querySelectorAll('button.slot').length;", "open slots");
     browser.click(BOOKING, "button.slot");
     let start = browser.wait_in_widget(
@@ -255,7 +265,7 @@ fn a_municipality_at_its_cap_is_told_why_no_slots_are_offered() {
         );
         assert_eq!(status, 201, "{body}");
     }
-    browser.goto(&site.url(&format!("/?view=booking&municipality={SKIVE}&token={token}")));
+    browser.open_as(&site, "779", "booking");
     let info = browser.wait_in_widget(
         WIDGET,
         "const n = root.querySelector('.notice.info'); return n && n.textContent;",
@@ -401,7 +411,7 @@ fn the_budget_views_totals_equal_the_apis() {
 fn the_secretariat_changes_a_status_and_the_overview_reflects_it() {
     let Some((tools, _turn, site, mut browser)) = setup("secretariat") else { return };
     let token = secretariat_token();
-    browser.goto(&site.url(&format!("/?view=secretariat&token={token}")));
+    browser.open_as(&site, "secretariat", "secretariat");
     browser.wait_in_widget(
         WIDGET,
         "return root.querySelector('#status-municipality') && root.querySelector('table.populations');",
@@ -501,7 +511,7 @@ fn the_coordinator_sees_the_agenda_with_driving_cancels_and_edits_availability()
     assert_eq!(status, 201, "{booking}");
 
     let token = coordinator_token();
-    browser.goto(&site.url(&format!("/?view=coordinator&token={token}")));
+    browser.open_as(&site, "coordinator", "coordinator");
     let day = browser.wait_in_widget(
         WIDGET,
         "const d = root.querySelector('.agenda-day'); return d && d.textContent;",
@@ -511,12 +521,21 @@ fn the_coordinator_sees_the_agenda_with_driving_cancels_and_edits_availability()
     assert!(day.contains("Skive Kommune") && day.contains("Varmeplan"), "{day}");
     assert!(day.contains("Kørsel fra kontoret i Aarhus til Skive Rådhus kl. "), "with the times she drives: {day}");
     assert!(day.contains("Køretid i alt"), "{day}");
+    // A feed address of her own for her phone: shown once, read-only, no token in it.
+    browser.type_into(WIDGET, "#feed-label", "Telefonen");
+    browser.click(WIDGET, "form.add-feed button[type=submit]");
     let feed = browser.wait_in_widget(
         WIDGET,
         "const f = root.querySelector('#feed-url'); return f && f.value;",
         "the feed link",
     );
-    assert!(feed.as_str().unwrap().ends_with(&format!("/api/calendar.ics?token={token}")), "{feed}");
+    let feed = feed.as_str().unwrap().to_string();
+    assert!(feed.contains("/api/calendar/dkf_") && !feed.contains(&token), "{feed}");
+    let ics = browser.execute_async(
+        "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => r.text()).then(done, e => done('failed: ' + e));",
+        json!([feed]),
+    );
+    assert!(ics.as_str().unwrap().contains("Skive"), "the feed holds the visit: {ics}");
     browser.wait_in_widget(
         WIDGET,
         "return root.querySelector('#rule-cap_per_municipality');",
@@ -558,7 +577,7 @@ fn the_coordinator_sees_the_agenda_with_driving_cancels_and_edits_availability()
 fn widgets_mount_side_by_side_remount_on_attribute_changes_and_report_problems() {
     let Some((tools, _turn, site, mut browser)) = setup("embedding") else { return };
     let token = municipality_token(SKIVE);
-    browser.goto(&site.url(&format!("/demo/intranet.html?token={token}")));
+    browser.goto(&site.url("/demo/intranet.html"));
     browser.wait_in_widget(BOOKING, "return root.querySelector('button.slot');", "the booking widget");
     browser.wait_in_widget(OVERVIEW, "return root.querySelector('table.data');", "the overview widget");
     browser.screenshot("demo-page");
@@ -633,7 +652,7 @@ fn script_and_html_in_a_topic_show_as_literal_text_in_the_agenda_and_the_booking
                  script: scope.querySelectorAll('script').length, b: scope.querySelectorAll('b').length,
                  xss: window.__xss === undefined ? null : window.__xss};";
     let token = coordinator_token();
-    browser.goto(&site.url(&format!("/?view=coordinator&token={token}")));
+    browser.open_as(&site, "coordinator", "coordinator");
     browser.wait_in_widget(
         WIDGET,
         "const d = root.querySelector('.agenda-day'); return d && d.textContent.includes('onerror');",
@@ -647,7 +666,7 @@ fn script_and_html_in_a_topic_show_as_literal_text_in_the_agenda_and_the_booking
     assert_eq!((&agenda["img"], &agenda["script"], &agenda["b"]), (&json!(0), &json!(0), &json!(0)), "{agenda}");
     browser.screenshot_widget(WIDGET, "agenda");
 
-    browser.goto(&site.url(&format!("/?view=booking&municipality={SKIVE}&token={skive}")));
+    browser.open_as(&site, "779", "booking");
     browser.wait_in_widget(
         WIDGET,
         "const i = root.querySelector('.booking-item'); return i && i.textContent.includes('onerror');",
@@ -690,7 +709,7 @@ fn the_coordinator_sees_a_mail_that_could_not_be_sent_and_sends_it_again() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 
-    browser.goto(&site.url(&format!("/?view=coordinator&token={token}")));
+    browser.open_as(&site, "coordinator", "coordinator");
     let list = browser.wait_in_widget(
         WIDGET,
         "const l = root.querySelectorAll('.failed-mails li'); return l.length === 2 && root.querySelector('.failed-mails').textContent;",
@@ -726,7 +745,7 @@ fn the_coordinator_sees_a_mail_that_could_not_be_sent_and_sends_it_again() {
 fn the_coordinator_edits_her_mail_settings() {
     let Some((tools, _turn, site, mut browser)) = setup("mail-settings") else { return };
     let token = coordinator_token();
-    browser.goto(&site.url(&format!("/?view=coordinator&token={token}")));
+    browser.open_as(&site, "coordinator", "coordinator");
     let email = browser.wait_in_widget(
         WIDGET,
         "const i = root.querySelector('#mail-email'); return i && i.value;",
@@ -798,7 +817,7 @@ fn skive_moves_a_booking_with_flyt_and_sees_the_new_time() {
     );
     assert_eq!(status, 201, "{second}");
 
-    browser.goto(&site.url(&format!("/?view=booking&municipality={SKIVE}&token={skive}")));
+    browser.open_as(&site, "779", "booking");
     browser.wait_in_widget(WIDGET, "return root.querySelector('.booking-item button.move');", "the Flyt button");
     browser.click(WIDGET, &format!(".booking-item[data-id={}] button.move", json!(id)));
     let banner = browser.wait_in_widget(
@@ -924,7 +943,7 @@ fn the_manage_link_in_the_contacts_mail_opens_the_booking_and_moves_it() {
     browser.screenshot_widget(WIDGET, "manage-page-wrong-link");
 
     // The coordinator closes the contact's links from her agenda: the mail's link stops working.
-    browser.goto(&site.url(&format!("/?view=coordinator&token={}", coordinator_token())));
+    browser.open_as(&site, "coordinator", "coordinator");
     browser.wait_in_widget(
         WIDGET,
         "return root.querySelector('.session button.revoke-links');",
@@ -950,7 +969,7 @@ fn the_manage_link_in_the_contacts_mail_opens_the_booking_and_moves_it() {
 #[test]
 fn the_coordinator_books_for_skive_after_a_phone_call_and_skive_sees_it() {
     let Some((tools, _turn, site, mut browser)) = setup("on-behalf") else { return };
-    browser.goto(&site.url(&format!("/?view=coordinator&token={}", coordinator_token())));
+    browser.open_as(&site, "coordinator", "coordinator");
     browser.wait_in_widget(WIDGET, "return root.querySelector('#on-behalf-municipality');", "the municipality picker");
     browser.in_widget(
         WIDGET,
@@ -1006,13 +1025,13 @@ fn the_coordinator_adds_her_outlook_calendar_and_its_busy_morning_disappears_fro
     // Thursday 3 December: the morning slots Skive sees before and after.
     let thursday_morning = "return [...root.querySelectorAll('button.slot')]
         .map(b => b.dataset.start).filter(s => s.startsWith('2026-12-03T') && s.slice(11, 16) < '12:15').length;";
-    let skive_page = site.url(&format!("/demo/intranet.html?token={}", municipality_token(SKIVE)));
+    let skive_page = site.url("/demo/intranet.html");
     browser.goto(&skive_page);
     browser.wait_in_widget(BOOKING, "return root.querySelectorAll('button.slot').length;", "open slots");
     let before = browser.in_widget(BOOKING, thursday_morning).as_u64().unwrap();
     assert!(before > 0, "Skive can book Thursday morning before the calendar is added");
 
-    browser.goto(&site.url(&format!("/?view=coordinator&token={}", coordinator_token())));
+    browser.open_as(&site, "coordinator", "coordinator");
     browser.wait_in_widget(WIDGET, "return root.querySelector('#calendar-url');", "the calendar form");
     browser.type_into(WIDGET, "#calendar-label", "Outlook");
     browser.type_into(WIDGET, "#calendar-url", &calendars.url("owa/calendar/abc/reachcalendar.ics"));
@@ -1051,7 +1070,7 @@ fn the_coordinator_adds_her_outlook_calendar_and_its_busy_morning_disappears_fro
 fn the_secretariat_saves_two_budget_scenarios_and_sees_what_each_municipality_pays_more_or_less() {
     let Some((tools, _turn, site, mut browser)) = setup("scenarios") else { return };
     let token = secretariat_token();
-    browser.goto(&site.url(&format!("/?view=secretariat&token={token}")));
+    browser.open_as(&site, "secretariat", "secretariat");
     browser.wait_in_widget(WIDGET, "return root.querySelector('#scenario-name');", "the scenario form");
     let save = |browser: &mut Browser, rows: usize| {
         browser.click(WIDGET, "form.scenario-form button[type=submit]");

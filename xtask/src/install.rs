@@ -77,8 +77,11 @@ pub fn tools_dir() -> PathBuf {
 /// npm packages the tasks use, pinned: `wasm-opt` from binaryen (Debian's
 /// binaryen 108 produces a module that fails in Chromium), axe-core for
 /// the accessibility checks of the browser tests and esbuild to minify the
-/// widget's JavaScript.
-const NPM_TOOLS: [(&str, &str); 3] = [("binaryen", "132.0.0"), ("axe-core", "4.14.1"), ("esbuild", "0.28.2")];
+/// widget's JavaScript, and panva's OpenID provider (an OpenID Certified
+/// implementation) for the sign-in tests (`tests/oidc/provider.mjs`; version
+/// 9 warns on Node 20 but works).
+const NPM_TOOLS: [(&str, &str); 4] =
+    [("binaryen", "132.0.0"), ("axe-core", "4.14.1"), ("esbuild", "0.28.2"), ("oidc-provider", "9.13.3")];
 
 /// Installs the pinned npm tools into `.tools/node_modules` when missing.
 pub fn npm_tools() -> Result<(), String> {
@@ -110,6 +113,12 @@ pub fn wasm_opt() -> PathBuf {
 /// `esbuild` of the local npm tools (minifies the widget's JavaScript).
 pub fn esbuild() -> PathBuf {
     tools_dir().join("node_modules/.bin/esbuild")
+}
+
+/// The folder of the npm packages, for scripts that import them (the
+/// OpenID provider of the sign-in tests).
+pub fn node_modules() -> PathBuf {
+    tools_dir().join("node_modules")
 }
 
 /// axe-core's browser bundle.

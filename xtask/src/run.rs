@@ -44,6 +44,9 @@ fn browser_test_env() -> Vec<(&'static str, String)> {
         ("DK2020_AXE_JS", install::axe_core().to_string_lossy().into_owned()),
         ("DK2020_CHROMIUM", install::CHROMIUM.into()),
         ("DK2020_CHROMEDRIVER", install::CHROMEDRIVER.into()),
+        // The OpenID provider of the sign-in tests (installed with the npm tools).
+        ("DK2020_REQUIRE_OIDC", "1".into()),
+        ("DK2020_NODE_MODULES", install::node_modules().to_string_lossy().into_owned()),
     ]
 }
 

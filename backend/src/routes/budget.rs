@@ -13,9 +13,11 @@ use axum::{
 use dk2020_model::{
     Role,
     allocation::{PlanParams, plan},
+    audit::AuditKind,
 };
 
 use crate::{
+    audit::{self, Change},
     auth::Auth,
     downloads::{self, DownloadFormat},
     error::ApiError,
@@ -185,5 +187,6 @@ async fn set_params(
     let municipalities = state.store.municipalities().await?;
     plan(&params, &municipalities).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     state.store.set_setting(&params).await?;
+    audit::record(&state, &auth, AuditKind::BudgetChanged, Change::new("Budgettets standardparametre")).await;
     Ok(Json(params))
 }

@@ -32,7 +32,7 @@ use crate::{
     audit::{self, Change},
     auth::Auth,
     error::ApiError,
-    extract::{JsonBody, NoQuery, PathParam, QueryPairs},
+    extract::{JsonBody, NoQuery, PathParam},
     openapi::docs::{Describe, calendar_response},
     secret,
     state::AppState,

@@ -17,11 +17,13 @@ use axum::{
 use dk2020_model::{
     Role,
     api::{CalendarStatus, CalendarsResponse, NewCalendar},
+    audit::AuditKind,
     subscription::CalendarId,
 };
 use jiff::Timestamp;
 
 use crate::{
+    audit::{self, Change},
     auth::Auth,
     error::ApiError,
     extract::{JsonBody, NoQuery, PathParam},
@@ -107,6 +109,8 @@ async fn add(
             AddRefused::Address(e) => ApiError::CalendarAddress(e.to_string()),
             AddRefused::Store(e) => e.into(),
         })?;
+    let summary = format!("Kalender «{}» tilføjet", added.label);
+    audit::record(&state, &auth, AuditKind::CalendarsChanged, Change::new(summary).subject(&added.id)).await;
     tracing::info!(id = %added.id, busy = added.busy.len(), error = ?added.last_error.as_ref().map(|p| &p.code), "calendar subscribed");
     Ok((StatusCode::CREATED, Json(added.status())).into_response())
 }
@@ -119,6 +123,7 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     auth.require(&[Role::Coordinator])?;
     state.store.delete_calendar(&calendar_id(&id)?).await?;
+    audit::record(&state, &auth, AuditKind::CalendarsChanged, Change::new("Kalender fjernet").subject(&id)).await;
     tracing::info!(id = %id, "calendar unsubscribed");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,10 +9,12 @@ use axum::{Json, extract::State};
 use dk2020_model::{
     COPENHAGEN, Role,
     api::AgendaResponse,
+    audit::AuditKind,
     schedule::{Availability, agenda_days},
 };
 
 use crate::{
+    audit::{self, Change},
     auth::Auth,
     error::ApiError,
     extract::{Dates, JsonBody, NoQuery, QueryPairs},
@@ -88,6 +90,8 @@ async fn set_availability(
     auth.require(&[Role::Coordinator])?;
     availability.validate().map_err(|e| ApiError::Unprocessable(e.problems().join("; ")))?;
     state.store.set_setting(&availability).await?;
+    audit::record(&state, &auth, AuditKind::AvailabilityChanged, Change::new("Arbejdstider, lukkedage og regler"))
+        .await;
     Ok(Json(availability))
 }
 

@@ -12,10 +12,12 @@ use axum::{Json, extract::State};
 use dk2020_model::{
     BookingId, Role,
     api::{FailedMail, FailedMailsResponse, MailSettings, ManageLinksRevoked, SentAgain},
+    audit::AuditKind,
 };
 use serde_json::json;
 
 use crate::{
+    audit::{self, Change},
     auth::Auth,
     error::ApiError,
     extract::{JsonBody, NoQuery, PathParam},
@@ -144,6 +146,8 @@ async fn revoke_links(
     let id = BookingId::parse(&id).map_err(|_| ApiError::not_found(format!("booking {id:?}")))?;
     state.store.booking(&id).await?;
     let revoked = state.store.revoke_manage_links(&id).await?;
+    let summary = format!("{revoked} link(s) i bookingmails tilbagekaldt");
+    audit::record(&state, &auth, AuditKind::CredentialRevoked, Change::new(summary).subject(&id)).await;
     tracing::info!(id = %id, revoked, "manage links revoked");
     Ok(Json(ManageLinksRevoked { revoked }))
 }
@@ -168,5 +172,6 @@ async fn set_mail_settings(
         ApiError::Unprocessable(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
     })?;
     state.store.set_setting(&settings).await?;
+    audit::record(&state, &auth, AuditKind::MailSettingsChanged, Change::new("Afsender og mødelink i mails")).await;
     Ok(Json(settings.or(&state.mail_defaults)))
 }

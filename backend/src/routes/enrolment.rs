@@ -16,11 +16,13 @@ use axum::{
 use dk2020_model::{
     COPENHAGEN, Role,
     api::{HistoryResponse, RoundsBody},
+    audit::AuditKind,
     enrolment::{Enrolment, EnrolmentOverview, Rounds, StatusChangeRequest, overview},
 };
 use jiff::civil::Date;
 
 use crate::{
+    audit::{self, Change},
     auth::Auth,
     downloads::{self, DownloadFormat},
     error::ApiError,
@@ -171,6 +173,7 @@ async fn set_rounds(
         )));
     }
     state.store.set_setting(&body.rounds).await?;
+    audit::record(&state, &auth, AuditKind::EnrolmentChanged, Change::new("Ansøgningsrunder")).await;
     Ok(Json(body))
 }
 
@@ -200,6 +203,8 @@ async fn set_status(
         }
         other => other.into(),
     })?;
+    let summary = format!("{} Kommune: {} → {}", code.name(), change.from.label_da(), change.to.label_da());
+    audit::record(&state, &auth, AuditKind::EnrolmentChanged, Change::new(summary).subject(code.get())).await;
     history_of(&state, code).await
 }
 

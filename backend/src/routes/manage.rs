@@ -15,10 +15,12 @@ use axum::{Json, extract::State};
 use dk2020_model::{
     Act, Booking,
     api::{CancelRequest, RescheduleRequest, SlotsResponse},
+    audit::{AuditKind, Via},
     lifecycle::Refusal,
 };
 
 use crate::{
+    audit,
     error::ApiError,
     extract::{JsonBody, NoQuery, OnlyDates, OptionalJsonBody},
     manage_link::ManageKey,
@@ -113,6 +115,8 @@ async fn reschedule(
     let act = Act { by: key.actor(), at: state.now() };
     let event = state.store.reschedule_booking(&key.booking.id, request.start, act).await?;
     state.mail_due();
+    let change = super::bookings::booking_change(event.booking());
+    audit::record_as(&state, act.by, Via::ManageLink, AuditKind::BookingMoved, change).await;
     tracing::info!(id = %key.booking.id, "booking rescheduled through its manage link");
     Ok(Json(event.booking().clone()))
 }
@@ -127,6 +131,8 @@ async fn cancel(
     let act = Act { by: key.actor(), at: state.now() };
     let event = state.store.cancel_booking(&key.booking.id, reason, act).await?;
     state.mail_due();
+    let change = super::bookings::booking_change(event.booking());
+    audit::record_as(&state, act.by, Via::ManageLink, AuditKind::BookingCancelled, change).await;
     tracing::info!(id = %key.booking.id, "booking cancelled through its manage link");
     Ok(Json(event.booking().clone()))
 }

@@ -11,10 +11,12 @@ use axum::{Json, extract::State};
 use dk2020_model::{
     MunicipalityCode, Population, Role,
     api::{MunicipalitiesResponse, PopulationUpdate},
+    audit::AuditKind,
     dates::check_date,
 };
 
 use crate::{
+    audit::{self, Change},
     auth::Auth,
     error::ApiError,
     extract::{JsonBody, NoQuery, PathParam},
@@ -75,6 +77,8 @@ async fn set_population(
     }
     check_date("as_of", body.as_of).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     state.store.set_population(code, Population { inhabitants: body.inhabitants, as_of: body.as_of }).await?;
+    let summary = format!("{} Kommune: {} indbyggere pr. {}", code.name(), body.inhabitants, body.as_of);
+    audit::record(&state, &auth, AuditKind::PopulationChanged, Change::new(summary).subject(code.get())).await;
     list(State(state), NoQuery).await
 }
 

@@ -17,11 +17,13 @@ use axum::{
 use dk2020_model::{
     Role,
     api::{Comparison, Scenario, ScenarioRequest, ScenariosResponse},
+    audit::AuditKind,
     scenario::{MAX_SCENARIOS, ScenarioId, compare},
 };
 use jiff::Timestamp;
 
 use crate::{
+    audit::{self, Change},
     auth::Auth,
     downloads::{self, DownloadFormat},
     error::ApiError,
@@ -120,6 +122,8 @@ async fn add(
     let scenario = Scenario::new(new_scenario_id(now), request.name, request.params, &municipalities, now)
         .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     state.store.add_scenario(&scenario).await?;
+    let summary = format!("Scenarie «{}»", scenario.name);
+    audit::record(&state, &auth, AuditKind::ScenarioSaved, Change::new(summary).subject(&scenario.id)).await;
     tracing::info!(id = %scenario.id, "budget scenario saved");
     Ok((StatusCode::CREATED, Json(scenario)).into_response())
 }
@@ -138,6 +142,8 @@ async fn edit(
         .edited(request.name, request.params, &municipalities, state.now())
         .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     state.store.save_scenario(&edited).await?;
+    let summary = format!("Scenarie «{}» ændret", edited.name);
+    audit::record(&state, &auth, AuditKind::ScenarioSaved, Change::new(summary).subject(&edited.id)).await;
     Ok(Json(edited))
 }
 
@@ -149,6 +155,7 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     auth.require(&[Role::Secretariat])?;
     state.store.delete_scenario(&scenario_id(&id)?).await?;
+    audit::record(&state, &auth, AuditKind::ScenarioDeleted, Change::new("Scenarie slettet").subject(&id)).await;
     tracing::info!(id = %id, "budget scenario deleted");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -79,10 +79,15 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 "#,
         title = escape(title),
     );
-    (status, [(header::CONTENT_SECURITY_POLICY, CSP)], Html(html)).into_response()
+    // `same-origin`, not the API's `no-referrer`: under that a browser sends
+    // `Origin: null` with the page's forms, and the origin check needs it.
+    (status, [(header::CONTENT_SECURITY_POLICY, CSP), (header::REFERRER_POLICY, "same-origin")], Html(html))
+        .into_response()
 }
 
-const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
+/// The pages' policy: everything from the app itself; `blob:` for the
+/// downloads the widget makes (an .ics, a CSV), which a page may read back.
+const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; connect-src 'self' blob:; form-action 'self'; frame-ancestors 'none'";
 
 const STYLE: &str = r#"
   body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1a1a1a; background: #f6f7f5; }

@@ -485,6 +485,9 @@ fn booking_item(
         },
     };
     let confirmed = b.is_confirmed();
+    // An intranet's embed key opens listing, booking and cancelling only:
+    // the invitation comes by mail, and moving is done from the mail's link.
+    let full = !api.is_embed_key();
     let ics_api = api.clone();
     let ics_id = id.clone();
     let download = move |_| {
@@ -526,9 +529,11 @@ fn booking_item(
                     let id2 = id.clone();
                     view! {
                         <div class="actions">
-                            <button type="button" class="secondary ics" on:click=download>
-                                "Hent kalenderfil (.ics)"
-                            </button>
+                            {full.then(|| view! {
+                                <button type="button" class="secondary ics" on:click=download.clone()>
+                                    "Hent kalenderfil (.ics)"
+                                </button>
+                            })}
                             {
                                 let is_open = is_open.clone();
                                 move || {
@@ -537,13 +542,15 @@ fn booking_item(
                                     (!is_open())
                                         .then(|| {
                                             view! {
-                                                <button
-                                                    type="button"
-                                                    class="secondary move"
-                                                    on:click=move |_| start_move(to_move.clone())
-                                                >
-                                                    "Flyt"
-                                                </button>
+                                                {full.then(|| view! {
+                                                    <button
+                                                        type="button"
+                                                        class="secondary move"
+                                                        on:click=move |_| start_move(to_move.clone())
+                                                    >
+                                                        "Flyt"
+                                                    </button>
+                                                })}
                                                 <button
                                                     type="button"
                                                     class="danger cancel"

@@ -7,6 +7,7 @@
 mod availability;
 mod calendars;
 mod fair_access;
+mod feeds;
 mod mail;
 mod on_behalf;
 
@@ -76,7 +77,6 @@ pub fn view(api: Api) -> impl IntoView {
             }
         }
     };
-    let feed = api.url(&format!("/api/calendar.ics?token={}", api.token().unwrap_or_default()));
     view! {
         <section class="view coordinator" aria-labelledby="coordinator-title">
             <h2 id="coordinator-title">"Klimakoordinatorens program"</h2>
@@ -85,19 +85,7 @@ pub fn view(api: Api) -> impl IntoView {
             {week_nav(heading, go, || false)}
             <div class="agenda">{days}</div>
             {on_behalf::on_behalf(api.clone(), refresh)}
-            <h3>"Kalenderabonnement"</h3>
-            <div class="field feed">
-                <label for="feed-url">"Abonnér på alle bekræftede sessioner i jeres kalender (Outlook: Tilføj kalender → Fra internettet)"</label>
-                <input id="feed-url" type="text" readonly prop:value=feed.clone() on:focus=move |ev| {
-                    if let Some(input) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok()) {
-                        input.select();
-                    }
-                } />
-                <p class="hint">
-                    <a href=feed>"Hent kalenderen (.ics)"</a>
-                    " · Linket indeholder dit adgangstoken: del det ikke."
-                </p>
-            </div>
+            {feeds::feeds(api.clone())}
             {mail::settings_editor(api.clone())}
             {calendars::subscriptions(api.clone())}
             {crate::views::visits::report(api.clone(), notice)}

@@ -3,6 +3,8 @@
 //! population figures the cost sharing and the overview use; the visits
 //! report, as the steering group reads it.
 
+mod audit;
+mod keys;
 mod rounds;
 mod scenarios;
 
@@ -43,7 +45,7 @@ pub fn view(api: Api) -> impl IntoView {
     };
     view! {
         <section class="view secretariat" aria-labelledby="secretariat-title">
-            <h2 id="secretariat-title">"Sekretariatet: tilmeldinger, indbyggertal og budgetscenarier"</h2>
+            <h2 id="secretariat-title">"Sekretariatet: tilmeldinger, indbyggertal, budgetscenarier, nøgler og revisionslog"</h2>
             {notice_area(notice)}
             <h3>"Tilmeldingsstatus"</h3>
             {status_part}
@@ -52,7 +54,9 @@ pub fn view(api: Api) -> impl IntoView {
             <h3>"Indbyggertal"</h3>
             {populations(api.clone(), notice)}
             {scenarios::section(api.clone(), notice)}
-            {crate::views::visits::report(api, notice)}
+            {crate::views::visits::report(api.clone(), notice)}
+            {keys::section(api.clone(), notice)}
+            {audit::section(api, notice)}
         </section>
     }
 }
