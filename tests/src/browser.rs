@@ -252,6 +252,31 @@ impl Browser {
         }
     }
 
+    /// Types into a field of the page itself (not a widget), e.g. a provider's login form.
+    pub fn type_in_page(&mut self, css: &str, text: &str) {
+        let element = self.session.find(css).unwrap_or_else(|e| panic!("{e}"));
+        self.session.type_into(&element, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Clicks an element of the page itself.
+    pub fn click_in_page(&mut self, css: &str) {
+        let element = self.session.find(css).unwrap_or_else(|e| panic!("{e}"));
+        self.session.click(&element).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Waits until `script` (a function body on the page) returns true.
+    pub fn wait_for_page(&mut self, script: &str, what: &str) {
+        let started = Instant::now();
+        while self.execute(script, json!([])) != json!(true) {
+            if started.elapsed() > WAIT {
+                self.screenshot(&format!("timeout-{}", what.replace(' ', "-")));
+                let page = self.execute("return location.href + ' ' + document.body.innerText;", json!([]));
+                panic!("waited {WAIT:?} for {what}: {page}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Signs in as `user` and opens `view` of the staff page.
     pub fn open_as(&mut self, site: &Site, user: &str, view: &str) {
         self.sign_in(site, user);

@@ -1141,3 +1141,122 @@ fn the_secretariat_saves_two_budget_scenarios_and_sees_what_each_municipality_pa
     assert_accessible(&mut browser, &tools, WIDGET, "the secretariat's budget scenarios and their comparison");
     browser.screenshot_widget(WIDGET, "scenarios");
 }
+
+#[test]
+fn the_secretariat_issues_an_intranet_key_the_page_books_with_it_and_after_revocation_says_why_in_danish() {
+    let Some((tools, _turn, site, mut browser)) = setup("embed-key") else { return };
+    browser.open_as(&site, "secretariat", "secretariat");
+    browser.wait_in_widget(WIDGET, "return root.querySelector('form.issue-key');", "the key form");
+    browser.execute(
+        "const root = document.querySelector(arguments[0]).shadowRoot; const s = root.querySelector('#key-municipality');
+         s.value = '779'; s.dispatchEvent(new Event('change')); return true;",
+        json!([WIDGET]),
+    );
+    browser.type_into(WIDGET, "#key-label", "Skives intranet");
+    browser.type_into(WIDGET, "#key-origins", &site.url(""));
+    browser.click(WIDGET, "form.issue-key button[type=submit]");
+    let snippet = browser.wait_in_widget(
+        WIDGET,
+        "const t = root.querySelector('#issued-key'); return t && t.value;",
+        "the new key, shown once",
+    );
+    let snippet = snippet.as_str().unwrap().to_string();
+    let key = snippet.split("key=\"").nth(1).and_then(|k| k.split('"').next()).expect("the key in the snippet");
+    assert!(key.starts_with("dke_") && snippet.contains("<dk2020-widget view=\"booking\""), "{snippet}");
+    assert_accessible(&mut browser, &tools, WIDGET, "the secretariat's keys and audit log");
+    browser.screenshot("key-issued");
+
+    // The intranet page with the key shows Skive's slots.
+    browser.goto(&site.url(&format!("/demo/intranet.html#key={key}")));
+    browser.wait_in_widget(BOOKING, "return root.querySelectorAll('button.slot').length;", "open slots");
+
+    // Revoked in the secretariat's list: the page's next call is refused, in Danish.
+    browser.open_as(&site, "secretariat", "secretariat");
+    browser.wait_in_widget(
+        WIDGET,
+        "return [...root.querySelectorAll('table.keys tr')].some(r => r.textContent.includes('Skives intranet'));",
+        "the key in the list",
+    );
+    browser.in_widget(
+        WIDGET,
+        "const row = [...root.querySelectorAll('table.keys tr')].find(r => r.textContent.includes('Skives intranet'));
+         row.querySelector('button.danger').click(); return true;",
+    );
+    browser.wait_in_widget(
+        WIDGET,
+        "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('tilbagekaldt');",
+        "the revocation",
+    );
+    browser.goto(&site.url(&format!("/demo/intranet.html#key={key}")));
+    let refused = browser.wait_in_widget(
+        BOOKING,
+        "return root.textContent.includes('nøgle til DK2020-planlæggeren er trukket tilbage') && root.textContent;",
+        "the Danish refusal",
+    );
+    assert!(!refused.as_str().unwrap().contains("revoked"), "no English for people");
+    browser.screenshot("key-revoked");
+    assert_accessible(&mut browser, &tools, BOOKING, "the refused booking view");
+}
+
+#[test]
+fn staff_sign_in_through_the_providers_own_login_form_and_see_what_their_role_allows() {
+    let Some(modules) = dk2020_e2e::oidc::node_modules() else { return };
+    let Some(tools) = Tools::find("oidc-sign-in") else { return };
+    let _turn = take_turn();
+    let planned = dk2020_e2e::oidc::Planned::new();
+    let issuer = planned.issuer();
+    let env = [
+        ("DK2020_NOW", "system"),
+        ("DK2020_OIDC_ISSUER", issuer.as_str()),
+        ("DK2020_OIDC_CLIENT_ID", dk2020_e2e::oidc::CLIENT_ID),
+        ("DK2020_OIDC_CLIENT_SECRET", dk2020_e2e::oidc::CLIENT_SECRET),
+        ("DK2020_OIDC_COORDINATOR_GROUPS", dk2020_e2e::oidc::COORDINATOR_GROUP),
+        ("DK2020_OIDC_SECRETARIAT_GROUPS", dk2020_e2e::oidc::SECRETARIAT_GROUP),
+    ];
+    let site = Site::start_with_env(&tools, &env);
+    let _provider = planned.start(&modules, &site.url("/auth/callback"));
+
+    // The coordinator, through the provider's own form, to her agenda.
+    let mut browser = Browser::start(&tools, "oidc-coordinator");
+    browser.goto(&site.url("/"));
+    assert_eq!(browser.execute("return document.documentElement.lang;", json!([])), "da");
+    browser.click_in_page("a[href='/auth/login']");
+    browser.wait_for_page("return !!document.querySelector('input[name=login]');", "the provider's login form");
+    browser.type_in_page("input[name=login]", "coordinator");
+    browser.type_in_page("input[name=password]", "test");
+    browser.click_in_page("button[type=submit]");
+    browser.wait_for_page("return !!document.querySelector('form[action=\"/auth/logout\"]');", "the staff page");
+    browser.wait_in_widget(WIDGET, "return root.querySelector('.agenda');", "her agenda");
+    let who = browser.execute("return document.querySelector('.who').textContent;", json!([]));
+    assert!(who.as_str().unwrap().contains("koordinator@aarhus.dk"), "{who}");
+    browser.screenshot("oidc-coordinator");
+
+    // Skive's staff member, in a browser of her own: Skive's booking view, and Randers' bookings refused.
+    let mut skive = Browser::start(&tools, "oidc-skive");
+    skive.goto(&site.url("/auth/login"));
+    skive.wait_for_page("return !!document.querySelector('input[name=login]');", "the provider's login form");
+    skive.type_in_page("input[name=login]", "skive");
+    skive.type_in_page("input[name=password]", "test");
+    skive.click_in_page("button[type=submit]");
+    skive.wait_for_page("return !!document.querySelector('form[action=\"/auth/logout\"]');", "the staff page");
+    skive.wait_in_widget(WIDGET, "return root.querySelectorAll('button.slot').length;", "Skive's open slots");
+    assert!(text(&mut skive, WIDGET).contains("Skive Kommune"));
+    skive.click(WIDGET, "button.slot");
+    skive.wait_in_widget(WIDGET, "return root.querySelector('form.book-form');", "the booking form");
+    skive.type_into(WIDGET, "#topic", "Varmeplan");
+    skive.type_into(WIDGET, "#contact-name", "Anne Skive");
+    skive.type_into(WIDGET, "#contact-email", "anne@skive.dk");
+    skive.click(WIDGET, "form.book-form button[type=submit]");
+    skive.wait_in_widget(
+        WIDGET,
+        "const c = root.querySelector('.confirmation'); return c && c.textContent;",
+        "the confirmation",
+    );
+    let randers = skive.execute_async(
+        "const done = arguments[arguments.length - 1];
+         fetch('/api/bookings?municipality=730').then(r => done(r.status), e => done(String(e)));",
+        json!([]),
+    );
+    assert_eq!(randers, json!(403), "Skive's staff cannot see Randers' bookings");
+    assert_accessible(&mut skive, &tools, WIDGET, "the booking view after signing in");
+}
