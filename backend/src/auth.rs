@@ -223,10 +223,10 @@ impl FromRequestParts<AppState> for Auth {
             let token = token
                 .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
             let holder = state.keys.verify(token, state.now())?;
-            if let Some(jti) = &holder.jti {
-                if state.access.is_revoked(state.store.as_ref(), jti).await? {
-                    return Err(ApiError::Unauthorized("this token has been revoked: ask for a new one".into()));
-                }
+            if let Some(jti) = &holder.jti
+                && state.access.is_revoked(state.store.as_ref(), jti).await?
+            {
+                return Err(ApiError::Unauthorized("this token has been revoked: ask for a new one".into()));
             }
             return Ok(Auth { actor: holder.actor, via: Via::Token { jti: holder.jti } });
         }

@@ -92,8 +92,9 @@ pub fn handler(router: Router) -> Handler {
 /// `lambda_http` puts a named API Gateway stage in front of the path: a REST
 /// API's `/api/health` on stage `prod` reaches the service as
 /// `/prod/api/health`, and an HTTP API's `rawPath` already carries its named
-/// stage. Every route lives under `/api`, so when the path is
-/// `/{stage}/api…` the stage is taken off again; `$default` stages (and a
+/// stage. Every route lives under `/api`, `/auth` or is the staff page `/`,
+/// so when the path is `/{stage}/api…`, `/{stage}/auth…` or `/{stage}/` the
+/// stage is taken off again; `$default` stages (and a
 /// stage that is itself called `api`) leave the path as it is.
 pub fn without_stage(mut request: lambda_http::Request) -> lambda_http::Request {
     let stage = match request.request_context_ref() {
@@ -105,9 +106,14 @@ pub fn without_stage(mut request: lambda_http::Request) -> lambda_http::Request 
     let Some(rest) = request.uri().path().strip_prefix('/').and_then(|p| p.strip_prefix(stage)) else {
         return request;
     };
-    if !(rest == "/api" || rest.starts_with("/api/")) {
+    // The API, the sign-in (`/auth/…`) and the staff page (`/`).
+    let ours = rest.is_empty()
+        || rest == "/"
+        || ["/api", "/auth"].iter().any(|p| rest == *p || rest.starts_with(&format!("{p}/")));
+    if !ours {
         return request;
     }
+    let rest = if rest.is_empty() { "/" } else { rest };
     let path_and_query = match request.uri().query() {
         Some(query) => format!("{rest}?{query}"),
         None => rest.to_string(),

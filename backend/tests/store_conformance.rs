@@ -116,6 +116,8 @@ macro_rules! conformance_suite {
                 calendar_subscriptions_are_kept_whole_updated_only_while_they_exist_and_limited_to_ten,
                 a_booking_in_a_busy_time_of_a_subscribed_calendar_is_refused_by_the_store,
                 budget_scenarios_are_kept_whole_changed_only_while_they_exist_and_limited_to_fifty,
+                credentials_are_found_by_kind_and_hash_changed_while_they_exist_and_forgotten,
+                the_audit_log_gives_back_the_entries_of_a_period_by_actor_and_kind,
             );
 
             conformance_suite!(@concurrent $fixture;
@@ -882,6 +884,98 @@ mod behaviours {
         drop(fx.store);
         let reopened = (fx.reopen)().await;
         assert_eq!(reopened.scenarios().await.unwrap().len(), MAX_SCENARIOS - 1);
+    }
+
+    fn credential(n: usize, grant: dk2020_model::credential::Grant) -> dk2020_model::credential::Credential {
+        dk2020_model::credential::Credential {
+            id: format!("key_{n}"),
+            hash: format!("{n:064x}"),
+            label: format!("Nøgle {n}"),
+            grant,
+            created_by: "sekretariatet".into(),
+            created_at: now() + jiff::SignedDuration::from_secs(n as i64),
+            last_used: None,
+            revoked_at: None,
+            expires_at: None,
+        }
+    }
+
+    pub async fn credentials_are_found_by_kind_and_hash_changed_while_they_exist_and_forgotten(fx: Fixture) {
+        use dk2020_model::credential::{CredentialKind, Grant, Origin};
+        let grant = Grant::EmbedKey {
+            municipality: code(SKIVE),
+            origins: vec![Origin::parse("https://intranet.skive.dk").unwrap()],
+        };
+        let key = credential(1, grant.clone());
+        fx.store.add_credential(&key).await.unwrap();
+        assert!(
+            matches!(fx.store.add_credential(&key).await, Err(StoreError::Conflict(_))),
+            "one hash, one credential"
+        );
+        fx.store.add_credential(&credential(2, grant)).await.unwrap();
+        fx.store.add_credential(&credential(3, Grant::CalendarFeed)).await.unwrap();
+        assert_eq!(fx.store.credential(CredentialKind::EmbedKey, &key.hash).await.unwrap(), key, "read back exactly");
+        assert!(
+            matches!(fx.store.credential(CredentialKind::CalendarFeed, &key.hash).await, Err(StoreError::NotFound(_))),
+            "by kind"
+        );
+        let keys = fx.store.credentials(CredentialKind::EmbedKey).await.unwrap();
+        assert_eq!(keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>(), ["key_1", "key_2"], "the oldest first");
+        assert_eq!(fx.store.credential_by_id(CredentialKind::CalendarFeed, "key_3").await.unwrap().id, "key_3");
+        let revoked = key.revoked(now());
+        fx.store.save_credential(&revoked).await.unwrap();
+        assert_eq!(fx.store.credential(CredentialKind::EmbedKey, &key.hash).await.unwrap().revoked_at, Some(now()));
+        // A session with its expiry (DynamoDB's TTL attribute), signed out.
+        let email = dk2020_model::Email::parse("koordinator@aarhus.dk").unwrap();
+        let session = dk2020_model::credential::Credential::session(
+            "ses_1".into(),
+            "f".repeat(64),
+            Actor::Coordinator,
+            email,
+            "c".into(),
+            now(),
+        );
+        fx.store.add_credential(&session).await.unwrap();
+        assert_eq!(fx.store.credential(CredentialKind::Session, &session.hash).await.unwrap(), session);
+        fx.store.delete_credential(CredentialKind::Session, &session.hash).await.unwrap();
+        fx.store.delete_credential(CredentialKind::Session, &session.hash).await.unwrap();
+        assert!(matches!(fx.store.save_credential(&session).await, Err(StoreError::NotFound(_))), "not brought back");
+        drop(fx.store);
+        let reopened = (fx.reopen)().await;
+        assert_eq!(reopened.credentials(CredentialKind::EmbedKey).await.unwrap()[0], revoked);
+        assert!(reopened.credentials(CredentialKind::Session).await.unwrap().is_empty());
+    }
+
+    pub async fn the_audit_log_gives_back_the_entries_of_a_period_by_actor_and_kind(fx: Fixture) {
+        use dk2020_model::audit::{AuditEntry, AuditFilter, AuditKind, Via};
+        let entry = |n: i64, days: i64, actor: Actor, kind: AuditKind| AuditEntry {
+            id: format!("aud_{n:03}"),
+            at: now() + jiff::SignedDuration::from_hours(24 * days),
+            actor,
+            via: Via::Token { jti: None },
+            kind,
+            summary: format!("Ændring {n}"),
+            subject: None,
+            person: None,
+        };
+        let skive = Actor::Municipality { municipality: code(SKIVE) };
+        // Across a month's end (DynamoDB keeps a partition per month).
+        let entries = [
+            entry(1, 0, skive, AuditKind::BookingMade),
+            entry(2, 20, Actor::Coordinator, AuditKind::AvailabilityChanged),
+            entry(3, 40, skive, AuditKind::BookingCancelled),
+        ];
+        for e in entries.iter().rev() {
+            fx.store.record_audit(e).await.unwrap();
+        }
+        let all = AuditFilter::between(now(), now() + jiff::SignedDuration::from_hours(24 * 60));
+        assert_eq!(fx.store.audit(&all).await.unwrap(), entries.to_vec(), "the oldest first, read back exactly");
+        let first_month = AuditFilter { to: now() + jiff::SignedDuration::from_hours(24 * 20), ..all.clone() };
+        assert_eq!(fx.store.audit(&first_month).await.unwrap(), entries[..1].to_vec(), "`to` is exclusive");
+        let by_skive = AuditFilter { actor: Some(SKIVE.to_string()), ..all.clone() };
+        assert_eq!(fx.store.audit(&by_skive).await.unwrap().len(), 2);
+        let cancelled = AuditFilter { kind: Some(AuditKind::BookingCancelled), ..all };
+        assert_eq!(fx.store.audit(&cancelled).await.unwrap(), entries[2..].to_vec());
     }
 
     pub async fn a_booking_in_a_busy_time_of_a_subscribed_calendar_is_refused_by_the_store(fx: Fixture) {

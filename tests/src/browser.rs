@@ -240,8 +240,7 @@ impl Browser {
         let button = self.session.find(&format!("button[data-user=\"{user}\"]")).unwrap_or_else(|e| panic!("{e}"));
         self.session.click(&button).unwrap_or_else(|e| panic!("{e}"));
         let started = Instant::now();
-        while self.execute("return !!document.querySelector('form[action=\"/auth/logout\"]');", json!([]))
-            != json!(true)
+        while self.execute("return !!document.querySelector('form[action=\"auth/logout\"]');", json!([])) != json!(true)
         {
             if started.elapsed() > WAIT {
                 self.screenshot(&format!("sign-in-{user}"));

@@ -106,6 +106,14 @@ const STYLE: &str = r#"
   #missing { background: #fff4d6; border: 1px solid #b37f00; padding: 1rem; border-radius: .4rem; }
 "#;
 
+/// The staff page: the public address's root (under API Gateway's stage).
+fn home(state: &AppState) -> String {
+    match state.sign_in.public_url.as_deref() {
+        Some(url) => format!("{}/", url.trim_end_matches('/')),
+        None => "/".into(),
+    }
+}
+
 fn sign_in_not_set_up() -> Response {
     page(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -143,7 +151,7 @@ async fn login(State(state): State<AppState>) -> Response {
                 let mut response = Redirect::to(&url).into_response();
                 response
                     .headers_mut()
-                    .insert(header::SET_COOKIE, cookie(LOGIN_COOKIE, &signed, "/auth", LOGIN_MINUTES * 60, secure));
+                    .insert(header::SET_COOKIE, cookie(LOGIN_COOKIE, &signed, "/", LOGIN_MINUTES * 60, secure));
                 response
             }
             Err(e) => {
@@ -168,7 +176,7 @@ struct CallbackQuery {
 
 fn refused(message: &str) -> Response {
     let body = format!(
-        "<p class=\"problem\">{}</p><p><a class=\"button\" href=\"/auth/login\">Prøv at logge ind igen</a></p>",
+        "<p class=\"problem\">{}</p><p><a class=\"button\" href=\"auth/login\">Prøv at logge ind igen</a></p>",
         escape(message)
     );
     page(StatusCode::BAD_REQUEST, "Log-in mislykkedes", &body)
@@ -231,10 +239,10 @@ async fn signed_in(state: &AppState, actor: Actor, email: Email) -> Response {
     };
     let via = Via::Session { id: session.id.clone(), email };
     record_as(state, actor, via, AuditKind::SignedIn, Change::new(format!("{actor} loggede ind"))).await;
-    let mut response = Redirect::to("/").into_response();
+    let mut response = Redirect::to(&home(state)).into_response();
     let headers = response.headers_mut();
     headers.append(header::SET_COOKIE, state.sign_in.session_cookie(&secret_value));
-    headers.append(header::SET_COOKIE, cookie(LOGIN_COOKIE, "", "/auth", 0, false));
+    headers.append(header::SET_COOKIE, cookie(LOGIN_COOKIE, "", "/", 0, false));
     response
 }
 
@@ -260,7 +268,7 @@ async fn logout(
         },
         None => None,
     };
-    let mut response = Redirect::to("/").into_response();
+    let mut response = Redirect::to(&home(&state)).into_response();
     response.headers_mut().insert(header::SET_COOKIE, state.sign_in.cleared_cookie());
     let Some(session) = session else { return response };
     let Grant::Session { actor, email, csrf } = &session.grant else { return response };
@@ -309,7 +317,7 @@ fn dev_page() -> Response {
             Actor::Municipality { municipality } => format!("{} Kommune", municipality.name()),
         };
         list.push_str(&format!(
-            "<li><form method=\"post\" action=\"/auth/dev\"><input type=\"hidden\" name=\"user\" value=\"{}\"><button type=\"submit\" data-user=\"{}\">{} <small>({})</small></button></form></li>\n",
+            "<li><form method=\"post\" action=\"dev\"><input type=\"hidden\" name=\"user\" value=\"{}\"><button type=\"submit\" data-user=\"{}\">{} <small>({})</small></button></form></li>\n",
             escape(&user),
             escape(&user),
             escape(&name),
@@ -387,15 +395,15 @@ async fn staff_page(
         .iter()
         .map(|(v, name)| {
             let current = if *v == view { " aria-current=\"page\"" } else { "" };
-            format!("<li><a href=\"/?view={v}\"{current}>{}</a></li>", escape(name))
+            format!("<li><a href=\"?view={v}\"{current}>{}</a></li>", escape(name))
         })
         .collect();
     let municipality =
         actor.municipality().map(|m: MunicipalityCode| format!(" municipality=\"{}\"", m.get())).unwrap_or_default();
     let body = format!(
         r#"<div class="who"><span>Logget ind som <strong>{who}</strong> ({email})</span>
-<form method="post" action="/auth/logout"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">Log ud</button></form>
-<form method="post" action="/auth/logout"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="everywhere" value="1"><button type="submit">Log ud alle steder</button></form></div>
+<form method="post" action="auth/logout"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">Log ud</button></form>
+<form method="post" action="auth/logout"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="everywhere" value="1"><button type="submit">Log ud alle steder</button></form></div>
 <nav aria-label="Visninger"><ul>{nav}</ul></nav>
 <div id="app"><dk2020-widget view="{view}" api="" session="{csrf}"{municipality}></dk2020-widget></div>
 <p id="missing" hidden>Widgetten er ikke bygget endnu. Kør <code>cargo xtask serve</code> (eller <code>cargo xtask widget</code>) for at bygge den.</p>
@@ -417,7 +425,7 @@ fn signed_out_page(public_view: Option<&str>, state: &AppState) -> Response {
         .iter()
         .map(|(v, name)| {
             let current = if Some(*v) == public_view { " aria-current=\"page\"" } else { "" };
-            format!("<li><a href=\"/?view={v}\"{current}>{}</a></li>", escape(name))
+            format!("<li><a href=\"?view={v}\"{current}>{}</a></li>", escape(name))
         })
         .collect();
     let widget = match public_view {
@@ -434,8 +442,8 @@ fn signed_out_page(public_view: Option<&str>, state: &AppState) -> Response {
     };
     let body = format!(
         r#"<p>Klimakoordinatoren, sekretariatet og kommunernes medarbejdere logger ind med deres arbejdskonto.</p>
-<p><a class="button primary" href="/auth/login">Log ind</a></p>
-<nav aria-label="Offentlige visninger"><ul>{nav}<li><a href="/api/docs">API-beskrivelse</a></li></ul></nav>
+<p><a class="button primary" href="auth/login">Log ind</a></p>
+<nav aria-label="Offentlige visninger"><ul>{nav}<li><a href="api/docs">API-beskrivelse</a></li></ul></nav>
 {widget}"#
     );
     page(StatusCode::OK, "Log ind", &body)

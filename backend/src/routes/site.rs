@@ -45,7 +45,7 @@ pub fn has_embedded_widget() -> bool {
 }
 
 pub fn router(widget: &WidgetSource) -> Router {
-    let files = match widget {
+    match widget {
         WidgetSource::Dir(dir) => Router::new()
             .nest_service("/widget", ServeDir::new(dir))
             .nest_service("/demo", ServeDir::new(dir.join("demo"))),
@@ -55,8 +55,7 @@ pub fn router(widget: &WidgetSource) -> Router {
     }
     // Always asked again (cheap with the ETag): the files keep their names
     // from one build of the widget to the next.
-    .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
-    files
+    .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
 }
 
 async fn widget_file(Path(path): Path<String>, headers: HeaderMap) -> Response {

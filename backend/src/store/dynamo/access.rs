@@ -35,10 +35,10 @@ fn credential_item(credential: &Credential) -> StoreResult<items::Item> {
     // Embed keys and feed secrets stay listed after they expire or are
     // revoked (the secretariat sees what was issued); sessions and revoked
     // tokens are worth nothing afterwards.
-    if matches!(credential.kind(), CredentialKind::Session | CredentialKind::RevokedToken) {
-        if let Some(expires) = credential.expires_at {
-            item.insert(items::TTL.into(), items::n(expires.as_second()));
-        }
+    if let (CredentialKind::Session | CredentialKind::RevokedToken, Some(expires)) =
+        (credential.kind(), credential.expires_at)
+    {
+        item.insert(items::TTL.into(), items::n(expires.as_second()));
     }
     let json = serde_json::to_string(credential).map_err(|e| StoreError::Internal(e.into()))?;
     item.insert("json".into(), items::s(json));
