@@ -58,6 +58,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let sender = std::sync::Arc::new(sender);
     tokio::spawn(mail::run(sender, state.store.clone(), state.clock.clone(), state.mail_wake.clone()));
     tokio::spawn(subscriptions::run(state.store.clone(), state.calendar_fetch, state.clock.clone()));
+    if config.store == crate::config::StoreKind::Sqlite {
+        // DynamoDB removes them by its TTL.
+        tokio::spawn(crate::session::sweep_every_hour(state.store.clone(), state.clock.clone()));
+    }
     let mut app = app::router_with_site(state, config.allowed_origins.0.clone(), &widget);
     if let Some(dir) = &dev_mail {
         app = app.merge(routes::dev_mail::router(dir.clone()));

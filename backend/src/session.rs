@@ -217,3 +217,30 @@ pub async fn end_everywhere(state: &AppState, email: &Email) -> Result<usize, Ap
     }
     Ok(ended)
 }
+
+/// Forgets the sessions that are over (expired, or signed out but not yet
+/// deleted): the local server's hourly sweep. DynamoDB removes them by its
+/// TTL instead. How many went.
+pub async fn sweep(store: &dyn crate::store::Store, now: jiff::Timestamp) -> crate::store::StoreResult<usize> {
+    let mut gone = 0;
+    for session in store.credentials(CredentialKind::Session).await? {
+        if session.is_spent(now) {
+            store.delete_credential(CredentialKind::Session, &session.hash).await?;
+            gone += 1;
+        }
+    }
+    Ok(gone)
+}
+
+/// [`sweep`] every hour, for as long as the server runs.
+pub async fn sweep_every_hour(store: std::sync::Arc<dyn crate::store::Store>, clock: crate::state::Clock) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        match sweep(store.as_ref(), clock.now()).await {
+            Ok(0) => {}
+            Ok(gone) => tracing::info!(gone, "expired sessions removed"),
+            Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
+    }
+}

@@ -93,7 +93,10 @@ fn booking_of(id: &str, municipality: MunicipalityCode, start: Timestamp) -> Boo
 
 fn router(store: Arc<dyn Store>) -> (Router, TokenKeys) {
     let keys = TokenKeys::new(SECRET).unwrap();
-    (app::router(AppState::new(store, keys.clone(), Clock::Fixed(now())), Vec::new()), keys)
+    // As Lambda runs it: the embed keys and revocations kept a minute.
+    let state = AppState::new(store, keys.clone(), Clock::Fixed(now()))
+        .with_access_lifetime(std::time::Duration::from_secs(60));
+    (app::router(state, Vec::new()), keys)
 }
 
 async fn call(
@@ -300,7 +303,10 @@ async fn requests_per_endpoint() {
         .await;
     measure(Method::POST, &format!("/api/bookings/{id}/cancel"), Some(&skive), Some(json!({"reason": "Flyttet"})))
         .await;
-    measure(Method::GET, &format!("/api/calendar.ics?token={coordinator}"), None, None).await;
+    let feed =
+        measure(Method::POST, "/api/calendar/feeds", Some(&coordinator), Some(json!({"label": "Outlook"}))).await;
+    let feed = feed["url"].as_str().unwrap();
+    measure(Method::GET, &feed[feed.find("/api/").unwrap()..], None, None).await;
     let availability = measure(Method::GET, "/api/coordinator/availability", Some(&coordinator), None).await;
     measure(Method::PUT, "/api/coordinator/availability", Some(&coordinator), Some(availability)).await;
     measure(Method::GET, "/api/coordinator/agenda?from=2026-12-01&to=2026-12-07", Some(&coordinator), None).await;

@@ -937,7 +937,10 @@ mod behaviours {
         );
         fx.store.add_credential(&session).await.unwrap();
         assert_eq!(fx.store.credential(CredentialKind::Session, &session.hash).await.unwrap(), session);
-        fx.store.delete_credential(CredentialKind::Session, &session.hash).await.unwrap();
+        // Eight idle hours later the sweep forgets it.
+        let later = now() + jiff::SignedDuration::from_hours(9);
+        assert_eq!(dk2020_api::session::sweep(&*fx.store, now()).await.unwrap(), 0, "not yet");
+        assert_eq!(dk2020_api::session::sweep(&*fx.store, later).await.unwrap(), 1);
         fx.store.delete_credential(CredentialKind::Session, &session.hash).await.unwrap();
         assert!(matches!(fx.store.save_credential(&session).await, Err(StoreError::NotFound(_))), "not brought back");
         drop(fx.store);
