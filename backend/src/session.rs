@@ -86,17 +86,22 @@ impl SignIn {
     }
 }
 
-/// The session secret the request's cookie carries, if any.
-pub fn from_cookie(headers: &HeaderMap) -> Option<&str> {
+/// The value of the request's cookie `name`, if it has a non-empty one.
+pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.trim())
         .filter(|v| !v.is_empty())
+}
+
+/// The session secret the request's cookie carries, if any.
+pub fn from_cookie(headers: &HeaderMap) -> Option<&str> {
+    cookie_value(headers, COOKIE)
 }
 
 /// The session a cookie's secret opens, checked at the app's now (not

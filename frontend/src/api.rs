@@ -104,11 +104,11 @@ pub fn danish_message(status: u16, code: ErrorCode) -> &'static str {
              adgangskode og må ikke pege på et lokalt netværk. Brug kalenderens offentlige ICS-adresse."
         }
         ErrorCode::EmbedKeyInvalid => {
-            "Bookingen er lukket på denne side: sidens nøgle til DK2020-planlæggeren er trukket tilbage eller \
-             ukendt. Kontakt jeres it-afdeling eller DK2020-sekretariatet for en ny nøgle."
+            "Der kan ikke længere bookes fra denne side: sidens nøgle til DK2020-planlæggeren er trukket tilbage \
+             eller ukendt. Kontakt jeres it-afdeling eller DK2020-sekretariatet for en ny nøgle."
         }
         ErrorCode::EmbedKeyWrongOrigin => {
-            "Bookingen virker ikke fra denne sides adresse: nøglen er kun godkendt til jeres intranet. Kontakt \
+            "Der kan ikke bookes fra denne sides adresse: nøglen er kun godkendt til jeres intranet. Kontakt \
              jeres it-afdeling eller DK2020-sekretariatet."
         }
         ErrorCode::Gone => "Adressen bruges ikke længere. Hent det nye link hos koordinatoren.",

@@ -443,15 +443,7 @@ impl TestServer {
             .body("application/x-www-form-urlencoded", format!("user={user}"))
             .send()
             .expect_status(303);
-        let cookie = reply
-            .headers
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("dk2020_session="))
-            .and_then(|c| c.split(';').next())
-            .expect("a session cookie")
-            .to_string();
+        let cookie = reply.set_cookie("dk2020_session").expect("a session cookie");
         let info = self.get("/api/session").header("cookie", &cookie).send().expect_status(200).json();
         let csrf = info["csrf"].as_str().expect("the CSRF token").to_string();
         Session { cookie, csrf, origin: self.base.clone() }
@@ -700,6 +692,17 @@ impl Reply {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `name=value` of the cookie `name` the answer sets, as a `Cookie` header sends it back.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .and_then(|c| c.split(';').next())
+            .map(str::to_string)
     }
 
     /// Asserts the status, showing the body when it differs.

@@ -404,9 +404,13 @@ fn a_method_the_endpoint_does_not_take_is_a_json_405_with_allow() {
 }
 
 #[test]
-fn the_local_server_has_a_landing_page() {
+fn the_staff_page_offers_the_sign_in_in_danish_and_links_the_public_views_and_the_api() {
     let server = TestServer::shared();
     let reply = server.get("/").send().expect_status(200);
     assert!(reply.header("content-type").is_some_and(|c| c.starts_with("text/html")));
-    assert!(reply.text().contains("/api/"), "the landing page links the API");
+    let page = reply.text();
+    assert!(page.contains("lang=\"da\"") && page.contains("Log ind"), "{page:.500}");
+    assert!(page.contains("href=\"auth/login\""), "the sign-in");
+    assert!(page.contains("?view=overview") && page.contains("api/docs"), "the public views and the API");
+    assert!(!page.contains("token"), "no token in the page");
 }

@@ -28,15 +28,7 @@ fn with_provider() -> Option<(TestServer, oidc::Provider)> {
 fn start_login(server: &TestServer) -> (String, String) {
     let reply = server.get("/auth/login").send().expect_status(303);
     let location = reply.header("location").expect("a redirect to the provider").to_string();
-    let cookie = reply
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("dk2020_login="))
-        .and_then(|c| c.split(';').next())
-        .expect("the login cookie")
-        .to_string();
+    let cookie = reply.set_cookie("dk2020_login").expect("the login cookie");
     (location, cookie)
 }
 
@@ -53,15 +45,7 @@ fn sign_in_with_provider(server: &TestServer, user: &str) -> Result<String, (u16
     if reply.status != 303 {
         return Err((reply.status, reply.text()));
     }
-    reply
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("dk2020_session="))
-        .and_then(|c| c.split(';').next())
-        .map(str::to_string)
-        .ok_or((303, "no session cookie".into()))
+    reply.set_cookie("dk2020_session").ok_or((303, "no session cookie".into()))
 }
 
 fn session_info(server: &TestServer, cookie: &str) -> Value {

@@ -14,7 +14,7 @@ use dk2020_model::{
     api::AuditResponse,
     audit::{AuditEntry, AuditFilter, AuditKind},
 };
-use jiff::{SignedDuration, Timestamp, civil::Date};
+use jiff::{Timestamp, civil::Date};
 
 use crate::{
     auth::Auth,
@@ -54,11 +54,10 @@ fn list_docs(o: TransformOperation) -> TransformOperation {
     .errors(&[503])
 }
 
-fn day(query: &QueryPairs, name: &str) -> Result<Option<Date>, ApiError> {
-    query
-        .get(name)
-        .map(|raw| raw.parse::<Date>().map_err(|_| ApiError::bad_request(format!("{name} {raw:?}: use YYYY-MM-DD"))))
-        .transpose()
+/// A date within the service's dates (`dates::parse_date`), so every
+/// instant computed from it exists.
+fn day(query: &QueryPairs, name: &'static str) -> Result<Option<Date>, ApiError> {
+    query.get(name).map(|raw| dk2020_model::dates::parse_date(name, raw).map_err(ApiError::bad_request)).transpose()
 }
 
 fn start_of(date: Date) -> Timestamp {
@@ -85,7 +84,7 @@ async fn list(auth: Auth, State(state): State<AppState>, query: QueryPairs) -> R
     if to_day.since(from_day).map(|s| s.get_days()).unwrap_or(i32::MAX) > 3700 {
         return Err(ApiError::bad_request("ask for at most ten years at a time"));
     }
-    let end = to_day.tomorrow().map(start_of).unwrap_or(start_of(to_day) + SignedDuration::from_hours(24));
+    let end = to_day.tomorrow().map(start_of).unwrap_or_else(|_| start_of(to_day));
     let mut filter = AuditFilter::between(start_of(from_day), end);
     filter.actor = query.get("actor").map(str::to_string);
     filter.kind = query.get("kind").map(str::parse::<AuditKind>).transpose().map_err(ApiError::bad_request)?;

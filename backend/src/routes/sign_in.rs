@@ -128,17 +128,6 @@ fn cookie(name: &str, value: &str, path: &str, max_age: i64, secure: bool) -> He
         .expect("a valid cookie")
 }
 
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.trim())
-}
-
 async fn login(State(state): State<AppState>) -> Response {
     match &state.sign_in.provider {
         Provider::None => sign_in_not_set_up(),
@@ -192,7 +181,7 @@ async fn callback(
     if query.error.is_some() {
         return refused("Log-in-tjenesten afviste log-in. Prøv igen, eller kontakt jeres it-afdeling.");
     }
-    let pending = cookie_value(&headers, LOGIN_COOKIE)
+    let pending = session::cookie_value(&headers, LOGIN_COOKIE)
         .and_then(|signed| state.keys.verify_value::<Pending>(signed))
         .filter(|p| p.until > state.now().as_second());
     let Some(pending) = pending else {
