@@ -29,7 +29,11 @@ pub fn router(state: AppState, allowed_origins: Vec<HeaderValue>) -> Router {
         .fallback(|| async { ApiError::NotFound("no such API endpoint: see /api/openapi.json".into()) })
         .method_not_allowed_fallback(method_not_allowed)
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
-    let app = Router::new().nest("/api", api).merge(routes::sign_in::router()).with_state(state.clone());
+    let app = Router::new()
+        .nest("/api", api)
+        .merge(routes::sign_in::router())
+        .merge(routes::privacy_notice::router())
+        .with_state(state.clone());
     with_common_layers(app, allowed_origins, state)
 }
 
@@ -97,7 +101,7 @@ fn with_common_layers(app: Router, allowed_origins: Vec<HeaderValue>, state: App
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(close_after_refused_body))
         .layer(cors)
-        .layer(TraceLayer::new_for_http());
+        .layer(TraceLayer::new_for_http().make_span_with(request_span));
     for (name, value) in security_headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
@@ -126,4 +130,13 @@ async fn close_after_refused_body(
         response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+/// The span of a request in the logs: its method and path, never the query
+/// (`GET /api/privacy/subjects?email=…` carries an address) nor headers.
+/// A calendar feed's path is its secret: only its kind is logged.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let path = request.uri().path();
+    let path = if path.starts_with("/api/calendar/dkf_") { "/api/calendar/{feed}" } else { path };
+    tracing::debug_span!("request", method = %request.method(), path = %path)
 }

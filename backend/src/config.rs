@@ -226,6 +226,25 @@ pub struct Config {
     /// booked or moved within that time.
     #[arg(long, env = "DK2020_REMINDER_HOURS", default_value_t = 24, value_name = "HOURS", value_parser = clap::value_parser!(u16).range(0..=336))]
     pub reminder_hours: u16,
+
+    /// Months after a session's end when its contact's name, e-mail, topic and cancellation reason
+    /// (and its mails and manage links) are erased, keeping municipality, kind, time and status
+    /// for the statistics (1-120).
+    #[arg(long, env = "DK2020_RETENTION_MONTHS", default_value_t = dk2020_model::privacy::Retention::DEFAULT_BOOKING_MONTHS, value_name = "MONTHS", value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub retention_months: u32,
+
+    /// The data controller the privacy notice (`/privatliv`) names.
+    #[arg(
+        long,
+        env = "DK2020_DATA_CONTROLLER",
+        default_value = "KKR Midtjylland på vegne af de 19 kommuner i Region Midtjylland",
+        value_name = "NAME"
+    )]
+    pub data_controller: String,
+
+    /// Where people ask for insight or erasure, as the privacy notice says (an e-mail address).
+    #[arg(long, env = "DK2020_PRIVACY_CONTACT", value_name = "ADDRESS", value_parser = parse_email)]
+    pub privacy_contact: Option<Email>,
 }
 
 /// Only the [`Config`], parsed from the environment: what Lambda starts with
@@ -259,6 +278,15 @@ impl Config {
                 let first = text.split("\n\n").next().unwrap_or(&text).trim();
                 anyhow::bail!("{}", first.strip_prefix("error: ").unwrap_or(first))
             }
+        }
+    }
+
+    /// The retention and the privacy notice's facts.
+    pub fn privacy(&self) -> crate::state::Privacy {
+        crate::state::Privacy {
+            retention: dk2020_model::privacy::Retention::with_booking_months(self.retention_months).unwrap_or_default(),
+            controller: self.data_controller.trim().to_string(),
+            contact: self.privacy_contact.clone(),
         }
     }
 

@@ -45,6 +45,7 @@ pub fn attachment(body: Vec<u8>, content_type: &'static str, filename: &str) -> 
 }
 
 pub const CSV: &str = "text/csv; charset=utf-8";
+pub const TEXT: &str = "text/plain; charset=utf-8";
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, ApiError> {

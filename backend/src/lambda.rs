@@ -39,6 +39,8 @@ pub struct LambdaConfig {
     pub calendar_fetch: FetchPolicy,
     /// Staff sign-in (the OpenID provider; never the dev sign-in).
     pub sign_in: crate::session::SignIn,
+    /// The retention (run by dk2020-retention) and the privacy notice's facts.
+    pub privacy: crate::state::Privacy,
 }
 
 impl LambdaConfig {
@@ -56,6 +58,7 @@ impl LambdaConfig {
             mail_defaults: crate::server::mail_defaults(config),
             calendar_fetch: config.calendar_fetch(),
             sign_in: config.sign_in(None)?,
+            privacy: config.privacy(),
         })
     }
 }
@@ -76,6 +79,7 @@ pub fn router_from_config(config: LambdaConfig) -> Router {
         .with_mail_defaults(config.mail_defaults)
         .with_calendar_fetch(config.calendar_fetch)
         .with_sign_in(config.sign_in)
+        .with_privacy(config.privacy)
         // Other instances write the same table: each keeps the keys a minute.
         .with_access_lifetime(std::time::Duration::from_secs(60));
     app::router(state, config.allowed_origins)
@@ -106,9 +110,10 @@ pub fn without_stage(mut request: lambda_http::Request) -> lambda_http::Request 
     let Some(rest) = request.uri().path().strip_prefix('/').and_then(|p| p.strip_prefix(stage)) else {
         return request;
     };
-    // The API, the sign-in (`/auth/…`) and the staff page (`/`).
+    // The API, the sign-in (`/auth/…`), the staff page (`/`) and the privacy notice.
     let ours = rest.is_empty()
         || rest == "/"
+        || rest == "/privatliv"
         || ["/api", "/auth"].iter().any(|p| rest == *p || rest.starts_with(&format!("{p}/")));
     if !ours {
         return request;

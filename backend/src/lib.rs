@@ -17,6 +17,7 @@ pub mod mailer;
 pub mod manage_link;
 pub mod oidc;
 pub mod openapi;
+pub mod privacy;
 pub mod routes;
 pub mod secret;
 pub mod server;

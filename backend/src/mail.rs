@@ -246,7 +246,8 @@ impl Sender {
         let mail = match &message.notice {
             Notice::Event { event } => mail::compose(event, message.recipient, &context),
             Notice::Reminder { booking } => mail::reminder(booking, message.recipient, &context),
-        };
+        }
+        .ok_or_else(|| "the contact's personal data was erased: there is no address to send to".to_string())?;
         // The contact's mail says "answer this mail": the answer reaches her.
         let reply_to = match message.recipient {
             Recipient::Contact => {

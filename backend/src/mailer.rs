@@ -176,13 +176,14 @@ mod tests {
                 kind: SessionKind::Online,
                 start: LocalTime::new(start),
                 end: LocalTime::new(start + SignedDuration::from_hours(1)),
-                topic: Topic::parse("Klimaplan").unwrap(),
-                contact_name: ContactName::parse("Anne").unwrap(),
-                contact_email: Email::parse("anne@skive.dk").unwrap(),
+                topic: Some(Topic::parse("Klimaplan").unwrap()),
+                contact_name: Some(ContactName::parse("Anne").unwrap()),
+                contact_email: Some(Email::parse("anne@skive.dk").unwrap()),
                 status: BookingStatus::Confirmed,
                 created_at: now(),
                 changed_at: now(),
                 sequence: 0,
+                erased_at: None,
             };
             let event =
                 Event::Booked { by: Actor::Municipality { municipality: booking.municipality }, booking, at: now() };

@@ -27,7 +27,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         crate::session::SignIn { public_url: config.public_url.clone().or_else(|| Some(base.clone())), ..sign_in };
     let mut state = AppState::new(store, keys.clone(), config.now.clone())
         .with_mail_defaults(mail_defaults(config))
-        .with_calendar_fetch(config.calendar_fetch());
+        .with_calendar_fetch(config.calendar_fetch())
+        .with_privacy(config.privacy());
     if config.store == crate::config::StoreKind::DynamoDb {
         // Others may write the same table: keys are read again every minute.
         state = state.with_access_lifetime(std::time::Duration::from_secs(60));
@@ -62,6 +63,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         // DynamoDB removes them by its TTL.
         tokio::spawn(crate::session::sweep_every_hour(state.store.clone(), state.clock.clone()));
     }
+    // Before the first request, so a server started with a later clock never
+    // shows what is past its time; then daily. (On AWS: dk2020-retention.)
+    crate::privacy::run_once(state.store.as_ref(), &state.privacy.retention, state.now()).await;
+    tokio::spawn(crate::privacy::run_daily(state.store.clone(), state.privacy.retention, state.clock.clone()));
     let mut app = app::router_with_site(state, config.allowed_origins.0.clone(), &widget);
     if let Some(dir) = &dev_mail {
         app = app.merge(routes::dev_mail::router(dir.clone()));

@@ -155,7 +155,7 @@ pub async fn authenticate(
             tracing::warn!(error = %e, "could not extend a session");
         }
     }
-    Ok(Auth { actor: *actor, via: Via::Session { id: session.id.clone(), email: email.clone() } })
+    Ok(Auth { actor: *actor, via: Via::Session { id: session.id.clone(), email: Some(email.clone()) } })
 }
 
 /// The app's own origin as the request reached it: the configured public

@@ -43,6 +43,27 @@ pub struct AppState {
     /// Staff sign-in: the OpenID provider or the dev sign-in, and the
     /// address the app is reached at (`crate::session`).
     pub sign_in: Arc<crate::session::SignIn>,
+    /// How long personal data is kept, and who answers for it (`/privatliv`).
+    pub privacy: Arc<Privacy>,
+}
+
+/// The retention and the privacy notice's facts (`DK2020_RETENTION_MONTHS`,
+/// `DK2020_DATA_CONTROLLER`, `DK2020_PRIVACY_CONTACT`).
+#[derive(Debug, Clone)]
+pub struct Privacy {
+    pub retention: dk2020_model::privacy::Retention,
+    pub controller: String,
+    pub contact: Option<dk2020_model::Email>,
+}
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Self {
+            retention: Default::default(),
+            controller: "KKR Midtjylland på vegne af de 19 kommuner i Region Midtjylland".into(),
+            contact: None,
+        }
+    }
 }
 
 impl AppState {
@@ -56,7 +77,14 @@ impl AppState {
             calendar_fetch: FetchPolicy::default(),
             access: Arc::default(),
             sign_in: Arc::default(),
+            privacy: Arc::default(),
         }
+    }
+
+    /// With the retention and the privacy notice as configured.
+    pub fn with_privacy(mut self, privacy: Privacy) -> Self {
+        self.privacy = Arc::new(privacy);
+        self
     }
 
     /// With copies of the embed keys and revocations kept up to `lifetime`

@@ -51,7 +51,7 @@ async fn book(
     key: Option<&str>,
     now: Timestamp,
 ) -> Result<dk2020_api::store::Created, StoreError> {
-    let request = dk2020_model::api::BookingRequest::from(b);
+    let request = dk2020_model::api::BookingRequest::again(b).expect("a booking with its contact");
     let by = Actor::Municipality { municipality: b.municipality };
     store.create_booking(NewBooking { request: &request, id: &b.id, by, idempotency_key: key, now }).await
 }
@@ -81,13 +81,14 @@ fn booking_of(id: &str, municipality: MunicipalityCode, start: Timestamp) -> Boo
         kind: SessionKind::Online,
         start: LocalTime::new(start),
         end: LocalTime::new(start + jiff::SignedDuration::from_hours(1)),
-        topic: Topic::parse("Klimaplan").unwrap(),
-        contact_name: ContactName::parse("Anne").unwrap(),
-        contact_email: Email::parse("anne@skive.dk").unwrap(),
+        topic: Some(Topic::parse("Klimaplan").unwrap()),
+        contact_name: Some(ContactName::parse("Anne").unwrap()),
+        contact_email: Some(Email::parse("anne@skive.dk").unwrap()),
         status: BookingStatus::Confirmed,
         created_at: now(),
         changed_at: now(),
         sequence: 0,
+        erased_at: None,
     }
 }
 

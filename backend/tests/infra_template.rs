@@ -33,6 +33,7 @@ use template_support::{action_set, role_statement, template, workspace_root};
 const API: &str = "ApiFunction";
 const MAILER: &str = "MailerFunction";
 const CALENDARS: &str = "CalendarsFunction";
+const RETENTION: &str = "RetentionFunction";
 
 /// The resources of `template` of CloudFormation type `kind`, by logical id.
 fn resources_of_type<'a>(template: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
@@ -231,13 +232,13 @@ fn role_of<'a>(template: &'a Value, id: &str) -> &'a str {
 }
 
 #[test]
-fn there_are_exactly_the_three_functions() {
+fn there_are_exactly_the_four_functions() {
     let template = template();
     let ids: BTreeSet<&str> =
         resources_of_type(&template, "AWS::Serverless::Function").into_iter().map(|f| f.0).collect();
-    assert_eq!(ids, [API, MAILER, CALENDARS].into(), "the API, the mailer and the calendar refresher");
-    let roles: BTreeSet<&str> = [API, MAILER, CALENDARS].iter().map(|f| role_of(&template, f)).collect();
-    assert_eq!(roles.len(), 3, "each function has a role of its own");
+    assert_eq!(ids, [API, MAILER, CALENDARS, RETENTION].into(), "the API, the mailer, the calendars, the retention");
+    let roles: BTreeSet<&str> = [API, MAILER, CALENDARS, RETENTION].iter().map(|f| role_of(&template, f)).collect();
+    assert_eq!(roles.len(), 4, "each function has a role of its own");
 }
 
 /// The table statements of `role`'s policy: `Items` exactly `needed` on the
@@ -404,6 +405,66 @@ fn the_calendar_refresher_may_do_exactly_what_the_refresh_does_on_the_calendar_i
     assert!(api_fetch + 2 < api["Timeout"].as_u64().unwrap(), "{API}: an added calendar is fetched within the request");
     for absent in ["DK2020_JWT_SECRET", "DK2020_CALENDAR_ALLOW_PRIVATE", "DK2020_SMTP_URL"] {
         assert!(env.get(absent).is_none(), "{CALENDARS}: {absent}");
+    }
+}
+
+/// The IAM actions of each store method the retention calls
+/// (`backend/src/privacy.rs`, as `backend/src/store/dynamo/` implements them).
+const RETENTION_METHODS: &[(&str, &[&str])] = &[
+    // Through the by_end index.
+    ("bookings", &["dynamodb:Query"]),
+    // A GetItem, then one TransactWriteItems of the booking and the schedule's copy: two UpdateItems.
+    ("erase_booking", &["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+    // Through the by_municipality index, then a DeleteItem each.
+    ("revoke_manage_links", &["dynamodb:Query", "dynamodb:DeleteItem"]),
+    // A Query of each delivery state's partition.
+    ("all_messages", &["dynamodb:Query"]),
+    // A TransactWriteItems deleting it from every state's partition.
+    ("delete_message", &["dynamodb:DeleteItem"]),
+    // A Query per month, and a conditional PutItem of an entry in its place.
+    ("audit", &["dynamodb:Query"]),
+    ("save_audit", &["dynamodb:PutItem"]),
+    ("credentials", &["dynamodb:Query"]),
+    ("delete_credential", &["dynamodb:DeleteItem"]),
+    // Erasure on request only (the API's), in the same file.
+    ("save_credential", &["dynamodb:PutItem"]),
+];
+
+#[test]
+fn the_retention_may_do_exactly_what_the_retention_does() {
+    let template = template();
+    let source = std::fs::read_to_string(workspace_root().join("backend/src/privacy.rs")).unwrap();
+    let compact: String = source.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut needed = BTreeSet::new();
+    let mut rest = compact.as_str();
+    while let Some(at) = rest.find("store.") {
+        rest = &rest[at + "store.".len()..];
+        let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        if name.is_empty() || name == "as_ref" || !rest[name.len()..].starts_with('(') {
+            continue;
+        }
+        let Some((_, actions)) = RETENTION_METHODS.iter().find(|(method, _)| *method == name) else {
+            panic!("the retention calls `store.{name}`: add its actions to RETENTION_METHODS and RetentionRole")
+        };
+        needed.extend(actions.iter().map(|a| a.to_string()));
+    }
+    assert!(needed.contains("dynamodb:UpdateItem"), "the scan found the retention's writes: {needed:?}");
+    let (store, _) = store_actions();
+    assert!(needed.is_subset(&store), "the retention needs only what the store does: {needed:?} ⊄ {store:?}");
+    check_role(&template, RETENTION, &needed);
+    let role = role_of(&template, RETENTION);
+    let statements = template["Resources"][role]["Properties"]["Policies"].as_array().unwrap();
+    let names: BTreeSet<&str> = statements.iter().filter_map(|p| p["PolicyName"].as_str()).collect();
+    assert_eq!(names, ["logs", "table"].into(), "{role}: no stream, no SES");
+    check_package(&template, RETENTION, "dk2020-retention");
+    let p = &function(&template, RETENTION)["Properties"];
+    assert_eq!(p["Events"]["Schedule"]["Properties"]["Schedule"], "rate(1 day)");
+    let env = &p["Environment"]["Variables"];
+    assert_eq!(env["DK2020_RETENTION_MONTHS"], json!({"Ref": "RetentionMonths"}), "the notice and the erasing agree");
+    let api_env = &function(&template, API)["Properties"]["Environment"]["Variables"];
+    assert_eq!(api_env["DK2020_RETENTION_MONTHS"], env["DK2020_RETENTION_MONTHS"]);
+    for absent in ["DK2020_JWT_SECRET", "DK2020_SMTP_URL", "DK2020_OIDC_CLIENT_SECRET"] {
+        assert!(env.get(absent).is_none(), "{RETENTION}: {absent}");
     }
 }
 

@@ -109,6 +109,7 @@ impl Lambda {
             mail_defaults: dk2020_api::state::default_mail_settings(),
             calendar_fetch: Default::default(),
             sign_in: Default::default(),
+            privacy: Default::default(),
         };
         Self { handler: lambda::handler(lambda::router_from_config(config)), keys, _dir: dir }
     }

@@ -92,13 +92,14 @@ fn booking() -> Booking {
         kind: SessionKind::Online,
         start: LocalTime::new(start),
         end: LocalTime::new(start + SignedDuration::from_hours(1)),
-        topic: Topic::parse("Klimaplan").unwrap(),
-        contact_name: ContactName::parse("Anne Jensen").unwrap(),
-        contact_email: Email::parse("anne@skive.dk").unwrap(),
+        topic: Some(Topic::parse("Klimaplan").unwrap()),
+        contact_name: Some(ContactName::parse("Anne Jensen").unwrap()),
+        contact_email: Some(Email::parse("anne@skive.dk").unwrap()),
         status: BookingStatus::Confirmed,
         created_at: ts(BOOKED_AT),
         changed_at: ts(BOOKED_AT),
         sequence: 0,
+        erased_at: None,
     }
 }
 
@@ -114,7 +115,7 @@ async fn the_mailer_function_sends_what_the_stream_and_the_schedule_wake_it_for(
     // A real booking, through the store: its transaction records the two mails.
     store.set_setting(&calendar::test_calendar(1)).await.unwrap();
     let b = booking();
-    let request = dk2020_model::api::BookingRequest::from(&b);
+    let request = dk2020_model::api::BookingRequest::again(&b).expect("a booking with its contact");
     let by = Actor::Municipality { municipality: b.municipality };
     let created = store
         .create_booking(NewBooking { request: &request, id: &b.id, by, idempotency_key: None, now: ts(BOOKED_AT) })

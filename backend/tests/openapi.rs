@@ -238,6 +238,16 @@ impl Outbox for FaultyStore {
         self.check()?;
         self.inner.update_message(message).await
     }
+
+    async fn all_messages(&self) -> StoreResult<Vec<Message>> {
+        self.check()?;
+        self.inner.all_messages().await
+    }
+
+    async fn delete_message(&self, id: &str) -> StoreResult<()> {
+        self.check()?;
+        self.inner.delete_message(id).await
+    }
 }
 
 #[async_trait]
@@ -278,6 +288,11 @@ impl AuditLog for FaultyStore {
     async fn audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEntry>> {
         self.check()?;
         self.inner.audit(filter).await
+    }
+
+    async fn save_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        self.check()?;
+        self.inner.save_audit(entry).await
     }
 }
 
@@ -386,6 +401,11 @@ impl Bookings for FaultyStore {
     async fn reschedule_booking(&self, id: &BookingId, start: LocalTime, act: Act) -> StoreResult<Event> {
         self.check()?;
         self.inner.reschedule_booking(id, start, act).await
+    }
+
+    async fn erase_booking(&self, id: &BookingId, at: Timestamp) -> StoreResult<bool> {
+        self.check()?;
+        self.inner.erase_booking(id, at).await
     }
 }
 
@@ -930,7 +950,7 @@ fn every_request_body_schema_is_closed_to_unknown_fields() {
             );
         }
     }
-    assert_eq!(bodies, 18, "the eighteen operations with a JSON body");
+    assert_eq!(bodies, 19, "the nineteen operations with a JSON body");
 }
 
 #[tokio::test]
@@ -1633,6 +1653,25 @@ async fn every_endpoint_answers_as_documented() {
     h.req("GET", AUDIT, "/api/audit").expect(401).await;
     h.req("GET", AUDIT, "/api/audit").token(&coord).expect(403).await;
 
+    const SUBJECT: &str = "/api/privacy/subjects";
+    let subject = h.req("GET", SUBJECT, "/api/privacy/subjects?email=klima@example.dk").token(&sec).expect(200).await;
+    assert!(!subject["bookings"].as_array().unwrap().is_empty(), "the walk's bookings: {subject}");
+    h.req("GET", SUBJECT, "/api/privacy/subjects?email=klima@example.dk&format=text").token(&sec).expect(200).await;
+    h.req("GET", SUBJECT, "/api/privacy/subjects?email=klima").token(&sec).expect(400).await;
+    h.req("GET", SUBJECT, "/api/privacy/subjects?email=klima@example.dk").expect(401).await;
+    h.req("GET", SUBJECT, "/api/privacy/subjects?email=klima@example.dk").token(&coord).expect(403).await;
+    const ERASE: &str = "/api/privacy/subjects/erase";
+    let nobody = json!({"email": "ingen@example.dk"});
+    h.req("POST", ERASE, "/api/privacy/subjects/erase").token(&sec).json(nobody.clone()).expect(200).await;
+    h.req("POST", ERASE, "/api/privacy/subjects/erase")
+        .token(&sec)
+        .invalid(json!({"email": "ingen"}))
+        .expect(400)
+        .await;
+    h.req("POST", ERASE, "/api/privacy/subjects/erase").token(&sec).raw(huge()).expect(413).await;
+    h.req("POST", ERASE, "/api/privacy/subjects/erase").json(nobody.clone()).expect(401).await;
+    h.req("POST", ERASE, "/api/privacy/subjects/erase").token(&coord).json(nobody.clone()).expect(403).await;
+
     const AGENDA: &str = "/api/coordinator/agenda";
     let agenda =
         h.req("GET", AGENDA, "/api/coordinator/agenda?from=2026-11-02&to=2026-11-30").token(&coord).expect(200).await;
@@ -1946,6 +1985,8 @@ async fn every_endpoint_answers_as_documented() {
     h.req("PUT", DOMAINS, "/api/sign-in/domains").token(&sec).json(domains.clone()).expect(503).await;
     h.req("GET", SESSION, "/api/session").header("cookie", &cookie).expect(503).await;
     h.req("GET", AUDIT, "/api/audit").token(&sec).expect(503).await;
+    h.req("GET", SUBJECT, "/api/privacy/subjects?email=klima@example.dk").token(&sec).expect(503).await;
+    h.req("POST", ERASE, "/api/privacy/subjects/erase").token(&sec).json(nobody.clone()).expect(503).await;
     h.req("GET", AGENDA, "/api/coordinator/agenda").token(&coord).expect(503).await;
     h.req("GET", OUTBOX, "/api/coordinator/outbox").token(&coord).expect(503).await;
     h.req("POST", AGAIN, again_uri).token(&coord).expect(503).await;

@@ -118,6 +118,11 @@ macro_rules! conformance_suite {
                 budget_scenarios_are_kept_whole_changed_only_while_they_exist_and_limited_to_fifty,
                 credentials_are_found_by_kind_and_hash_changed_while_they_exist_and_forgotten,
                 the_audit_log_gives_back_the_entries_of_a_period_by_actor_and_kind,
+                an_erased_booking_keeps_its_time_and_statistics_and_loses_its_contact_for_good,
+                the_outbox_lists_every_message_and_forgets_one_on_request,
+                an_audit_entry_is_saved_again_with_its_personal_details_erased,
+                the_retention_erases_what_is_past_its_time_and_keeps_the_rest,
+                a_person_erased_on_request_is_gone_from_bookings_mails_links_audit_and_sessions,
             );
 
             conformance_suite!(@concurrent $fixture;
@@ -209,6 +214,7 @@ async fn dynamodb_fixture() -> Option<Fixture> {
 // ---------------------------------------------------------------------------
 
 const SKIVE: u16 = 779;
+const RANDERS: u16 = 730;
 const VIBORG: u16 = 791;
 const AARHUS: u16 = 751;
 
@@ -239,13 +245,14 @@ fn booking(id: &str, municipality: u16, start: LocalTime, minutes: i64) -> Booki
         kind: SessionKind::Online,
         start,
         end,
-        topic: Topic::parse("Klimaplanens første skridt").expect("topic"),
-        contact_name: ContactName::parse("Søren Ærø").expect("name"),
-        contact_email: Email::parse("klima@skive.dk").expect("e-mail"),
+        topic: Some(Topic::parse("Klimaplanens første skridt").expect("topic")),
+        contact_name: Some(ContactName::parse("Søren Ærø").expect("name")),
+        contact_email: Some(Email::parse("klima@skive.dk").expect("e-mail")),
         status: BookingStatus::Confirmed,
         created_at: created(),
         changed_at: created(),
         sequence: 0,
+        erased_at: None,
     }
 }
 
@@ -272,7 +279,7 @@ fn staff(b: &Booking) -> Actor {
 
 /// Asks the store to book `b` (as `b.id`, by its municipality) at `now`.
 async fn book(store: &dyn Store, b: &Booking, key: Option<&str>, now: Timestamp) -> Result<Created, StoreError> {
-    let request = BookingRequest::from(b);
+    let request = BookingRequest::again(b).expect("a booking with its contact");
     store.create_booking(NewBooking { request: &request, id: &b.id, by: staff(b), idempotency_key: key, now }).await
 }
 
@@ -979,6 +986,132 @@ mod behaviours {
         assert_eq!(fx.store.audit(&by_skive).await.unwrap().len(), 2);
         let cancelled = AuditFilter { kind: Some(AuditKind::BookingCancelled), ..all };
         assert_eq!(fx.store.audit(&cancelled).await.unwrap(), entries[2..].to_vec());
+    }
+
+    pub async fn an_erased_booking_keeps_its_time_and_statistics_and_loses_its_contact_for_good(fx: Fixture) {
+        let b = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
+        assert!(fx.store.erase_booking(&b.id, now()).await.unwrap());
+        let erased = fx.store.booking(&b.id).await.unwrap();
+        assert_eq!(erased, dk2020_model::privacy::erase_booking(&b, now()), "read back exactly as the model erases");
+        assert!(!fx.store.erase_booking(&b.id, now()).await.unwrap(), "erased already");
+        // Still booked: its time is taken, and the rules' copy has no contact either.
+        let same_time = booking("b-2", RANDERS, dec(1, 9, 0), 60);
+        assert!(is_rule(&book(&*fx.store, &same_time, None, now()).await.unwrap_err(), slot_taken));
+        let listed = fx.store.bookings(&BookingFilter { ends_after: Some(now()), ..all_bookings() }).await.unwrap();
+        assert_eq!(listed, vec![erased.clone()]);
+        // A later change never brings the data back.
+        let by = Act { by: Actor::Coordinator, at: now() };
+        fx.store.cancel_booking(&b.id, Some("Syg".into()), by).await.unwrap();
+        let cancelled = fx.store.booking(&b.id).await.unwrap();
+        assert_eq!((cancelled.contact_email, cancelled.erased_at), (None, Some(now())));
+        assert!(matches!(fx.store.erase_booking(&id("nope"), now()).await, Err(StoreError::NotFound(_))));
+        // And after a restart (one process owns a SQLite file: this one first lets go).
+        drop(fx.store);
+        let reopened = (fx.reopen)().await;
+        assert_eq!(reopened.booking(&b.id).await.unwrap().contact_name, None);
+    }
+
+    pub async fn the_outbox_lists_every_message_and_forgets_one_on_request(fx: Fixture) {
+        create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
+        let all = fx.store.all_messages().await.unwrap();
+        assert_eq!(all.len(), 2, "one for the contact, one for the coordinator");
+        fx.store.update_message(&all[0].clone().sent(now())).await.unwrap();
+        assert_eq!(fx.store.all_messages().await.unwrap().len(), 2, "sent ones too");
+        fx.store.delete_message(&all[0].id).await.unwrap();
+        fx.store.delete_message(&all[0].id).await.unwrap();
+        assert_eq!(fx.store.all_messages().await.unwrap(), vec![all[1].clone()]);
+    }
+
+    pub async fn an_audit_entry_is_saved_again_with_its_personal_details_erased(fx: Fixture) {
+        use dk2020_model::audit::{AuditEntry, AuditFilter, AuditKind, Via};
+        let entry = AuditEntry {
+            id: "aud_1".into(),
+            at: now(),
+            actor: Actor::Secretariat,
+            via: Via::Session { id: "ses_1".into(), email: Some(Email::parse("sek@kl.dk").unwrap()) },
+            kind: AuditKind::BookingMade,
+            summary: "Skive Kommune".into(),
+            subject: Some("b-1".into()),
+            person: Some(Email::parse("klima@skive.dk").unwrap()),
+        };
+        fx.store.record_audit(&entry).await.unwrap();
+        let erased = dk2020_model::privacy::erase_audit_details(&entry);
+        fx.store.save_audit(&erased).await.unwrap();
+        let all = AuditFilter::between(now(), now() + jiff::SignedDuration::from_hours(1));
+        assert_eq!(fx.store.audit(&all).await.unwrap(), vec![erased], "replaced, not added");
+    }
+
+    pub async fn the_retention_erases_what_is_past_its_time_and_keeps_the_rest(fx: Fixture) {
+        use dk2020_model::{credential::CredentialKind, privacy::Retention};
+        let old = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
+        let (_, link) = ManageLink::issue(&old.id, now());
+        fx.store.add_manage_link(&link).await.unwrap();
+        // A year and a month later, the second one booked meanwhile.
+        let later = LocalTime::from_local(date(2028, 1, 4).at(8, 0, 0, 0)).timestamp();
+        let recent_start = LocalTime::from_local(date(2027, 12, 6).at(9, 0, 0, 0));
+        let recent = booking("b-2", RANDERS, recent_start, 60);
+        let made =
+            book(&*fx.store, &recent, None, LocalTime::from_local(date(2027, 11, 29).at(8, 0, 0, 0)).timestamp())
+                .await
+                .unwrap();
+        let session = dk2020_model::credential::Credential::session(
+            "ses_1".into(),
+            "e".repeat(64),
+            Actor::Coordinator,
+            Email::parse("koordinator@aarhus.dk").unwrap(),
+            "c".into(),
+            now(),
+        );
+        fx.store.add_credential(&session).await.unwrap();
+        let erased = dk2020_api::privacy::apply_retention(&*fx.store, &Retention::default(), later).await.unwrap();
+        assert_eq!((erased.bookings, erased.manage_links, erased.credentials), (1, 1, 1), "{erased:?}");
+        let kept = fx.store.booking(&old.id).await.unwrap();
+        assert_eq!(
+            (kept.municipality, kept.kind, kept.start, kept.end),
+            (old.municipality, old.kind, old.start, old.end)
+        );
+        assert_eq!((kept.topic, kept.contact_name, kept.contact_email), (None, None, None));
+        assert_eq!(fx.store.booking(&recent.id).await.unwrap(), made.booking, "within its retention");
+        let mails = fx.store.all_messages().await.unwrap();
+        assert!(mails.iter().all(|m| m.notice.booking().id == recent.id), "the old booking's mails are gone");
+        assert!(matches!(fx.store.manage_link(&link.hash).await, Err(StoreError::NotFound(_))));
+        assert!(fx.store.credentials(CredentialKind::Session).await.unwrap().is_empty(), "the ended session");
+        let again = dk2020_api::privacy::apply_retention(&*fx.store, &Retention::default(), later).await.unwrap();
+        assert_eq!(again.total(), 0, "nothing twice: {again:?}");
+    }
+
+    pub async fn a_person_erased_on_request_is_gone_from_bookings_mails_links_audit_and_sessions(fx: Fixture) {
+        use dk2020_model::audit::{AuditEntry, AuditKind, Via};
+        let theirs = create(&*fx.store, &booking("b-1", SKIVE, dec(1, 9, 0), 60)).await;
+        let mut other = booking("b-2", SKIVE, dec(2, 9, 0), 60);
+        other.contact_email = Some(Email::parse("anden@skive.dk").unwrap());
+        let other = create(&*fx.store, &other).await;
+        let (_, link) = ManageLink::issue(&theirs.id, now());
+        fx.store.add_manage_link(&link).await.unwrap();
+        let person = Email::parse("KLIMA@skive.dk").unwrap();
+        fx.store
+            .record_audit(&AuditEntry {
+                id: "aud_1".into(),
+                at: now(),
+                actor: Actor::Municipality { municipality: code(SKIVE) },
+                via: Via::Token { jti: None },
+                kind: AuditKind::BookingMade,
+                summary: "Skive Kommune".into(),
+                subject: Some("b-1".into()),
+                person: Some(Email::parse("klima@skive.dk").unwrap()),
+            })
+            .await
+            .unwrap();
+        let report = dk2020_api::privacy::subject(&*fx.store, &person, now()).await.unwrap();
+        assert_eq!(ids(&report.bookings), ["b-1"]);
+        assert_eq!((report.mails.len(), report.audit.len()), (2, 1));
+        let erased = dk2020_api::privacy::erase(&*fx.store, &person, now()).await.unwrap();
+        assert_eq!((erased.bookings, erased.mails, erased.manage_links, erased.audit_entries), (1, 2, 1, 1));
+        let after = dk2020_api::privacy::subject(&*fx.store, &person, now()).await.unwrap();
+        assert!(after.bookings.is_empty() && after.mails.is_empty() && after.audit.is_empty(), "{after:?}");
+        assert_eq!(fx.store.booking(&theirs.id).await.unwrap().contact_email, None);
+        assert_eq!(fx.store.booking(&other.id).await.unwrap(), other, "another person's booking is untouched");
+        assert_eq!(fx.store.all_messages().await.unwrap().len(), 2, "the other booking's mails stay");
     }
 
     pub async fn a_booking_in_a_busy_time_of_a_subscribed_calendar_is_refused_by_the_store(fx: Fixture) {

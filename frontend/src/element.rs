@@ -109,6 +109,19 @@ pub fn app(config: Result<Config, String>) -> AnyView {
         Ok(c) => c,
         Err(message) => return problem("Widgetten kan ikke vises", message).into_any(),
     };
+    // Every view links to the privacy notice (issue 17), beside the API it calls.
+    let notice = config.api.url("/privatliv");
+    let chosen = chosen_view(config);
+    view! {
+        {chosen}
+        <p class="privacy-link">
+            <a href=notice target="_blank" rel="noopener">"Sådan behandler vi personoplysninger"</a>
+        </p>
+    }
+    .into_any()
+}
+
+fn chosen_view(config: Config) -> AnyView {
     let api = config.api;
     match (config.view, config.municipality) {
         (View::Booking, Some(m)) => views::booking::view(api, m).into_any(),

@@ -70,13 +70,14 @@ fn existing_bookings(availability: &Availability, municipalities: &Municipalitie
                     kind,
                     start,
                     end: LocalTime::new(end),
-                    topic: Topic::parse("Klimahandleplan").expect("a topic"),
-                    contact_name: ContactName::parse("Anne Jensen").expect("a name"),
-                    contact_email: Email::parse("anne@example.dk").expect("an e-mail"),
+                    topic: Some(Topic::parse("Klimahandleplan").expect("a topic")),
+                    contact_name: Some(ContactName::parse("Anne Jensen").expect("a name")),
+                    contact_email: Some(Email::parse("anne@example.dk").expect("an e-mail")),
                     status: BookingStatus::Confirmed,
                     created_at: now(),
                     changed_at: now(),
                     sequence: 0,
+                    erased_at: None,
                 });
                 turn += 1;
                 if bookings.len() == 150 {

@@ -15,6 +15,7 @@ use crate::{
 mod access;
 mod calendars;
 mod mail;
+mod privacy;
 mod scenarios;
 
 /// `GET`/`PUT /api/enrolment/rounds`: the application rounds, each with its
@@ -30,6 +31,7 @@ pub use access::{
 };
 pub use calendars::{CalendarStatus, CalendarsResponse, NewCalendar};
 pub use mail::{FailedMail, FailedMailsResponse, MailSettings, MailSettingsProblem, ManageLinksRevoked, SentAgain};
+pub use privacy::{Erasure, SubjectCredential, SubjectMail, SubjectReport, SubjectRequest};
 pub use scenarios::{ComparedRow, ComparedYear, Comparison, Scenario, ScenarioRequest, ScenariosResponse};
 
 /// One municipality in `GET /api/municipalities`.
@@ -108,18 +110,19 @@ pub struct BookingRequest {
     pub contact_email: Email,
 }
 
-/// What was asked to make `booking`: its municipality, kind, start and
-/// contact fields (to book the same again, e.g. in tests of the stores).
-impl From<&Booking> for BookingRequest {
-    fn from(booking: &Booking) -> Self {
-        Self {
+impl BookingRequest {
+    /// What was asked to make `booking`: its municipality, kind, start and
+    /// contact fields (to book the same again, e.g. in tests of the stores);
+    /// `None` once its contact's data was erased.
+    pub fn again(booking: &Booking) -> Option<Self> {
+        Some(Self {
             municipality: booking.municipality,
             kind: booking.kind,
             start: booking.start,
-            topic: booking.topic.clone(),
-            contact_name: booking.contact_name.clone(),
-            contact_email: booking.contact_email.clone(),
-        }
+            topic: booking.topic.clone()?,
+            contact_name: booking.contact_name.clone()?,
+            contact_email: booking.contact_email.clone()?,
+        })
     }
 }
 

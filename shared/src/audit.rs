@@ -34,10 +34,14 @@ pub enum AuditKind {
     SignedIn,
     SignedOut,
     SignInSettingsChanged,
+    /// Insight: the secretariat read what the product holds about a person.
+    PersonalDataViewed,
+    /// Erasure on request, or by the retention.
+    PersonalDataErased,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 16] = [
+    pub const ALL: [AuditKind; 18] = [
         AuditKind::BookingMade,
         AuditKind::BookingMoved,
         AuditKind::BookingCancelled,
@@ -54,6 +58,8 @@ impl AuditKind {
         AuditKind::SignedIn,
         AuditKind::SignedOut,
         AuditKind::SignInSettingsChanged,
+        AuditKind::PersonalDataViewed,
+        AuditKind::PersonalDataErased,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +80,8 @@ impl AuditKind {
             AuditKind::SignedIn => "signed_in",
             AuditKind::SignedOut => "signed_out",
             AuditKind::SignInSettingsChanged => "sign_in_settings_changed",
+            AuditKind::PersonalDataViewed => "personal_data_viewed",
+            AuditKind::PersonalDataErased => "personal_data_erased",
         }
     }
 
@@ -96,6 +104,8 @@ impl AuditKind {
             AuditKind::SignedIn => "Logget ind",
             AuditKind::SignedOut => "Logget ud",
             AuditKind::SignInSettingsChanged => "Log-in-indstillinger ændret",
+            AuditKind::PersonalDataViewed => "Indsigt i personoplysninger",
+            AuditKind::PersonalDataErased => "Personoplysninger slettet",
         }
     }
 }
@@ -121,8 +131,13 @@ impl std::str::FromStr for AuditKind {
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "through", rename_all = "snake_case")]
 pub enum Via {
-    /// A staff session (`ses_…`), signed in as `email`.
-    Session { id: String, email: Email },
+    /// A staff session (`ses_…`), signed in as `email` (`None` once that
+    /// person's data was erased, [`crate::privacy`]).
+    Session {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email: Option<Email>,
+    },
     /// An intranet's embed key (`key_…`) and its label.
     EmbedKey { id: String, label: String },
     /// A machine token; `jti` when it has one.
@@ -136,7 +151,8 @@ pub enum Via {
 impl fmt::Display for Via {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Via::Session { id, email } => write!(f, "session {id} ({email})"),
+            Via::Session { id, email: Some(email) } => write!(f, "session {id} ({email})"),
+            Via::Session { id, email: None } => write!(f, "session {id}"),
             Via::EmbedKey { id, label } => write!(f, "indlejringsnøgle {id} «{label}»"),
             Via::Token { jti: Some(jti) } => write!(f, "token {jti}"),
             Via::Token { jti: None } => f.write_str("token uden id"),
@@ -199,7 +215,7 @@ impl AuditEntry {
         let who = who.trim();
         who.eq_ignore_ascii_case(self.actor.role().as_str())
             || self.actor.municipality().is_some_and(|m| m.get().to_string() == who)
-            || matches!(&self.via, Via::Session { email, .. } if email.as_str().eq_ignore_ascii_case(who))
+            || matches!(&self.via, Via::Session { email: Some(email), .. } if email.as_str().eq_ignore_ascii_case(who))
     }
 }
 
@@ -228,7 +244,7 @@ mod tests {
         let made = entry(skive, Via::Token { jti: None }, AuditKind::BookingMade, "2030-01-01T10:00:00Z");
         let signed_in = entry(
             Actor::Secretariat,
-            Via::Session { id: "ses_1".into(), email },
+            Via::Session { id: "ses_1".into(), email: Some(email) },
             AuditKind::SignedIn,
             "2030-01-02T10:00:00Z",
         );

@@ -164,6 +164,12 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether the two are the same mailbox: domains are case-insensitive,
+    /// and in practice so are the local parts of every Danish municipality's mail.
+    pub fn same_address(&self, other: &Email) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
 }
 
 impl TryFrom<String> for Email {
@@ -259,9 +265,14 @@ pub struct Booking {
     pub kind: SessionKind,
     pub start: LocalTime,
     pub end: LocalTime,
-    pub topic: Topic,
-    pub contact_name: ContactName,
-    pub contact_email: Email,
+    /// The contact's fields: personal data, `None` once erased (by the
+    /// retention or on request, [`crate::privacy`]); then `erased_at` says when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<Topic>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<ContactName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<Email>,
     pub status: BookingStatus,
     #[serde(deserialize_with = "crate::time::deserialize_timestamp")]
     #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::timestamp"))]
@@ -275,11 +286,25 @@ pub struct Booking {
     /// bookings stored before it existed: 0.)
     #[serde(default)]
     pub sequence: u32,
+    /// When the contact's personal data was erased; `None` while it is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::openapi::optional_timestamp"))]
+    pub erased_at: Option<Timestamp>,
 }
 
 impl Booking {
     pub fn is_confirmed(&self) -> bool {
         matches!(self.status, BookingStatus::Confirmed)
+    }
+
+    /// Whether its contact's personal data has been erased.
+    pub fn is_erased(&self) -> bool {
+        self.erased_at.is_some()
+    }
+
+    /// Whether `email` is its contact's address (case does not matter).
+    pub fn is_contact(&self, email: &Email) -> bool {
+        self.contact_email.as_ref().is_some_and(|e| e.same_address(email))
     }
 
     /// Whether `[start, end)` of the two overlap.

@@ -271,11 +271,13 @@ fn write_event(w: &mut Writer, booking: &Booking, municipalities: &Municipalitie
         (SessionKind::Online, Some(None)) => "Onlinemøde".to_string(),
         (SessionKind::Online, Some(Some(link))) => format!("Onlinemøde: {link}"),
     };
+    let contact = match (&booking.contact_name, &booking.contact_email) {
+        (Some(name), Some(email)) => format!("{name} <{email}>"),
+        _ => "(slettet)".to_string(),
+    };
+    let topic = booking.topic.as_ref().map_or("(slettet)", |t| t.as_str());
     let mut description = format!(
-        "Emne: {}\nKontakt: {} <{}>\n{}: {} Kommune\nBooking: {}",
-        booking.topic,
-        booking.contact_name,
-        booking.contact_email,
+        "Emne: {topic}\nKontakt: {contact}\n{}: {} Kommune\nBooking: {}",
         booking.kind.label_da(),
         municipality.name,
         booking.id
@@ -310,11 +312,12 @@ fn write_event(w: &mut Writer, booking: &Booking, municipalities: &Municipalitie
     if let Some(organizer) = organizer {
         w.line(&format!("ORGANIZER;CN={}:mailto:{}", param_value(&organizer.name), organizer.email));
     }
-    if let EventStyle::Invitation { .. } = style {
+    if let (EventStyle::Invitation { .. }, Some(name), Some(email)) =
+        (style, &booking.contact_name, &booking.contact_email)
+    {
         w.line(&format!(
-            "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:{}",
-            param_value(booking.contact_name.as_str()),
-            booking.contact_email
+            "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:{email}",
+            param_value(name.as_str()),
         ));
     }
     w.line(if cancelled { "STATUS:CANCELLED" } else { "STATUS:CONFIRMED" });
@@ -438,13 +441,14 @@ mod tests {
             kind,
             start,
             end,
-            topic: Topic::parse("Klimaplanens første udkast; CO2-kortlægning, transport").unwrap(),
-            contact_name: ContactName::parse("Søren Ærbø").unwrap(),
-            contact_email: Email::parse("klima@skive.dk").unwrap(),
+            topic: Some(Topic::parse("Klimaplanens første udkast; CO2-kortlægning, transport").unwrap()),
+            contact_name: Some(ContactName::parse("Søren Ærbø").unwrap()),
+            contact_email: Some(Email::parse("klima@skive.dk").unwrap()),
             status: BookingStatus::Confirmed,
             created_at: created,
             changed_at: created,
             sequence: 0,
+            erased_at: None,
         }
     }
 
@@ -685,13 +689,14 @@ mod tests {
     #[test]
     fn a_long_danish_description_survives_folding_in_a_file() {
         let mut b = booking("b6", 760, SessionKind::Onsite, date(2020, 12, 7).at(10, 0, 0, 0), 90);
-        b.topic =
+        let topic =
             Topic::parse(&"Klimatilpasning og grøn omstilling på Ringkøbing-Skjerns ø-samfund, æ. ".repeat(2)).unwrap();
+        b.topic = Some(topic.clone());
         let ics = booking_to_ics(&b, &Municipalities::builtin(), &info());
         assert_crlf_and_short_lines(&ics);
         let l = lines(&ics);
         let d = l.iter().find(|x| x.starts_with("DESCRIPTION:")).unwrap();
-        assert!(d.contains(&escape_text(b.topic.as_str())));
+        assert!(d.contains(&escape_text(topic.as_str())));
     }
 
     proptest! {

@@ -31,6 +31,7 @@ pub mod lifecycle;
 pub mod mail;
 pub mod manage;
 pub mod outbox;
+pub mod privacy;
 pub mod report;
 pub mod scenario;
 pub mod schedule;

@@ -125,13 +125,14 @@ pub fn book(
         kind: request.kind,
         start: slot.start,
         end: slot.end,
-        topic: request.topic,
-        contact_name: request.contact_name,
-        contact_email: request.contact_email,
+        topic: Some(request.topic),
+        contact_name: Some(request.contact_name),
+        contact_email: Some(request.contact_email),
         status: BookingStatus::Confirmed,
         created_at: now,
         changed_at: now,
         sequence: 0,
+        erased_at: None,
     };
     let event = Event::Booked { booking: booking.clone(), by, at: now };
     Ok((booking, event))

@@ -79,6 +79,16 @@ impl MailKind {
             MailKind::Reminder => "reminder",
         }
     }
+
+    /// What the mail is, in Danish.
+    pub fn danish(self) -> &'static str {
+        match self {
+            MailKind::Booked => "Bekræftelse",
+            MailKind::Rescheduled => "Flytning",
+            MailKind::Cancelled => "Aflysning",
+            MailKind::Reminder => "Påmindelse",
+        }
+    }
 }
 
 /// What the mails need besides the event.
@@ -128,8 +138,9 @@ pub struct Mail {
     pub invitation: Invitation,
 }
 
-/// The mail `recipient` gets about `event`.
-pub fn compose(event: &Event, recipient: Recipient, ctx: &MailContext<'_>) -> Mail {
+/// The mail `recipient` gets about `event`; `None` for the contact once the
+/// booking's personal data was erased (there is nobody to write to).
+pub fn compose(event: &Event, recipient: Recipient, ctx: &MailContext<'_>) -> Option<Mail> {
     let (kind, by, moved_from) = match event {
         Event::Booked { by, .. } => (MailKind::Booked, Some(*by), None),
         Event::Rescheduled { from, from_end, by, .. } => (MailKind::Rescheduled, Some(*by), Some((*from, *from_end))),
@@ -141,7 +152,7 @@ pub fn compose(event: &Event, recipient: Recipient, ctx: &MailContext<'_>) -> Ma
 /// The reminder before a session (same invitation, METHOD:REQUEST, same SEQUENCE). The sender sends reminders
 /// only for confirmed bookings; a cancelled one (should a reminder be due after all) gets the cancellation again,
 /// never a reminder of a session that will not take place.
-pub fn reminder(booking: &Booking, recipient: Recipient, ctx: &MailContext<'_>) -> Mail {
+pub fn reminder(booking: &Booking, recipient: Recipient, ctx: &MailContext<'_>) -> Option<Mail> {
     let kind = if booking.is_confirmed() { MailKind::Reminder } else { MailKind::Cancelled };
     build(booking, kind, None, None, recipient, ctx)
 }
@@ -201,10 +212,14 @@ fn build(
     moved_from: Option<(LocalTime, LocalTime)>,
     recipient: Recipient,
     ctx: &MailContext<'_>,
-) -> Mail {
+) -> Option<Mail> {
+    let contact_email = match (recipient, &booking.contact_email) {
+        (Recipient::Contact, None) => return None,
+        (_, email) => email.clone(),
+    };
     let municipality = ctx.municipalities.get(booking.municipality);
     let kommune = format!("{} Kommune", municipality.name);
-    let contact_name = clean(booking.contact_name.as_str());
+    let contact_name = booking.contact_name.as_ref().map_or_else(|| ERASED.to_string(), |n| clean(n.as_str()));
     // A blank setting is no link, in the text and in the invitation alike.
     let meeting_link = ctx.meeting_link.map(str::trim).filter(|l| !l.is_empty());
     let cancelled_by = match &booking.status {
@@ -285,11 +300,15 @@ fn build(
             }
         }
     }
-    facts.push(Fact { label: "Emne", value: vec![text(clean(booking.topic.as_str()))] });
+    let topic = booking.topic.as_ref().map_or_else(|| ERASED.to_string(), |t| clean(t.as_str()));
+    facts.push(Fact { label: "Emne", value: vec![text(topic)] });
     facts.push(Fact { label: "Kommune", value: vec![text(kommune.clone())] });
     facts.push(Fact {
         label: "Kontaktperson",
-        value: vec![text(format!("{contact_name} ({})", booking.contact_email))],
+        value: vec![text(match &contact_email {
+            Some(email) => format!("{contact_name} ({email})"),
+            None => contact_name.clone(),
+        })],
     });
     match (kind, by) {
         (MailKind::Booked, Some(by)) => facts.push(Fact { label: "Booket af", value: vec![text(actor_label(by))] }),
@@ -349,7 +368,7 @@ fn build(
     let coordinator_name = one_line(&ctx.coordinator.name);
     let (to, to_name, greeting, signature) = match recipient {
         Recipient::Contact => (
-            booking.contact_email.clone(),
+            contact_email?,
             one_line(&contact_name),
             Some(format!("Hej {}", one_line(&contact_name))),
             vec!["Venlig hilsen".to_string(), coordinator_name, ctx.coordinator.email.to_string()],
@@ -359,15 +378,18 @@ fn build(
 
     let content = Content { subject, heading, greeting, intro, facts, sections, signature };
     let ics = ical::invitation(booking, ctx.municipalities, ctx.coordinator, meeting_link);
-    Mail {
+    Some(Mail {
         to,
         to_name,
         text: render_text(&content),
         html: render_html(&content),
         subject: content.subject,
         invitation: Invitation { method: Method::of(booking), ics },
-    }
+    })
 }
+
+/// What a mail shows for a contact's field that was erased.
+const ERASED: &str = "(slettet)";
 
 /// Who did something, as the start of a value: `Skive Kommune`, `Klimakoordinatoren`, `Sekretariatet`.
 fn actor_label(by: Actor) -> String {

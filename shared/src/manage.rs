@@ -75,13 +75,14 @@ mod tests {
             kind: SessionKind::Online,
             start,
             end,
-            topic: Topic::parse("Klimaplan").unwrap(),
-            contact_name: ContactName::parse("Ann Jensen").unwrap(),
-            contact_email: Email::parse("klima@skive.dk").unwrap(),
+            topic: Some(Topic::parse("Klimaplan").unwrap()),
+            contact_name: Some(ContactName::parse("Ann Jensen").unwrap()),
+            contact_email: Some(Email::parse("klima@skive.dk").unwrap()),
             status: BookingStatus::Confirmed,
             created_at: start.timestamp(),
             changed_at: start.timestamp(),
             sequence: 0,
+            erased_at: None,
         };
         let second = SignedDuration::from_secs(1);
         assert_eq!(opens(&booking, start.timestamp() - SignedDuration::from_hours(48)), Ok(()));

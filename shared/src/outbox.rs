@@ -18,6 +18,7 @@ use crate::{
 
 /// Where a message is in its delivery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     /// To be sent at `due`.
@@ -109,11 +110,13 @@ fn due_now(notice: Notice, recipient: Recipient, at: Timestamp) -> Message {
     }
 }
 
-/// The messages `event` owes: one to the contact and one to the coordinator,
-/// due at once.
+/// The messages `event` owes: one to the contact (unless the booking's
+/// personal data was erased) and one to the coordinator, due at once.
 pub fn owed_by(event: &Event) -> Vec<Message> {
+    let has_contact = event.booking().contact_email.is_some();
     [Recipient::Contact, Recipient::Coordinator]
         .into_iter()
+        .filter(|r| *r == Recipient::Coordinator || has_contact)
         .map(|recipient| due_now(Notice::Event { event: event.clone() }, recipient, event.at()))
         .collect()
 }
@@ -126,7 +129,11 @@ pub fn owed_by(event: &Event) -> Vec<Message> {
 pub fn reminder(booking: &Booking, lead: SignedDuration, now: Timestamp) -> Option<Message> {
     let start = booking.start.timestamp();
     let window_opens = start - lead;
-    let owed = booking.is_confirmed() && window_opens <= now && now < start && booking.changed_at < window_opens;
+    let owed = booking.is_confirmed()
+        && booking.contact_email.is_some()
+        && window_opens <= now
+        && now < start
+        && booking.changed_at < window_opens;
     owed.then(|| due_now(Notice::Reminder { booking: booking.clone() }, Recipient::Contact, now))
 }
 

@@ -509,7 +509,7 @@ pub fn store_under_test() -> &'static str {
 fn spawn_serve(dir: &Path, db: &Path, table: Option<&str>, config: &ServerConfig, attempt: u32) -> (Child, String) {
     let binary = api_binary();
     let port = free_port();
-    let log_file = File::create(dir.join(format!("server-{attempt}.log"))).expect("creating the server log");
+    let log_file = File::create(server_log(dir, attempt)).expect("creating the server log");
     let mut cmd = Command::new(binary);
     cmd.current_dir(dir)
         .arg("serve")
@@ -521,7 +521,7 @@ fn spawn_serve(dir: &Path, db: &Path, table: Option<&str>, config: &ServerConfig
         .env("DK2020_JWT_SECRET", TEST_SECRET)
         .env("DK2020_JWT_RETIRED_SECRET", RETIRED_SECRET)
         .env("DK2020_JWT_RETIRED_UNTIL", RETIRED_UNTIL)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", log_filter())
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .env_remove("DK2020_STORE")
         .env_remove("DK2020_ADDR")
@@ -546,6 +546,32 @@ fn spawn_serve(dir: &Path, db: &Path, table: Option<&str>, config: &ServerConfig
     }
     let child = cmd.spawn().unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
     (child, format!("http://127.0.0.1:{port}"))
+}
+
+/// Where a server writes its log: `dir/server-{attempt}.log`, or with
+/// `DK2020_TEST_LOG_DIR` (which `cargo xtask test` sets) a file of its own
+/// there, kept after the test, for the scan for personal data in the logs
+/// (`xtask/src/logscan.rs`).
+fn server_log(dir: &Path, attempt: u32) -> PathBuf {
+    match std::env::var_os("DK2020_TEST_LOG_DIR").filter(|d| !d.is_empty()) {
+        Some(logs) => {
+            let logs = PathBuf::from(logs);
+            std::fs::create_dir_all(&logs).expect("creating DK2020_TEST_LOG_DIR");
+            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            logs.join(format!("server-{}{name}-{attempt}.log", std::process::id()))
+        }
+        None => dir.join(format!("server-{attempt}.log")),
+    }
+}
+
+/// What the servers log: warnings only, unless their logs are kept for the
+/// scan, which should see every request and everything the API says.
+fn log_filter() -> &'static str {
+    if std::env::var_os("DK2020_TEST_LOG_DIR").is_some_and(|d| !d.is_empty()) {
+        "info,dk2020_api=debug,tower_http=debug"
+    } else {
+        "warn"
+    }
 }
 
 /// The local DynamoDB-compatible server of this run

@@ -124,13 +124,14 @@ fn planned(
         kind,
         start,
         end,
-        topic: Topic::parse("plan").expect("a topic"),
-        contact_name: ContactName::parse("plan").expect("a name"),
-        contact_email: Email::parse("plan@example.dk").expect("an e-mail"),
+        topic: Some(Topic::parse("plan").expect("a topic")),
+        contact_name: Some(ContactName::parse("plan").expect("a name")),
+        contact_email: Some(Email::parse("plan@example.dk").expect("an e-mail")),
         status: BookingStatus::Confirmed,
         created_at: now,
         changed_at: now,
         sequence: 0,
+        erased_at: None,
     }
 }
 

@@ -1256,3 +1256,64 @@ fn staff_sign_in_through_the_providers_own_login_form_and_see_what_their_role_al
     assert_eq!(randers, json!(403), "Skive's staff cannot see Randers' bookings");
     assert_accessible(&mut skive, &tools, WIDGET, "the booking view after signing in");
 }
+
+#[test]
+fn the_secretariat_finds_what_is_held_about_a_person_and_erases_it_and_every_view_links_the_privacy_notice() {
+    let Some((tools, _turn, site, mut browser)) = setup("privacy") else { return };
+    let skive = municipality_token(SKIVE);
+    let slots = site
+        .api_get(&format!("/api/slots?municipality={SKIVE}&kind=online&from=2026-12-02&to=2026-12-11"), Some(&skive));
+    let start = slots["slots"][0]["start"].clone();
+    let (status, booking) = site.api_post(
+        "/api/bookings",
+        &skive,
+        &json!({"municipality": SKIVE, "kind": "online", "start": start, "topic": "Skovrejsning ved Hald",
+                "contact_name": "Signe Sletmig", "contact_email": "signe.sletmig@skive.dk"}),
+    );
+    assert_eq!(status, 201, "{booking}");
+
+    browser.open_as(&site, "secretariat", "secretariat");
+    browser.wait_in_widget(WIDGET, "return root.querySelector('#privacy-email');", "the privacy section");
+    // Not an address: told in Danish at the field.
+    browser.type_into(WIDGET, "#privacy-email", "signe");
+    browser.click(WIDGET, "section.privacy button[type=submit]");
+    browser.wait_in_widget(
+        WIDGET,
+        "const e = root.querySelector('#privacy-email-error'); return e && e.textContent.includes('gyldig e-mailadresse');",
+        "the Danish problem at the field",
+    );
+    browser.in_widget(WIDGET, "root.querySelector('#privacy-email').value = ''; return true;");
+    browser.type_into(WIDGET, "#privacy-email", "Signe.Sletmig@skive.dk");
+    browser.click(WIDGET, "section.privacy button[type=submit]");
+    let found = browser.wait_in_widget(
+        WIDGET,
+        "const s = root.querySelector('.subject'); return s && s.textContent.includes('Skovrejsning') && s.textContent;",
+        "what is held about her",
+    );
+    assert!(found.as_str().unwrap().contains("1 bookinger"), "{found}");
+    assert_accessible(&mut browser, &tools, WIDGET, "the secretariat's insight and erasure");
+    browser.screenshot_widget(WIDGET, "privacy-found");
+
+    browser.click(WIDGET, ".subject button.danger");
+    browser.wait_in_widget(WIDGET, "return root.querySelector('.confirm button.danger');", "the confirmation");
+    browser.click(WIDGET, ".confirm button.danger");
+    browser.wait_in_widget(
+        WIDGET,
+        "const n = root.querySelector('.notice.ok'); return n && n.textContent.includes('Slettet: 1 bookinger');",
+        "the erasure, told in Danish",
+    );
+    let coordinator = coordinator_token();
+    let listed = site.api_get("/api/bookings", Some(&coordinator)).to_string();
+    assert!(!listed.contains("Sletmig") && !listed.contains("Skovrejsning"), "{listed}");
+
+    // Every view, here the secretariat's, links to the notice, which is in Danish.
+    let href = browser.in_widget(WIDGET, "const a = root.querySelector('.privacy-link a'); return a && a.href;");
+    let href = href.as_str().expect("the privacy link").to_string();
+    assert!(href.ends_with("/privatliv"), "{href}");
+    browser.goto(&href);
+    browser.wait_for_page(
+        "return document.documentElement.lang === 'da' && document.body.textContent.includes('Dataansvarlig');",
+        "the notice",
+    );
+    browser.screenshot("privacy-notice");
+}

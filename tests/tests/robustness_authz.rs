@@ -215,6 +215,8 @@ enum Body {
     Feed,
     /// The stored e-mail domains, unchanged.
     Domains,
+    /// A person the product holds nothing about (insight, erasure).
+    Subject,
 }
 
 /// One endpoint (or one variant of it): the operation as the OpenAPI
@@ -337,6 +339,8 @@ const MATRIX: &[Row] = &[
     Row { sessions: Some([200, 200, 200]),
       ..row("GET", "/api/session",                         "/api/session",                                                 Body::None,          [401, 401, 401, 401, 401, 401, 401, 401]) },
     row("GET",  "/api/audit",                              "/api/audit",                                                   Body::None,          [401, 403, 403, 403, 200, 401, 401, 401]),
+    row("GET",  "/api/privacy/subjects",                   "/api/privacy/subjects?email=ingen@example.dk",                 Body::None,          [401, 403, 403, 403, 200, 401, 401, 401]),
+    row("POST", "/api/privacy/subjects/erase",             "/api/privacy/subjects/erase",                                  Body::Subject,       [401, 403, 403, 403, 200, 401, 401, 401]),
     row("GET",  "/api/coordinator/availability",           "/api/coordinator/availability",                                Body::None,          [401, 403, 403, 200, 403, 401, 401, 401]),
     row("PUT",  "/api/coordinator/availability",           "/api/coordinator/availability",                                Body::Availability,  [401, 403, 403, 200, 403, 401, 401, 401]),
     row("GET",  "/api/coordinator/agenda",                 "/api/coordinator/agenda?from=2026-12-01&to=2026-12-31",        Body::None,          [401, 403, 403, 200, 403, 401, 401, 401]),
@@ -506,6 +510,7 @@ fn run_cell(server: &TestServer, issued: &Credentials, row: &Row, caller: Caller
         Body::Domains => {
             Some(server.get("/api/sign-in/domains").bearer(&secretariat_token()).send().expect_status(200).json())
         }
+        Body::Subject => Some(json!({"email": "ingen@example.dk"})),
     };
     let method = Method::from_bytes(row.method.as_bytes()).expect("an HTTP method");
     let mut call = server.request(method, &target);

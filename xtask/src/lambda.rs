@@ -40,7 +40,7 @@ pub const CFN_LINT: Package = Package { name: "cfn-lint", version: "1.58.0", ext
 /// The binaries of `dk2020-api` that are Lambda functions: the API
 /// (`ApiFunction`), the outbox sender (`MailerFunction`) and the calendar
 /// refresher (`CalendarsFunction`).
-pub const FUNCTIONS: [&str; 3] = ["dk2020-api", "dk2020-mailer", "dk2020-calendars"];
+pub const FUNCTIONS: [&str; 4] = ["dk2020-api", "dk2020-mailer", "dk2020-calendars", "dk2020-retention"];
 
 /// The template `cargo xtask test` checks and the deploy guide deploys.
 pub const TEMPLATE: &str = "infra/template.yaml";

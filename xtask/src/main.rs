@@ -9,6 +9,7 @@ mod dynamo;
 mod fuzz;
 mod install;
 mod lambda;
+mod logscan;
 mod run;
 mod simulate;
 mod smtp;

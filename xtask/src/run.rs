@@ -6,7 +6,7 @@ use std::{
     time::Instant,
 };
 
-use crate::{clock, dynamo, fuzz, install, lambda, smtp, widget};
+use crate::{clock, dynamo, fuzz, install, lambda, logscan, smtp, widget};
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
@@ -92,7 +92,9 @@ pub fn test(_args: &[String]) -> Result<(), String> {
     let dynamo = dynamo::LocalDynamo::start(None)?;
     step("fuzzing tools (schemathesis)", fuzz::install)?;
     step("mail test tools (aiosmtpd, icalendar)", smtp::install)?;
-    let env = [browser_test_env(), dynamo.test_env(), fuzz::test_env(), smtp::test_env()].concat();
+    // Every test server keeps its log for the last step's scan.
+    let logs = logscan::test_env()?;
+    let env = [browser_test_env(), dynamo.test_env(), fuzz::test_env(), smtp::test_env(), logs.clone()].concat();
     step("tests", || {
         if install::has_nextest() {
             cmd_env("cargo", &["nextest", "run", "--workspace", "--no-fail-fast"], &env)?;
@@ -101,11 +103,13 @@ pub fn test(_args: &[String]) -> Result<(), String> {
             cmd_env("cargo", &["test", "--workspace", "--no-fail-fast"], &env)
         }
     })?;
-    step("HTTP API tests on DynamoDB", || dynamo::http_suite_on_dynamodb(&dynamo, &smtp::test_env()))?;
-    let clock_env = [dynamo.test_env(), smtp::test_env()].concat();
+    let dynamo_env = [smtp::test_env(), logs.clone()].concat();
+    step("HTTP API tests on DynamoDB", || dynamo::http_suite_on_dynamodb(&dynamo, &dynamo_env))?;
+    let clock_env = [dynamo.test_env(), smtp::test_env(), logs].concat();
     step(&format!("model, API and HTTP tests with the clock {} (faketime)", clock::AHEAD), || {
         clock::run_ahead(&clock_env)
     })?;
+    step("no personal data in the test servers' logs", logscan::scan)?;
     eprintln!("xtask: all checks passed in {:.0?}", started.elapsed());
     Ok(())
 }

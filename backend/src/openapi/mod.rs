@@ -161,6 +161,7 @@ fn complete(doc: &mut Value, requests: Map<String, Value>) {
         { "name": "manage", "description": "One booking, opened by the manage link in its contact's mails: see, move, cancel." },
         { "name": "reports", "description": "The visits report for the coordinator and the steering group." },
         { "name": "access", "description": "Sign-in, embed keys for the intranets, revoked tokens and the audit log." },
+        { "name": "privacy", "description": "Insight and erasure on request: what the product holds about a person's e-mail address, and erasing it." },
     ]);
     if !doc["components"].is_object() {
         doc["components"] = json!({});

@@ -147,7 +147,7 @@ async fn list_keys(auth: Auth, State(state): State<AppState>, _: NoQuery) -> Res
 /// Who issued something, as the lists show it.
 fn issuer(auth: &Auth) -> String {
     match &auth.via {
-        Via::Session { email, .. } => format!("{} ({email})", auth.actor),
+        Via::Session { email: Some(email), .. } => format!("{} ({email})", auth.actor),
         other => format!("{} ({other})", auth.actor),
     }
 }
@@ -287,7 +287,7 @@ async fn session(
     headers: axum::http::HeaderMap,
 ) -> Result<Json<SessionInfo>, ApiError> {
     let no_session = || ApiError::Unauthorized("no session: sign in on the planner's own page".into());
-    let Via::Session { email, .. } = &auth.via else { return Err(no_session()) };
+    let Via::Session { email: Some(email), .. } = &auth.via else { return Err(no_session()) };
     let cookie = crate::session::from_cookie(&headers).ok_or_else(no_session)?;
     let session = crate::session::session(&state, cookie).await?.ok_or_else(no_session)?;
     let Grant::Session { csrf, .. } = &session.grant else { return Err(no_session()) };

@@ -300,7 +300,11 @@ pub(crate) fn booking_change(booking: &Booking) -> Change {
         booking.kind.as_str(),
         dk2020_model::format::date_time(booking.start)
     );
-    Change::new(summary).subject(&booking.id).person(&booking.contact_email)
+    let change = Change::new(summary).subject(&booking.id);
+    match &booking.contact_email {
+        Some(email) => change.person(email),
+        None => change,
+    }
 }
 
 /// A booking id from the path; one that cannot exist is simply not found.

@@ -14,6 +14,8 @@ pub mod enrolment;
 pub mod health;
 pub mod manage;
 pub mod municipalities;
+pub mod privacy;
+pub mod privacy_notice;
 pub mod reports;
 pub mod scenarios;
 pub mod sign_in;
@@ -44,6 +46,7 @@ pub fn router() -> ApiRouter<AppState> {
         .merge(reports::router())
         .merge(access::router())
         .merge(audit::router())
+        .merge(privacy::router())
         .merge(crate::openapi::router())
 }
 

@@ -53,12 +53,24 @@ struct Pending {
     until: i64,
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
-/// A page of the sign-in, in Danish, with the product's look.
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
+/// A page of the sign-in, in Danish, with the product's look, served at
+/// the root (`/`, `/privatliv`).
+pub(crate) fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    page_at("", status, title, body)
+}
+
+/// A page served under `/auth/`: its links lead one level up.
+fn auth_page(status: StatusCode, title: &str, body: &str) -> Response {
+    page_at("../", status, title, body)
+}
+
+/// Links are relative (`root` leads to the root), so the pages work under
+/// API Gateway's stage as on the local server.
+fn page_at(root: &str, status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         r#"<!doctype html>
 <html lang="da">
@@ -74,6 +86,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 <h2>{title}</h2>
 {body}
 </main>
+<footer><p><a href="{root}privatliv">Sådan behandler vi personoplysninger</a></p></footer>
 </body>
 </html>
 "#,
@@ -115,7 +128,7 @@ fn home(state: &AppState) -> String {
 }
 
 fn sign_in_not_set_up() -> Response {
-    page(
+    auth_page(
         StatusCode::SERVICE_UNAVAILABLE,
         "Log-in er ikke sat op",
         "<p class=\"problem\">Denne installation har ingen log-in-tjeneste (DK2020_OIDC_ISSUER). Kontakt den, der driver DK2020-planlæggeren.</p>",
@@ -145,7 +158,7 @@ async fn login(State(state): State<AppState>) -> Response {
             }
             Err(e) => {
                 tracing::error!(error = %e, "the OpenID provider cannot be reached");
-                page(
+                auth_page(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Log-in-tjenesten svarer ikke",
                     "<p class=\"problem\">Log-in-tjenesten kan ikke nås lige nu. Prøv igen om lidt.</p>",
@@ -165,10 +178,10 @@ struct CallbackQuery {
 
 fn refused(message: &str) -> Response {
     let body = format!(
-        "<p class=\"problem\">{}</p><p><a class=\"button\" href=\"auth/login\">Prøv at logge ind igen</a></p>",
+        "<p class=\"problem\">{}</p><p><a class=\"button\" href=\"login\">Prøv at logge ind igen</a></p>",
         escape(message)
     );
-    page(StatusCode::BAD_REQUEST, "Log-in mislykkedes", &body)
+    auth_page(StatusCode::BAD_REQUEST, "Log-in mislykkedes", &body)
 }
 
 async fn callback(
@@ -212,7 +225,7 @@ async fn callback(
     };
     match sign_in::actor_for(email.as_ref(), &identity.groups, &roles, &domains) {
         Ok(actor) => signed_in(&state, actor, email.expect("an actor has an e-mail")).await,
-        Err(refusal) => page(
+        Err(refusal) => auth_page(
             StatusCode::FORBIDDEN,
             "Ingen adgang",
             &format!("<p class=\"problem\">{}</p>", escape(&refusal.danish())),
@@ -226,7 +239,7 @@ async fn signed_in(state: &AppState, actor: Actor, email: Email) -> Response {
         Ok(started) => started,
         Err(e) => return e.into_response(),
     };
-    let via = Via::Session { id: session.id.clone(), email };
+    let via = Via::Session { id: session.id.clone(), email: Some(email) };
     record_as(state, actor, via, AuditKind::SignedIn, Change::new(format!("{actor} loggede ind"))).await;
     let mut response = Redirect::to(&home(state)).into_response();
     let headers = response.headers_mut();
@@ -275,7 +288,7 @@ async fn logout(
         return e.into_response();
     }
     let summary = if everywhere { format!("{actor} loggede ud alle steder") } else { format!("{actor} loggede ud") };
-    let via = Via::Session { id: session.id.clone(), email: email.clone() };
+    let via = Via::Session { id: session.id.clone(), email: Some(email.clone()) };
     record_as(&state, *actor, via, AuditKind::SignedOut, Change::new(summary)).await;
     response
 }
@@ -316,7 +329,7 @@ fn dev_page() -> Response {
     let body = format!(
         "<p>Udviklings-log-in: ingen log-in-tjeneste er sat op, og serveren lytter kun på denne maskine. Vælg en demobruger.</p>\n<ul class=\"users\">\n{list}</ul>"
     );
-    page(StatusCode::OK, "Log ind som demobruger", &body)
+    auth_page(StatusCode::OK, "Log ind som demobruger", &body)
 }
 
 #[derive(Debug, Deserialize)]

@@ -218,6 +218,12 @@ pub trait Bookings: Send + Sync {
     /// [`dk2020_model::lifecycle::reschedule`] decides: the old time is freed
     /// only if the new one is written.
     async fn reschedule_booking(&self, id: &BookingId, start: LocalTime, act: Act) -> StoreResult<Event>;
+
+    /// Erases the contact's personal data from a booking at `at`
+    /// ([`dk2020_model::privacy::erase_booking`]) under the same guard as
+    /// the changes above, so a move or cancellation at the same moment can
+    /// never write the data back. `false` when it was erased already.
+    async fn erase_booking(&self, id: &BookingId, at: Timestamp) -> StoreResult<bool>;
 }
 
 /// The messages the booking changes owe (`dk2020_model::outbox`). Each
@@ -232,6 +238,11 @@ pub trait Outbox: Send + Sync {
     async fn message(&self, id: &str) -> StoreResult<Message>;
     /// Stores a message's new delivery state (after an attempt, or "send again").
     async fn update_message(&self, message: &Message) -> StoreResult<()>;
+    /// Every message kept, whatever its delivery (for insight, erasure and
+    /// the retention; the sent ones are kept for 30 days only).
+    async fn all_messages(&self) -> StoreResult<Vec<Message>>;
+    /// Forgets a message; gone already is fine.
+    async fn delete_message(&self, id: &str) -> StoreResult<()>;
 
     /// The coordinator's "send again": a failed message due at `now`
     /// ([`Message::send_again`]), written back; a message that is not failed
@@ -329,6 +340,9 @@ pub trait AuditLog: Send + Sync {
     async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     /// The entries `filter` selects, the oldest first.
     async fn audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEntry>>;
+    /// Replaces an entry with the same id and time (its personal details
+    /// erased); the only change the log allows.
+    async fn save_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
 }
 
 pub(crate) fn no_such_scenario() -> StoreError {

@@ -44,6 +44,7 @@ use dk2020_model::{
     enrolment::{Rounds, StatusChange},
     lifecycle::{self, Event, Snapshot},
     outbox::{self, Message},
+    privacy,
     scenario::{MAX_SCENARIOS, Scenario, ScenarioId},
     schedule::{Availability, BusyTime},
     subscription::{self, CalendarId, MAX_CALENDARS, Subscription},
@@ -173,6 +174,10 @@ const MIGRATIONS: &[&str] = &[
         json       TEXT NOT NULL
     ) STRICT;
     CREATE INDEX audit_by_time ON audit (at_ms);
+    "#,
+    // 8: when a booking's personal data was erased (`dk2020_model::privacy`).
+    r#"
+    ALTER TABLE bookings ADD COLUMN erased_at TEXT;
     "#,
 ];
 
@@ -566,8 +571,11 @@ fn append_change(conn: &Connection, change: &StatusChange) -> StoreResult<()> {
 // Bookings
 // ---------------------------------------------------------------------------
 
+/// An erased booking keeps its row: `topic`, `contact_name` and
+/// `contact_email` become '' (the columns are `NOT NULL` since version 1, and
+/// SQLite cannot drop that without rebuilding the table) and `erased_at` says when.
 const BOOKING_COLUMNS: &str = "id, municipality, kind, start_s, start_ns, end_s, end_ns, topic, contact_name, \
-     contact_email, status, created_at, changed_at, sequence";
+     contact_email, status, created_at, changed_at, sequence, erased_at";
 
 /// A `bookings` row as stored, before it is checked back into a [`Booking`].
 struct BookingRow {
@@ -583,6 +591,7 @@ struct BookingRow {
     created_at: String,
     changed_at: String,
     sequence: i64,
+    erased_at: Option<String>,
 }
 
 impl BookingRow {
@@ -600,6 +609,7 @@ impl BookingRow {
             created_at: row.get(11)?,
             changed_at: row.get(12)?,
             sequence: row.get(13)?,
+            erased_at: row.get(14)?,
         })
     }
 
@@ -619,15 +629,21 @@ impl BookingRow {
             kind: self.kind.parse::<SessionKind>().map_err(|e| bad(&e))?,
             start: LocalTime::new(instant(self.start)?),
             end: LocalTime::new(instant(self.end)?),
-            topic: Topic::parse(&self.topic).map_err(|e| bad(&e))?,
-            contact_name: ContactName::parse(&self.contact_name).map_err(|e| bad(&e))?,
-            contact_email: Email::parse(&self.contact_email).map_err(|e| bad(&e))?,
+            topic: kept(&self.topic).map(Topic::parse).transpose().map_err(|e| bad(&e))?,
+            contact_name: kept(&self.contact_name).map(ContactName::parse).transpose().map_err(|e| bad(&e))?,
+            contact_email: kept(&self.contact_email).map(Email::parse).transpose().map_err(|e| bad(&e))?,
             status: serde_json::from_str(&self.status).map_err(|e| bad(&e))?,
             created_at: timestamp(&self.created_at)?,
             changed_at: timestamp(&self.changed_at)?,
             sequence: u32::try_from(self.sequence).map_err(|e| bad(&e))?,
+            erased_at: self.erased_at.as_deref().map(timestamp).transpose()?,
         })
     }
+}
+
+/// '' in an erased row (see [`BOOKING_COLUMNS`]).
+fn kept(value: &str) -> Option<&str> {
+    Some(value).filter(|v| !v.is_empty())
 }
 
 fn split(t: LocalTime) -> (i64, i32) {
@@ -697,7 +713,7 @@ fn insert_booking(conn: &Connection, b: &Booking) -> StoreResult<()> {
     let (start_s, start_ns) = split(b.start);
     let (end_s, end_ns) = split(b.end);
     let result = conn.execute(
-        &format!("INSERT INTO bookings ({BOOKING_COLUMNS}, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+        &format!("INSERT INTO bookings ({BOOKING_COLUMNS}, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
         params![
             b.id.as_str(),
             b.municipality.get(),
@@ -706,13 +722,14 @@ fn insert_booking(conn: &Connection, b: &Booking) -> StoreResult<()> {
             start_ns,
             end_s,
             end_ns,
-            b.topic.as_str(),
-            b.contact_name.as_str(),
-            b.contact_email.as_str(),
+            b.topic.as_ref().map_or("", |t| t.as_str()),
+            b.contact_name.as_ref().map_or("", |n| n.as_str()),
+            b.contact_email.as_ref().map_or("", |e| e.as_str()),
             status_json(&b.status)?,
             b.created_at.to_string(),
             b.changed_at.to_string(),
             b.sequence,
+            b.erased_at.map(|t| t.to_string()),
             b.status.state(),
         ],
     );
@@ -870,6 +887,25 @@ impl Bookings for SqliteStore {
         })
         .await
     }
+
+    async fn erase_booking(&self, id: &BookingId, at: Timestamp) -> StoreResult<bool> {
+        let id = id.clone();
+        self.booking_write(move |conn| {
+            let booking = require_booking(conn, id.as_str())?;
+            if booking.is_erased() {
+                return Ok(false);
+            }
+            let erased = privacy::erase_booking(&booking, at);
+            conn.execute(
+                "UPDATE bookings SET topic = '', contact_name = '', contact_email = '', status = ?2, erased_at = ?3
+                 WHERE id = ?1",
+                params![id.as_str(), status_json(&erased.status)?, erased.erased_at.map(|t| t.to_string())],
+            )
+            .db()?;
+            Ok(true)
+        })
+        .await
+    }
 }
 
 /// What the booking rules look at, read inside the write transaction: the
@@ -984,6 +1020,19 @@ impl Outbox for SqliteStore {
     async fn update_message(&self, message: &Message) -> StoreResult<()> {
         let message = message.clone();
         self.run(move |conn| write_message(conn, &message)).await
+    }
+
+    async fn all_messages(&self) -> StoreResult<Vec<Message>> {
+        self.run(|conn| read_messages(conn, "SELECT id, json FROM outbox ORDER BY due_s, id", [])).await
+    }
+
+    async fn delete_message(&self, id: &str) -> StoreResult<()> {
+        let id = id.to_string();
+        self.run(move |conn| {
+            conn.execute("DELETE FROM outbox WHERE id = ?1", [&id]).db()?;
+            Ok(())
+        })
+        .await
     }
 }
 

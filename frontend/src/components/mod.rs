@@ -83,6 +83,20 @@ pub fn load_error<R: Fn() + 'static>(e: &ApiError, retry: R) -> impl IntoView + 
 }
 
 /// A problem that stops the widget (bad attributes, no token).
+/// A booking's topic as the views show it; "(slettet)" once its personal
+/// data was erased (issue 17).
+pub fn topic_text(b: &dk2020_model::Booking) -> String {
+    b.topic.as_ref().map_or_else(|| "(slettet)".to_string(), |t| t.to_string())
+}
+
+/// "Name (address)", or that the contact's data was erased.
+pub fn contact_text(b: &dk2020_model::Booking) -> String {
+    match (&b.contact_name, &b.contact_email) {
+        (Some(name), Some(email)) => format!("{name} ({email})"),
+        _ => "Kontaktpersonens oplysninger er slettet".to_string(),
+    }
+}
+
 pub fn problem(title: &'static str, message: String) -> impl IntoView {
     view! {
         <div class="notice error" role="alert">

@@ -436,7 +436,7 @@ fn confirmation(b: &Booking) -> impl IntoView + use<> {
         <div class="confirmation">
             <h3>"Bekræftet"</h3>
             <p>{format!("{}: {}", b.kind.label_da(), when(b.start, b.end))}</p>
-            <p>{format!("Emne: {}", b.topic)}</p>
+            <p>{format!("Emne: {}", crate::components::topic_text(b))}</p>
             <p class="muted">"Hent kalenderfilen under “Jeres bookinger” for at lægge sessionen i jeres kalender."</p>
         </div>
     }
@@ -522,8 +522,8 @@ fn booking_item(
             <p class="when">
                 <strong>{label}</strong>
             </p>
-            <p>{format!("{} · {}", b.kind.label_da(), b.topic)}</p>
-            <p class="muted">{format!("{} ({}) · {status}", b.contact_name, b.contact_email)}</p>
+            <p>{format!("{} · {}", b.kind.label_da(), crate::components::topic_text(&b))}</p>
+            <p class="muted">{format!("{} · {status}", crate::components::contact_text(&b))}</p>
             {confirmed
                 .then(|| {
                     let id2 = id.clone();

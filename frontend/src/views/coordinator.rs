@@ -185,11 +185,16 @@ fn agenda_item(api: Api, b: Booking, notice: RwSignal<Option<Notice>>, refresh: 
                 " · "
                 {who}
             </p>
-            <p>{format!("{place} · {}", b.topic)}</p>
-            <p class="muted">
-                {format!("Kontakt: {} ", b.contact_name)}
-                <a href=format!("mailto:{}", b.contact_email)>{b.contact_email.to_string()}</a>
-            </p>
+            <p>{format!("{place} · {}", crate::components::topic_text(&b))}</p>
+            {match (&b.contact_name, &b.contact_email) {
+                (Some(name), Some(email)) => view! {
+                    <p class="muted">
+                        {format!("Kontakt: {name} ")}
+                        <a href=format!("mailto:{email}")>{email.to_string()}</a>
+                    </p>
+                }.into_any(),
+                _ => view! { <p class="muted">"Kontaktpersonens oplysninger er slettet."</p> }.into_any(),
+            }}
             {move || {
                 if open.get() {
                     let texts = CancelTexts { reason_label: "Begrundelse til kommunen", confirm: "Aflys sessionen" };

@@ -132,8 +132,8 @@ fn booking_details(api: Api, b: Booking, signals: Signals) -> impl IntoView {
                 <strong>{label}</strong>
             </p>
             <p>{format!("{} · {} Kommune", b.kind.label_da(), b.municipality.name())}</p>
-            <p>{format!("Emne: {}", b.topic)}</p>
-            <p class="muted">{format!("Kontaktperson: {} ({})", b.contact_name, b.contact_email)}</p>
+            <p>{format!("Emne: {}", crate::components::topic_text(&b))}</p>
+            <p class="muted">{format!("Kontaktperson: {}", crate::components::contact_text(&b))}</p>
             <p class="status">{format!("Status: {status}")}</p>
         </div>
         {actions}

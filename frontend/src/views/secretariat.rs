@@ -5,6 +5,7 @@
 
 mod audit;
 mod keys;
+mod privacy;
 mod rounds;
 mod scenarios;
 
@@ -45,7 +46,7 @@ pub fn view(api: Api) -> impl IntoView {
     };
     view! {
         <section class="view secretariat" aria-labelledby="secretariat-title">
-            <h2 id="secretariat-title">"Sekretariatet: tilmeldinger, indbyggertal, budgetscenarier, nøgler og revisionslog"</h2>
+            <h2 id="secretariat-title">"Sekretariatet: tilmeldinger, indbyggertal, budgetscenarier, nøgler, revisionslog og personoplysninger"</h2>
             {notice_area(notice)}
             <h3>"Tilmeldingsstatus"</h3>
             {status_part}
@@ -56,7 +57,8 @@ pub fn view(api: Api) -> impl IntoView {
             {scenarios::section(api.clone(), notice)}
             {crate::views::visits::report(api.clone(), notice)}
             {keys::section(api.clone(), notice)}
-            {audit::section(api, notice)}
+            {audit::section(api.clone(), notice)}
+            {privacy::section(api, notice)}
         </section>
     }
 }

@@ -48,7 +48,7 @@ impl From<&Message> for FailedMail {
             booking_id: booking.id.clone(),
             municipality: booking.municipality,
             start: booking.start,
-            contact_email: (message.recipient == Recipient::Contact).then(|| booking.contact_email.clone()),
+            contact_email: booking.contact_email.clone().filter(|_| message.recipient == Recipient::Contact),
             attempts: message.attempts,
             last_error: message.last_error.clone(),
             failed_at: message.due,

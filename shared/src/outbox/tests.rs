@@ -17,13 +17,14 @@ fn booked() -> Event {
         kind: SessionKind::Online,
         start,
         end: LocalTime::new(start.timestamp() + SignedDuration::from_hours(1)),
-        topic: Topic::parse("Klimaplan").unwrap(),
-        contact_name: ContactName::parse("Ann Jensen").unwrap(),
-        contact_email: Email::parse("klima@skive.dk").unwrap(),
+        topic: Some(Topic::parse("Klimaplan").unwrap()),
+        contact_name: Some(ContactName::parse("Ann Jensen").unwrap()),
+        contact_email: Some(Email::parse("klima@skive.dk").unwrap()),
         status: BookingStatus::Confirmed,
         created_at: at(8, 0),
         changed_at: at(8, 0),
         sequence: 0,
+        erased_at: None,
     };
     Event::Booked { booking, by: Actor::Coordinator, at: at(8, 0) }
 }

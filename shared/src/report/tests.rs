@@ -18,13 +18,14 @@ fn booking(id: &str, municipality: u16, kind: SessionKind, day: i8, hour: i8, mi
         kind,
         start,
         end: LocalTime::new(start.timestamp() + SignedDuration::from_mins(minutes)),
-        topic: Topic::parse("Klimaplan").unwrap(),
-        contact_name: ContactName::parse("Anne Jensen").unwrap(),
-        contact_email: Email::parse("anne@example.dk").unwrap(),
+        topic: Some(Topic::parse("Klimaplan").unwrap()),
+        contact_name: Some(ContactName::parse("Anne Jensen").unwrap()),
+        contact_email: Some(Email::parse("anne@example.dk").unwrap()),
         status: BookingStatus::Confirmed,
         created_at: Timestamp::UNIX_EPOCH,
         changed_at: Timestamp::UNIX_EPOCH,
         sequence: 0,
+        erased_at: None,
     }
 }
 

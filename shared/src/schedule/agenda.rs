@@ -52,13 +52,14 @@ mod tests {
             kind,
             start,
             end: LocalTime::new(start.timestamp() + jiff::SignedDuration::from_mins(90)),
-            topic: Topic::parse("Klimaplan").unwrap(),
-            contact_name: ContactName::parse("Ann").unwrap(),
-            contact_email: Email::parse("ann@skive.dk").unwrap(),
+            topic: Some(Topic::parse("Klimaplan").unwrap()),
+            contact_name: Some(ContactName::parse("Ann").unwrap()),
+            contact_email: Some(Email::parse("ann@skive.dk").unwrap()),
             status: BookingStatus::Confirmed,
             created_at: jiff::Timestamp::UNIX_EPOCH,
             changed_at: jiff::Timestamp::UNIX_EPOCH,
             sequence: 0,
+            erased_at: None,
         }
     }
 

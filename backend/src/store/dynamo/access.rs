@@ -110,6 +110,14 @@ fn month(at: Timestamp) -> String {
     format!("AUDIT#{:04}-{:02}", date.year(), date.month())
 }
 
+fn audit_item(entry: &AuditEntry) -> StoreResult<items::Item> {
+    let mut item = items::key(month(entry.at), format!("{}#{}", items::time_key(entry.at), entry.id));
+    item.insert("type".into(), items::s("audit"));
+    let json = serde_json::to_string(entry).map_err(|e| StoreError::Internal(e.into()))?;
+    item.insert("json".into(), items::s(json));
+    Ok(item)
+}
+
 /// The months from `from` to `to`, both included.
 fn months(from: Timestamp, to: Timestamp) -> Vec<String> {
     let mut out = Vec::new();
@@ -128,11 +136,12 @@ fn months(from: Timestamp, to: Timestamp) -> Vec<String> {
 #[async_trait]
 impl AuditLog for DynamoStore {
     async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
-        let mut item = items::key(month(entry.at), format!("{}#{}", items::time_key(entry.at), entry.id));
-        item.insert("type".into(), items::s("audit"));
-        let json = serde_json::to_string(entry).map_err(|e| StoreError::Internal(e.into()))?;
-        item.insert("json".into(), items::s(json));
-        self.put(item).await
+        self.put(audit_item(entry)?).await
+    }
+
+    /// The same key (month, time and id): the entry is replaced in place.
+    async fn save_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        self.replace(audit_item(entry)?, || StoreError::NotFound("there is no such audit entry".into())).await
     }
 
     /// One Query per month in the range.

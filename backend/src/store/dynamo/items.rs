@@ -156,6 +156,14 @@ where
     }
 }
 
+/// A string attribute that may be absent (an erased booking's contact fields).
+pub fn get_s_opt<'a>(item: &'a Item, name: &str, what: &str) -> StoreResult<Option<&'a str>> {
+    match item.get(name) {
+        None => Ok(None),
+        Some(_) => get_s(item, name, what).map(Some),
+    }
+}
+
 pub fn get_map<'a>(item: &'a Item, name: &str, what: &str) -> StoreResult<Option<&'a Item>> {
     match item.get(name) {
         Some(AttributeValue::M(m)) => Ok(Some(m)),
@@ -178,22 +186,33 @@ pub fn from_json<T: DeserializeOwned>(json: &str, what: &str) -> StoreResult<T> 
 /// the schedule's `open` map both carry. Instants are RFC 3339 in UTC with
 /// as many fractional digits as they have, so they read back exactly.
 pub fn booking_attributes(b: &Booking) -> StoreResult<Item> {
-    Ok(HashMap::from([
+    let mut item = HashMap::from([
         ("id".to_string(), s(b.id.as_str())),
         ("municipality".to_string(), n(b.municipality.get())),
         ("kind".to_string(), s(b.kind.as_str())),
         ("start".to_string(), s(b.start.timestamp().to_string())),
         ("end".to_string(), s(b.end.timestamp().to_string())),
-        ("topic".to_string(), s(b.topic.as_str())),
-        ("contact_name".to_string(), s(b.contact_name.as_str())),
-        ("contact_email".to_string(), s(b.contact_email.as_str())),
         ("state".to_string(), s(b.status.state())),
         ("status".to_string(), s(to_json(&b.status)?)),
         ("created_at".to_string(), s(b.created_at.to_string())),
         ("changed_at".to_string(), s(b.changed_at.to_string())),
         ("sequence".to_string(), n(b.sequence)),
-    ]))
+    ]);
+    // Erased ones are absent (`PERSONAL_ATTRIBUTES`).
+    let personal = [
+        ("topic", b.topic.as_ref().map(|t| t.to_string())),
+        ("contact_name", b.contact_name.as_ref().map(|n| n.to_string())),
+        ("contact_email", b.contact_email.as_ref().map(|e| e.to_string())),
+        ("erased_at", b.erased_at.map(|t| t.to_string())),
+    ];
+    item.extend(personal.into_iter().filter_map(|(name, value)| Some((name.to_string(), s(value?)))));
+    Ok(item)
 }
+
+/// The booking attributes that come and go with the contact's personal data
+/// (`erased_at` the other way round): an update of the item removes those
+/// the booking no longer has.
+pub const PERSONAL_ATTRIBUTES: [&str; 4] = ["topic", "contact_name", "contact_email", "erased_at"];
 
 /// The booking item: its key, the attributes, its revision (every change
 /// increments it) and the keys of both indexes.
@@ -215,6 +234,7 @@ pub fn parse_booking(item: &Item) -> StoreResult<Booking> {
     let bad = |e: &dyn std::fmt::Display| StoreError::corrupt(&what, e);
     let text = |name: &str| get_s(item, name, &what);
     let instant = |name: &str| text(name)?.parse::<Timestamp>().map_err(|e| bad(&e));
+    let optional = |name: &str| get_s_opt(item, name, &what);
     let code: u16 = get_n(item, "municipality", &what)?;
     Ok(Booking {
         id: BookingId::parse(id).map_err(|e| bad(&e))?,
@@ -222,14 +242,15 @@ pub fn parse_booking(item: &Item) -> StoreResult<Booking> {
         kind: text("kind")?.parse::<SessionKind>().map_err(|e| bad(&e))?,
         start: LocalTime::new(instant("start")?),
         end: LocalTime::new(instant("end")?),
-        topic: Topic::parse(text("topic")?).map_err(|e| bad(&e))?,
-        contact_name: ContactName::parse(text("contact_name")?).map_err(|e| bad(&e))?,
-        contact_email: Email::parse(text("contact_email")?).map_err(|e| bad(&e))?,
+        topic: optional("topic")?.map(Topic::parse).transpose().map_err(|e| bad(&e))?,
+        contact_name: optional("contact_name")?.map(ContactName::parse).transpose().map_err(|e| bad(&e))?,
+        contact_email: optional("contact_email")?.map(Email::parse).transpose().map_err(|e| bad(&e))?,
         status: from_json(text("status")?, &what)?,
         created_at: instant("created_at")?,
         changed_at: instant("changed_at")?,
         // Items written before the attribute existed: never changed since.
         sequence: get_n_opt(item, "sequence", &what)?.unwrap_or(0),
+        erased_at: optional("erased_at")?.map(|t| t.parse::<Timestamp>()).transpose().map_err(|e| bad(&e))?,
     })
 }
 

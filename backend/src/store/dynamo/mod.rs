@@ -44,6 +44,7 @@ use dk2020_model::{
     lifecycle::{self, Event, Snapshot},
     mail::Recipient,
     outbox::{self, Delivery, Message},
+    privacy,
     scenario::{MAX_SCENARIOS, Scenario, ScenarioId},
     schedule::Availability,
     subscription::{self, CalendarId, MAX_CALENDARS, Subscription},
@@ -566,6 +567,11 @@ impl DynamoStore {
     fn booking_update(booking: &Booking, rev: u64) -> StoreResult<Expr> {
         let mut e = Expr::default();
         let item = items::booking_item(booking, rev + 1)?;
+        for (i, name) in items::PERSONAL_ATTRIBUTES.iter().enumerate().filter(|(_, name)| !item.contains_key(**name)) {
+            let np = format!("#p{i}");
+            e.remove.push(np.clone());
+            e.name(&np, name);
+        }
         let mut i = 0;
         for (name, value) in item {
             if name == items::PK || name == items::SK {
@@ -870,6 +876,48 @@ impl Bookings for DynamoStore {
         }
         Err(race_lost("the calendar"))
     }
+
+    /// The booking item under the revision read, and its entry in the
+    /// schedule's open map where it has one (a confirmed booking not yet
+    /// pruned): the same transaction, so neither keeps a copy of the data.
+    async fn erase_booking(&self, id: &BookingId, at: Timestamp) -> StoreResult<bool> {
+        for attempt in 0..RACE_ATTEMPTS {
+            if attempt > 0 {
+                race_backoff(attempt).await;
+            }
+            let item = self.get(items::booking_key(id.as_str())).await?;
+            let (booking, rev) = Self::require_booking(item, id)?;
+            if booking.is_erased() {
+                return Ok(false);
+            }
+            let erased = privacy::erase_booking(&booking, at);
+            let update = || self.tx_update(items::booking_key(id.as_str()), Self::booking_update(&erased, rev)?);
+            let mut entry = Expr::default();
+            entry.name("#o", "open").name("#id", id.as_str());
+            entry.value(":entry", AttributeValue::M(items::booking_attributes(&erased)?));
+            entry.set.push("#o.#id = :entry".into());
+            entry.condition = Some("attribute_exists(#o.#id)".into());
+            let tx = Tx::default()
+                .with("booking", update()?)
+                .with("schedule", self.tx_update(items::schedule_key(), entry)?);
+            match self.transact(tx).await {
+                Ok(()) => return Ok(true),
+                Err(TxError::Cancelled(c)) if c.failed("booking") || c.transient() => {}
+                // Not in the open map (cancelled, or ended and pruned): the booking alone.
+                Err(TxError::Cancelled(c)) if c.failed("schedule") => {
+                    match self.transact(Tx::default().with("booking", update()?)).await {
+                        Ok(()) => return Ok(true),
+                        Err(TxError::Cancelled(c)) if c.failed("booking") || c.transient() => {}
+                        Err(TxError::Cancelled(c)) => return Err(c.unexplained("erasure")),
+                        Err(TxError::Other(e)) => return Err(e),
+                    }
+                }
+                Err(TxError::Cancelled(c)) => return Err(c.unexplained("erasure")),
+                Err(TxError::Other(e)) => return Err(e),
+            }
+        }
+        Err(race_lost(&format!("booking {id}")))
+    }
 }
 
 #[async_trait]
@@ -917,6 +965,35 @@ impl Outbox for DynamoStore {
         match self.transact(tx).await {
             Ok(()) => Ok(()),
             Err(TxError::Cancelled(c)) => Err(c.unexplained("message update")),
+            Err(TxError::Other(e)) => Err(e),
+        }
+    }
+
+    /// One Query per delivery state.
+    async fn all_messages(&self) -> StoreResult<Vec<Message>> {
+        let mut all = Vec::new();
+        for delivery in items::DELIVERIES {
+            let found = self.query_all(self.query_partition(&items::outbox_partition(delivery))).await?;
+            all.extend(found.iter().map(items::parse_message).collect::<StoreResult<Vec<_>>>()?);
+        }
+        all.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.id.cmp(&b.id)));
+        Ok(all)
+    }
+
+    /// From every state's partition at once (it is in one of them).
+    async fn delete_message(&self, id: &str) -> StoreResult<()> {
+        let mut tx = Tx::default();
+        for delivery in items::DELIVERIES {
+            let delete = Delete::builder()
+                .table_name(&*self.table)
+                .set_key(Some(items::message_key(delivery, id)))
+                .build()
+                .map_err(build_err)?;
+            tx = tx.with("message", TransactWriteItem::builder().delete(delete).build());
+        }
+        match self.transact(tx).await {
+            Ok(()) => Ok(()),
+            Err(TxError::Cancelled(c)) => Err(c.unexplained("message deletion")),
             Err(TxError::Other(e)) => Err(e),
         }
     }

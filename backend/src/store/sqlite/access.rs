@@ -129,4 +129,16 @@ impl AuditLog for SqliteStore {
         }
         Ok(entries)
     }
+
+    async fn save_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        let json = to_json(entry)?;
+        let id = entry.id.clone();
+        self.run(move |conn| {
+            match conn.execute("UPDATE audit SET json = ?2 WHERE id = ?1", params![id, json]).db()? {
+                0 => Err(StoreError::NotFound(format!("there is no audit entry {id:?}"))),
+                _ => Ok(()),
+            }
+        })
+        .await
+    }
 }

@@ -32,13 +32,14 @@ fn booking(n: usize, municipality: MunicipalityCode, kind: SessionKind, start: L
         kind,
         start,
         end,
-        topic: Topic::parse("Klimaplan").unwrap(),
-        contact_name: ContactName::parse("Ann Jensen").unwrap(),
-        contact_email: Email::parse("klima@example.dk").unwrap(),
+        topic: Some(Topic::parse("Klimaplan").unwrap()),
+        contact_name: Some(ContactName::parse("Ann Jensen").unwrap()),
+        contact_email: Some(Email::parse("klima@example.dk").unwrap()),
         status: BookingStatus::Confirmed,
         created_at: Timestamp::UNIX_EPOCH,
         changed_at: Timestamp::UNIX_EPOCH,
         sequence: 0,
+        erased_at: None,
     }
 }
 
