@@ -531,7 +531,8 @@ fn spawn_serve(dir: &Path, db: &Path, table: Option<&str>, config: &ServerConfig
         .env_remove("DK2020_OUTBOX_DIR")
         .envs(config.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        // The log lines (stdout) and anything on stderr (a panic), in one file.
+        .stdout(log_file.try_clone().expect("a second handle of the server log"))
         .stderr(log_file);
     match &config.now {
         Some(now) => cmd.env("DK2020_NOW", now),

@@ -23,7 +23,10 @@ fn her_booking(start: &str) -> Value {
 fn book_two(server: &TestServer) -> (String, String) {
     let token = municipality_token(SKIVE);
     let slots = server.slots(&token, SKIVE, "online", "2026-12-07", "2026-12-31");
-    let ids: Vec<String> = slots[..2]
+    // Two on different days: offered slots of one day overlap each other.
+    let first = slots.first().expect("open slots");
+    let other_day = slots.iter().find(|s| s.start[..10] != first.start[..10]).expect("slots on another day");
+    let ids: Vec<String> = [first, other_day]
         .iter()
         .map(|slot| {
             let made = server.post("/api/bookings").bearer(&token).json(&her_booking(&slot.start)).send();

@@ -26,14 +26,17 @@ tasks:
            SQLite file; extra arguments go to `dk2020-api serve`
   widget   build the embeddable widget into target/widget/ and print its file sizes
   test     install what the tests need if missing, then run every check and test
-  lambda   package the API, the mailer and the calendar refresher for AWS Lambda (linux arm64; --x86_64)
-           as target/lambda/{dk2020-api,dk2020-mailer,dk2020-calendars}/bootstrap.zip, print their sizes
+  lambda   package the API, the mailer, the calendar refresher and the retention for AWS Lambda (linux
+           arm64; --x86_64) as target/lambda/{dk2020-api,dk2020-mailer,dk2020-calendars,dk2020-retention}/
+           bootstrap.zip, print their sizes
            (infra/README.md)
   cdn      lay the built widget out for S3 and CloudFront in target/cdn/ (infra/README.md);
            --api URL (the stack's ApiUrl) names the API in the manage page
   clock    the model, API and HTTP tests with the machine's clock 400 days ahead
            (libfaketime; also part of `test`)
   infra    check infra/template.yaml with cfn-lint (also part of `test`)
+  logscan  scan the test servers' logs (target/test-logs/, or DIR) for the tests' personal data
+           (also the last step of `test`)
   dynamo   start a local DynamoDB-compatible server (moto) and `dk2020-api serve` on it,
            to try the production store; extra arguments go to `dk2020-api serve`
   fuzz     fuzz the API from its OpenAPI description with schemathesis, many examples per
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         "cdn" => cdn::layout(rest),
         "infra" => lambda::check_template(),
         "clock" => clock::run(),
+        "logscan" => logscan::scan(rest.first().map(std::path::PathBuf::from)),
         "dynamo" => dynamo::serve(rest),
         "fuzz" => fuzz::run(rest),
         "bench" => bench::run(rest),

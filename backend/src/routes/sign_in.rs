@@ -107,6 +107,8 @@ const STYLE: &str = r#"
   header { background: #0b5d3b; color: #fff; padding: 1rem 1.5rem; }
   header h1 { margin: 0; font-size: 1.4rem; }
   main { max-width: 64rem; margin: 0 auto; padding: 1.5rem; }
+  footer { max-width: 64rem; margin: 0 auto; padding: 0 1.5rem 2rem; font-size: 0.9rem; }
+  footer a { color: #0b5d3b; }
   nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .5rem; }
   nav a, button, .button { display: inline-block; padding: .5rem .9rem; border-radius: .4rem; background: #fff; color: #0b5d3b; border: 1px solid #0b5d3b; text-decoration: none; font: inherit; cursor: pointer; }
   nav a[aria-current="page"], .primary { background: #0b5d3b; color: #fff; }
