@@ -13,19 +13,12 @@ use dk2020_model::{
     api::{Erasure, SubjectCredential, SubjectMail, SubjectReport},
     audit::{AuditEntry, AuditFilter},
     credential::CredentialKind,
-    dates::{FIRST_DATE, LAST_DATE},
     outbox::Message,
     privacy::{self, Retention},
-    time::at_local,
 };
-use jiff::{Timestamp, civil::Time};
+use jiff::Timestamp;
 
 use crate::store::{BookingFilter, Store, StoreResult};
-
-/// The whole audit log: every entry the service can have written.
-fn whole_log() -> AuditFilter {
-    AuditFilter::between(at_local(FIRST_DATE.to_datetime(Time::midnight())), at_local(LAST_DATE.to_datetime(Time::MAX)))
-}
 
 fn every_booking() -> BookingFilter {
     BookingFilter { include_cancelled: true, ..BookingFilter::default() }
@@ -42,7 +35,12 @@ pub async fn subject(store: &dyn Store, email: &Email, now: Timestamp) -> StoreR
         .filter(|m| m.notice.booking().is_contact(email) || bookings.iter().any(|b| privacy::message_about(m, b)))
         .map(SubjectMail::from)
         .collect();
-    let audit = store.audit(&whole_log()).await?.into_iter().filter(|e| privacy::audit_names(e, email)).collect();
+    let audit = store
+        .audit(&AuditFilter::whole_log(now))
+        .await?
+        .into_iter()
+        .filter(|e| privacy::audit_names(e, email))
+        .collect();
     let mut credentials = Vec::new();
     for kind in [CredentialKind::Session, CredentialKind::EmbedKey, CredentialKind::CalendarFeed] {
         let mine = store.credentials(kind).await?;
@@ -61,7 +59,7 @@ pub async fn erase(store: &dyn Store, email: &Email, now: Timestamp) -> StoreRes
     // Also the mails whose copy of the booking names the address though the
     // booking no longer does.
     let mut erased = erase_bookings(store, &bookings, now, |m| m.notice.booking().is_contact(email)).await?;
-    erased.audit_entries += erase_audit(store, |e| privacy::audit_names(e, email)).await?;
+    erased.audit_entries += erase_audit(store, now, |e| privacy::audit_names(e, email)).await?;
     for session in store.credentials(CredentialKind::Session).await? {
         if privacy::credential_of(&session, email) {
             store.delete_credential(CredentialKind::Session, &session.hash).await?;
@@ -104,9 +102,9 @@ async fn erase_bookings(
 }
 
 /// Replaces every entry `names` selects with its personal details erased; how many.
-async fn erase_audit(store: &dyn Store, names: impl Fn(&AuditEntry) -> bool) -> StoreResult<u32> {
+async fn erase_audit(store: &dyn Store, now: Timestamp, names: impl Fn(&AuditEntry) -> bool) -> StoreResult<u32> {
     let mut count = 0;
-    for entry in store.audit(&whole_log()).await?.iter().filter(|e| names(e)) {
+    for entry in store.audit(&AuditFilter::whole_log(now)).await?.iter().filter(|e| names(e)) {
         store.save_audit(&privacy::erase_audit_details(entry)).await?;
         count += 1;
     }
@@ -122,7 +120,7 @@ pub async fn apply_retention(store: &dyn Store, retention: &Retention, now: Time
     let expired: Vec<_> =
         store.bookings(&ended).await?.into_iter().filter(|b| retention.booking_expired(b, now)).collect();
     let mut erased = erase_bookings(store, &expired, now, |m| retention.message_expired(m, now)).await?;
-    erased.audit_entries += erase_audit(store, |e| retention.audit_details_expired(e, now)).await?;
+    erased.audit_entries += erase_audit(store, now, |e| retention.audit_details_expired(e, now)).await?;
     for kind in CredentialKind::ALL {
         for credential in store.credentials(kind).await? {
             if retention.credential_expired(&credential, now) {

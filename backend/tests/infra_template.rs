@@ -309,10 +309,10 @@ const SENDER_METHODS: &[(&str, &[&str])] = &[
     ("add_manage_link", &["dynamodb:PutItem"]),
 ];
 
-/// Every `store.<method>` the sender's code calls.
-fn sender_store_calls() -> BTreeSet<String> {
+/// Every `store.<method>` the code of `files` calls.
+fn store_calls(files: &[&str]) -> BTreeSet<String> {
     let mut calls = BTreeSet::new();
-    for file in ["backend/src/mail.rs", "backend/src/mailer.rs"] {
+    for file in files {
         let source = std::fs::read_to_string(workspace_root().join(file)).expect("a source file");
         let compact: String = source.chars().filter(|c| !c.is_whitespace()).collect();
         let mut rest = compact.as_str();
@@ -329,21 +329,25 @@ fn sender_store_calls() -> BTreeSet<String> {
     calls
 }
 
-#[test]
-fn the_mailer_may_do_exactly_what_the_sender_does() {
-    let template = template();
-    let calls = sender_store_calls();
-    assert!(calls.contains("due_messages"), "the scan of the sender's code found nothing: {calls:?}");
+/// The DynamoDB actions of `calls`, as `methods` lists them; `role` names
+/// the template's role to add an unknown one to.
+fn actions_of(calls: &BTreeSet<String>, methods: &[(&str, &[&str])], role: &str) -> BTreeSet<String> {
     let mut needed = BTreeSet::new();
-    for call in &calls {
-        let Some((_, actions)) = SENDER_METHODS.iter().find(|(method, _)| method == call) else {
-            panic!(
-                "the sender calls `store.{call}`, which this test does not know: add its DynamoDB actions to \
-                 SENDER_METHODS and to MailerRole in infra/template.yaml"
-            )
+    for call in calls {
+        let Some((_, actions)) = methods.iter().find(|(method, _)| method == call) else {
+            panic!("the code calls `store.{call}`, which this test does not know: add its actions here and to {role}")
         };
         needed.extend(actions.iter().map(|a| a.to_string()));
     }
+    needed
+}
+
+#[test]
+fn the_mailer_may_do_exactly_what_the_sender_does() {
+    let template = template();
+    let calls = store_calls(&["backend/src/mail.rs", "backend/src/mailer.rs"]);
+    assert!(calls.contains("due_messages"), "the scan of the sender's code found nothing: {calls:?}");
+    let needed = actions_of(&calls, SENDER_METHODS, "MailerRole");
     let (store, _) = store_actions();
     assert!(needed.is_subset(&store), "the sender needs only what the store does: {needed:?} ⊄ {store:?}");
     check_role(&template, MAILER, &needed);
@@ -364,21 +368,7 @@ const CALENDAR_METHODS: &[(&str, &[&str])] = &[
 #[test]
 fn the_calendar_refresher_may_do_exactly_what_the_refresh_does_on_the_calendar_items_only() {
     let template = template();
-    let source = std::fs::read_to_string(workspace_root().join("backend/src/subscriptions/mod.rs")).unwrap();
-    let compact: String = source.chars().filter(|c| !c.is_whitespace()).collect();
-    let mut needed = BTreeSet::new();
-    let mut rest = compact.as_str();
-    while let Some(at) = rest.find("store.") {
-        rest = &rest[at + "store.".len()..];
-        let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-        if name.is_empty() || name == "as_ref" || !rest[name.len()..].starts_with('(') {
-            continue;
-        }
-        let Some((_, actions)) = CALENDAR_METHODS.iter().find(|(method, _)| *method == name) else {
-            panic!("the refresh calls `store.{name}`: add its actions to CALENDAR_METHODS and CalendarsRole")
-        };
-        needed.extend(actions.iter().map(|a| a.to_string()));
-    }
+    let needed = actions_of(&store_calls(&["backend/src/subscriptions/mod.rs"]), CALENDAR_METHODS, "CalendarsRole");
     assert!(needed.contains("dynamodb:PutItem"), "the scan found the refresh's writes: {needed:?}");
     let role = role_of(&template, CALENDARS);
     let items = role_statement(&template, role, "table", "Items");
@@ -433,21 +423,7 @@ const RETENTION_METHODS: &[(&str, &[&str])] = &[
 #[test]
 fn the_retention_may_do_exactly_what_the_retention_does() {
     let template = template();
-    let source = std::fs::read_to_string(workspace_root().join("backend/src/privacy.rs")).unwrap();
-    let compact: String = source.chars().filter(|c| !c.is_whitespace()).collect();
-    let mut needed = BTreeSet::new();
-    let mut rest = compact.as_str();
-    while let Some(at) = rest.find("store.") {
-        rest = &rest[at + "store.".len()..];
-        let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-        if name.is_empty() || name == "as_ref" || !rest[name.len()..].starts_with('(') {
-            continue;
-        }
-        let Some((_, actions)) = RETENTION_METHODS.iter().find(|(method, _)| *method == name) else {
-            panic!("the retention calls `store.{name}`: add its actions to RETENTION_METHODS and RetentionRole")
-        };
-        needed.extend(actions.iter().map(|a| a.to_string()));
-    }
+    let needed = actions_of(&store_calls(&["backend/src/privacy.rs"]), RETENTION_METHODS, "RetentionRole");
     assert!(needed.contains("dynamodb:UpdateItem"), "the scan found the retention's writes: {needed:?}");
     let (store, _) = store_actions();
     assert!(needed.is_subset(&store), "the retention needs only what the store does: {needed:?} ⊄ {store:?}");

@@ -183,6 +183,12 @@ pub struct AuditEntry {
     pub person: Option<Email>,
 }
 
+/// The first day the audit log can have an entry of: it came with the
+/// release of November 2026, and every entry is dated by the app's clock.
+/// The whole log is from here to now, a bounded range (DynamoDB reads a
+/// partition per month: 2000-2099 would be 1,200 queries).
+pub const LOG_SINCE: jiff::civil::Date = jiff::civil::date(2026, 11, 1);
+
 /// `GET /api/audit`'s filter: from `from` up to `to` (exclusive), by
 /// `actor` (a role, a municipality code or an e-mail, as it appears in the
 /// entry) and `kind`. The API fills in the dates left out.
@@ -195,6 +201,12 @@ pub struct AuditFilter {
 }
 
 impl AuditFilter {
+    /// The whole log as of `now`: from [`LOG_SINCE`] on, a day's margin past `now`.
+    pub fn whole_log(now: Timestamp) -> Self {
+        let since = crate::time::at_local(LOG_SINCE.to_datetime(jiff::civil::Time::midnight()));
+        Self::between(since, now + jiff::SignedDuration::from_hours(24))
+    }
+
     /// Everything from `from` up to `to`.
     pub fn between(from: Timestamp, to: Timestamp) -> Self {
         Self { from, to, actor: None, kind: None }

@@ -339,7 +339,7 @@ impl TestServer {
     /// failure: what happened with the server's log, and whether the port
     /// was taken (worth another try).
     fn wait_until_healthy(&mut self) -> Result<(), (String, bool)> {
-        let log = self.dir.path().join(format!("server-{}.log", self.starts - 1));
+        let log = server_log(self.dir.path(), self.starts - 1);
         self.poll_health().map_err(|failure| {
             let log = std::fs::read_to_string(&log).unwrap_or_default();
             let port_taken = log.contains("listening on") || log.contains("in use");
